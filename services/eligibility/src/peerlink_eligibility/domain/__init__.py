@@ -1,0 +1,1 @@
+"""Eligibility's pure rules. Imports only the standard library."""

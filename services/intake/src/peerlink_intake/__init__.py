@@ -1,0 +1,1 @@
+"""Intake: centres and persons' facts, from coordinators (HTTP) and clinic systems."""

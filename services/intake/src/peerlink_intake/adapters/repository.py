@@ -1,0 +1,67 @@
+"""Intake's MongoDB collections: centres, persons (ids only) and recorded facts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peerlink_shared.contracts import CentreRegistered
+from peerlink_shared.mongo import Database
+from pymongo.errors import DuplicateKeyError
+
+
+class IntakeRepository:
+    def __init__(self, db: Database) -> None:
+        self._centres = db["centres"]
+        self._persons = db["persons"]
+        self._facts = db["facts"]
+
+    async def ensure_indexes(self) -> None:
+        await self._facts.create_index([("person_id", 1), ("recorded_at", 1)])
+
+    async def save_centre(self, centre: CentreRegistered) -> None:
+        await self._centres.update_one(
+            {"_id": centre.centre_id}, {"$set": centre.model_dump(mode="json")}, upsert=True
+        )
+
+    async def centre(self, centre_id: str) -> CentreRegistered | None:
+        found = await self._centres.find_one({"_id": centre_id})
+        return None if found is None else CentreRegistered.model_validate(found)
+
+    async def add_person(self, *, person_id: str, centre_id: str, at: datetime) -> bool:
+        """False when the id is taken (ids are random; a clash is retried by the caller)."""
+        try:
+            await self._persons.insert_one(
+                {"_id": person_id, "registered_by": centre_id, "registered_at": at}
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def person_exists(self, person_id: str) -> bool:
+        return await self._persons.find_one({"_id": person_id}, {"_id": 1}) is not None
+
+    async def record_fact(
+        self,
+        *,
+        event_id: str,
+        person_id: str,
+        event_type: str,
+        data: dict[str, object],
+        at: datetime,
+    ) -> None:
+        await self._facts.update_one(
+            {"_id": event_id},
+            {
+                "$setOnInsert": {
+                    "person_id": person_id,
+                    "type": event_type,
+                    "data": data,
+                    "recorded_at": at,
+                }
+            },
+            upsert=True,
+        )
+
+    async def fact_type(self, event_id: str) -> str | None:
+        found = await self._facts.find_one({"_id": event_id}, {"type": 1})
+        return None if found is None else str(found["type"])

@@ -1,0 +1,1 @@
+"""Intake's pure rules: which facts are coherent enough to record."""

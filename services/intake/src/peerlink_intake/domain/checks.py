@@ -1,0 +1,28 @@
+"""Coherence checks on facts before they are recorded; each failure names the field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class FactProblem:
+    field: str
+    message: str
+
+
+def not_in_future(field: str, value: date, today: date) -> list[FactProblem]:
+    if value > today:
+        return [FactProblem(field, "must not be in the future")]
+    return []
+
+
+def milestone_problems(
+    *, sober_since: date, days: int, recorded_on: date, today: date
+) -> list[FactProblem]:
+    problems = not_in_future("sober_since", sober_since, today)
+    problems += not_in_future("recorded_on", recorded_on, today)
+    if (recorded_on - sober_since).days != days:
+        problems.append(FactProblem("days", "must equal the days from sober_since to recorded_on"))
+    return problems

@@ -1,0 +1,231 @@
+"""Intake's HTTP API for coordinators and clinic systems. Thin: check, build, call a handler."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Header, HTTPException, status
+from peerlink_shared.auth import Principal, Role
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import (
+    AdmissionRecorded,
+    CentreRegistered,
+    Payload,
+    ProgrammeEnded,
+    RelapseRecorded,
+    SobrietyMilestoneRecorded,
+    VolunteeringChanged,
+)
+from peerlink_shared.envelope import derived_event_id, new_event_id
+from peerlink_shared.http import Caller, authorize
+
+from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.domain.checks import FactProblem, milestone_problems, not_in_future
+from peerlink_intake.entrypoints.schemas import (
+    AdmissionIn,
+    CentreIn,
+    MilestoneIn,
+    PersonOut,
+    ProgrammeEndIn,
+    RecordedOut,
+    RelapseIn,
+    VolunteeringIn,
+)
+from peerlink_intake.handlers import EventIdReused, IntakeHandlers
+
+RECORDERS = {Role.COORDINATOR, Role.CLINIC_SYSTEM, Role.OPS}
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=128,
+        description="Send the same key to retry safely: the fact is recorded once.",
+    ),
+]
+
+
+def unprocessable(problems: list[FactProblem]) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"loc": ["body", p.field], "msg": p.message, "type": "fact_incoherent"} for p in problems],
+    )
+
+
+def intake_router(
+    *,
+    handlers: IntakeHandlers,
+    repository: IntakeRepository,
+    clock: Clock,
+) -> APIRouter:
+    router = APIRouter(tags=["intake"])
+
+    @router.put("/centres/{centre_id}", status_code=status.HTTP_200_OK, response_model=CentreIn)
+    async def register_centre(centre_id: str, body: CentreIn, caller: Caller) -> CentreIn:
+        authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
+        if body.centre_id != centre_id:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "centre_id differs from the path"
+            )
+        try:
+            ZoneInfo(body.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise unprocessable([FactProblem("timezone", "is not an IANA time zone")]) from error
+        centre = CentreRegistered(**body.model_dump())
+        await handlers.register_centre(
+            centre, event_id=new_event_id(), correlation_id=new_event_id()
+        )
+        return body
+
+    @router.get("/centres/{centre_id}", response_model=CentreIn)
+    async def read_centre(centre_id: str, caller: Caller) -> CentreIn:
+        authorize(
+            caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS, Role.CLINIC_SYSTEM}
+        )
+        centre = await repository.centre(centre_id)
+        if centre is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such centre")
+        return CentreIn(**centre.model_dump())
+
+    @router.post(
+        "/centres/{centre_id}/persons",
+        status_code=status.HTTP_201_CREATED,
+        response_model=PersonOut,
+    )
+    async def register_person(centre_id: str, caller: Caller) -> PersonOut:
+        """Issues a pseudonymous person id. Intake stores no name or contact detail."""
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        await require_centre(centre_id)
+        while True:
+            person_id = f"p-{secrets.token_hex(8)}"
+            if await repository.add_person(
+                person_id=person_id, centre_id=centre_id, at=clock.now()
+            ):
+                return PersonOut(person_id=person_id)
+
+    async def require_centre(centre_id: str) -> None:
+        if await repository.centre(centre_id) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such centre; register it first")
+
+    async def record(
+        fact: Payload, *, centre_id: str, person_id: str, caller: Principal, key: str | None
+    ) -> RecordedOut:
+        if not await repository.person_exists(person_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person")
+        event_id = (
+            new_event_id()
+            if key is None
+            else derived_event_id("http", caller.centre, person_id, key)
+        )
+        try:
+            recorded = await handlers.record_person_fact(
+                fact, person_id=person_id, event_id=event_id, correlation_id=event_id
+            )
+        except EventIdReused as error:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "this Idempotency-Key was used for another kind of fact"
+            ) from error
+        return RecordedOut(
+            event_id=recorded.event_id, event_type=recorded.event_type, duplicate=recorded.duplicate
+        )
+
+    base = "/centres/{centre_id}/persons/{person_id}"
+
+    @router.post(
+        f"{base}/admissions", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
+    )
+    async def record_admission(
+        centre_id: str,
+        person_id: str,
+        body: AdmissionIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        await require_centre(centre_id)
+        if problems := not_in_future("admitted_on", body.admitted_on, clock.today()):
+            raise unprocessable(problems)
+        fact = AdmissionRecorded(
+            person_id=person_id, centre_id=centre_id, admitted_on=body.admitted_on
+        )
+        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+
+    @router.post(
+        f"{base}/programme-ends", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
+    )
+    async def record_programme_end(
+        centre_id: str,
+        person_id: str,
+        body: ProgrammeEndIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        await require_centre(centre_id)
+        if problems := not_in_future("ended_on", body.ended_on, clock.today()):
+            raise unprocessable(problems)
+        fact = ProgrammeEnded(
+            person_id=person_id, centre_id=centre_id, ended_on=body.ended_on, outcome=body.outcome
+        )
+        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+
+    @router.post(
+        f"{base}/sobriety-milestones",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=RecordedOut,
+    )
+    async def record_milestone(
+        centre_id: str,
+        person_id: str,
+        body: MilestoneIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        problems = milestone_problems(
+            sober_since=body.sober_since,
+            days=body.days,
+            recorded_on=body.recorded_on,
+            today=clock.today(),
+        )
+        if problems:
+            raise unprocessable(problems)
+        fact = SobrietyMilestoneRecorded(person_id=person_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+
+    @router.post(
+        f"{base}/relapses", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
+    )
+    async def record_relapse(
+        centre_id: str, person_id: str, body: RelapseIn, caller: Caller, key: IdempotencyKey = None
+    ) -> RecordedOut:
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        if problems := not_in_future("relapsed_on", body.relapsed_on, clock.today()):
+            raise unprocessable(problems)
+        fact = RelapseRecorded(person_id=person_id, relapsed_on=body.relapsed_on)
+        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+
+    @router.post(
+        f"{base}/volunteering", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
+    )
+    async def record_volunteering(
+        centre_id: str,
+        person_id: str,
+        body: VolunteeringIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        """A supporter may change their own consent; coordinators may record it for them."""
+        if not (
+            caller.role is Role.SUPPORTER
+            and caller.subject == person_id
+            and caller.may_act_for(centre_id)
+        ):
+            authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        if problems := not_in_future("changed_on", body.changed_on, clock.today()):
+            raise unprocessable(problems)
+        fact = VolunteeringChanged(person_id=person_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+
+    return router

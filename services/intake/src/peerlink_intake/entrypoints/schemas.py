@@ -1,0 +1,55 @@
+"""Request and response bodies of intake's HTTP API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
+from peerlink_shared.contracts.person import ProgrammeOutcome
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Body(BaseModel):
+    # Unknown fields are refused: a typo in a health record should not pass silently.
+    model_config = ConfigDict(extra="forbid")
+
+
+class CentreIn(Body):
+    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
+    display_name: str = Field(min_length=1, max_length=120, examples=["North House"])
+    region: str = Field(min_length=1, max_length=60, examples=["north"])
+    timezone: str = Field(min_length=1, max_length=60, examples=["Europe/Dublin"])
+
+
+class PersonOut(BaseModel):
+    person_id: str
+
+
+class AdmissionIn(Body):
+    admitted_on: dt.date
+
+
+class ProgrammeEndIn(Body):
+    ended_on: dt.date
+    outcome: ProgrammeOutcome
+
+
+class MilestoneIn(Body):
+    sober_since: dt.date
+    days: int = Field(ge=0, le=36500)
+    recorded_on: dt.date
+
+
+class RelapseIn(Body):
+    relapsed_on: dt.date
+
+
+class VolunteeringIn(Body):
+    volunteering: bool
+    changed_on: dt.date
+
+
+class RecordedOut(BaseModel):
+    event_id: str
+    event_type: str
+    duplicate: bool = Field(description="True when this idempotency key was already recorded.")

@@ -1,0 +1,78 @@
+"""Intake's use cases: record a fact once, and publish it through the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import CentreRegistered, Payload
+from peerlink_shared.envelope import make_envelope
+from peerlink_shared.outbox import Outbox
+from peerlink_shared.topics import Topics
+
+from peerlink_intake.adapters.repository import IntakeRepository
+
+SOURCE = "/peerlink/intake"
+
+
+class EventIdReused(Exception):
+    """The idempotency key was already used for a different kind of fact."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    event_id: str
+    event_type: str
+    duplicate: bool
+
+
+class IntakeHandlers:
+    def __init__(
+        self, *, repository: IntakeRepository, outbox: Outbox, topics: Topics, clock: Clock
+    ) -> None:
+        self._repository = repository
+        self._outbox = outbox
+        self._topics = topics
+        self._clock = clock
+
+    async def register_centre(
+        self, centre: CentreRegistered, *, event_id: str, correlation_id: str
+    ) -> None:
+        envelope = make_envelope(
+            event_id=event_id,
+            source=SOURCE,
+            event_type=centre.event_type(),
+            subject=centre.centre_id,
+            time=self._clock.now(),
+            data=centre.model_dump(mode="json"),
+            correlation_id=correlation_id,
+        )
+        await self._outbox.add(envelope=envelope, topic=self._topics.centre_events)
+        await self._repository.save_centre(centre)
+
+    async def record_person_fact(
+        self, fact: Payload, *, person_id: str, event_id: str, correlation_id: str
+    ) -> Recorded:
+        """Records a fact under its event id; the same id again records and publishes nothing."""
+        existing = await self._repository.fact_type(event_id)
+        if existing is not None:
+            if existing != fact.event_type():
+                raise EventIdReused(event_id)
+            return Recorded(event_id=event_id, event_type=existing, duplicate=True)
+        now = self._clock.now()
+        data = fact.model_dump(mode="json")
+        envelope = make_envelope(
+            event_id=event_id,
+            source=SOURCE,
+            event_type=fact.event_type(),
+            subject=person_id,
+            time=now,
+            data=data,
+            correlation_id=correlation_id,
+        )
+        # Outbox first: if we crash before the fact is saved, a retry writes both again.
+        await self._outbox.add(envelope=envelope, topic=self._topics.person_events)
+        await self._repository.record_fact(
+            event_id=event_id, person_id=person_id, event_type=fact.event_type(), data=data, at=now
+        )
+        return Recorded(event_id=event_id, event_type=fact.event_type(), duplicate=False)

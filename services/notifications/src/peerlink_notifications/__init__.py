@@ -1,0 +1,1 @@
+"""Notifications: the only holder of contact details; tells people what concerns them."""

@@ -1,0 +1,60 @@
+"""Notifications' MongoDB collections: centres (names for texts), contacts, messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peerlink_shared.contracts import CentreRegistered
+from peerlink_shared.mongo import Database, Document
+from pymongo.errors import DuplicateKeyError
+
+from peerlink_notifications.domain.templates import CentreView
+
+
+class NotificationsRepository:
+    def __init__(self, db: Database) -> None:
+        self._centres = db["centres"]
+        self._contacts = db["contacts"]
+        self._messages = db["messages"]
+
+    async def ensure_indexes(self) -> None:
+        await self._messages.create_index([("recipient_id", 1), ("created_at", 1)])
+        await self._messages.create_index([("centre_id", 1), ("created_at", 1)])
+
+    async def save_centre(self, centre: CentreRegistered) -> None:
+        await self._centres.update_one(
+            {"_id": centre.centre_id}, {"$set": centre.model_dump(mode="json")}, upsert=True
+        )
+
+    async def centre(self, centre_id: str) -> CentreView | None:
+        doc = await self._centres.find_one({"_id": centre_id})
+        if doc is None:
+            return None
+        return CentreView(
+            centre_id=centre_id, display_name=doc["display_name"], timezone=doc["timezone"]
+        )
+
+    async def set_contact(self, person_id: str, contact: Document) -> None:
+        await self._contacts.update_one({"_id": person_id}, {"$set": contact}, upsert=True)
+
+    async def contact(self, person_id: str) -> Document | None:
+        return await self._contacts.find_one({"_id": person_id})
+
+    async def add_message(self, message: Document) -> bool:
+        """False when this message was recorded before (same id): nothing is sent twice."""
+        try:
+            await self._messages.insert_one(message)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def messages_for(self, recipient_id: str) -> list[Document]:
+        return (
+            await self._messages.find({"recipient_id": recipient_id})
+            .sort("created_at", 1)
+            .to_list()
+        )
+
+    async def messages_at(self, centre_id: str, *, since: datetime) -> list[Document]:
+        cursor = self._messages.find({"centre_id": centre_id, "created_at": {"$gte": since}})
+        return await cursor.sort("created_at", 1).to_list()

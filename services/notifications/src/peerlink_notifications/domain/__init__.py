@@ -1,0 +1,1 @@
+"""Notifications' pure rules: message texts. Imports only the standard library."""

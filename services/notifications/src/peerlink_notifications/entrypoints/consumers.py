@@ -1,0 +1,24 @@
+"""Notifications' Kafka subscriptions: centre events (names) and session events."""
+
+from __future__ import annotations
+
+from peerlink_shared.consumer import EventConsumer, route
+from peerlink_shared.contracts import CentreRegistered, SupporterAssigned
+from peerlink_shared.topics import Topics
+
+from peerlink_notifications.handlers import NotificationsHandlers
+
+
+def subscribe(
+    consumer: EventConsumer, *, handlers: NotificationsHandlers, topics: Topics, group_id: str
+) -> None:
+    consumer.subscribe(
+        topic=topics.centre_events,
+        group_id=group_id,
+        routes=[route(CentreRegistered, handlers.on_centre_registered)],
+    )
+    consumer.subscribe(
+        topic=topics.session_events,
+        group_id=group_id,
+        routes=[route(SupporterAssigned, handlers.on_supporter_assigned)],
+    )

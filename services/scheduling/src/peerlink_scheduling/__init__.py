@@ -1,0 +1,1 @@
+"""Scheduling: session requests, who is eligible where, and assignments."""

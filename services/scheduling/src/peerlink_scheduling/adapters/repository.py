@@ -1,0 +1,122 @@
+"""Scheduling's MongoDB collections: sessions, eligible supporters per centre, assignments.
+
+Never double-booked without transactions: an assignment's _id is `<session>-<slot>`, and a
+unique index on (session_id, supporter_id) means one supporter holds one slot per session;
+a racing writer gets a duplicate-key error and moves on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from peerlink_shared.mongo import Database, Document
+from pymongo.errors import DuplicateKeyError
+
+from peerlink_scheduling.domain.matching import Booking, SessionRequest
+
+
+class SchedulingRepository:
+    def __init__(self, db: Database) -> None:
+        self._sessions = db["sessions"]
+        self._eligible = db["eligible"]
+        self._assignments = db["assignments"]
+
+    async def ensure_indexes(self) -> None:
+        await self._assignments.create_index([("session_id", 1), ("supporter_id", 1)], unique=True)
+        await self._assignments.create_index([("supporter_id", 1)])
+        await self._sessions.create_index([("centre_id", 1), ("starts_at", 1)])
+        await self._eligible.create_index([("centre_id", 1), ("eligible", 1)])
+
+    async def add_session(self, request: SessionRequest, *, at: datetime) -> None:
+        await self._sessions.update_one(
+            {"_id": request.session_id},
+            {
+                "$setOnInsert": {
+                    "centre_id": request.centre_id,
+                    "starts_at": request.starts_at,
+                    "duration_minutes": int(request.duration.total_seconds() // 60),
+                    "supporters_needed": request.supporters_needed,
+                    "created_at": at,
+                }
+            },
+            upsert=True,
+        )
+
+    async def session(self, session_id: str) -> SessionRequest | None:
+        doc = await self._sessions.find_one({"_id": session_id})
+        return None if doc is None else _session(doc)
+
+    async def upcoming_sessions(self, centre_id: str, *, after: datetime) -> list[SessionRequest]:
+        cursor = self._sessions.find({"centre_id": centre_id, "starts_at": {"$gt": after}}).sort(
+            "starts_at", 1
+        )
+        return [_session(doc) async for doc in cursor]
+
+    async def set_eligible(self, *, person_id: str, centre_id: str, eligible: bool) -> None:
+        await self._eligible.update_one(
+            {"_id": f"{person_id}:{centre_id}"},
+            {"$set": {"person_id": person_id, "centre_id": centre_id, "eligible": eligible}},
+            upsert=True,
+        )
+
+    async def eligible_at(self, centre_id: str) -> list[str]:
+        cursor = self._eligible.find({"centre_id": centre_id, "eligible": True})
+        return [doc["person_id"] async for doc in cursor]
+
+    async def assignments_of(self, session_id: str) -> list[Document]:
+        return await self._assignments.find({"session_id": session_id}).sort("slot", 1).to_list()
+
+    async def bookings_of(self, supporter_ids: list[str]) -> dict[str, list[Booking]]:
+        bookings: dict[str, list[Booking]] = {supporter: [] for supporter in supporter_ids}
+        async for doc in self._assignments.find({"supporter_id": {"$in": supporter_ids}}):
+            bookings[doc["supporter_id"]].append(
+                Booking(
+                    doc["session_id"],
+                    doc["starts_at"],
+                    doc["starts_at"] + timedelta(minutes=doc["duration_minutes"]),
+                )
+            )
+        return bookings
+
+    async def claim_slot(
+        self, request: SessionRequest, *, slot: int, supporter_id: str, why: str, at: datetime
+    ) -> bool:
+        """True if this writer got the slot; False if another writer got it or the supporter."""
+        try:
+            await self._assignments.insert_one(
+                {
+                    "_id": f"{request.session_id}-{slot}",
+                    "session_id": request.session_id,
+                    "centre_id": request.centre_id,
+                    "slot": slot,
+                    "supporter_id": supporter_id,
+                    "starts_at": request.starts_at,
+                    "duration_minutes": int(request.duration.total_seconds() // 60),
+                    "why": why,
+                    "announced": False,
+                    "assigned_at": at,
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def mark_announced(self, assignment_id: str) -> None:
+        await self._assignments.update_one({"_id": assignment_id}, {"$set": {"announced": True}})
+
+    async def bookings_for_supporter(self, supporter_id: str) -> list[Document]:
+        return (
+            await self._assignments.find({"supporter_id": supporter_id})
+            .sort("starts_at", 1)
+            .to_list()
+        )
+
+
+def _session(doc: Document) -> SessionRequest:
+    return SessionRequest(
+        session_id=doc["_id"],
+        centre_id=doc["centre_id"],
+        starts_at=doc["starts_at"],
+        duration=timedelta(minutes=doc["duration_minutes"]),
+        supporters_needed=doc["supporters_needed"],
+    )

@@ -1,0 +1,31 @@
+"""Wires scheduling: settings → runtime → repository, handlers, subscriptions, routes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from peerlink_shared.app import create_app
+from peerlink_shared.runtime import ServiceRuntime
+
+from peerlink_scheduling.adapters.repository import SchedulingRepository
+from peerlink_scheduling.entrypoints import consumers
+from peerlink_scheduling.entrypoints.http import scheduling_router
+from peerlink_scheduling.handlers import SchedulingHandlers
+from peerlink_scheduling.settings import SchedulingSettings
+
+
+def bootstrap(settings: SchedulingSettings) -> FastAPI:
+    runtime = ServiceRuntime(service="scheduling", settings=settings)
+    repository = SchedulingRepository(runtime.db)
+    runtime.startup_hooks.append(repository.ensure_indexes)
+    handlers = SchedulingHandlers(
+        repository=repository, outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock
+    )
+    consumers.subscribe(
+        runtime.consumer, handlers=handlers, topics=runtime.topics, group_id=settings.consumer_group
+    )
+    router = scheduling_router(
+        handlers=handlers,
+        repository=repository,
+        clock=runtime.clock,
+    )
+    return create_app(runtime=runtime, title="PeerLink scheduling", routers=[router])

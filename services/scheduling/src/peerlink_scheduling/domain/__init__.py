@@ -1,0 +1,1 @@
+"""Scheduling's pure rules. Imports only the standard library."""

@@ -1,0 +1,126 @@
+"""Scheduling's HTTP API: coordinators request sessions and read their schedule; supporters
+read their own bookings."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from fastapi import APIRouter, HTTPException, status
+from peerlink_shared.auth import Role
+from peerlink_shared.clock import Clock
+from peerlink_shared.envelope import new_event_id
+from peerlink_shared.http import Caller, authorize
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from peerlink_scheduling.adapters.repository import SchedulingRepository
+from peerlink_scheduling.domain.matching import SessionRequest
+from peerlink_scheduling.handlers import SchedulingHandlers
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime = Field(description="With its UTC offset.")
+    duration_minutes: int = Field(ge=15, le=480)
+    supporters_needed: int = Field(default=1, ge=1, le=20)
+
+
+class AssignmentOut(BaseModel):
+    slot: int
+    supporter_id: str
+    why: str
+
+
+class SessionOut(BaseModel):
+    session_id: str
+    centre_id: str
+    starts_at: AwareDatetime
+    duration_minutes: int
+    supporters_needed: int
+    assignments: list[AssignmentOut]
+
+
+class BookingOut(BaseModel):
+    session_id: str
+    centre_id: str
+    starts_at: AwareDatetime
+    duration_minutes: int
+
+
+def scheduling_router(
+    *,
+    handlers: SchedulingHandlers,
+    repository: SchedulingRepository,
+    clock: Clock,
+) -> APIRouter:
+    router = APIRouter(tags=["scheduling"])
+
+    async def session_out(request: SessionRequest) -> SessionOut:
+        assignments = await repository.assignments_of(request.session_id)
+        return SessionOut(
+            session_id=request.session_id,
+            centre_id=request.centre_id,
+            starts_at=request.starts_at,
+            duration_minutes=int(request.duration.total_seconds() // 60),
+            supporters_needed=request.supporters_needed,
+            assignments=[
+                AssignmentOut(slot=doc["slot"], supporter_id=doc["supporter_id"], why=doc["why"])
+                for doc in assignments
+            ],
+        )
+
+    @router.post(
+        "/centres/{centre_id}/sessions",
+        status_code=status.HTTP_201_CREATED,
+        response_model=SessionOut,
+    )
+    async def request_session(centre_id: str, body: SessionIn, caller: Caller) -> SessionOut:
+        authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
+        if body.starts_at <= clock.now():
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                [
+                    {
+                        "loc": ["body", "starts_at"],
+                        "msg": "must be in the future",
+                        "type": "value_error",
+                    }
+                ],
+            )
+        request = SessionRequest(
+            session_id=f"s-{secrets.token_hex(8)}",
+            centre_id=centre_id,
+            starts_at=body.starts_at,
+            duration=timedelta(minutes=body.duration_minutes),
+            supporters_needed=body.supporters_needed,
+        )
+        await handlers.request_session(request, correlation_id=new_event_id())
+        return await session_out(request)
+
+    @router.get("/centres/{centre_id}/sessions", response_model=list[SessionOut])
+    async def centre_schedule(centre_id: str, caller: Caller) -> list[SessionOut]:
+        authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
+        sessions = await repository.upcoming_sessions(centre_id, after=clock.now())
+        return [await session_out(session) for session in sessions]
+
+    @router.get("/supporters/{person_id}/bookings", response_model=list[BookingOut])
+    async def own_bookings(person_id: str, caller: Caller) -> list[BookingOut]:
+        if not (
+            caller.role is Role.OPS
+            or (caller.role is Role.SUPPORTER and caller.subject == person_id)
+        ):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "supporters may read only their own bookings"
+            )
+        return [
+            BookingOut(
+                session_id=doc["session_id"],
+                centre_id=doc["centre_id"],
+                starts_at=doc["starts_at"],
+                duration_minutes=doc["duration_minutes"],
+            )
+            for doc in await repository.bookings_for_supporter(person_id)
+        ]
+
+    return router

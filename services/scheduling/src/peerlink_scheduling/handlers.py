@@ -1,0 +1,125 @@
+"""Scheduling's use cases: request a session, follow eligibility, fill open slots."""
+
+from __future__ import annotations
+
+import structlog
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import EligibilityChanged, SessionRequested, SupporterAssigned
+from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.outbox import Outbox
+from peerlink_shared.topics import Topics
+
+from peerlink_scheduling.adapters.repository import SchedulingRepository
+from peerlink_scheduling.domain.matching import SessionRequest, match
+
+SOURCE = "/peerlink/scheduling"
+log = structlog.get_logger("peerlink.scheduling")
+
+
+class SchedulingHandlers:
+    def __init__(
+        self, *, repository: SchedulingRepository, outbox: Outbox, topics: Topics, clock: Clock
+    ) -> None:
+        self._repository = repository
+        self._outbox = outbox
+        self._topics = topics
+        self._clock = clock
+
+    async def request_session(self, request: SessionRequest, *, correlation_id: str) -> None:
+        payload = SessionRequested(
+            session_id=request.session_id,
+            centre_id=request.centre_id,
+            starts_at=request.starts_at,
+            duration_minutes=int(request.duration.total_seconds() // 60),
+            supporters_needed=request.supporters_needed,
+        )
+        envelope = self._envelope(
+            payload,
+            event_id=derived_event_id("session-requested", request.session_id),
+            subject=request.session_id,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+        await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
+        await self._repository.add_session(request, at=self._clock.now())
+        await self.fill(request, correlation_id=correlation_id)
+
+    async def on_eligibility_changed(self, envelope: Envelope, change: EligibilityChanged) -> None:
+        await self._repository.set_eligible(
+            person_id=change.person_id, centre_id=change.centre_id, eligible=change.eligible
+        )
+        if change.eligible:
+            for session in await self._repository.upcoming_sessions(
+                change.centre_id, after=self._clock.now()
+            ):
+                await self.fill(session, correlation_id=envelope.correlationid)
+
+    async def fill(self, request: SessionRequest, *, correlation_id: str) -> None:
+        """Claims open slots for eligible, free supporters, then announces every new assignment."""
+        assignments = await self._repository.assignments_of(request.session_id)
+        assigned = [doc["supporter_id"] for doc in assignments]
+        taken_slots = {doc["slot"] for doc in assignments}
+        candidates = await self._repository.eligible_at(request.centre_id)
+        bookings = await self._repository.bookings_of(candidates)
+        choices = match(request, candidates=candidates, assigned=assigned, bookings=bookings)
+        free_slots = [slot for slot in range(request.supporters_needed) if slot not in taken_slots]
+        for slot, choice in zip(free_slots, choices, strict=False):
+            await self._repository.claim_slot(
+                request,
+                slot=slot,
+                supporter_id=choice.supporter_id,
+                why=choice.why,
+                at=self._clock.now(),
+            )
+        await self._announce(request, correlation_id=correlation_id)
+
+    async def _announce(self, request: SessionRequest, *, correlation_id: str) -> None:
+        # Assignments remember whether they were announced, so a crash between claiming a
+        # slot and writing its event is repaired by the next fill of that session.
+        for doc in await self._repository.assignments_of(request.session_id):
+            if doc["announced"]:
+                continue
+            payload = SupporterAssigned(
+                session_id=request.session_id,
+                centre_id=request.centre_id,
+                supporter_id=doc["supporter_id"],
+                slot=doc["slot"],
+                starts_at=request.starts_at,
+                duration_minutes=int(request.duration.total_seconds() // 60),
+                assigned_on=self._clock.today(),
+            )
+            envelope = self._envelope(
+                payload,
+                event_id=derived_event_id("assigned", doc["_id"], doc["supporter_id"]),
+                subject=request.session_id,
+                correlation_id=correlation_id,
+                causation_id=None,
+            )
+            await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
+            await self._repository.mark_announced(doc["_id"])
+            log.info(
+                "supporter_assigned",
+                session=request.session_id,
+                supporter=doc["supporter_id"],
+                slot=doc["slot"],
+            )
+
+    def _envelope(
+        self,
+        payload: SessionRequested | SupporterAssigned,
+        *,
+        event_id: str,
+        subject: str,
+        correlation_id: str,
+        causation_id: str | None,
+    ) -> Envelope:
+        return make_envelope(
+            event_id=event_id,
+            source=SOURCE,
+            event_type=payload.event_type(),
+            subject=subject,
+            time=self._clock.now(),
+            data=payload.model_dump(mode="json"),
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )

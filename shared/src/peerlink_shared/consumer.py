@@ -1,0 +1,207 @@
+"""The one way services consume Kafka: parse, refuse to the dead-letter topic, dedup, handle.
+
+Untrusted bytes never crash a consumer and are never dropped silently. A message is
+committed (FastStream's ACK policy) only after it was handled, recognised as a duplicate,
+ignored as another service's concern, or copied to `<topic>.dlq` with a reason code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import structlog
+from aiokafka.errors import KafkaError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
+
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import PAYLOAD_BY_TYPE, Payload
+from peerlink_shared.dead_letters import (
+    ReasonCode,
+    Refusal,
+    describe_validation_error,
+    send_to_dead_letters,
+)
+from peerlink_shared.envelope import Envelope
+from peerlink_shared.inbox import Inbox
+from peerlink_shared.kafka import SUBSCRIBER_ACK_POLICY
+from peerlink_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_RETRIES
+
+P = TypeVar("P", bound=Payload)
+log = structlog.get_logger("peerlink.consumer")
+
+MAX_EVENT_BYTES = 256 * 1024
+# Infrastructure that is down is waited for (the partition pauses); anything else is a
+# defect in handling this one event, retried a few times, then dead-lettered.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionFailure,
+    KafkaError,
+    TimeoutError,
+    ConnectionError,
+)
+MAX_BACKOFF_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one event type is handled: `bind` validates the payload, then returns the call."""
+
+    event_type: str
+    bind: Callable[[Envelope], Callable[[], Awaitable[None]]]
+
+
+def route(model: type[P], handler: Callable[[Envelope, P], Awaitable[None]]) -> Route:
+    def bind(envelope: Envelope) -> Callable[[], Awaitable[None]]:
+        payload = model.model_validate(envelope.data)
+        return lambda: handler(envelope, payload)
+
+    return Route(event_type=model.event_type(), bind=bind)
+
+
+def parse_envelope(body: bytes) -> Envelope | Refusal:
+    if len(body) > MAX_EVENT_BYTES:
+        return Refusal(ReasonCode.OVERSIZED, f"{len(body)} bytes > {MAX_EVENT_BYTES}")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return Refusal(ReasonCode.NOT_UTF8, "body is not UTF-8")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        return Refusal(ReasonCode.MALFORMED_JSON, f"line {error.lineno} column {error.colno}")
+    try:
+        envelope = Envelope.model_validate(document)
+    except ValidationError as error:
+        return Refusal(ReasonCode.INVALID_ENVELOPE, describe_validation_error(error))
+    if envelope.type not in PAYLOAD_BY_TYPE:
+        # Only the type string's shape is described, not the value itself.
+        return Refusal(ReasonCode.UNKNOWN_EVENT_TYPE, "type is not in the contract catalogue")
+    return envelope
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        broker: KafkaBroker,
+        inbox: Inbox,
+        clock: Clock,
+        publish_timeout: float,
+        max_attempts: int = 3,
+    ) -> None:
+        self._broker = broker
+        self._inbox = inbox
+        self._clock = clock
+        self._publish_timeout = publish_timeout
+        self._max_attempts = max_attempts
+
+    def subscribe(self, *, topic: str, group_id: str, routes: Sequence[Route]) -> None:
+        table = {item.event_type: item for item in routes}
+
+        @self._broker.subscriber(
+            topic,
+            group_id=group_id,
+            auto_offset_reset="earliest",
+            ack_policy=SUBSCRIBER_ACK_POLICY,
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=1000,
+            title=f"{group_id}:{topic}",
+        )
+        async def consume(message: KafkaMessage) -> None:
+            record = message.raw_message
+            if isinstance(record, tuple):
+                raise TypeError("batch subscribers are not used in PeerLink")
+            with structlog.contextvars.bound_contextvars(
+                topic=topic, partition=record.partition, offset=record.offset
+            ):
+                await self._consume(
+                    topic=topic,
+                    table=table,
+                    body=message.body,
+                    key=record.key,
+                    partition=record.partition,
+                    offset=record.offset,
+                )
+
+    async def _consume(
+        self,
+        *,
+        topic: str,
+        table: dict[str, Route],
+        body: bytes,
+        key: bytes | None,
+        partition: int,
+        offset: int,
+    ) -> None:
+        async def refuse(refusal: Refusal) -> None:
+            await send_to_dead_letters(
+                self._broker,
+                topic=topic,
+                partition=partition,
+                offset=offset,
+                key=key,
+                body=body,
+                refusal=refusal,
+                timeout=self._publish_timeout,
+            )
+            DEAD_LETTERS.labels(topic=topic, reason=refusal.code.value).inc()
+            EVENTS_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
+            log.warning(
+                "event_dead_lettered", reason_code=refusal.code.value, reason=refusal.detail
+            )
+
+        parsed = parse_envelope(body)
+        if isinstance(parsed, Refusal):
+            await refuse(parsed)
+            return
+        envelope = parsed
+        with structlog.contextvars.bound_contextvars(
+            event_id=envelope.id, correlation_id=envelope.correlationid, event_type=envelope.type
+        ):
+            selected = table.get(envelope.type)
+            if selected is None:
+                EVENTS_CONSUMED.labels(topic=topic, outcome="ignored").inc()
+                return
+            try:
+                call = selected.bind(envelope)
+            except ValidationError as error:
+                await refuse(Refusal(ReasonCode.INVALID_PAYLOAD, describe_validation_error(error)))
+                return
+            if await self._inbox.seen(envelope.id):
+                EVENTS_CONSUMED.labels(topic=topic, outcome="duplicate").inc()
+                log.info("event_duplicate_ignored")
+                return
+            failure = await self._run(call, topic=topic)
+            if failure is not None:
+                await refuse(failure)
+                return
+            await self._inbox.remember(envelope.id, at=self._clock.now())
+            EVENTS_CONSUMED.labels(topic=topic, outcome="handled").inc()
+            log.info("event_handled")
+
+    async def _run(self, call: Callable[[], Awaitable[None]], *, topic: str) -> Refusal | None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await call()
+                return None
+            except TRANSIENT_ERRORS as error:
+                # Waits out an outage without giving up: the event is valid.
+                log.warning("handler_waiting_for_infrastructure", error=type(error).__name__)
+            except Exception as error:
+                if attempt >= self._max_attempts:
+                    log.exception("handler_failed", attempts=attempt)
+                    return Refusal(
+                        ReasonCode.HANDLER_FAILED,
+                        f"{type(error).__name__} after {attempt} attempts",
+                    )
+                log.warning("handler_retrying", attempt=attempt, error=type(error).__name__)
+            HANDLER_RETRIES.labels(topic=topic).inc()
+            await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.2 * 2 ** min(attempt, 5)))

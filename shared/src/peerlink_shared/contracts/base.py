@@ -1,0 +1,24 @@
+"""The base of every versioned payload."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+# Opaque ids only: letters, digits, '-' and '_'. Keeps names and free text out of ids,
+# Kafka keys and MongoDB keys (no '$' or '.').
+OPAQUE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class Payload(BaseModel):
+    """A published payload: frozen; readers ignore fields they do not know."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def event_type(cls) -> str:
+        return f"{cls.TYPE}.v{cls.VERSION}"

@@ -1,0 +1,35 @@
+"""Session events, published by scheduling and keyed by session id."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, Payload
+
+SessionKind = Literal["group"]
+
+
+class SessionRequested(Payload):
+    TYPE: ClassVar[str] = "peerlink.session.requested"
+
+    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    kind: SessionKind = "group"
+    starts_at: AwareDatetime
+    duration_minutes: int = Field(ge=15, le=480)
+    supporters_needed: int = Field(ge=1, le=20)
+
+
+class SupporterAssigned(Payload):
+    TYPE: ClassVar[str] = "peerlink.session.supporter-assigned"
+
+    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    supporter_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    slot: int = Field(ge=0)
+    starts_at: AwareDatetime
+    duration_minutes: int = Field(ge=15, le=480)
+    assigned_on: dt.date

@@ -1,0 +1,68 @@
+"""Reasons an event is refused, and the dead-letter copy that keeps it for inspection and replay.
+
+A reason names the failed check and the field paths, never the input values: pydantic echoes
+input in its errors, and these are health records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from enum import StrEnum
+
+from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
+
+from peerlink_shared.topics import dead_letter_topic
+
+
+class ReasonCode(StrEnum):
+    NOT_UTF8 = "not_utf8"
+    MALFORMED_JSON = "malformed_json"
+    INVALID_ENVELOPE = "invalid_envelope"
+    UNKNOWN_EVENT_TYPE = "unknown_event_type"
+    INVALID_PAYLOAD = "invalid_payload"
+    OVERSIZED = "oversized"
+    HANDLER_FAILED = "handler_failed"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: ReasonCode
+    detail: str
+
+    def as_headers(self) -> dict[str, str]:
+        return {"x-dlq-reason-code": self.code.value, "x-dlq-reason": self.detail}
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Field paths and error kinds only, e.g. `data.admitted_on: date_from_datetime_parsing`."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False, include_context=False):
+        location = ".".join(str(part) for part in item["loc"]) or "(root)"
+        parts.append(f"{location}: {item['type']}")
+    return "; ".join(parts)[:1000]
+
+
+async def send_to_dead_letters(
+    broker: KafkaBroker,
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None,
+    body: bytes,
+    refusal: Refusal,
+    timeout: float,
+) -> None:
+    """Copies the original bytes unchanged (so they can be replayed) with the reason in headers."""
+    headers = {
+        **refusal.as_headers(),
+        "x-original-topic": topic,
+        "x-original-partition": str(partition),
+        "x-original-offset": str(offset),
+    }
+    await asyncio.wait_for(
+        broker.publish(body, topic=dead_letter_topic(topic), key=key, headers=headers),
+        timeout=timeout,
+    )

@@ -1,0 +1,75 @@
+"""The CloudEvents 1.0 envelope every PeerLink event travels in, JSON on the wire."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+
+# Deterministic event ids (uuid5 under this namespace) make a re-run handler emit the same
+# event again rather than a new one, so consumers can drop the copy by id.
+EVENT_ID_NAMESPACE = uuid.UUID("5d6f1a52-2f43-4f0e-9f7e-0c6a3c1f5b10")
+
+
+def derived_event_id(*parts: str) -> str:
+    """An event id fixed by what caused the event, so a retried handler reproduces it."""
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, "\x1f".join(parts)))
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Envelope(BaseModel):
+    """CloudEvents attributes plus correlation and causation ids; `data` is the payload."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents version.")
+    id: str = Field(min_length=1, max_length=128, description="Unique per event; dedup key.")
+    source: str = Field(
+        min_length=1, max_length=256, description="Who produced it.", examples=["/intake"]
+    )
+    type: str = Field(
+        min_length=1,
+        max_length=128,
+        description="Event type with its schema version suffix.",
+        examples=["peerlink.person.admission-recorded.v1"],
+    )
+    subject: str = Field(
+        min_length=1, max_length=128, description="The aggregate id, also the Kafka key."
+    )
+    time: AwareDatetime = Field(description="When the fact happened or was recorded (UTC).")
+    datacontenttype: Literal["application/json"] = "application/json"
+    correlationid: str = Field(
+        min_length=1, max_length=128, description="Shared by every event of one flow."
+    )
+    causationid: str | None = Field(
+        default=None, max_length=128, description="Id of the event that caused this one."
+    )
+    data: dict[str, JsonValue] = Field(description="The versioned payload of `type`.")
+
+
+def make_envelope(
+    *,
+    event_id: str,
+    source: str,
+    event_type: str,
+    subject: str,
+    time: datetime,
+    data: dict[str, JsonValue],
+    correlation_id: str,
+    causation_id: str | None = None,
+) -> Envelope:
+    return Envelope(
+        id=event_id,
+        source=source,
+        type=event_type,
+        subject=subject,
+        time=time,
+        data=data,
+        correlationid=correlation_id,
+        causationid=causation_id,
+    )

@@ -1,0 +1,87 @@
+"""HTTP pieces every service shares: bearer-token dependencies and the ops routes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+
+from peerlink_shared.auth import InvalidToken, Principal, Role, verify_token
+
+bearer = HTTPBearer(auto_error=False)
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller, from a bearer token signed with this app's secret (`app.state`)."""
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "a bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    secret: str = request.app.state.token_secret
+    try:
+        return verify_token(credentials.credentials, secret=secret)
+    except InvalidToken as error:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "the bearer token is invalid or expired",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from error
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
+def authorize(principal: Principal, *, centre_id: str, roles: set[Role]) -> None:
+    """403 unless the token's role is allowed here and its centre is this centre (or all)."""
+    if principal.role not in roles:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"role {principal.role.value!r} may not do this; needs one of "
+            + ", ".join(sorted(role.value for role in roles)),
+        )
+    if not principal.may_act_for(centre_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token is for another centre")
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    kafka: bool
+    mongo: bool
+
+
+def ops_router(
+    *, kafka_ready: Callable[[], Awaitable[bool]], mongo_ready: Callable[[], Awaitable[bool]]
+) -> APIRouter:
+    router = APIRouter(tags=["ops"])
+
+    @router.get("/health", response_model=Health)
+    async def health() -> Health:
+        return Health(status="alive")
+
+    @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
+    async def ready(response: Response) -> Readiness:
+        kafka, mongo = await kafka_ready(), await mongo_ready()
+        if not (kafka and mongo):
+            response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        return Readiness(
+            status="ready" if kafka and mongo else "not_ready", kafka=kafka, mongo=mongo
+        )
+
+    @router.get("/metrics", response_class=Response)
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

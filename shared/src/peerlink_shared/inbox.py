@@ -1,0 +1,20 @@
+"""Remembers which events a service has fully handled, so a redelivered copy changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peerlink_shared.mongo import Database
+
+
+class Inbox:
+    def __init__(self, db: Database) -> None:
+        self._handled = db["inbox"]
+
+    async def seen(self, event_id: str) -> bool:
+        return await self._handled.find_one({"_id": event_id}, {"_id": 1}) is not None
+
+    async def remember(self, event_id: str, *, at: datetime) -> None:
+        await self._handled.update_one(
+            {"_id": event_id}, {"$setOnInsert": {"handled_at": at}}, upsert=True
+        )

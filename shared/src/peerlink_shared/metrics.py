@@ -1,0 +1,25 @@
+"""Prometheus metrics shared by every service. Labels are codes and topics, never ids."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+EVENTS_CONSUMED = Counter(
+    "peerlink_events_consumed_total",
+    "Events taken from Kafka, by outcome (handled, duplicate, ignored, dead_lettered).",
+    ["topic", "outcome"],
+)
+EVENTS_PUBLISHED = Counter(
+    "peerlink_events_published_total", "Events published to Kafka from the outbox.", ["topic"]
+)
+DEAD_LETTERS = Counter(
+    "peerlink_dead_letters_total",
+    "Events sent to a dead-letter topic, by reason.",
+    ["topic", "reason"],
+)
+HANDLER_RETRIES = Counter(
+    "peerlink_handler_retries_total", "Handler attempts that failed and were retried.", ["topic"]
+)
+OUTBOX_PENDING = Gauge(
+    "peerlink_outbox_pending", "Outbox events not yet confirmed published (last scan)."
+)

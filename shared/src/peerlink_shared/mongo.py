@@ -1,0 +1,28 @@
+"""PyMongo async client lifecycle. Works with MongoDB and FerretDB v1 (no transactions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+# A document as PyMongo returns it; the one place we accept an open mapping, at the edge.
+Document = dict[str, Any]
+Database = AsyncDatabase[Document]
+MongoClient = AsyncMongoClient[Document]
+
+
+def make_mongo_client(url: str) -> MongoClient:
+    # tz_aware: every datetime we store is UTC and must come back aware.
+    return AsyncMongoClient(
+        url, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, appname="peerlink"
+    )
+
+
+async def mongo_ready(client: MongoClient) -> bool:
+    try:
+        await client.admin.command("ping")
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,76 @@
+"""What every service process holds: clients, outbox relay, consumer, and their lifecycle.
+
+Built once in a service's bootstrap and passed explicitly; clients connect in the FastAPI
+lifespan, never at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI
+
+from peerlink_shared.consumer import EventConsumer
+from peerlink_shared.inbox import Inbox
+from peerlink_shared.kafka import make_broker
+from peerlink_shared.mongo import make_mongo_client, mongo_ready
+from peerlink_shared.outbox import Outbox, OutboxRelay
+from peerlink_shared.settings import ServiceSettings
+
+log = structlog.get_logger("peerlink.runtime")
+
+StartupHook = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, *, service: str, settings: ServiceSettings) -> None:
+        self.service = service
+        self.settings = settings
+        self.clock = settings.clock()
+        self.topics = settings.topics
+        self.mongo = make_mongo_client(settings.mongo_url)
+        self.db = self.mongo[settings.mongo_database]
+        self.broker = make_broker(
+            bootstrap=settings.kafka_bootstrap, client_id=f"peerlink-{service}"
+        )
+        self.outbox = Outbox(self.db, clock=self.clock)
+        self.relay = OutboxRelay(
+            outbox=self.outbox, broker=self.broker, publish_timeout=settings.publish_timeout_seconds
+        )
+        self.consumer = EventConsumer(
+            broker=self.broker,
+            inbox=Inbox(self.db),
+            clock=self.clock,
+            publish_timeout=settings.publish_timeout_seconds,
+        )
+        self.startup_hooks: list[StartupHook] = [self.outbox.ensure_indexes]
+
+    async def kafka_ready(self) -> bool:
+        try:
+            return await self.broker.ping(timeout=2.0)
+        except Exception:
+            return False
+
+    async def mongo_ready(self) -> bool:
+        return await mongo_ready(self.mongo)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        for hook in self.startup_hooks:
+            await hook()
+        await self.broker.start()
+        self.relay.start()
+        log.info("service_started", port=self.settings.http_port)
+        try:
+            yield
+        finally:
+            log.info("service_stopping")
+            await self.relay.stop()
+            # Bounded: an idempotent producer with Kafka away can hang its stop.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.broker.stop(), timeout=30)
+            await self.mongo.close()
+            log.info("service_stopped")

@@ -1,0 +1,54 @@
+"""Settings from environment variables (PEERLINK_*), validated at start."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from peerlink_shared.clock import Clock, OffsetClock, SystemClock
+from peerlink_shared.topics import Topics
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "todo"}
+MIN_SECRET_LENGTH = 32
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs; each service subclasses it with its own defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="PEERLINK_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    mongo_url: str = "mongodb://127.0.0.1:27027/?directConnection=true"
+    mongo_database: str
+    consumer_group: str
+    topic_prefix: str = ""
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(ge=1, le=65535)
+    token_secret: SecretStr
+    log_level: str = "INFO"
+    publish_timeout_seconds: float = Field(default=10.0, gt=0)
+    clock_offset_days: int = Field(
+        default=0, description="Shifts the service clock; for demos and tests only."
+    )
+
+    @field_validator("token_secret")
+    @classmethod
+    def refuse_placeholder_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"PEERLINK_TOKEN_SECRET must be a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters, not a placeholder"
+            )
+        return value
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(prefix=self.topic_prefix)
+
+    def clock(self) -> Clock:
+        if self.clock_offset_days:
+            return OffsetClock(timedelta(days=self.clock_offset_days))
+        return SystemClock()

@@ -1,0 +1,123 @@
+"""`peerlink-demo`: starts the four services and plays the foundation scenario, narrated.
+
+Expects the local servers (`infra/local-servers up`) and the topics (`peerlink-topics create`);
+`make demo` does all three.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+from peerlink_shared.auth import Role
+from peerlink_shared.topics import Topics
+
+from peerlink_devtools.kafka_watch import wait_for_zero_lag
+from peerlink_devtools.processes import SERVICES, Network
+from peerlink_devtools.replay import find_event, republish
+from peerlink_devtools.scenario import Api, play, wait_for_messages
+
+BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
+
+
+def say(text: str) -> None:
+    print(f"{BOLD}▶ {text}{RESET}", flush=True)
+
+
+async def watch(bootstrap: str, topics: list[str]) -> None:
+    """Prints every event as it crosses Kafka: topic, type, subject (ids only)."""
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, auto_offset_reset="latest")
+    await consumer.start()
+    try:
+        async for record in consumer:
+            event = json.loads(record.value)
+            print(
+                f"{DIM}  ⇢ kafka {record.topic:<20} {event['type']:<45} "
+                f"subject={event['subject']}{RESET}",
+                flush=True,
+            )
+    finally:
+        await consumer.stop()
+
+
+async def run() -> int:
+    bootstrap = os.environ.get("PEERLINK_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
+    mongo_url = os.environ.get(
+        "PEERLINK_MONGO_URL", "mongodb://127.0.0.1:27027/?directConnection=true"
+    )
+    topics = Topics()
+    network = Network(
+        kafka_bootstrap=bootstrap,
+        mongo_url=mongo_url,
+        log_dir=Path(os.environ.get("PEERLINK_LOG_DIR", ".local/logs/services")),
+        ports={"intake": 8101, "eligibility": 8102, "scheduling": 8103, "notifications": 8104},
+    )
+    say("starting intake, eligibility, scheduling and notifications as processes")
+    network.start_all()
+    for service in SERVICES:
+        print(f"  {service:<14} {network.url(service)}  (OpenAPI at {network.url(service)}/docs)")
+    watched = [
+        topics.person_events,
+        topics.eligibility_changes,
+        topics.session_events,
+        topics.notification_events,
+    ]
+    watcher = asyncio.create_task(watch(bootstrap, watched))
+    await asyncio.sleep(1.0)
+    api = Api({service: network.url(service) for service in SERVICES}, network.token_secret)
+    try:
+        result = await play(api, say=say, today=datetime.now(UTC).date())
+        supporter = api.token(
+            role=Role.SUPPORTER, centre=result.centre_id, subject=result.person_id
+        )
+        say(f"notification recorded for {result.person_id}: {result.messages[0]['text']!r}")
+
+        say("the clinic retries the milestone with the same Idempotency-Key ...")
+        coordinator = api.token(
+            role=Role.COORDINATOR, centre=result.centre_id, subject="coordinator-1"
+        )
+        again = await api.call(
+            "POST",
+            "intake",
+            f"/centres/{result.centre_id}/persons/{result.person_id}/sobriety-milestones",
+            headers={**coordinator, "Idempotency-Key": result.milestone_key},
+            json=result.milestone_body,
+        )
+        say(f"intake answers {again.status_code}, duplicate={again.json()['duplicate']}")
+        say("... and Kafka redelivers the milestone event twice more")
+        record = await find_event(bootstrap, topics.person_events, result.milestone_event_id)
+        await republish(bootstrap, record, times=2)
+        await wait_for_zero_lag(
+            bootstrap,
+            {
+                "peerlink-eligibility": [topics.person_events],
+                "peerlink-scheduling": [topics.eligibility_changes],
+                "peerlink-notifications": [topics.session_events, topics.centre_events],
+            },
+        )
+        messages = await wait_for_messages(
+            api, person_id=result.person_id, headers=supporter, at_least=1, timeout=10
+        )
+        say(
+            f"all consumers caught up; messages for the supporter: {len(messages)} "
+            "(duplicates ignored)"
+        )
+        return 0 if len(messages) == 1 else 1
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await api.close()
+        say("stopping the services (servers stay up: `make down` stops them)")
+        network.stop_all()
+        print(f"  service logs (JSON lines): {network.log_dir}/")
+
+
+def main() -> None:
+    sys.exit(asyncio.run(run()))

@@ -1,0 +1,130 @@
+"""Starts the four services as separate OS processes against given servers, and stops them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+SERVICES = ("intake", "eligibility", "scheduling", "notifications")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def new_token_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Network:
+    """The four services of one run: same servers, topic prefix, token secret."""
+
+    kafka_bootstrap: str
+    mongo_url: str
+    log_dir: Path
+    topic_prefix: str = ""
+    database_suffix: str = ""
+    token_secret: str = field(default_factory=new_token_secret)
+    ports: Mapping[str, int] = field(default_factory=dict)
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def environment(self, service: str, port: int) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "PEERLINK_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "PEERLINK_MONGO_URL": self.mongo_url,
+            "PEERLINK_MONGO_DATABASE": f"peerlink_{service}{self.database_suffix}",
+            "PEERLINK_CONSUMER_GROUP": f"{self.topic_prefix}peerlink-{service}",
+            "PEERLINK_TOPIC_PREFIX": self.topic_prefix,
+            "PEERLINK_HTTP_PORT": str(port),
+            "PEERLINK_TOKEN_SECRET": self.token_secret,
+            **self.extra_env,
+        }
+        return env
+
+    def start(self, service: str) -> ServiceProcess:
+        port = self.ports.get(service) or free_port()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"{service}.log"
+        with log_path.open("ab") as log_file:
+            process = subprocess.Popen(
+                [f"peerlink-{service}"],
+                env=self.environment(service, port),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        started = ServiceProcess(service, port, process, log_path)
+        self.processes[service] = started
+        return started
+
+    def start_all(self, *, ready_timeout: float = 60.0) -> None:
+        try:
+            for service in SERVICES:
+                self.start(service)
+            for service in SERVICES:
+                self.wait_ready(service, timeout=ready_timeout)
+        except BaseException:
+            self.stop_all()
+            raise
+
+    def wait_ready(self, service: str, *, timeout: float) -> None:
+        running = self.processes[service]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if running.process.poll() is not None:
+                raise RuntimeError(
+                    f"{service} exited with {running.process.returncode}; "
+                    f"log:\n{running.log_path.read_text()[-3000:]}"
+                )
+            try:
+                if httpx.get(f"{running.url}/ready", timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{service} not ready within {timeout}s; see {running.log_path}")
+
+    def stop_all(self, *, timeout: float = 30.0) -> dict[str, int | None]:
+        """SIGTERM each service, wait, SIGKILL stragglers; returns exit codes."""
+        for running in self.processes.values():
+            if running.process.poll() is None:
+                running.process.send_signal(signal.SIGTERM)
+        codes: dict[str, int | None] = {}
+        for name, running in self.processes.items():
+            try:
+                codes[name] = running.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                running.process.kill()
+                codes[name] = running.process.wait()
+        self.processes.clear()
+        return codes
+
+    def url(self, service: str) -> str:
+        return self.processes[service].url

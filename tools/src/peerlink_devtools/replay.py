@@ -1,0 +1,31 @@
+"""Re-publishes events already on a topic, byte for byte: a redelivery as Kafka would make it."""
+
+from __future__ import annotations
+
+import json
+
+from aiokafka import AIOKafkaProducer
+
+from peerlink_devtools.kafka_watch import Record, read_all
+
+
+async def find_event(bootstrap: str, topic: str, event_id: str) -> Record:
+    for record in await read_all(bootstrap, [topic]):
+        if json.loads(record.value).get("id") == event_id:
+            return record
+    raise LookupError(f"event {event_id} is not on {topic}")
+
+
+async def republish(bootstrap: str, record: Record, *, times: int = 1) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for _ in range(times):
+            await producer.send_and_wait(
+                record.topic,
+                record.value,
+                key=record.key,
+                headers=[(name, value.encode()) for name, value in record.headers.items()],
+            )
+    finally:
+        await producer.stop()

@@ -1,0 +1,201 @@
+"""The foundation scenario, over the services' HTTP APIs, as a coordinator would play it.
+
+A centre is registered; a person is admitted, completes the programme and volunteers; a
+group session is requested; a 365-day sobriety milestone arrives. Eligibility, scheduling
+and notifications then do the rest through Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import httpx
+from peerlink_shared.auth import Role, issue_token
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    centre_id: str
+    person_id: str
+    session_id: str
+    milestone_event_id: str
+    milestone_key: str
+    milestone_body: dict[str, object]
+    messages: list[dict[str, object]]
+
+
+class Api:
+    def __init__(self, urls: Mapping[str, str], token_secret: str) -> None:
+        self._urls = urls
+        self._secret = token_secret
+        self._client = httpx.AsyncClient(timeout=10.0)
+
+    def token(self, *, role: Role, centre: str, subject: str) -> dict[str, str]:
+        token = issue_token(
+            secret=self._secret,
+            subject=subject,
+            centre=centre,
+            role=role,
+            now=datetime.now(UTC),
+            ttl=timedelta(hours=1),
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    async def call(
+        self, method: str, service: str, path: str, *, headers: dict[str, str], json: object = None
+    ) -> httpx.Response:
+        return await self._client.request(
+            method, f"{self._urls[service]}{path}", headers=headers, json=json
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def _check(response: httpx.Response, expected: int) -> dict[str, object]:
+    if response.status_code != expected:
+        raise AssertionError(
+            f"{response.request.method} {response.request.url.path}: "
+            f"{response.status_code} {response.text}"
+        )
+    body: dict[str, object] = response.json() if response.content else {}
+    return body
+
+
+async def play(api: Api, *, say: Say, today: date, wait_seconds: float = 60.0) -> ScenarioResult:
+    centre_id = f"centre-{secrets.token_hex(3)}"
+    coordinator = api.token(role=Role.COORDINATOR, centre=centre_id, subject="coordinator-1")
+
+    say(f"coordinator registers centre {centre_id}")
+    _check(
+        await api.call(
+            "PUT",
+            "intake",
+            f"/centres/{centre_id}",
+            headers=coordinator,
+            json={
+                "centre_id": centre_id,
+                "display_name": "Harbour House",
+                "region": "north",
+                "timezone": "Europe/Dublin",
+            },
+        ),
+        200,
+    )
+    person = _check(
+        await api.call("POST", "intake", f"/centres/{centre_id}/persons", headers=coordinator), 201
+    )
+    person_id = str(person["person_id"])
+    say(f"intake issues pseudonymous person id {person_id}")
+    base = f"/centres/{centre_id}/persons/{person_id}"
+
+    say("coordinator records admission two years ago, and a completed programme")
+    _check(
+        await api.call(
+            "POST",
+            "intake",
+            f"{base}/admissions",
+            headers=coordinator,
+            json={"admitted_on": str(today - timedelta(days=730))},
+        ),
+        202,
+    )
+    _check(
+        await api.call(
+            "POST",
+            "intake",
+            f"{base}/programme-ends",
+            headers=coordinator,
+            json={"ended_on": str(today - timedelta(days=640)), "outcome": "completed"},
+        ),
+        202,
+    )
+    supporter = api.token(role=Role.SUPPORTER, centre=centre_id, subject=person_id)
+    say("the person volunteers as a peer supporter")
+    _check(
+        await api.call(
+            "POST",
+            "intake",
+            f"{base}/volunteering",
+            headers=supporter,
+            json={"volunteering": True, "changed_on": str(today)},
+        ),
+        202,
+    )
+
+    starts_at = datetime.combine(today + timedelta(days=3), time(10, 0), tzinfo=UTC)
+    session = _check(
+        await api.call(
+            "POST",
+            "scheduling",
+            f"/centres/{centre_id}/sessions",
+            headers=coordinator,
+            json={
+                "starts_at": starts_at.isoformat(),
+                "duration_minutes": 90,
+                "supporters_needed": 1,
+            },
+        ),
+        201,
+    )
+    session_id = str(session["session_id"])
+    say(
+        f"coordinator requests group session {session_id} at {starts_at:%Y-%m-%d %H:%M} UTC "
+        "(no one eligible yet)"
+    )
+
+    milestone_key = f"milestone-{secrets.token_hex(4)}"
+    say("a 365-day sobriety milestone arrives")
+    milestone_body: dict[str, object] = {
+        "sober_since": str(today - timedelta(days=365)),
+        "days": 365,
+        "recorded_on": str(today),
+    }
+    recorded = _check(
+        await api.call(
+            "POST",
+            "intake",
+            f"{base}/sobriety-milestones",
+            headers={**coordinator, "Idempotency-Key": milestone_key},
+            json=milestone_body,
+        ),
+        202,
+    )
+
+    say("waiting for eligibility -> scheduling -> notifications ...")
+    messages = await wait_for_messages(
+        api, person_id=person_id, headers=supporter, at_least=1, timeout=wait_seconds
+    )
+    return ScenarioResult(
+        centre_id=centre_id,
+        person_id=person_id,
+        session_id=session_id,
+        milestone_event_id=str(recorded["event_id"]),
+        milestone_key=milestone_key,
+        milestone_body=milestone_body,
+        messages=messages,
+    )
+
+
+async def wait_for_messages(
+    api: Api, *, person_id: str, headers: dict[str, str], at_least: int, timeout: float
+) -> list[dict[str, object]]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await api.call(
+            "GET", "notifications", f"/persons/{person_id}/messages", headers=headers
+        )
+        if response.status_code != 200:
+            raise AssertionError(f"reading messages: {response.status_code} {response.text}")
+        messages: list[dict[str, object]] = response.json()
+        if len(messages) >= at_least:
+            return messages
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"no message for {person_id} within {timeout}s")
+        await asyncio.sleep(0.3)
