@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peerlink_shared.mongo import Database
+from peerlink_shared.mongo import Database, insert_once
 
 
 class Inbox:
@@ -15,6 +15,4 @@ class Inbox:
         return await self._handled.find_one({"_id": event_id}, {"_id": 1}) is not None
 
     async def remember(self, event_id: str, *, at: datetime) -> None:
-        await self._handled.update_one(
-            {"_id": event_id}, {"$setOnInsert": {"handled_at": at}}, upsert=True
-        )
+        await insert_once(self._handled, {"_id": event_id, "handled_at": at})

@@ -19,7 +19,7 @@ from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.kafka import publish_envelope
 from peerlink_shared.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
-from peerlink_shared.mongo import Database
+from peerlink_shared.mongo import Database, insert_once
 
 log = structlog.get_logger("peerlink.outbox")
 
@@ -35,17 +35,15 @@ class Outbox:
 
     async def add(self, *, envelope: Envelope, topic: str) -> None:
         """Records an event to publish; recording the same event id again changes nothing."""
-        await self._entries.update_one(
-            {"_id": envelope.id},
+        await insert_once(
+            self._entries,
             {
-                "$setOnInsert": {
-                    "topic": topic,
-                    "body": envelope.model_dump_json(),
-                    "created_at": self._clock.now(),
-                    "published": False,
-                }
+                "_id": envelope.id,
+                "topic": topic,
+                "body": envelope.model_dump_json(),
+                "created_at": self._clock.now(),
+                "published": False,
             },
-            upsert=True,
         )
         self.wake.set()
 

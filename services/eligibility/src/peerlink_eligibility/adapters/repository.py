@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from peerlink_shared.mongo import Database, Document
+from peerlink_shared.mongo import Database, Document, insert_once
 
 from peerlink_eligibility.domain.decision import Decision, Reason
-from peerlink_eligibility.domain.facts import Completion, ConsentChange, PersonFacts
+from peerlink_eligibility.domain.facts import (
+    Completion,
+    ConsentChange,
+    Fact,
+    PersonFacts,
+    Relapse,
+    SobrietyDate,
+    fold_facts,
+)
 
 
 class EligibilityRepository:
@@ -22,38 +30,17 @@ class EligibilityRepository:
 
     async def add_fact(self, *, event_id: str, person_id: str, kind: str, fields: Document) -> None:
         """One document per event id: storing the same event twice changes nothing."""
-        await self._facts.update_one(
-            {"_id": event_id},
-            {"$setOnInsert": {"person_id": person_id, "kind": kind, **fields}},
-            upsert=True,
+        await insert_once(
+            self._facts, {"_id": event_id, "person_id": person_id, "kind": kind, **fields}
         )
 
     async def facts_of(self, person_id: str) -> PersonFacts:
-        completions: set[Completion] = set()
-        sobriety: set[date] = set()
-        relapses: set[date] = set()
-        consents: set[ConsentChange] = set()
-        async for fact in self._facts.find({"person_id": person_id}):
-            match fact["kind"]:
-                case "completion":
-                    completions.add(Completion(fact["centre_id"], _day(fact["ended_on"])))
-                case "sobriety":
-                    sobriety.add(_day(fact["sober_since"]))
-                case "relapse":
-                    relapses.add(_day(fact["relapsed_on"]))
-                case "consent":
-                    consents.add(
-                        ConsentChange(
-                            _day(fact["changed_on"]), bool(fact["volunteering"]), fact["_id"]
-                        )
-                    )
-        return PersonFacts(
-            person_id=person_id,
-            completions=frozenset(completions),
-            sobriety_dates=frozenset(sobriety),
-            relapses=frozenset(relapses),
-            consent_changes=frozenset(consents),
-        )
+        facts: list[Fact] = []
+        async for doc in self._facts.find({"person_id": person_id}):
+            fact = _fact(doc)
+            if fact is not None:
+                facts.append(fact)
+        return fold_facts(person_id, facts)
 
     async def decisions_of(self, person_id: str) -> dict[str, Decision]:
         return {
@@ -98,3 +85,17 @@ def _decision(doc: Document) -> Decision:
         reasons=tuple(Reason(code) for code in doc["reasons"]),
         eligible_from=_day(doc["eligible_from"]) if doc.get("eligible_from") else None,
     )
+
+
+def _fact(doc: Document) -> Fact | None:
+    """Facts the rule reads; other kinds (admissions) are kept for later policies."""
+    match doc["kind"]:
+        case "completion":
+            return Completion(doc["centre_id"], _day(doc["ended_on"]))
+        case "sobriety":
+            return SobrietyDate(_day(doc["sober_since"]))
+        case "relapse":
+            return Relapse(_day(doc["relapsed_on"]))
+        case "consent":
+            return ConsentChange(_day(doc["changed_on"]), bool(doc["volunteering"]), doc["_id"])
+    return None

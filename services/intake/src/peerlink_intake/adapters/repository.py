@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.mongo import Database
+from peerlink_shared.mongo import Database, insert_once
 from pymongo.errors import DuplicateKeyError
 
 
@@ -49,17 +49,15 @@ class IntakeRepository:
         data: dict[str, object],
         at: datetime,
     ) -> None:
-        await self._facts.update_one(
-            {"_id": event_id},
+        await insert_once(
+            self._facts,
             {
-                "$setOnInsert": {
-                    "person_id": person_id,
-                    "type": event_type,
-                    "data": data,
-                    "recorded_at": at,
-                }
+                "_id": event_id,
+                "person_id": person_id,
+                "type": event_type,
+                "data": data,
+                "recorded_at": at,
             },
-            upsert=True,
         )
 
     async def fact_type(self, event_id: str) -> str | None:

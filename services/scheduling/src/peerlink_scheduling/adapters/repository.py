@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from peerlink_shared.mongo import Database, Document
-from pymongo.errors import DuplicateKeyError
+from peerlink_shared.mongo import Database, Document, insert_once
 
 from peerlink_scheduling.domain.matching import Booking, SessionRequest
 
@@ -28,18 +27,16 @@ class SchedulingRepository:
         await self._eligible.create_index([("centre_id", 1), ("eligible", 1)])
 
     async def add_session(self, request: SessionRequest, *, at: datetime) -> None:
-        await self._sessions.update_one(
-            {"_id": request.session_id},
+        await insert_once(
+            self._sessions,
             {
-                "$setOnInsert": {
-                    "centre_id": request.centre_id,
-                    "starts_at": request.starts_at,
-                    "duration_minutes": int(request.duration.total_seconds() // 60),
-                    "supporters_needed": request.supporters_needed,
-                    "created_at": at,
-                }
+                "_id": request.session_id,
+                "centre_id": request.centre_id,
+                "starts_at": request.starts_at,
+                "duration_minutes": int(request.duration.total_seconds() // 60),
+                "supporters_needed": request.supporters_needed,
+                "created_at": at,
             },
-            upsert=True,
         )
 
     async def session(self, session_id: str) -> SessionRequest | None:
@@ -82,24 +79,21 @@ class SchedulingRepository:
         self, request: SessionRequest, *, slot: int, supporter_id: str, why: str, at: datetime
     ) -> bool:
         """True if this writer got the slot; False if another writer got it or the supporter."""
-        try:
-            await self._assignments.insert_one(
-                {
-                    "_id": f"{request.session_id}-{slot}",
-                    "session_id": request.session_id,
-                    "centre_id": request.centre_id,
-                    "slot": slot,
-                    "supporter_id": supporter_id,
-                    "starts_at": request.starts_at,
-                    "duration_minutes": int(request.duration.total_seconds() // 60),
-                    "why": why,
-                    "announced": False,
-                    "assigned_at": at,
-                }
-            )
-        except DuplicateKeyError:
-            return False
-        return True
+        return await insert_once(
+            self._assignments,
+            {
+                "_id": f"{request.session_id}-{slot}",
+                "session_id": request.session_id,
+                "centre_id": request.centre_id,
+                "slot": slot,
+                "supporter_id": supporter_id,
+                "starts_at": request.starts_at,
+                "duration_minutes": int(request.duration.total_seconds() // 60),
+                "why": why,
+                "announced": False,
+                "assigned_at": at,
+            },
+        )
 
     async def mark_announced(self, assignment_id: str) -> None:
         await self._assignments.update_one({"_id": assignment_id}, {"$set": {"announced": True}})

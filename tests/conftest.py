@@ -1,0 +1,34 @@
+"""Fixtures shared by the integration and end-to-end suites."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from peerlink_shared.topics import Topics
+from peerlink_shared.topics_admin import ensure_topics
+
+from tests.servers import NoServers, Servers, real_servers
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    try:
+        with real_servers() as found:
+            yield found
+    except NoServers as missing:
+        pytest.fail(str(missing), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    """Isolates this run's topics, groups and databases from any earlier run."""
+    return f"t{secrets.token_hex(3)}"
+
+
+@pytest.fixture(scope="session")
+async def topics(servers: Servers, run_id: str) -> AsyncIterator[Topics]:
+    names = Topics(prefix=f"{run_id}-")
+    await ensure_topics(bootstrap=servers.kafka_bootstrap, topics=names)
+    yield names

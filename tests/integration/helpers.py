@@ -1,0 +1,111 @@
+"""In-process services against the real servers, and ways to feed and read Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from peerlink_shared.auth import Role, issue_token
+from peerlink_shared.contracts import Payload
+from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
+
+SECRET = secrets.token_urlsafe(40)
+T = TypeVar("T")
+
+
+def headers(role: Role, centre: str, subject: str = "tester") -> dict[str, str]:
+    token = issue_token(
+        secret=SECRET,
+        subject=subject,
+        centre=centre,
+        role=role,
+        now=datetime.now(UTC),
+        ttl=timedelta(hours=1),
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def common_settings(
+    *, kafka: str, mongo: str, run_id: str, prefix: str, name: str
+) -> dict[str, object]:
+    """Settings for one in-process service instance: its own database and consumer group."""
+    return {
+        "kafka_bootstrap": kafka,
+        "mongo_url": mongo,
+        "mongo_database": f"{run_id}_{name}",
+        "consumer_group": f"{run_id}-{name}",
+        "topic_prefix": prefix,
+        "token_secret": SECRET,
+        "http_port": 1,
+    }
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Runs the app's lifespan (broker, subscribers, outbox relay) and gives an HTTP client."""
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://service"
+        ) as client,
+    ):
+        yield client
+
+
+def envelope_for(payload: Payload, *, subject: str, event_id: str | None = None) -> Envelope:
+    return make_envelope(
+        event_id=event_id or new_event_id(),
+        source="/tests",
+        event_type=payload.event_type(),
+        subject=subject,
+        time=datetime.now(UTC),
+        data=payload.model_dump(mode="json"),
+        correlation_id=new_event_id(),
+    )
+
+
+async def publish_raw(bootstrap: str, topic: str, values: list[tuple[bytes | None, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for key, value in values:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def publish(bootstrap: str, topic: str, *envelopes: Envelope) -> None:
+    await publish_raw(
+        bootstrap,
+        topic,
+        [(item.subject.encode(), item.model_dump_json().encode()) for item in envelopes],
+    )
+
+
+def as_event(value: bytes) -> dict[str, Any] | None:
+    """The JSON event in a record, or None for the junk other tests put on shared topics."""
+    try:
+        event = json.loads(value)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and "id" in event else None
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0) -> T:
+    """Polls until the probe returns something other than None (or False)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await probe()
+        if result is not None and result is not False:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.2)

@@ -1,0 +1,182 @@
+"""Intake against the real servers: facts recorded once, published keyed by person id."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from peerlink_devtools.kafka_watch import read_all
+from peerlink_intake.bootstrap import bootstrap
+from peerlink_intake.settings import IntakeSettings
+from peerlink_shared.auth import Role
+from peerlink_shared.topics import Topics
+
+from tests.integration.helpers import as_event, common_settings, eventually, headers, running
+from tests.servers import Servers
+
+CENTRE = "harbour"
+CANARY = "CANARY-Jane-Doe"
+
+
+@pytest.fixture(scope="module")
+async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = IntakeSettings(
+        **common_settings(  # type: ignore[arg-type]
+            kafka=servers.kafka_bootstrap,
+            mongo=servers.mongo_url,
+            run_id=run_id,
+            prefix=topics.prefix,
+            name="intake",
+        )
+    )
+    async with running(bootstrap(settings)) as client:
+        coordinator = headers(Role.COORDINATOR, CENTRE)
+        centre = {
+            "centre_id": CENTRE,
+            "display_name": "Harbour House",
+            "region": "north",
+            "timezone": "Europe/Dublin",
+        }
+        assert (
+            await client.put(f"/centres/{CENTRE}", json=centre, headers=coordinator)
+        ).status_code == 200
+        yield client
+
+
+async def new_person(client: httpx.AsyncClient) -> str:
+    response = await client.post(
+        f"/centres/{CENTRE}/persons", headers=headers(Role.COORDINATOR, CENTRE)
+    )
+    assert response.status_code == 201
+    person_id: str = response.json()["person_id"]
+    return person_id
+
+
+async def events_with_id(servers: Servers, topic: str, event_id: str) -> list[dict[str, object]]:
+    found = []
+    for record in await read_all(servers.kafka_bootstrap, [topic], idle_seconds=0.5):
+        event = as_event(record.value)
+        if event is not None and event["id"] == event_id:
+            found.append({**event, "_key": record.key.decode() if record.key else None})
+    return found
+
+
+async def test_a_fact_is_published_once_keyed_by_person(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    person_id = await new_person(intake)
+    response = await intake.post(
+        f"/centres/{CENTRE}/persons/{person_id}/admissions",
+        json={"admitted_on": "2025-01-02"},
+        headers=headers(Role.CLINIC_SYSTEM, CENTRE),
+    )
+    assert response.status_code == 202, response.text
+    event_id = response.json()["event_id"]
+
+    async def published() -> list[dict[str, object]] | None:
+        return await events_with_id(servers, topics.person_events, event_id) or None
+
+    (event,) = await eventually(published)
+    assert event["_key"] == person_id
+    assert event["type"] == "peerlink.person.admission-recorded.v1"
+    assert event["subject"] == person_id
+    assert event["specversion"] == "1.0"
+    assert event["data"] == {
+        "person_id": person_id,
+        "centre_id": CENTRE,
+        "admitted_on": "2025-01-02",
+    }
+
+
+async def test_the_same_idempotency_key_records_once(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    person_id = await new_person(intake)
+    request = {
+        "url": f"/centres/{CENTRE}/persons/{person_id}/relapses",
+        "json": {"relapsed_on": "2025-06-01"},
+        "headers": {**headers(Role.COORDINATOR, CENTRE), "Idempotency-Key": "retry-1"},
+    }
+    first, second = await intake.post(**request), await intake.post(**request)  # type: ignore[arg-type]
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first.json()["event_id"] == second.json()["event_id"]
+    assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
+
+    async def published() -> list[dict[str, object]] | None:
+        return await events_with_id(servers, topics.person_events, first.json()["event_id"]) or None
+
+    assert len(await eventually(published)) == 1
+
+
+async def test_the_centre_is_published(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    records = await read_all(servers.kafka_bootstrap, [topics.centre_events], idle_seconds=0.5)
+    centres = [
+        json.loads(record.value)["data"] for record in records if record.key == CENTRE.encode()
+    ]
+    assert centres[-1]["display_name"] == "Harbour House"
+
+
+@pytest.mark.parametrize(
+    ("role", "centre", "status"),
+    [(None, CENTRE, 401), (Role.COORDINATOR, "elsewhere", 403), (Role.SUPPORTER, CENTRE, 403)],
+    ids=["no token", "another centre", "wrong role"],
+)
+async def test_callers_are_checked(
+    intake: httpx.AsyncClient, role: Role | None, centre: str, status: int
+) -> None:
+    person_id = await new_person(intake)
+    response = await intake.post(
+        f"/centres/{CENTRE}/persons/{person_id}/admissions",
+        json={"admitted_on": "2025-01-02"},
+        headers=headers(role, centre) if role else {},
+    )
+    assert response.status_code == status
+
+
+async def test_invalid_input_names_the_field_without_echoing_it(intake: httpx.AsyncClient) -> None:
+    person_id = await new_person(intake)
+    response = await intake.post(
+        f"/centres/{CENTRE}/persons/{person_id}/programme-ends",
+        json={"ended_on": CANARY, "outcome": "completed", "diagnosis": CANARY},
+        headers=headers(Role.COORDINATOR, CENTRE),
+    )
+    assert response.status_code == 422
+    locations = [tuple(item["loc"]) for item in response.json()["detail"]]
+    assert ("body", "ended_on") in locations
+    assert ("body", "diagnosis") in locations
+    assert CANARY not in response.text
+
+
+async def test_a_future_date_is_refused(intake: httpx.AsyncClient) -> None:
+    person_id = await new_person(intake)
+    response = await intake.post(
+        f"/centres/{CENTRE}/persons/{person_id}/admissions",
+        json={"admitted_on": "2999-01-01"},
+        headers=headers(Role.COORDINATOR, CENTRE),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "admitted_on"]
+
+
+async def test_an_unknown_person_is_404(intake: httpx.AsyncClient) -> None:
+    response = await intake.post(
+        f"/centres/{CENTRE}/persons/p-unknown/admissions",
+        json={"admitted_on": "2025-01-02"},
+        headers=headers(Role.COORDINATOR, CENTRE),
+    )
+    assert response.status_code == 404
+
+
+async def test_ops_routes(intake: httpx.AsyncClient) -> None:
+    assert (await intake.get("/health")).json() == {"status": "alive"}
+    ready = await intake.get("/ready")
+    assert (ready.status_code, ready.json()) == (
+        200,
+        {"status": "ready", "kafka": True, "mongo": True},
+    )
+    metrics = (await intake.get("/metrics")).text
+    assert "peerlink_events_published_total" in metrics

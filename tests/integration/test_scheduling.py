@@ -1,0 +1,204 @@
+"""Scheduling against the real servers: eligibility in, sessions filled, never double-booked."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from peerlink_devtools.kafka_watch import read_all
+from peerlink_scheduling.adapters.repository import SchedulingRepository
+from peerlink_scheduling.bootstrap import bootstrap
+from peerlink_scheduling.domain.matching import SessionRequest
+from peerlink_scheduling.handlers import SchedulingHandlers
+from peerlink_scheduling.settings import SchedulingSettings
+from peerlink_shared.auth import Role
+from peerlink_shared.clock import SystemClock
+from peerlink_shared.contracts import EligibilityChanged
+from peerlink_shared.mongo import make_mongo_client
+from peerlink_shared.outbox import Outbox
+from peerlink_shared.topics import Topics
+
+from tests.integration.helpers import (
+    common_settings,
+    envelope_for,
+    eventually,
+    headers,
+    publish,
+    running,
+)
+from tests.servers import Servers
+
+TOMORROW = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+
+
+@pytest.fixture(scope="module")
+async def scheduling(
+    servers: Servers, topics: Topics, run_id: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = SchedulingSettings(
+        **common_settings(  # type: ignore[arg-type]
+            kafka=servers.kafka_bootstrap,
+            mongo=servers.mongo_url,
+            run_id=run_id,
+            prefix=topics.prefix,
+            name="scheduling",
+        )
+    )
+    async with running(bootstrap(settings)) as client:
+        yield client
+
+
+def became_eligible(person_id: str, centre_id: str, eligible: bool = True) -> EligibilityChanged:
+    return EligibilityChanged(
+        person_id=person_id,
+        centre_id=centre_id,
+        eligible=eligible,
+        reasons=(),
+        decided_on=TOMORROW.date(),
+    )
+
+
+async def request_session(
+    client: httpx.AsyncClient, centre_id: str, *, needed: int = 1, hours: int = 0
+) -> dict[str, object]:
+    response = await client.post(
+        f"/centres/{centre_id}/sessions",
+        json={
+            "starts_at": (TOMORROW + timedelta(hours=hours)).isoformat(),
+            "duration_minutes": 60,
+            "supporters_needed": needed,
+        },
+        headers=headers(Role.COORDINATOR, centre_id),
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+async def schedule(client: httpx.AsyncClient, centre_id: str) -> list[dict[str, object]]:
+    response = await client.get(
+        f"/centres/{centre_id}/sessions", headers=headers(Role.COORDINATOR, centre_id)
+    )
+    assert response.status_code == 200
+    sessions: list[dict[str, object]] = response.json()
+    return sessions
+
+
+async def test_a_newly_eligible_supporter_fills_an_open_session(
+    scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    session = await request_session(scheduling, "centre-a")
+    assert session["assignments"] == []
+    await publish(
+        servers.kafka_bootstrap,
+        topics.eligibility_changes,
+        envelope_for(became_eligible("p-a1", "centre-a"), subject="p-a1"),
+    )
+
+    async def filled() -> list[object] | None:
+        (found,) = await schedule(scheduling, "centre-a")
+        return found["assignments"] or None  # type: ignore[return-value]
+
+    (assignment,) = await eventually(filled)
+    assert assignment["supporter_id"] == "p-a1"  # type: ignore[index]
+
+    async def announced() -> list[dict[str, Any]] | None:
+        records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+        events = [
+            json.loads(r.value) for r in records if r.key == str(session["session_id"]).encode()
+        ]
+        assigned = [e for e in events if e["type"] == "peerlink.session.supporter-assigned.v1"]
+        return assigned or None
+
+    (event,) = await eventually(announced)
+    assert event["data"]["supporter_id"] == "p-a1"
+    bookings = await scheduling.get(
+        "/supporters/p-a1/bookings", headers=headers(Role.SUPPORTER, "centre-a", "p-a1")
+    )
+    assert [b["session_id"] for b in bookings.json()] == [session["session_id"]]
+
+
+async def test_a_request_is_filled_at_once_when_someone_is_eligible(
+    scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    await publish(
+        servers.kafka_bootstrap,
+        topics.eligibility_changes,
+        envelope_for(became_eligible("p-b1", "centre-b"), subject="p-b1"),
+    )
+
+    async def known() -> list[object] | None:
+        session = await request_session(
+            scheduling, "centre-b", hours=len(await schedule(scheduling, "centre-b")) * 3
+        )
+        return session["assignments"] or None  # type: ignore[return-value]
+
+    (assignment,) = await eventually(known)
+    assert assignment["supporter_id"] == "p-b1"  # type: ignore[index]
+
+
+async def test_a_duplicate_eligibility_event_assigns_no_one_twice(
+    scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    await request_session(scheduling, "centre-c", needed=2)
+    event = envelope_for(became_eligible("p-c1", "centre-c"), subject="p-c1")
+    await publish(servers.kafka_bootstrap, topics.eligibility_changes, event, event, event)
+
+    async def filled() -> list[object] | None:
+        (found,) = await schedule(scheduling, "centre-c")
+        return found["assignments"] or None  # type: ignore[return-value]
+
+    await eventually(filled)
+    await asyncio.sleep(2)
+    (found,) = await schedule(scheduling, "centre-c")
+    assignments: list[dict[str, str]] = found["assignments"]  # type: ignore[assignment]
+    assert [a["supporter_id"] for a in assignments] == ["p-c1"]
+
+
+async def test_two_replicas_racing_never_double_book(
+    servers: Servers, topics: Topics, run_id: str
+) -> None:
+    """Two scheduler instances on one database fill the same sessions at the same moment."""
+    client = make_mongo_client(servers.mongo_url)
+    db = client[f"{run_id}_race"]
+    replicas = []
+    for _ in range(2):
+        repository = SchedulingRepository(db)
+        await repository.ensure_indexes()
+        replicas.append(
+            SchedulingHandlers(
+                repository=repository,
+                outbox=Outbox(db, clock=SystemClock()),
+                topics=topics,
+                clock=SystemClock(),
+            )
+        )
+    for supporter in ("p-r1", "p-r2", "p-r3"):
+        await replicas[0]._repository.set_eligible(
+            person_id=supporter, centre_id="race", eligible=True
+        )
+    sessions = [
+        SessionRequest(
+            f"s-race-{n}", "race", TOMORROW + timedelta(hours=2 * n), timedelta(hours=1), 2
+        )
+        for n in range(10)
+    ]
+    for session in sessions:
+        await replicas[0]._repository.add_session(session, at=datetime.now(UTC))
+    await asyncio.gather(
+        *(replica.fill(s, correlation_id="race") for s in sessions for replica in replicas * 3)
+    )
+
+    for session in sessions:
+        assignments = await replicas[0]._repository.assignments_of(session.session_id)
+        supporters = [a["supporter_id"] for a in assignments]
+        assert len(supporters) == 2, session.session_id
+        assert len(set(supporters)) == 2
+    announced = await db["outbox"].count_documents({"body": {"$regex": "supporter-assigned"}})
+    assert announced == 20
+    await client.close()

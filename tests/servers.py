@@ -1,0 +1,66 @@
+"""Where the tests find a real Kafka and a MongoDB-protocol server.
+
+1. PEERLINK_KAFKA_BOOTSTRAP and PEERLINK_MONGO_URL, when set (the local servers, CI);
+2. else, where a Docker engine answers, testcontainers starts Kafka and MongoDB;
+3. else the run fails, naming the command that starts the local servers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+START_COMMAND = 'make up   (or: infra/local-servers up && eval "$(infra/local-servers env)")'
+
+
+@dataclass(frozen=True)
+class Servers:
+    kafka_bootstrap: str
+    mongo_url: str
+
+
+class NoServers(RuntimeError):
+    pass
+
+
+def docker_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        return (
+            subprocess.run(
+                ["docker", "info"], check=False, capture_output=True, timeout=10
+            ).returncode
+            == 0
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@contextmanager
+def real_servers() -> Iterator[Servers]:
+    kafka, mongo = os.environ.get("PEERLINK_KAFKA_BOOTSTRAP"), os.environ.get("PEERLINK_MONGO_URL")
+    if kafka and mongo:
+        yield Servers(kafka_bootstrap=kafka, mongo_url=mongo)
+        return
+    if docker_available():
+        from testcontainers.kafka import KafkaContainer
+        from testcontainers.mongodb import MongoDbContainer
+
+        with ExitStack() as stack:
+            kafka_container = stack.enter_context(KafkaContainer("apache/kafka:4.1.1").with_kraft())
+            mongo_container = stack.enter_context(MongoDbContainer("mongo:7.0"))
+            yield Servers(
+                kafka_bootstrap=kafka_container.get_bootstrap_server(),
+                mongo_url=mongo_container.get_connection_url(),
+            )
+        return
+    raise NoServers(
+        "These tests need a real Kafka and MongoDB-protocol server. PEERLINK_KAFKA_BOOTSTRAP and "
+        "PEERLINK_MONGO_URL are not set and no Docker engine answers. Start the local servers "
+        f"with:\n\n    {START_COMMAND}\n"
+    )

@@ -1,0 +1,85 @@
+"""docker-compose.yml agrees with the code (Docker cannot run here, so this is the check)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from peerlink_eligibility.settings import EligibilitySettings
+from peerlink_intake.settings import IntakeSettings
+from peerlink_notifications.settings import NotificationsSettings
+from peerlink_scheduling.settings import SchedulingSettings
+from peerlink_shared.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SETTINGS: dict[str, type[ServiceSettings]] = {
+    "intake": IntakeSettings,
+    "eligibility": EligibilitySettings,
+    "scheduling": SchedulingSettings,
+    "notifications": NotificationsSettings,
+}
+TOPICS_CLI_VARIABLES = {"PEERLINK_KAFKA_BOOTSTRAP", "PEERLINK_TOPIC_PREFIX"}
+
+
+def test_every_part_is_present() -> None:
+    assert set(COMPOSE["services"]) == {*SETTINGS, "kafka", "mongo", "topics"}
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_service_environment_names_real_settings(service: str) -> None:
+    fields = {f"PEERLINK_{name.upper()}" for name in SETTINGS[service].model_fields}
+    environment = COMPOSE["services"][service]["environment"]
+    assert set(environment) <= fields, set(environment) - fields
+    assert "PEERLINK_TOKEN_SECRET" in environment
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_service_port_matches_its_health_check_and_mapping(service: str) -> None:
+    definition = COMPOSE["services"][service]
+    port = str(definition["environment"]["PEERLINK_HTTP_PORT"])
+    assert f"127.0.0.1:{port}/ready" in " ".join(definition["healthcheck"]["test"])
+    assert definition["ports"] == [f"{port}:{port}"]
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_service_waits_for_healthy_servers_and_topics(service: str) -> None:
+    depends = COMPOSE["services"][service]["depends_on"]
+    assert depends["kafka"]["condition"] == "service_healthy"
+    assert depends["mongo"]["condition"] == "service_healthy"
+    assert depends["topics"]["condition"] == "service_completed_successfully"
+
+
+@pytest.mark.parametrize("service", sorted({*SETTINGS, "topics"}))
+def test_build_contexts_and_dockerfiles_exist(service: str) -> None:
+    build = COMPOSE["services"][service]["build"]
+    context = ROOT / build["context"]
+    assert context.is_dir()
+    dockerfile = context / build["dockerfile"]
+    assert dockerfile.is_file()
+    for source in re.findall(r"^COPY (?!--)(\S+)", dockerfile.read_text(), flags=re.MULTILINE):
+        assert (context / source).exists(), f"{dockerfile} copies missing {source}"
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_dockerfile_runs_the_service_console_script(service: str) -> None:
+    project = tomllib.loads((ROOT / "services" / service / "pyproject.toml").read_text())
+    assert f"peerlink-{service}" in project["project"]["scripts"]
+    dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
+    assert f'CMD ["peerlink-{service}"]' in dockerfile
+
+
+def test_topic_job_uses_real_variables() -> None:
+    assert set(COMPOSE["services"]["topics"]["environment"]) <= TOPICS_CLI_VARIABLES
+
+
+def test_kafka_is_the_version_the_local_servers_run() -> None:
+    script = (ROOT / "infra" / "local-servers").read_text()
+    version = re.search(r"^KAFKA_VERSION=(\S+)$", script, flags=re.MULTILINE)
+    assert version is not None
+    assert COMPOSE["services"]["kafka"]["image"] == f"apache/kafka:{version.group(1)}"
+    assert "healthcheck" in COMPOSE["services"]["kafka"]
+    assert "healthcheck" in COMPOSE["services"]["mongo"]
