@@ -16,9 +16,14 @@ from fastapi import FastAPI
 from peerlink_shared.auth import Role, issue_token
 from peerlink_shared.contracts import Payload
 from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
+from peerlink_shared.settings import ServiceSettings
+from peerlink_shared.topics import Topics
+
+from tests.servers import Servers
 
 SECRET = secrets.token_urlsafe(40)
 T = TypeVar("T")
+S = TypeVar("S", bound=ServiceSettings)
 
 
 def headers(role: Role, centre: str, subject: str = "tester") -> dict[str, str]:
@@ -33,24 +38,28 @@ def headers(role: Role, centre: str, subject: str = "tester") -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def common_settings(
-    *, kafka: str, mongo: str, run_id: str, prefix: str, name: str
-) -> dict[str, object]:
-    """Settings for one in-process service instance: its own database and consumer group."""
-    return {
-        "kafka_bootstrap": kafka,
-        "mongo_url": mongo,
-        "mongo_database": f"{run_id}_{name}",
-        "consumer_group": f"{run_id}-{name}",
-        "topic_prefix": prefix,
-        "token_secret": SECRET,
-        "http_port": 1,
-    }
-
-
 @asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Runs the app's lifespan (broker, subscribers, outbox relay) and gives an HTTP client."""
+async def in_process(
+    bootstrap: Callable[[S], FastAPI],
+    settings_type: type[S],
+    *,
+    servers: Servers,
+    topics: Topics,
+    run_id: str,
+    name: str,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """One service in this process: its own database and consumer group, the real servers,
+    its whole lifespan (broker, subscribers, outbox relay), and an HTTP client to it."""
+    settings = settings_type(
+        kafka_bootstrap=servers.kafka_bootstrap,
+        mongo_url=servers.mongo_url,
+        mongo_database=f"{run_id}_{name}",
+        consumer_group=f"{run_id}-{name}",
+        topic_prefix=topics.prefix,
+        token_secret=SECRET,
+        http_port=1,
+    )
+    app = bootstrap(settings)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

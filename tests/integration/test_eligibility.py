@@ -22,13 +22,12 @@ from peerlink_shared.envelope import Envelope
 from peerlink_shared.topics import Topics, dead_letter_topic
 
 from tests.integration.helpers import (
-    common_settings,
     envelope_for,
     eventually,
     headers,
+    in_process,
     publish,
     publish_raw,
-    running,
 )
 from tests.servers import Servers
 
@@ -45,16 +44,14 @@ def group(run_id: str) -> str:
 async def eligibility(
     servers: Servers, topics: Topics, run_id: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = EligibilitySettings(
-        **common_settings(  # type: ignore[arg-type]
-            kafka=servers.kafka_bootstrap,
-            mongo=servers.mongo_url,
-            run_id=run_id,
-            prefix=topics.prefix,
-            name="eligibility",
-        )
-    )
-    async with running(bootstrap(settings)) as client:
+    async with in_process(
+        bootstrap,
+        EligibilitySettings,
+        servers=servers,
+        topics=topics,
+        run_id=run_id,
+        name="eligibility",
+    ) as client:
         yield client
 
 

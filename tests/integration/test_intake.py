@@ -13,7 +13,7 @@ from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.auth import Role
 from peerlink_shared.topics import Topics
 
-from tests.integration.helpers import as_event, common_settings, eventually, headers, running
+from tests.integration.helpers import as_event, eventually, headers, in_process
 from tests.servers import Servers
 
 CENTRE = "harbour"
@@ -22,16 +22,9 @@ CANARY = "CANARY-Jane-Doe"
 
 @pytest.fixture(scope="module")
 async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IntakeSettings(
-        **common_settings(  # type: ignore[arg-type]
-            kafka=servers.kafka_bootstrap,
-            mongo=servers.mongo_url,
-            run_id=run_id,
-            prefix=topics.prefix,
-            name="intake",
-        )
-    )
-    async with running(bootstrap(settings)) as client:
+    async with in_process(
+        bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="intake"
+    ) as client:
         coordinator = headers(Role.COORDINATOR, CENTRE)
         centre = {
             "centre_id": CENTRE,

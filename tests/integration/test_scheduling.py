@@ -24,12 +24,11 @@ from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from tests.integration.helpers import (
-    common_settings,
     envelope_for,
     eventually,
     headers,
+    in_process,
     publish,
-    running,
 )
 from tests.servers import Servers
 
@@ -40,16 +39,14 @@ TOMORROW = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 async def scheduling(
     servers: Servers, topics: Topics, run_id: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = SchedulingSettings(
-        **common_settings(  # type: ignore[arg-type]
-            kafka=servers.kafka_bootstrap,
-            mongo=servers.mongo_url,
-            run_id=run_id,
-            prefix=topics.prefix,
-            name="scheduling",
-        )
-    )
-    async with running(bootstrap(settings)) as client:
+    async with in_process(
+        bootstrap,
+        SchedulingSettings,
+        servers=servers,
+        topics=topics,
+        run_id=run_id,
+        name="scheduling",
+    ) as client:
         yield client
 
 

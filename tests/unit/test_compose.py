@@ -60,16 +60,20 @@ def test_build_contexts_and_dockerfiles_exist(service: str) -> None:
     assert context.is_dir()
     dockerfile = context / build["dockerfile"]
     assert dockerfile.is_file()
+    service_name = build["args"]["SERVICE"]
+    assert (ROOT / "services" / service_name / "pyproject.toml").is_file()
     for source in re.findall(r"^COPY (?!--)(\S+)", dockerfile.read_text(), flags=re.MULTILINE):
-        assert (context / source).exists(), f"{dockerfile} copies missing {source}"
+        path = context / source.replace("${SERVICE}", service_name)
+        assert path.exists(), f"{dockerfile} copies missing {path}"
 
 
 @pytest.mark.parametrize("service", sorted(SETTINGS))
-def test_dockerfile_runs_the_service_console_script(service: str) -> None:
+def test_each_image_runs_its_own_service(service: str) -> None:
+    assert COMPOSE["services"][service]["build"]["args"]["SERVICE"] == service
     project = tomllib.loads((ROOT / "services" / service / "pyproject.toml").read_text())
     assert f"peerlink-{service}" in project["project"]["scripts"]
-    dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
-    assert f'CMD ["peerlink-{service}"]' in dockerfile
+    dockerfile = (ROOT / "services" / "Dockerfile").read_text()
+    assert "/app/.venv/bin/peerlink-${SERVICE} /app/.venv/bin/peerlink-service" in dockerfile
 
 
 def test_topic_job_uses_real_variables() -> None:

@@ -46,6 +46,12 @@ def configure_logging(*, service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # FastStream gives its loggers their own coloured stdout handler; route them through ours.
+    for name in list(logging.root.manager.loggerDict):
+        if name == "faststream" or name.startswith("faststream."):
+            library_logger = logging.getLogger(name)
+            library_logger.handlers = []
+            library_logger.propagate = True
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -1,0 +1,55 @@
+# Every command people run. The README shows the two that matter: `make demo` and `make test`.
+SHELL := /bin/bash
+UV_VERSION := 0.13.8
+TOOLS := .local/tools
+UV := $(TOOLS)/bin/uv
+RUN := $(UV) run --frozen
+
+export PEERLINK_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
+export PEERLINK_MONGO_URL ?= mongodb://127.0.0.1:27027/?directConnection=true
+
+.PHONY: install up down status topics demo test lint unit integration e2e clean
+
+$(UV):
+	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)  ## the workspace and its locked dependencies, into .venv
+	$(UV) sync --frozen --all-packages
+
+up:  ## start local Kafka and FerretDB (fetches and builds on first run)
+	infra/local-servers up
+
+down:  ## stop them
+	infra/local-servers down
+
+status:
+	infra/local-servers status
+
+topics: install up  ## create the catalogue's topics
+	$(RUN) peerlink-topics create
+
+demo: install up topics  ## start the four services and play the scenario
+	$(RUN) peerlink-demo
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) lint-imports
+
+unit: install
+	$(RUN) pytest tests/unit
+
+integration: install up
+	$(RUN) pytest tests/integration
+
+e2e: install up
+	$(RUN) pytest tests/e2e
+
+test: install up lint  ## every check and every test, against the real servers
+	$(RUN) pytest
+
+clean: down
+	rm -rf .local .venv

@@ -1,0 +1,118 @@
+"""Notifications against the real servers: one message per (event, recipient, channel)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
+from peerlink_notifications.bootstrap import bootstrap
+from peerlink_notifications.settings import NotificationsSettings
+from peerlink_shared.auth import Role
+from peerlink_shared.contracts import CentreRegistered, SupporterAssigned
+from peerlink_shared.topics import Topics
+
+from tests.integration.helpers import (
+    as_event,
+    envelope_for,
+    eventually,
+    headers,
+    in_process,
+    publish,
+)
+from tests.servers import Servers
+
+STARTS = datetime(2031, 3, 4, 18, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+async def notifications(
+    servers: Servers, topics: Topics, run_id: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with in_process(
+        bootstrap,
+        NotificationsSettings,
+        servers=servers,
+        topics=topics,
+        run_id=run_id,
+        name="notifications",
+    ) as client:
+        yield client
+
+
+async def test_one_message_however_often_the_assignment_arrives(
+    notifications: httpx.AsyncClient, servers: Servers, topics: Topics, run_id: str
+) -> None:
+    centre = CentreRegistered(
+        centre_id="n-centre", display_name="Lake House", region="west", timezone="America/New_York"
+    )
+    await publish(
+        servers.kafka_bootstrap, topics.centre_events, envelope_for(centre, subject="n-centre")
+    )
+    await wait_for_zero_lag(
+        servers.kafka_bootstrap, {f"{run_id}-notifications": [topics.centre_events]}
+    )
+    assigned = envelope_for(
+        SupporterAssigned(
+            session_id="s-n1",
+            centre_id="n-centre",
+            supporter_id="p-n1",
+            slot=0,
+            starts_at=STARTS,
+            duration_minutes=60,
+            assigned_on=STARTS.date() - timedelta(days=3),
+        ),
+        subject="s-n1",
+    )
+    await publish(servers.kafka_bootstrap, topics.session_events, assigned, assigned, assigned)
+    await wait_for_zero_lag(
+        servers.kafka_bootstrap, {f"{run_id}-notifications": [topics.session_events]}
+    )
+    supporter = headers(Role.SUPPORTER, "n-centre", "p-n1")
+
+    async def messages() -> list[dict[str, str]] | None:
+        found: list[dict[str, str]] = (
+            await notifications.get("/persons/p-n1/messages", headers=supporter)
+        ).json()
+        return found or None
+
+    (message,) = await eventually(messages)
+    assert (
+        message["text"]
+        == "You're booked for a session at Lake House on Tuesday 04 March 2031 at 13:30."
+    )
+    assert message["channel"] == "in_app"
+
+    coordinator = await notifications.get(
+        "/centres/n-centre/messages", headers=headers(Role.COORDINATOR, "n-centre")
+    )
+    assert [m["recipient_id"] for m in coordinator.json()] == ["p-n1"]
+    other = await notifications.get(
+        "/persons/p-n1/messages", headers=headers(Role.SUPPORTER, "n-centre", "p-n2")
+    )
+    assert other.status_code == 403
+
+    async def recorded_events() -> list[dict[str, object]] | None:
+        records = await read_all(
+            servers.kafka_bootstrap, [topics.notification_events], idle_seconds=0.5
+        )
+        events = [as_event(r.value) for r in records if r.key == b"p-n1"]
+        return [e for e in events if e is not None] or None
+
+    (event,) = await eventually(recorded_events)
+    assert event["causationid"] == assigned.id
+    assert "text" not in event["data"]  # type: ignore[operator]
+
+
+async def test_contact_details_are_validated(notifications: httpx.AsyncClient) -> None:
+    own = headers(Role.SUPPORTER, "n-centre", "p-n3")
+    refused = await notifications.put(
+        "/persons/p-n3/contact", json={"email": "not-an-email"}, headers=own
+    )
+    assert refused.status_code == 422
+    accepted = await notifications.put(
+        "/persons/p-n3/contact", json={"email": "p3@example.org", "locale": "en-GB"}, headers=own
+    )
+    assert accepted.status_code == 204

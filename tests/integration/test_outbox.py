@@ -1,0 +1,47 @@
+"""The outbox survives a crash between the database write and the Kafka publish."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from peerlink_devtools.kafka_watch import read_all
+from peerlink_shared.clock import SystemClock
+from peerlink_shared.contracts import RelapseRecorded
+from peerlink_shared.kafka import make_broker
+from peerlink_shared.mongo import make_mongo_client
+from peerlink_shared.outbox import Outbox, OutboxRelay
+from peerlink_shared.topics import Topics
+
+from tests.integration.helpers import as_event, envelope_for
+from tests.servers import Servers
+
+
+async def test_an_entry_written_before_a_crash_is_published_by_the_next_relay(
+    servers: Servers, topics: Topics, run_id: str
+) -> None:
+    client = make_mongo_client(servers.mongo_url)
+    outbox = Outbox(client[f"{run_id}_outbox"], clock=SystemClock())
+    await outbox.ensure_indexes()
+    event = envelope_for(
+        RelapseRecorded(person_id="p-crash", relapsed_on=date(2026, 1, 1)), subject="p-crash"
+    )
+    # The process "crashes" here: the entry is stored, nothing was published.
+    await outbox.add(envelope=event, topic=topics.person_events)
+    await outbox.add(envelope=event, topic=topics.person_events)
+    assert await outbox.count_pending() == 1
+
+    broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-test")
+    await broker.start()
+    try:
+        relay = OutboxRelay(outbox=outbox, broker=broker, publish_timeout=10)
+        assert await relay.publish_pending() == 1
+        assert await relay.publish_pending() == 0
+    finally:
+        await broker.stop()
+        await client.close()
+
+    records = await read_all(servers.kafka_bootstrap, [topics.person_events], idle_seconds=0.5)
+    published = [r for r in records if (as_event(r.value) or {}).get("id") == event.id]
+    assert len(published) == 1
+    assert published[0].key == b"p-crash"
+    assert datetime.now(UTC) > event.time
