@@ -13,6 +13,7 @@ from peerlink_eligibility.bootstrap import bootstrap
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
+    CravingCheckInRecorded,
     ProgrammeEnded,
     RelapseRecorded,
     SobrietyMilestoneRecorded,
@@ -79,6 +80,10 @@ def qualifying_events(person_id: str, *, sober_days: int = 365) -> list[Envelope
             VolunteeringChanged(person_id=person_id, volunteering=True, changed_on=TODAY),
             subject=person_id,
         ),
+        envelope_for(
+            CravingCheckInRecorded(person_id=person_id, level=1, checked_on=TODAY),
+            subject=person_id,
+        ),
     ]
 
 
@@ -122,7 +127,7 @@ async def test_only_time_missing_names_the_day(
 ) -> None:
     person_id = "p-time-1"
     await publish(
-        servers.kafka_bootstrap, topics.person_events, *qualifying_events(person_id, sober_days=300)
+        servers.kafka_bootstrap, topics.person_events, *qualifying_events(person_id, sober_days=355)
     )
 
     async def decided() -> dict[str, object] | None:
@@ -130,7 +135,7 @@ async def test_only_time_missing_names_the_day(
         return found if found and found["reasons"] == ["sober_too_short"] else None
 
     found = await eventually(decided)
-    assert found["eligible_from"] == str(TODAY + timedelta(days=65))
+    assert found["eligible_from"] == str(TODAY + timedelta(days=10))
 
 
 async def test_a_late_relapse_with_an_earlier_date_revokes(

@@ -8,8 +8,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from peerlink_shared.asyncapi import Channel, asyncapi_document
 from peerlink_shared.http import ops_router
 from peerlink_shared.runtime import ServiceRuntime
+
+VERSION = "0.1.0"
 
 
 async def validation_error_without_input(request: Request, exc: Exception) -> JSONResponse:
@@ -26,8 +29,21 @@ async def validation_error_without_input(request: Request, exc: Exception) -> JS
     return JSONResponse(status_code=422, content={"detail": detail})
 
 
-def create_app(*, runtime: ServiceRuntime, title: str, routers: Sequence[APIRouter]) -> FastAPI:
-    app = FastAPI(title=title, version="0.1.0", lifespan=runtime.lifespan)
+def create_app(
+    *,
+    runtime: ServiceRuntime,
+    title: str,
+    routers: Sequence[APIRouter],
+    sends: Sequence[Channel] = (),
+    receives: Sequence[Channel] = (),
+) -> FastAPI:
+    app = FastAPI(title=title, version=VERSION, lifespan=runtime.lifespan)
+    document = asyncapi_document(title=title, version=VERSION, sends=sends, receives=receives)
+
+    @app.get("/asyncapi.json", tags=["ops"], summary="The AsyncAPI 3.0 document of this service")
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(document)
+
     app.state.token_secret = runtime.settings.token_secret.get_secret_value()
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     app.include_router(ops_router(kafka_ready=runtime.kafka_ready, mongo_ready=runtime.mongo_ready))

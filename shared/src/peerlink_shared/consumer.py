@@ -25,6 +25,7 @@ from peerlink_shared.contracts import PAYLOAD_BY_TYPE, Payload
 from peerlink_shared.dead_letters import (
     ReasonCode,
     Refusal,
+    Refused,
     describe_validation_error,
     send_to_dead_letters,
 )
@@ -101,7 +102,11 @@ class EventConsumer:
         self._publish_timeout = publish_timeout
         self._max_attempts = max_attempts
 
-    def subscribe(self, *, topic: str, group_id: str, routes: Sequence[Route]) -> None:
+    def subscribe(
+        self, *, topic: str, group_id: str, routes: Sequence[Route], strict: bool = False
+    ) -> None:
+        """Registers a subscriber. `strict`: a type with no route here is refused (untrusted
+        topics), instead of ignored as another service's concern (internal topics)."""
         table = {item.event_type: item for item in routes}
 
         @self._broker.subscriber(
@@ -123,6 +128,7 @@ class EventConsumer:
                 await self._consume(
                     topic=topic,
                     table=table,
+                    strict=strict,
                     body=message.body,
                     key=record.key,
                     partition=record.partition,
@@ -134,6 +140,7 @@ class EventConsumer:
         *,
         topic: str,
         table: dict[str, Route],
+        strict: bool,
         body: bytes,
         key: bytes | None,
         partition: int,
@@ -165,6 +172,9 @@ class EventConsumer:
             event_id=envelope.id, correlation_id=envelope.correlationid, event_type=envelope.type
         ):
             selected = table.get(envelope.type)
+            if selected is None and strict:
+                await refuse(Refusal(ReasonCode.UNKNOWN_EVENT_TYPE, "type is not accepted here"))
+                return
             if selected is None:
                 EVENTS_CONSUMED.labels(topic=topic, outcome="ignored").inc()
                 return
@@ -192,6 +202,8 @@ class EventConsumer:
             try:
                 await call()
                 return None
+            except Refused as refused:
+                return refused.refusal
             except TRANSIENT_ERRORS as error:
                 # Waits out an outage without giving up: the event is valid.
                 log.warning("handler_waiting_for_infrastructure", error=type(error).__name__)

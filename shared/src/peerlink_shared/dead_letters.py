@@ -24,6 +24,10 @@ class ReasonCode(StrEnum):
     INVALID_PAYLOAD = "invalid_payload"
     OVERSIZED = "oversized"
     HANDLER_FAILED = "handler_failed"
+    SUBJECT_MISMATCH = "subject_mismatch"
+    UNKNOWN_PERSON = "unknown_person"
+    UNKNOWN_CENTRE = "unknown_centre"
+    INCOHERENT_FACT = "incoherent_fact"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,14 @@ class Refusal:
 
     def as_headers(self) -> dict[str, str]:
         return {"x-dlq-reason-code": self.code.value, "x-dlq-reason": self.detail}
+
+
+class Refused(Exception):
+    """Raised by a handler for a valid-looking event it must not accept: dead-lettered at once."""
+
+    def __init__(self, code: ReasonCode, detail: str) -> None:
+        super().__init__(code.value)
+        self.refusal = Refusal(code, detail)
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
 
 import structlog
 from fastapi import FastAPI
 
+from peerlink_shared.clock import Clock
 from peerlink_shared.consumer import EventConsumer
 from peerlink_shared.inbox import Inbox
 from peerlink_shared.kafka import make_broker
@@ -25,11 +27,21 @@ log = structlog.get_logger("peerlink.runtime")
 StartupHook = Callable[[], Awaitable[None]]
 
 
+class BackgroundTask(Protocol):
+    """Runs beside the consumers from start to stop (outbox relay, clock reviewer)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class ServiceRuntime:
-    def __init__(self, *, service: str, settings: ServiceSettings) -> None:
+    def __init__(
+        self, *, service: str, settings: ServiceSettings, clock: Clock | None = None
+    ) -> None:
         self.service = service
         self.settings = settings
-        self.clock = settings.clock()
+        self.clock = clock or settings.clock()
         self.topics = settings.topics
         self.mongo = make_mongo_client(settings.mongo_url)
         self.db = self.mongo[settings.mongo_database]
@@ -47,6 +59,7 @@ class ServiceRuntime:
             publish_timeout=settings.publish_timeout_seconds,
         )
         self.startup_hooks: list[StartupHook] = [self.outbox.ensure_indexes]
+        self.background: list[BackgroundTask] = [self.relay]
 
     async def kafka_ready(self) -> bool:
         try:
@@ -62,13 +75,15 @@ class ServiceRuntime:
         for hook in self.startup_hooks:
             await hook()
         await self.broker.start()
-        self.relay.start()
+        for task in self.background:
+            task.start()
         log.info("service_started", port=self.settings.http_port)
         try:
             yield
         finally:
             log.info("service_stopping")
-            await self.relay.stop()
+            for task in reversed(self.background):
+                await task.stop()
             # Bounded: an idempotent producer with Kafka away can hang its stop.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.broker.stop(), timeout=30)

@@ -22,8 +22,15 @@ class TopicSpec:
 
 
 CATALOGUE: tuple[TopicSpec, ...] = (
+    TopicSpec(
+        "clinic-inbound",
+        "person id",
+        "clinic systems",
+        "Untrusted person facts from other clinic systems; intake validates and records them.",
+    ),
     TopicSpec("centre-events", "centre id", "intake", "Centres registered or changed."),
     TopicSpec("person-events", "person id", "intake", "Facts about a person, in order."),
+    TopicSpec("policy-events", "centre id", "eligibility", "Centre policy versions."),
     TopicSpec("eligibility-changes", "person id", "eligibility", "Decisions that changed."),
     TopicSpec("session-events", "session id", "scheduling", "Sessions and assignments."),
     TopicSpec("notification-events", "recipient id", "notifications", "Messages recorded."),
@@ -40,6 +47,14 @@ class Topics:
         if base not in {spec.name for spec in CATALOGUE}:
             raise KeyError(f"{base!r} is not in the topic catalogue")
         return f"{self.prefix}{base}"
+
+    @property
+    def clinic_inbound(self) -> str:
+        return self.name("clinic-inbound")
+
+    @property
+    def policy_events(self) -> str:
+        return self.name("policy-events")
 
     @property
     def centre_events(self) -> str:

@@ -117,7 +117,7 @@ async def play(api: Api, *, say: Say, today: date, wait_seconds: float = 60.0) -
         202,
     )
     supporter = api.token(role=Role.SUPPORTER, centre=centre_id, subject=person_id)
-    say("the person volunteers as a peer supporter")
+    say("the person volunteers as a peer supporter, and checks in: cravings 2 of 10")
     _check(
         await api.call(
             "POST",
@@ -125,6 +125,16 @@ async def play(api: Api, *, say: Say, today: date, wait_seconds: float = 60.0) -
             f"{base}/volunteering",
             headers=supporter,
             json={"volunteering": True, "changed_on": str(today)},
+        ),
+        202,
+    )
+    _check(
+        await api.call(
+            "POST",
+            "intake",
+            f"{base}/craving-check-ins",
+            headers=supporter,
+            json={"level": 2, "checked_on": str(today)},
         ),
         202,
     )

@@ -1,29 +1,76 @@
-"""Wires eligibility: settings → runtime → repository, handlers, subscriptions, routes."""
+"""Wires eligibility: settings → runtime → repositories, handlers, subscriptions, routes."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
+from peerlink_shared.asyncapi import Channel
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import PERSON_FACTS, EligibilityChanged, PolicyChanged
 from peerlink_shared.runtime import ServiceRuntime
 
+from peerlink_eligibility.adapters.jobs import JobRepository
+from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.entrypoints import consumers
 from peerlink_eligibility.entrypoints.http import eligibility_router
 from peerlink_eligibility.handlers import EligibilityHandlers
+from peerlink_eligibility.policy_changes import PolicyChanges
+from peerlink_eligibility.reevaluation import Reevaluator
+from peerlink_eligibility.review import Reviewer
 from peerlink_eligibility.settings import EligibilitySettings
 
 
-def bootstrap(settings: EligibilitySettings) -> FastAPI:
-    runtime = ServiceRuntime(service="eligibility", settings=settings)
+def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> FastAPI:
+    runtime = ServiceRuntime(service="eligibility", settings=settings, clock=clock)
     repository = EligibilityRepository(runtime.db)
-    runtime.startup_hooks.append(repository.ensure_indexes)
-    handlers = EligibilityHandlers(
-        repository=repository, outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock
+    policies = PolicyRepository(runtime.db)
+    jobs = JobRepository(runtime.db)
+    runtime.startup_hooks += [repository.ensure_indexes, policies.ensure_indexes]
+    reevaluator = Reevaluator(
+        repository=repository,
+        policies=policies,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+    )
+    policy_changes = PolicyChanges(
+        policies=policies,
+        jobs=jobs,
+        reevaluator=reevaluator,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
     )
     consumers.subscribe(
-        runtime.consumer, handlers=handlers, topics=runtime.topics, group_id=settings.consumer_group
+        runtime.consumer,
+        handlers=EligibilityHandlers(repository=repository, reevaluator=reevaluator),
+        policy_changes=policy_changes,
+        topics=runtime.topics,
+        group_id=settings.consumer_group,
+    )
+    runtime.background.append(
+        Reviewer(
+            repository=repository,
+            reevaluator=reevaluator,
+            clock=runtime.clock,
+            interval_seconds=settings.review_interval_seconds,
+        )
     )
     router = eligibility_router(
-        repository=repository,
+        repository=repository, policies=policies, policy_changes=policy_changes, jobs=jobs
     )
-    return create_app(runtime=runtime, title="PeerLink eligibility", routers=[router])
+    topics = runtime.topics
+    return create_app(
+        runtime=runtime,
+        title="PeerLink eligibility",
+        routers=[router],
+        receives=[
+            Channel(topics.person_events, PERSON_FACTS, "person-events"),
+            Channel(topics.policy_events, (PolicyChanged,), "policy-events"),
+        ],
+        sends=[
+            Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes"),
+            Channel(topics.policy_events, (PolicyChanged,), "policy-events"),
+        ],
+    )

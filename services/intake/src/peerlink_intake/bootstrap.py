@@ -1,27 +1,43 @@
-"""Wires intake: settings → runtime → repository, handlers, routes."""
+"""Wires intake: settings → runtime → repository, handlers, the Kafka door, routes."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
+from peerlink_shared.asyncapi import Channel
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import PERSON_FACTS, CentreRegistered
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.entrypoints import consumers
 from peerlink_intake.entrypoints.http import intake_router
-from peerlink_intake.handlers import IntakeHandlers
+from peerlink_intake.handlers import InboundHandlers, IntakeHandlers
 from peerlink_intake.settings import IntakeSettings
 
 
-def bootstrap(settings: IntakeSettings) -> FastAPI:
-    runtime = ServiceRuntime(service="intake", settings=settings)
+def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
+    runtime = ServiceRuntime(service="intake", settings=settings, clock=clock)
     repository = IntakeRepository(runtime.db)
     runtime.startup_hooks.append(repository.ensure_indexes)
     handlers = IntakeHandlers(
         repository=repository, outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock
     )
-    router = intake_router(
-        handlers=handlers,
-        repository=repository,
-        clock=runtime.clock,
+    consumers.subscribe(
+        runtime.consumer,
+        inbound=InboundHandlers(handlers=handlers, repository=repository, clock=runtime.clock),
+        topics=runtime.topics,
+        group_id=settings.consumer_group,
     )
-    return create_app(runtime=runtime, title="PeerLink intake", routers=[router])
+    router = intake_router(handlers=handlers, repository=repository, clock=runtime.clock)
+    topics = runtime.topics
+    return create_app(
+        runtime=runtime,
+        title="PeerLink intake",
+        routers=[router],
+        receives=[Channel(topics.clinic_inbound, PERSON_FACTS, "clinic-inbound")],
+        sends=[
+            Channel(topics.person_events, PERSON_FACTS, "person-events"),
+            Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
+        ],
+    )

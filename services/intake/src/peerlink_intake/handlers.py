@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import CentreRegistered, Payload
-from peerlink_shared.envelope import make_envelope
+from peerlink_shared.contracts import CentreFact, CentreRegistered, PersonFact
+from peerlink_shared.dead_letters import ReasonCode, Refused
+from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.validation import fact_problems
 
 SOURCE = "/peerlink/intake"
 
@@ -51,7 +53,7 @@ class IntakeHandlers:
         await self._repository.save_centre(centre)
 
     async def record_person_fact(
-        self, fact: Payload, *, person_id: str, event_id: str, correlation_id: str
+        self, fact: PersonFact, *, event_id: str, correlation_id: str
     ) -> Recorded:
         """Records a fact under its event id; the same id again records and publishes nothing."""
         existing = await self._repository.fact_type(event_id)
@@ -65,7 +67,7 @@ class IntakeHandlers:
             event_id=event_id,
             source=SOURCE,
             event_type=fact.event_type(),
-            subject=person_id,
+            subject=fact.person_id,
             time=now,
             data=data,
             correlation_id=correlation_id,
@@ -73,6 +75,38 @@ class IntakeHandlers:
         # Outbox first: if we crash before the fact is saved, a retry writes both again.
         await self._outbox.add(envelope=envelope, topic=self._topics.person_events)
         await self._repository.record_fact(
-            event_id=event_id, person_id=person_id, event_type=fact.event_type(), data=data, at=now
+            event_id=event_id,
+            person_id=fact.person_id,
+            event_type=fact.event_type(),
+            data=data,
+            at=now,
         )
         return Recorded(event_id=event_id, event_type=fact.event_type(), duplicate=False)
+
+
+class InboundHandlers:
+    """Facts from other clinic systems over Kafka: the same checks as the HTTP door."""
+
+    def __init__(
+        self, *, handlers: IntakeHandlers, repository: IntakeRepository, clock: Clock
+    ) -> None:
+        self._handlers = handlers
+        self._repository = repository
+        self._clock = clock
+
+    async def on_clinic_fact(self, envelope: Envelope, fact: PersonFact) -> None:
+        if envelope.subject != fact.person_id:
+            raise Refused(ReasonCode.SUBJECT_MISMATCH, "subject differs from data.person_id")
+        if problems := fact_problems(fact, today=self._clock.today()):
+            detail = "; ".join(f"data.{p.field}: {p.message}" for p in problems)
+            raise Refused(ReasonCode.INCOHERENT_FACT, detail)
+        if not await self._repository.person_exists(fact.person_id):
+            raise Refused(ReasonCode.UNKNOWN_PERSON, "register the person with intake first")
+        if isinstance(fact, CentreFact) and await self._repository.centre(fact.centre_id) is None:
+            raise Refused(ReasonCode.UNKNOWN_CENTRE, "data.centre_id is not a registered centre")
+        # Clinic systems choose their own ids; namespaced by source so two cannot collide.
+        await self._handlers.record_person_fact(
+            fact,
+            event_id=derived_event_id("inbound", envelope.source, envelope.id),
+            correlation_id=envelope.correlationid,
+        )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
+from peerlink_shared.asyncapi import Channel
+from peerlink_shared.contracts import CentreRegistered, MessageRecorded, SupporterAssigned
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_notifications.adapters.repository import NotificationsRepository
@@ -27,4 +29,14 @@ def bootstrap(settings: NotificationsSettings) -> FastAPI:
         repository=repository,
         clock=runtime.clock,
     )
-    return create_app(runtime=runtime, title="PeerLink notifications", routers=[router])
+    topics = runtime.topics
+    return create_app(
+        runtime=runtime,
+        title="PeerLink notifications",
+        routers=[router],
+        receives=[
+            Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
+            Channel(topics.session_events, (SupporterAssigned,), "session-events"),
+        ],
+        sends=[Channel(topics.notification_events, (MessageRecorded,), "notification-events")],
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
+from peerlink_shared.asyncapi import Channel
+from peerlink_shared.contracts import EligibilityChanged, SessionRequested, SupporterAssigned
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
@@ -28,4 +30,15 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
         repository=repository,
         clock=runtime.clock,
     )
-    return create_app(runtime=runtime, title="PeerLink scheduling", routers=[router])
+    topics = runtime.topics
+    return create_app(
+        runtime=runtime,
+        title="PeerLink scheduling",
+        routers=[router],
+        receives=[
+            Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes")
+        ],
+        sends=[
+            Channel(topics.session_events, (SessionRequested, SupporterAssigned), "session-events")
+        ],
+    )

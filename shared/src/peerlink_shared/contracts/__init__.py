@@ -12,11 +12,18 @@ from peerlink_shared.contracts.eligibility import EligibilityChanged
 from peerlink_shared.contracts.notification import MessageRecorded
 from peerlink_shared.contracts.person import (
     AdmissionRecorded,
+    BackgroundCheckCleared,
+    CentreFact,
+    CravingCheckInRecorded,
+    DischargeRecorded,
+    PersonFact,
     ProgrammeEnded,
     RelapseRecorded,
     SobrietyMilestoneRecorded,
+    TrainingCompleted,
     VolunteeringChanged,
 )
+from peerlink_shared.contracts.policy import PolicyChanged
 from peerlink_shared.contracts.session import SessionRequested, SupporterAssigned
 
 PAYLOADS: tuple[type[Payload], ...] = (
@@ -26,10 +33,28 @@ PAYLOADS: tuple[type[Payload], ...] = (
     SobrietyMilestoneRecorded,
     RelapseRecorded,
     VolunteeringChanged,
+    DischargeRecorded,
+    CravingCheckInRecorded,
+    TrainingCompleted,
+    BackgroundCheckCleared,
+    PolicyChanged,
     EligibilityChanged,
     SessionRequested,
     SupporterAssigned,
     MessageRecorded,
+)
+
+# Every fact intake records about a person, whichever door it came through.
+PERSON_FACTS: tuple[type[PersonFact], ...] = (
+    AdmissionRecorded,
+    ProgrammeEnded,
+    DischargeRecorded,
+    SobrietyMilestoneRecorded,
+    RelapseRecorded,
+    CravingCheckInRecorded,
+    VolunteeringChanged,
+    TrainingCompleted,
+    BackgroundCheckCleared,
 )
 
 PAYLOAD_BY_TYPE: dict[str, type[Payload]] = {model.event_type(): model for model in PAYLOADS}
@@ -37,15 +62,23 @@ PAYLOAD_BY_TYPE: dict[str, type[Payload]] = {model.event_type(): model for model
 __all__ = [
     "PAYLOADS",
     "PAYLOAD_BY_TYPE",
+    "PERSON_FACTS",
     "AdmissionRecorded",
+    "BackgroundCheckCleared",
+    "CentreFact",
     "CentreRegistered",
+    "CravingCheckInRecorded",
+    "DischargeRecorded",
     "EligibilityChanged",
     "MessageRecorded",
     "Payload",
+    "PersonFact",
+    "PolicyChanged",
     "ProgrammeEnded",
     "RelapseRecorded",
     "SessionRequested",
     "SobrietyMilestoneRecorded",
     "SupporterAssigned",
+    "TrainingCompleted",
     "VolunteeringChanged",
 ]

@@ -15,42 +15,78 @@ from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, Payload
 ProgrammeOutcome = Literal["completed", "left_early", "transferred", "discharged_for_cause"]
 
 
-class AdmissionRecorded(Payload):
-    TYPE: ClassVar[str] = "peerlink.person.admission-recorded"
+class PersonFact(Payload):
+    """A fact about one person; the person id is also the event's subject and Kafka key."""
 
     person_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["p-7f3a9c"])
+
+
+class CentreFact(PersonFact):
+    """A fact about a person's stay at one centre."""
+
     centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
+
+
+class AdmissionRecorded(CentreFact):
+    TYPE: ClassVar[str] = "peerlink.person.admission-recorded"
+
     admitted_on: dt.date = Field(description="Day of admission, centre-local.")
 
 
-class ProgrammeEnded(Payload):
+class ProgrammeEnded(CentreFact):
     TYPE: ClassVar[str] = "peerlink.person.programme-ended"
 
-    person_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["p-7f3a9c"])
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
     ended_on: dt.date
     outcome: ProgrammeOutcome = Field(description="Only `completed` counts towards qualifying.")
 
 
-class SobrietyMilestoneRecorded(Payload):
+class SobrietyMilestoneRecorded(PersonFact):
     TYPE: ClassVar[str] = "peerlink.person.sobriety-milestone-recorded"
 
-    person_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["p-7f3a9c"])
     sober_since: dt.date = Field(description="The sobriety date the milestone counts from.")
     days: int = Field(ge=0, le=36500, description="Days sober on `recorded_on`.")
     recorded_on: dt.date
 
 
-class RelapseRecorded(Payload):
+class RelapseRecorded(PersonFact):
     TYPE: ClassVar[str] = "peerlink.person.relapse-recorded"
 
-    person_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["p-7f3a9c"])
     relapsed_on: dt.date = Field(description="When it happened; may precede facts already sent.")
 
 
-class VolunteeringChanged(Payload):
+class VolunteeringChanged(PersonFact):
     TYPE: ClassVar[str] = "peerlink.person.volunteering-changed"
 
-    person_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["p-7f3a9c"])
     volunteering: bool = Field(description="True: volunteered; false: withdrew consent.")
     changed_on: dt.date
+
+
+class DischargeRecorded(CentreFact):
+    """The person left the centre's residential care (starts any cooling-off period)."""
+
+    TYPE: ClassVar[str] = "peerlink.person.discharge-recorded"
+
+    discharged_on: dt.date
+
+
+class CravingCheckInRecorded(PersonFact):
+    """A self-reported craving level; only the number and the day travel, no notes."""
+
+    TYPE: ClassVar[str] = "peerlink.person.craving-check-in-recorded"
+
+    level: int = Field(ge=0, le=10, description="0 none … 10 overwhelming.")
+    checked_on: dt.date
+
+
+class TrainingCompleted(PersonFact):
+    TYPE: ClassVar[str] = "peerlink.person.training-completed"
+
+    completed_on: dt.date
+    expires_on: dt.date
+
+
+class BackgroundCheckCleared(PersonFact):
+    TYPE: ClassVar[str] = "peerlink.person.background-check-cleared"
+
+    cleared_on: dt.date
+    expires_on: dt.date

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -16,7 +17,19 @@ class Reason(StrEnum):
     NO_SOBRIETY_DATE = "no_sobriety_date"
     RELAPSED_SINCE_SOBRIETY_DATE = "relapsed_since_sobriety_date"
     SOBER_TOO_SHORT = "sober_too_short"
+    NO_CRAVING_CHECK_IN = "no_craving_check_in"
+    CRAVING_CHECK_IN_STALE = "craving_check_in_stale"
+    CRAVING_ABOVE_THRESHOLD = "craving_above_threshold"
     NOT_VOLUNTEERING = "not_volunteering"
+    IN_COOLING_OFF_PERIOD = "in_cooling_off_period"
+    TRAINING_MISSING = "training_missing"
+    TRAINING_EXPIRED = "training_expired"
+    BACKGROUND_CHECK_MISSING = "background_check_missing"
+    BACKGROUND_CHECK_EXPIRED = "background_check_expired"
+
+
+# Reasons that pass with the clock alone, with no new fact.
+TIME_ONLY = frozenset({Reason.SOBER_TOO_SHORT, Reason.IN_COOLING_OFF_PERIOD})
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,8 @@ class Decision:
     eligible: bool
     reasons: tuple[Reason, ...]
     eligible_from: date | None
+    review_on: date | None  # the next day the clock alone may change this decision
+    policy_version: int
 
     def same_outcome(self, other: Decision | None) -> bool:
         return other is not None and (self.eligible, self.reasons, self.eligible_from) == (
@@ -35,38 +50,121 @@ class Decision:
         )
 
 
-def decide(facts: PersonFacts, policy: Policy, today: date) -> Decision:
-    reasons: list[Reason] = []
-    if not facts.completions:
-        reasons.append(Reason.NO_COMPLETED_PROGRAMME)
-    elif not policy.accept_network_graduates and policy.centre_id not in facts.completed_at():
-        reasons.append(Reason.NOT_COMPLETED_AT_THIS_CENTRE)
+@dataclass(frozen=True)
+class _Check:
+    reasons: list[Reason]
+    holds_on: list[date]  # when each time-only reason stops applying
+    changes_on: list[date]  # days after today on which some criterion flips by itself
 
-    eligible_from: date | None = None
+
+def _programme(facts: PersonFacts, policy: Policy, check: _Check) -> None:
+    if not facts.completions:
+        check.reasons.append(Reason.NO_COMPLETED_PROGRAMME)
+    elif not policy.accept_network_graduates and policy.centre_id not in facts.completed_at():
+        check.reasons.append(Reason.NOT_COMPLETED_AT_THIS_CENTRE)
+
+
+def _sobriety(facts: PersonFacts, policy: Policy, today: date, check: _Check) -> None:
     sober_since = facts.sober_since
     if sober_since is None:
-        reasons.append(Reason.NO_SOBRIETY_DATE)
+        check.reasons.append(Reason.NO_SOBRIETY_DATE)
     elif any(relapse >= sober_since for relapse in facts.relapses):
-        reasons.append(Reason.RELAPSED_SINCE_SOBRIETY_DATE)
+        check.reasons.append(Reason.RELAPSED_SINCE_SOBRIETY_DATE)
     else:
         holds_on = sober_since + timedelta(days=policy.min_sober_days)
         if today < holds_on:
-            reasons.append(Reason.SOBER_TOO_SHORT)
-            eligible_from = holds_on
+            check.reasons.append(Reason.SOBER_TOO_SHORT)
+            check.holds_on.append(holds_on)
+            check.changes_on.append(holds_on)
 
+
+def _cravings(facts: PersonFacts, policy: Policy, today: date, check: _Check) -> None:
+    latest = facts.latest_check_in
+    if latest is None:
+        check.reasons.append(Reason.NO_CRAVING_CHECK_IN)
+        return
+    stale_on = latest.checked_on + timedelta(days=policy.craving_max_age_days + 1)
+    if today >= stale_on:
+        check.reasons.append(Reason.CRAVING_CHECK_IN_STALE)
+    else:
+        check.changes_on.append(stale_on)
+    if latest.level > policy.craving_threshold:
+        check.reasons.append(Reason.CRAVING_ABOVE_THRESHOLD)
+
+
+def _cooling_off(facts: PersonFacts, policy: Policy, today: date, check: _Check) -> None:
+    discharged = facts.last_discharge
+    if policy.cooling_off_days and discharged is not None:
+        ends_on = discharged + timedelta(days=policy.cooling_off_days)
+        if today < ends_on:
+            check.reasons.append(Reason.IN_COOLING_OFF_PERIOD)
+            check.holds_on.append(ends_on)
+            check.changes_on.append(ends_on)
+
+
+def _valid_until(
+    valid_until: date | None, today: date, missing: Reason, expired: Reason, check: _Check
+) -> None:
+    if valid_until is None:
+        check.reasons.append(missing)
+    elif today > valid_until:
+        check.reasons.append(expired)
+    else:
+        check.changes_on.append(valid_until + timedelta(days=1))
+
+
+def _check(facts: PersonFacts, policy: Policy, today: date) -> _Check:
+    check = _Check(reasons=[], holds_on=[], changes_on=[])
+    _programme(facts, policy, check)
+    _sobriety(facts, policy, today, check)
+    _cravings(facts, policy, today, check)
     if not facts.volunteering:
-        reasons.append(Reason.NOT_VOLUNTEERING)
+        check.reasons.append(Reason.NOT_VOLUNTEERING)
+    _cooling_off(facts, policy, today, check)
+    if policy.require_training:
+        _valid_until(
+            facts.training_valid_until,
+            today,
+            Reason.TRAINING_MISSING,
+            Reason.TRAINING_EXPIRED,
+            check,
+        )
+    if policy.require_background_check:
+        _valid_until(
+            facts.background_check_valid_until,
+            today,
+            Reason.BACKGROUND_CHECK_MISSING,
+            Reason.BACKGROUND_CHECK_EXPIRED,
+            check,
+        )
+    return check
 
-    only_time_missing = reasons == [Reason.SOBER_TOO_SHORT]
+
+def decide(facts: PersonFacts, policy: Policy, today: date) -> Decision:
+    check = _check(facts, policy, today)
+    eligible_from = None
+    if check.reasons and set(check.reasons) <= TIME_ONLY:
+        candidate = max(check.holds_on)
+        # Only promise the day if nothing else (a check-in going stale, training expiring)
+        # breaks it by then.
+        if not _check(facts, policy, candidate).reasons:
+            eligible_from = candidate
     return Decision(
         person_id=facts.person_id,
         centre_id=policy.centre_id,
-        eligible=not reasons,
-        reasons=tuple(reasons),
-        eligible_from=eligible_from if only_time_missing else None,
+        eligible=not check.reasons,
+        reasons=tuple(check.reasons),
+        eligible_from=eligible_from,
+        review_on=min(check.changes_on, default=None),
+        policy_version=policy.version,
     )
 
 
-def centres_to_decide(facts: PersonFacts, decided_before: frozenset[str]) -> frozenset[str]:
+def centres_to_decide(
+    facts: PersonFacts, *, decided_before: Iterable[str], open_to_network: Iterable[str]
+) -> frozenset[str]:
     """Centres where the person might qualify, plus those already holding a decision."""
-    return facts.completed_at() | decided_before
+    candidates = set(facts.completed_at()) | set(decided_before)
+    if facts.completions:
+        candidates |= set(open_to_network)
+    return frozenset(candidates)

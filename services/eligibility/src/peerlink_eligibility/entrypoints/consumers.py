@@ -1,22 +1,33 @@
-"""Eligibility's Kafka subscriptions: person events in, through the shared consumer."""
+"""Eligibility's Kafka subscriptions: person events, and its own policy events (bulk jobs)."""
 
 from __future__ import annotations
 
 from peerlink_shared.consumer import EventConsumer, route
 from peerlink_shared.contracts import (
     AdmissionRecorded,
+    BackgroundCheckCleared,
+    CravingCheckInRecorded,
+    DischargeRecorded,
+    PolicyChanged,
     ProgrammeEnded,
     RelapseRecorded,
     SobrietyMilestoneRecorded,
+    TrainingCompleted,
     VolunteeringChanged,
 )
 from peerlink_shared.topics import Topics
 
 from peerlink_eligibility.handlers import EligibilityHandlers
+from peerlink_eligibility.policy_changes import PolicyChanges
 
 
 def subscribe(
-    consumer: EventConsumer, *, handlers: EligibilityHandlers, topics: Topics, group_id: str
+    consumer: EventConsumer,
+    *,
+    handlers: EligibilityHandlers,
+    policy_changes: PolicyChanges,
+    topics: Topics,
+    group_id: str,
 ) -> None:
     consumer.subscribe(
         topic=topics.person_events,
@@ -24,8 +35,19 @@ def subscribe(
         routes=[
             route(AdmissionRecorded, handlers.on_admission),
             route(ProgrammeEnded, handlers.on_programme_ended),
+            route(DischargeRecorded, handlers.on_discharge),
             route(SobrietyMilestoneRecorded, handlers.on_milestone),
             route(RelapseRecorded, handlers.on_relapse),
+            route(CravingCheckInRecorded, handlers.on_check_in),
             route(VolunteeringChanged, handlers.on_volunteering),
+            route(TrainingCompleted, handlers.on_training),
+            route(BackgroundCheckCleared, handlers.on_background_check),
         ],
+    )
+    # A bulk re-evaluation runs inside this handler: if the replica dies mid-job, Kafka
+    # redelivers the policy event and the job runs again (it only writes what changed).
+    consumer.subscribe(
+        topic=topics.policy_events,
+        group_id=group_id,
+        routes=[route(PolicyChanged, policy_changes.on_policy_changed)],
     )

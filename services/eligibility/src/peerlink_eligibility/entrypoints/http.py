@@ -1,15 +1,21 @@
-"""Eligibility's HTTP API: a person's decision at a centre, and a centre's eligible supporters."""
+"""Eligibility's HTTP API: decisions with reasons, eligible supporters, policies, job status."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.http import Caller, authorize
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
+from peerlink_eligibility.adapters.jobs import JobRepository
+from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
+from peerlink_eligibility.domain.decision import Decision
+from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.policy_changes import PolicyChanges, VersionConflict
 
 READERS = {Role.COORDINATOR, Role.OPS}
 
@@ -18,8 +24,9 @@ class DecisionOut(BaseModel):
     person_id: str
     centre_id: str
     eligible: bool
-    reasons: list[str]
-    eligible_from: dt.date | None
+    reasons: list[str] = Field(description="Codes of every failed criterion.")
+    eligible_from: dt.date | None = Field(description="Set when only time is missing.")
+    policy_version: int
 
 
 class EligibleSupportersOut(BaseModel):
@@ -27,7 +34,72 @@ class EligibleSupportersOut(BaseModel):
     person_ids: list[str]
 
 
-def eligibility_router(*, repository: EligibilityRepository) -> APIRouter:
+class PolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accept_network_graduates: bool = False
+    min_sober_days: int = Field(default=365, ge=0, le=3650)
+    cooling_off_days: int = Field(default=0, ge=0, le=3650)
+    craving_threshold: int = Field(default=4, ge=0, le=10)
+    craving_max_age_days: int = Field(default=30, ge=1, le=365)
+    require_training: bool = False
+    require_background_check: bool = False
+    expected_version: int | None = Field(
+        default=None, description="The version you read; a concurrent change gets a 409."
+    )
+
+
+class PolicyOut(BaseModel):
+    centre_id: str
+    version: int = Field(description="0 is the network default, never changed by the centre.")
+    accept_network_graduates: bool
+    min_sober_days: int
+    cooling_off_days: int
+    craving_threshold: int
+    craving_max_age_days: int
+    require_training: bool
+    require_background_check: bool
+
+
+class PolicyChangeOut(BaseModel):
+    policy: PolicyOut
+    job_id: str = Field(description="Follow the bulk re-evaluation at /jobs/{job_id}.")
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: str
+    centre_id: str
+    state: str
+    total: int
+    done: int
+    changed: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+def _decision_out(decision: Decision) -> DecisionOut:
+    return DecisionOut(
+        person_id=decision.person_id,
+        centre_id=decision.centre_id,
+        eligible=decision.eligible,
+        reasons=[reason.value for reason in decision.reasons],
+        eligible_from=decision.eligible_from,
+        policy_version=decision.policy_version,
+    )
+
+
+def _policy_out(policy: Policy) -> PolicyOut:
+    return PolicyOut(**asdict(policy))
+
+
+def eligibility_router(
+    *,
+    repository: EligibilityRepository,
+    policies: PolicyRepository,
+    policy_changes: PolicyChanges,
+    jobs: JobRepository,
+) -> APIRouter:
     router = APIRouter(tags=["eligibility"])
 
     @router.get("/centres/{centre_id}/persons/{person_id}/decision", response_model=DecisionOut)
@@ -35,16 +107,15 @@ def eligibility_router(*, repository: EligibilityRepository) -> APIRouter:
         authorize(caller, centre_id=centre_id, roles=READERS)
         decision = (await repository.decisions_of(person_id)).get(centre_id)
         if decision is None:
-            raise HTTPException(
-                status.HTTP_404_NOT_FOUND, "no decision for this person at this centre"
-            )
-        return DecisionOut(
-            person_id=person_id,
-            centre_id=centre_id,
-            eligible=decision.eligible,
-            reasons=[reason.value for reason in decision.reasons],
-            eligible_from=decision.eligible_from,
-        )
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no decision for this person here")
+        return _decision_out(decision)
+
+    @router.get("/persons/{person_id}/decisions", response_model=list[DecisionOut])
+    async def read_decisions(person_id: str, caller: Caller) -> list[DecisionOut]:
+        """Every centre's decision for a person, for ops (coordinators see their centre's)."""
+        authorize(caller, centre_id="*", roles={Role.OPS})
+        decisions = await repository.decisions_of(person_id)
+        return [_decision_out(decisions[centre]) for centre in sorted(decisions)]
 
     @router.get("/centres/{centre_id}/eligible-supporters", response_model=EligibleSupportersOut)
     async def eligible_supporters(centre_id: str, caller: Caller) -> EligibleSupportersOut:
@@ -52,5 +123,46 @@ def eligibility_router(*, repository: EligibilityRepository) -> APIRouter:
         return EligibleSupportersOut(
             centre_id=centre_id, person_ids=await repository.eligible_at(centre_id)
         )
+
+    @router.get("/centres/{centre_id}/policy", response_model=PolicyOut)
+    async def read_policy(centre_id: str, caller: Caller) -> PolicyOut:
+        authorize(caller, centre_id=centre_id, roles=READERS)
+        return _policy_out(await policies.current(centre_id))
+
+    @router.get("/centres/{centre_id}/policy/versions", response_model=list[PolicyOut])
+    async def policy_history(centre_id: str, caller: Caller) -> list[PolicyOut]:
+        authorize(caller, centre_id=centre_id, roles=READERS)
+        return [_policy_out(policy) for policy in await policies.history(centre_id)]
+
+    @router.put(
+        "/centres/{centre_id}/policy",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=PolicyChangeOut,
+        responses={409: {"description": "The policy changed since expected_version."}},
+    )
+    async def change_policy(centre_id: str, body: PolicyIn, caller: Caller) -> PolicyChangeOut:
+        """Stores a new version and re-decides everyone it concerns, in the background."""
+        authorize(caller, centre_id=centre_id, roles=READERS)
+        wanted = Policy(centre_id=centre_id, **body.model_dump(exclude={"expected_version"}))
+        try:
+            policy, job_id = await policy_changes.change(
+                wanted, expected_version=body.expected_version
+            )
+        except VersionConflict as error:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "the policy changed meanwhile; read it and retry"
+            ) from error
+        return PolicyChangeOut(policy=_policy_out(policy), job_id=job_id)
+
+    @router.get("/jobs/{job_id}", response_model=JobOut)
+    async def read_job(job_id: str, caller: Caller) -> JobOut:
+        job = await jobs.get(job_id)
+        if job is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND,
+                "no such job (yet: it starts when the change is consumed)",
+            )
+        authorize(caller, centre_id=job["centre_id"], roles=READERS)
+        return JobOut(job_id=job_id, **{k: v for k, v in job.items() if k in JobOut.model_fields})
 
     return router

@@ -26,3 +26,12 @@ def milestone_problems(
     if (recorded_on - sober_since).days != days:
         problems.append(FactProblem("days", "must equal the days from sober_since to recorded_on"))
     return problems
+
+
+def validity_problems(
+    *, start_field: str, start: date, expires_on: date, today: date
+) -> list[FactProblem]:
+    problems = not_in_future(start_field, start, today)
+    if expires_on <= start:
+        problems.append(FactProblem("expires_on", f"must be after {start_field}"))
+    return problems

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Header, HTTPException, status
@@ -11,30 +12,41 @@ from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     AdmissionRecorded,
+    BackgroundCheckCleared,
+    CentreFact,
     CentreRegistered,
-    Payload,
+    CravingCheckInRecorded,
+    DischargeRecorded,
+    PersonFact,
     ProgrammeEnded,
     RelapseRecorded,
     SobrietyMilestoneRecorded,
+    TrainingCompleted,
     VolunteeringChanged,
 )
 from peerlink_shared.envelope import derived_event_id, new_event_id
 from peerlink_shared.http import Caller, authorize
 
 from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.domain.checks import FactProblem, milestone_problems, not_in_future
+from peerlink_intake.domain.checks import FactProblem
 from peerlink_intake.entrypoints.schemas import (
     AdmissionIn,
+    BackgroundCheckIn,
     CentreIn,
+    CheckInIn,
+    DischargeIn,
     MilestoneIn,
     PersonOut,
     ProgrammeEndIn,
     RecordedOut,
     RelapseIn,
+    TrainingIn,
     VolunteeringIn,
 )
 from peerlink_intake.handlers import EventIdReused, IntakeHandlers
+from peerlink_intake.validation import fact_problems
 
+Route = TypeVar("Route", bound=Callable[..., Awaitable[RecordedOut]])
 RECORDERS = {Role.COORDINATOR, Role.CLINIC_SYSTEM, Role.OPS}
 IdempotencyKey = Annotated[
     str | None,
@@ -109,18 +121,22 @@ def intake_router(
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such centre; register it first")
 
     async def record(
-        fact: Payload, *, centre_id: str, person_id: str, caller: Principal, key: str | None
+        fact: PersonFact, *, centre_id: str, caller: Principal, key: str | None
     ) -> RecordedOut:
-        if not await repository.person_exists(person_id):
+        if problems := fact_problems(fact, today=clock.today()):
+            raise unprocessable(problems)
+        if isinstance(fact, CentreFact):
+            await require_centre(centre_id)
+        if not await repository.person_exists(fact.person_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person")
         event_id = (
             new_event_id()
             if key is None
-            else derived_event_id("http", caller.centre, person_id, key)
+            else derived_event_id("http", caller.centre, fact.person_id, key)
         )
         try:
             recorded = await handlers.record_person_fact(
-                fact, person_id=person_id, event_id=event_id, correlation_id=event_id
+                fact, event_id=event_id, correlation_id=event_id
             )
         except EventIdReused as error:
             raise HTTPException(
@@ -132,9 +148,12 @@ def intake_router(
 
     base = "/centres/{centre_id}/persons/{person_id}"
 
-    @router.post(
-        f"{base}/admissions", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
-    )
+    def fact_route(path: str) -> Callable[[Route], Route]:
+        return router.post(
+            f"{base}/{path}", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
+        )
+
+    @fact_route("admissions")
     async def record_admission(
         centre_id: str,
         person_id: str,
@@ -143,17 +162,10 @@ def intake_router(
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
-        await require_centre(centre_id)
-        if problems := not_in_future("admitted_on", body.admitted_on, clock.today()):
-            raise unprocessable(problems)
-        fact = AdmissionRecorded(
-            person_id=person_id, centre_id=centre_id, admitted_on=body.admitted_on
-        )
-        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+        fact = AdmissionRecorded(person_id=person_id, centre_id=centre_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @router.post(
-        f"{base}/programme-ends", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
-    )
+    @fact_route("programme-ends")
     async def record_programme_end(
         centre_id: str,
         person_id: str,
@@ -162,19 +174,22 @@ def intake_router(
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
-        await require_centre(centre_id)
-        if problems := not_in_future("ended_on", body.ended_on, clock.today()):
-            raise unprocessable(problems)
-        fact = ProgrammeEnded(
-            person_id=person_id, centre_id=centre_id, ended_on=body.ended_on, outcome=body.outcome
-        )
-        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+        fact = ProgrammeEnded(person_id=person_id, centre_id=centre_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @router.post(
-        f"{base}/sobriety-milestones",
-        status_code=status.HTTP_202_ACCEPTED,
-        response_model=RecordedOut,
-    )
+    @fact_route("discharges")
+    async def record_discharge(
+        centre_id: str,
+        person_id: str,
+        body: DischargeIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        fact = DischargeRecorded(person_id=person_id, centre_id=centre_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
+
+    @fact_route("sobriety-milestones")
     async def record_milestone(
         centre_id: str,
         person_id: str,
@@ -183,32 +198,28 @@ def intake_router(
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
-        problems = milestone_problems(
-            sober_since=body.sober_since,
-            days=body.days,
-            recorded_on=body.recorded_on,
-            today=clock.today(),
-        )
-        if problems:
-            raise unprocessable(problems)
         fact = SobrietyMilestoneRecorded(person_id=person_id, **body.model_dump())
-        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @router.post(
-        f"{base}/relapses", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
-    )
+    @fact_route("relapses")
     async def record_relapse(
         centre_id: str, person_id: str, body: RelapseIn, caller: Caller, key: IdempotencyKey = None
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
-        if problems := not_in_future("relapsed_on", body.relapsed_on, clock.today()):
-            raise unprocessable(problems)
-        fact = RelapseRecorded(person_id=person_id, relapsed_on=body.relapsed_on)
-        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+        fact = RelapseRecorded(person_id=person_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @router.post(
-        f"{base}/volunteering", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
-    )
+    @fact_route("craving-check-ins")
+    async def record_check_in(
+        centre_id: str, person_id: str, body: CheckInIn, caller: Caller, key: IdempotencyKey = None
+    ) -> RecordedOut:
+        """A supporter may report their own check-in; coordinators may record it for them."""
+        if not is_self(caller, person_id=person_id, centre_id=centre_id):
+            authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        fact = CravingCheckInRecorded(person_id=person_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
+
+    @fact_route("volunteering")
     async def record_volunteering(
         centre_id: str,
         person_id: str,
@@ -217,15 +228,37 @@ def intake_router(
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         """A supporter may change their own consent; coordinators may record it for them."""
-        if not (
-            caller.role is Role.SUPPORTER
-            and caller.subject == person_id
-            and caller.may_act_for(centre_id)
-        ):
+        if not is_self(caller, person_id=person_id, centre_id=centre_id):
             authorize(caller, centre_id=centre_id, roles=RECORDERS)
-        if problems := not_in_future("changed_on", body.changed_on, clock.today()):
-            raise unprocessable(problems)
         fact = VolunteeringChanged(person_id=person_id, **body.model_dump())
-        return await record(fact, centre_id=centre_id, person_id=person_id, caller=caller, key=key)
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
+
+    @fact_route("trainings")
+    async def record_training(
+        centre_id: str, person_id: str, body: TrainingIn, caller: Caller, key: IdempotencyKey = None
+    ) -> RecordedOut:
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        fact = TrainingCompleted(person_id=person_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
+
+    @fact_route("background-checks")
+    async def record_background_check(
+        centre_id: str,
+        person_id: str,
+        body: BackgroundCheckIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        fact = BackgroundCheckCleared(person_id=person_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
     return router
+
+
+def is_self(caller: Principal, *, person_id: str, centre_id: str) -> bool:
+    return (
+        caller.role is Role.SUPPORTER
+        and caller.subject == person_id
+        and caller.may_act_for(centre_id)
+    )

@@ -49,6 +49,25 @@ class VolunteeringIn(Body):
     changed_on: dt.date
 
 
+class DischargeIn(Body):
+    discharged_on: dt.date
+
+
+class CheckInIn(Body):
+    level: int = Field(ge=0, le=10, description="0 none … 10 overwhelming.")
+    checked_on: dt.date
+
+
+class TrainingIn(Body):
+    completed_on: dt.date
+    expires_on: dt.date
+
+
+class BackgroundCheckIn(Body):
+    cleared_on: dt.date
+    expires_on: dt.date
+
+
 class RecordedOut(BaseModel):
     event_id: str
     event_type: str

@@ -1,0 +1,109 @@
+"""Changing a centre's policy (a new version, published) and re-deciding everyone it concerns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+import structlog
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import PolicyChanged
+from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
+from peerlink_shared.outbox import Outbox
+from peerlink_shared.topics import Topics
+
+from peerlink_eligibility.adapters.jobs import JobRepository
+from peerlink_eligibility.adapters.policies import PolicyRepository
+from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.reevaluation import SOURCE, Cause, Reevaluator
+
+log = structlog.get_logger("peerlink.eligibility")
+
+
+class VersionConflict(Exception):
+    """The policy changed since the version the caller read."""
+
+
+class PolicyChanges:
+    def __init__(
+        self,
+        *,
+        policies: PolicyRepository,
+        jobs: JobRepository,
+        reevaluator: Reevaluator,
+        outbox: Outbox,
+        topics: Topics,
+        clock: Clock,
+    ) -> None:
+        self._policies = policies
+        self._jobs = jobs
+        self._reevaluator = reevaluator
+        self._outbox = outbox
+        self._topics = topics
+        self._clock = clock
+
+    async def change(self, wanted: Policy, *, expected_version: int | None) -> tuple[Policy, str]:
+        """Stores version n+1 and publishes it; returns it and the id of its re-evaluation job."""
+        current = await self._policies.current(wanted.centre_id)
+        if expected_version is not None and expected_version != current.version:
+            raise VersionConflict(wanted.centre_id)
+        policy = replace(wanted, version=current.version + 1)
+        if not await self._policies.add_version(policy, at=self._clock.now()):
+            raise VersionConflict(wanted.centre_id)
+        event_id = new_event_id()
+        payload = PolicyChanged(**{k: v for k, v in asdict(policy).items()})
+        await self._outbox.add(
+            envelope=make_envelope(
+                event_id=event_id,
+                source=SOURCE,
+                event_type=payload.event_type(),
+                subject=policy.centre_id,
+                time=self._clock.now(),
+                data=payload.model_dump(mode="json"),
+                correlation_id=event_id,
+            ),
+            topic=self._topics.policy_events,
+        )
+        await self._policies.make_current(policy)
+        log.info("policy_changed", centre=policy.centre_id, version=policy.version, job=event_id)
+        return policy, event_id
+
+    async def on_policy_changed(self, envelope: Envelope, change: PolicyChanged) -> None:
+        """Re-decides, in bulk, everyone this version may concern. The job id is the event id."""
+        current = await self._policies.current(change.centre_id)
+        if current.version > change.version:
+            # A newer version's own job covers it; re-deciding with an old policy would be wrong.
+            log.info("policy_job_superseded", centre=change.centre_id, version=change.version)
+            return
+        job_id = envelope.id
+        await self._jobs.start(
+            job_id=job_id,
+            kind="policy_reevaluation",
+            centre_id=change.centre_id,
+            total=0,
+            at=self._clock.now(),
+        )
+
+        async def progress(done: int, total: int, changed: int) -> None:
+            await self._jobs.progress(
+                job_id, done=done, total=total, changed=changed, at=self._clock.now()
+            )
+            log.info(
+                "reevaluation_progress",
+                job=job_id,
+                centre=change.centre_id,
+                done=done,
+                total=total,
+                changed=changed,
+            )
+
+        total, changed = await self._reevaluator.centre(
+            current, cause=Cause(envelope.id, envelope.correlationid), progress=progress
+        )
+        await self._jobs.finish(job_id, done=total, changed=changed, at=self._clock.now())
+        log.info(
+            "reevaluation_finished",
+            job=job_id,
+            centre=change.centre_id,
+            total=total,
+            changed=changed,
+        )

@@ -1,0 +1,75 @@
+"""The clock as an input: decisions whose review day has come are re-decided with no event.
+
+Every replica runs a reviewer; each (decision, review day, ten-minute window) is claimed by
+one of them through a unique insert, so a review runs once, and a review lost to a crash is
+tried again in the next window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from peerlink_shared.clock import Clock
+from peerlink_shared.envelope import derived_event_id
+
+from peerlink_eligibility.adapters.repository import EligibilityRepository
+from peerlink_eligibility.reevaluation import Cause, Reevaluator
+
+log = structlog.get_logger("peerlink.eligibility")
+CLAIM_WINDOW_SECONDS = 600
+
+
+class Reviewer:
+    def __init__(
+        self,
+        *,
+        repository: EligibilityRepository,
+        reevaluator: Reevaluator,
+        clock: Clock,
+        interval_seconds: float,
+    ) -> None:
+        self._repository = repository
+        self._reevaluator = reevaluator
+        self._clock = clock
+        self._interval = interval_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def review_due(self, *, limit: int = 500) -> int:
+        """Re-decides the persons of due decisions this replica claims; returns how many."""
+        now = self._clock.now()
+        window = int(now.timestamp()) // CLAIM_WINDOW_SECONDS
+        reviewed: set[str] = set()
+        for decision in await self._repository.due_for_review(self._clock.today(), limit=limit):
+            if decision.person_id in reviewed:
+                continue
+            claim = f"{decision.person_id}:{decision.centre_id}:{decision.review_on}:{window}"
+            if not await self._repository.claim_review(claim, at=now):
+                continue
+            cause_id = derived_event_id("review", decision.person_id, str(decision.review_on))
+            await self._reevaluator.person(decision.person_id, cause=Cause(cause_id, cause_id))
+            reviewed.add(decision.person_id)
+        if reviewed:
+            log.info("decisions_reviewed", persons=len(reviewed))
+        return len(reviewed)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="eligibility-reviewer")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.review_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("review_failed", error=type(error).__name__)
+            await asyncio.sleep(self._interval)
