@@ -1,0 +1,248 @@
+"""Intake's Kafka door for other clinic systems, against the real servers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from peerlink_devtools.kafka_watch import read_all
+from peerlink_intake.bootstrap import bootstrap
+from peerlink_intake.settings import IntakeSettings
+from peerlink_shared.auth import Role
+from peerlink_shared.contracts import (
+    PERSON_FACTS,
+    AdmissionRecorded,
+    CravingCheckInRecorded,
+    EligibilityChanged,
+    SobrietyMilestoneRecorded,
+)
+from peerlink_shared.topics import Topics, dead_letter_topic
+
+from tests.integration.helpers import (
+    as_event,
+    envelope_for,
+    eventually,
+    headers,
+    in_process,
+    publish,
+    publish_raw,
+)
+from tests.servers import Servers
+
+CENTRE = "bay"
+TODAY = datetime.now(UTC).date()
+CANARY = "CANARY-John-Roe"
+
+
+@pytest.fixture(scope="module")
+async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with in_process(
+        bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="inbound"
+    ) as client:
+        centre = {"centre_id": CENTRE, "display_name": "Bay", "region": "east", "timezone": "UTC"}
+        await client.put(f"/centres/{CENTRE}", json=centre, headers=headers(Role.OPS, "*"))
+        yield client
+
+
+async def new_person(client: httpx.AsyncClient) -> str:
+    response = await client.post(
+        f"/centres/{CENTRE}/persons", headers=headers(Role.CLINIC_SYSTEM, CENTRE)
+    )
+    person_id: str = response.json()["person_id"]
+    return person_id
+
+
+async def test_a_clinic_event_is_recorded_once_and_published(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    person_id = await new_person(intake)
+    check_in = envelope_for(
+        CravingCheckInRecorded(person_id=person_id, level=3, checked_on=TODAY), subject=person_id
+    )
+    await publish(servers.kafka_bootstrap, topics.clinic_inbound, check_in, check_in)
+
+    async def published() -> list[dict[str, Any]] | None:
+        records = await read_all(servers.kafka_bootstrap, [topics.person_events], idle_seconds=0.5)
+        events = [as_event(r.value) for r in records if r.key == person_id.encode()]
+        return [e for e in events if e] or None
+
+    (event,) = await eventually(published)
+    assert event["type"] == CravingCheckInRecorded.event_type()
+    assert event["data"] == {"person_id": person_id, "level": 3, "checked_on": str(TODAY)}
+    assert event["correlationid"] == check_in.correlationid
+    assert event["id"] != check_in.id  # namespaced by the clinic's source
+
+
+async def test_refused_clinic_events_are_dead_lettered_with_reasons(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    person_id = await new_person(intake)
+    cases: dict[str, tuple[bytes, str]] = {
+        "unknown-person": (
+            envelope_for(
+                CravingCheckInRecorded(person_id="p-nobody", level=1, checked_on=TODAY),
+                subject="p-nobody",
+            )
+            .model_dump_json()
+            .encode(),
+            "unknown_person",
+        ),
+        "unknown-centre": (
+            envelope_for(
+                AdmissionRecorded(person_id=person_id, centre_id="nowhere", admitted_on=TODAY),
+                subject=person_id,
+            )
+            .model_dump_json()
+            .encode(),
+            "unknown_centre",
+        ),
+        "future-date": (
+            envelope_for(
+                CravingCheckInRecorded(
+                    person_id=person_id, level=1, checked_on=TODAY + timedelta(days=3)
+                ),
+                subject=person_id,
+            )
+            .model_dump_json()
+            .encode(),
+            "incoherent_fact",
+        ),
+        "bad-milestone": (
+            envelope_for(
+                SobrietyMilestoneRecorded(
+                    person_id=person_id,
+                    sober_since=TODAY - timedelta(days=10),
+                    days=400,
+                    recorded_on=TODAY,
+                ),
+                subject=person_id,
+            )
+            .model_dump_json()
+            .encode(),
+            "incoherent_fact",
+        ),
+        "subject-mismatch": (
+            envelope_for(
+                CravingCheckInRecorded(person_id=person_id, level=1, checked_on=TODAY),
+                subject="p-other",
+            )
+            .model_dump_json()
+            .encode(),
+            "subject_mismatch",
+        ),
+        "not-for-clinics": (
+            envelope_for(
+                EligibilityChanged(
+                    person_id=person_id,
+                    centre_id=CENTRE,
+                    eligible=True,
+                    reasons=(),
+                    decided_on=TODAY,
+                ),
+                subject=person_id,
+            )
+            .model_dump_json()
+            .encode(),
+            "unknown_event_type",
+        ),
+        "query-operator": (
+            json.dumps(
+                {
+                    **json.loads(
+                        envelope_for(
+                            CravingCheckInRecorded(person_id=person_id, level=1, checked_on=TODAY),
+                            subject=person_id,
+                        ).model_dump_json()
+                    ),
+                    "subject": {"$gt": ""},
+                }
+            ).encode(),
+            "invalid_envelope",
+        ),
+        "canary-in-level": (
+            envelope_for(
+                CravingCheckInRecorded(person_id=person_id, level=1, checked_on=TODAY),
+                subject=person_id,
+            )
+            .model_dump_json()
+            .replace('"level":1', f'"level":"{CANARY}"')
+            .encode(),
+            "invalid_payload",
+        ),
+    }
+    await publish_raw(
+        servers.kafka_bootstrap,
+        topics.clinic_inbound,
+        [(name.encode(), body) for name, (body, _) in cases.items()],
+    )
+
+    async def dead_letters() -> dict[str, dict[str, str]] | None:
+        records = await read_all(
+            servers.kafka_bootstrap, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=0.5
+        )
+        found = {r.key.decode(): r.headers for r in records if r.key and r.key.decode() in cases}
+        return found if len(found) == len(cases) else None
+
+    found = await eventually(dead_letters)
+    assert {name: found[name]["x-dlq-reason-code"] for name in cases} == {
+        name: code for name, (_, code) in cases.items()
+    }
+    assert (
+        found["bad-milestone"]["x-dlq-reason"]
+        == "data.days: must equal the days from sober_since to recorded_on"
+    )
+    assert found["canary-in-level"]["x-dlq-reason"] == "level: int_parsing"
+    assert all(CANARY not in json.dumps(headers) for headers in found.values())
+
+
+async def test_the_asyncapi_document_describes_the_clinic_door(intake: httpx.AsyncClient) -> None:
+    document = (await intake.get("/asyncapi.json")).json()
+    assert document["asyncapi"] == "3.0.0"
+    inbound = document["channels"]["clinic-inbound"]
+    assert inbound["address"].endswith("clinic-inbound")
+    assert set(inbound["messages"]) == {model.__name__ for model in PERSON_FACTS}
+    assert document["operations"]["receive-clinic-inbound"]["action"] == "receive"
+    check_in = document["components"]["schemas"]["CravingCheckInRecordedEvent"]
+    assert check_in["properties"]["type"]["const"] == "peerlink.person.craving-check-in-recorded.v1"
+    payload = document["components"]["schemas"]["CravingCheckInRecorded"]
+    assert payload["properties"]["level"]["maximum"] == 10
+    assert set(payload["required"]) >= {"person_id", "level", "checked_on"}
+
+
+async def test_new_facts_over_http(intake: httpx.AsyncClient) -> None:
+    person_id = await new_person(intake)
+    base = f"/centres/{CENTRE}/persons/{person_id}"
+    supporter = headers(Role.SUPPORTER, CENTRE, person_id)
+    coordinator = headers(Role.COORDINATOR, CENTRE)
+    own = await intake.post(
+        f"{base}/craving-check-ins", json={"level": 2, "checked_on": str(TODAY)}, headers=supporter
+    )
+    assert own.status_code == 202
+    someone_else = await intake.post(
+        f"{base}/craving-check-ins",
+        json={"level": 2, "checked_on": str(TODAY)},
+        headers=headers(Role.SUPPORTER, CENTRE, "p-x"),
+    )
+    assert someone_else.status_code == 403
+    training = await intake.post(
+        f"{base}/trainings",
+        json={"completed_on": str(TODAY), "expires_on": str(TODAY)},
+        headers=coordinator,
+    )
+    assert training.status_code == 422
+    assert training.json()["detail"][0]["loc"] == ["body", "expires_on"]
+    for path, body in (
+        ("trainings", {"completed_on": str(TODAY), "expires_on": str(TODAY + timedelta(days=365))}),
+        (
+            "background-checks",
+            {"cleared_on": str(TODAY), "expires_on": str(TODAY + timedelta(days=730))},
+        ),
+        ("discharges", {"discharged_on": str(TODAY)}),
+    ):
+        assert (
+            await intake.post(f"{base}/{path}", json=body, headers=coordinator)
+        ).status_code == 202, path
