@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 export PEERLINK_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export PEERLINK_MONGO_URL ?= mongodb://127.0.0.1:27027/?directConnection=true
 
-.PHONY: install up down status topics demo test lint unit integration e2e clean
+.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -53,3 +53,7 @@ test: install up lint  ## every check and every test, against the real servers
 
 clean: down
 	rm -rf .local .venv
+
+PERSONS ?= 10000
+bench-reevaluation: install up  ## bulk re-evaluation rate against the real FerretDB
+	$(RUN) python benchmarks/bulk_reevaluation.py --persons $(PERSONS)

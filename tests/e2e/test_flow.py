@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,16 @@ from peerlink_devtools.processes import Network
 from peerlink_devtools.replay import find_event, republish
 from peerlink_devtools.scenario import Api, play, wait_for_messages
 from peerlink_shared.auth import Role
-from peerlink_shared.topics import Topics
+from peerlink_shared.contracts import (
+    CravingCheckInRecorded,
+    ProgrammeEnded,
+    SobrietyMilestoneRecorded,
+    VolunteeringChanged,
+)
+from peerlink_shared.envelope import make_envelope
+from peerlink_shared.topics import Topics, dead_letter_topic
 
+from tests.integration.helpers import eventually, publish_raw
 from tests.servers import Servers
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +48,10 @@ def network(
     for name in codes:
         log = (running.log_dir / f"{name}.log").read_text()
         assert '"event": "service_stopped"' in log, f"{name} did not drain on SIGTERM"
+
+
+def run_suffix() -> str:
+    return secrets.token_hex(3)
 
 
 def groups(network: Network, topics: Topics) -> dict[str, list[str]]:
@@ -120,3 +133,90 @@ def test_services_log_json_lines_with_event_and_correlation_ids(network: Network
     assert all(
         entry["event_id"] and entry["correlation_id"] and entry["service"] for entry in handled
     )
+
+
+async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
+    network: Network, servers: Servers, topics: Topics
+) -> None:
+    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    centre_id = f"clinic-{run_suffix()}"
+    ops = api.token(role=Role.OPS, centre="*", subject="ops-1")
+    clinic = api.token(role=Role.CLINIC_SYSTEM, centre=centre_id, subject="ehr-1")
+    try:
+        centre = {
+            "centre_id": centre_id,
+            "display_name": "Dune House",
+            "region": "south",
+            "timezone": "UTC",
+        }
+        assert (
+            await api.call("PUT", "intake", f"/centres/{centre_id}", headers=ops, json=centre)
+        ).status_code == 200
+        person_id = (
+            await api.call("POST", "intake", f"/centres/{centre_id}/persons", headers=clinic)
+        ).json()["person_id"]
+        today = datetime.now(UTC).date()
+        facts = [
+            ProgrammeEnded(
+                person_id=person_id,
+                centre_id=centre_id,
+                ended_on=date(2024, 5, 1),
+                outcome="completed",
+            ),
+            SobrietyMilestoneRecorded(
+                person_id=person_id,
+                sober_since=today - timedelta(days=400),
+                days=400,
+                recorded_on=today,
+            ),
+            CravingCheckInRecorded(person_id=person_id, level=1, checked_on=today),
+            VolunteeringChanged(person_id=person_id, volunteering=True, changed_on=today),
+        ]
+        events = [
+            make_envelope(
+                event_id=f"ehr-{n}-{person_id}",
+                source="/clinics/dune-ehr",
+                event_type=fact.event_type(),
+                subject=person_id,
+                time=datetime.now(UTC),
+                data=fact.model_dump(mode="json"),
+                correlation_id=f"ehr-batch-{person_id}",
+            )
+            for n, fact in enumerate(facts)
+        ]
+        malformed = (
+            b'{"specversion": "1.0", "type": "peerlink.person.relapse-recorded.v1", "data": '
+        )
+        await publish_raw(
+            servers.kafka_bootstrap,
+            topics.clinic_inbound,
+            [(person_id.encode(), e.model_dump_json().encode()) for e in events]
+            + [(b"malformed", malformed)],
+        )
+        coordinator = api.token(role=Role.COORDINATOR, centre=centre_id, subject="c-1")
+
+        async def decided() -> dict[str, object] | None:
+            response = await api.call(
+                "GET",
+                "eligibility",
+                f"/centres/{centre_id}/persons/{person_id}/decision",
+                headers=coordinator,
+            )
+            body: dict[str, object] = response.json()
+            return body if response.status_code == 200 and body["eligible"] else None
+
+        decision = await eventually(decided, timeout=60)
+        assert decision["reasons"] == []
+
+        async def dead_lettered() -> dict[str, str] | None:
+            records = await read_all(
+                servers.kafka_bootstrap, [dead_letter_topic(topics.clinic_inbound)]
+            )
+            found = [r.headers for r in records if r.key == b"malformed"]
+            return found[0] if found else None
+
+        headers = await eventually(dead_lettered, timeout=30)
+        assert headers["x-dlq-reason-code"] == "malformed_json"
+        assert headers["x-original-topic"] == topics.clinic_inbound
+    finally:
+        await api.close()

@@ -3,6 +3,7 @@ version conflicts, and a clock advance that grants eligibility with no new event
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.mongo import make_mongo_client
 from peerlink_shared.topics import Topics
+from peerlink_shared.topics_admin import ensure_topics
 
 from tests.integration.helpers import (
     SECRET,
@@ -53,6 +55,14 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture(scope="module")
+async def topics(servers: Servers, run_id: str) -> Topics:
+    """This module's own topics: counts of persons and changes are exact only in isolation."""
+    own = Topics(prefix=f"{run_id}-policies-")
+    await ensure_topics(bootstrap=servers.kafka_bootstrap, topics=own)
+    return own
+
+
+@pytest.fixture(scope="module")
 async def eligibility(
     servers: Servers, topics: Topics, run_id: str, clock: MovableClock
 ) -> AsyncIterator[httpx.AsyncClient]:
@@ -80,7 +90,8 @@ async def seed_graduates(servers: Servers, run_id: str, *, centre: str, count: i
     repository = EligibilityRepository(client[f"{run_id}_policies"])
     today = datetime.now(UTC).date()
     persons = [f"p-grad-{n:05d}" for n in range(count)]
-    for person in persons:
+
+    async def seed(person: str) -> None:
         for kind, fields in (
             ("completion", {"centre_id": centre, "ended_on": "2024-01-01"}),
             ("sobriety", {"sober_since": str(today - timedelta(days=500))}),
@@ -90,6 +101,10 @@ async def seed_graduates(servers: Servers, run_id: str, *, centre: str, count: i
             await repository.add_fact(
                 event_id=f"{person}-{kind}", person_id=person, kind=kind, fields=fields
             )
+
+    # Persons are independent documents: seeding them side by side is safe.
+    for start in range(0, count, 50):
+        await asyncio.gather(*(seed(person) for person in persons[start : start + 50]))
     await client.close()
     return persons
 

@@ -19,7 +19,7 @@ from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from peerlink_eligibility.adapters.policies import PolicyRepository
-from peerlink_eligibility.adapters.repository import EligibilityRepository, Snapshot
+from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.decision import Decision, centres_to_decide, decide
 from peerlink_eligibility.domain.policy import Policy
 
@@ -57,69 +57,69 @@ class Reevaluator:
     async def person(self, person_id: str, *, cause: Cause) -> list[Decision]:
         """Re-decides every relevant centre; publishes and saves only what changed."""
         snapshot = await self._repository.facts_of(person_id)
-        before = await self._repository.decisions_of(person_id)
         centres = centres_to_decide(
             snapshot.facts,
-            decided_before=before,
+            decided_before=(),
             open_to_network=await self._policies.open_to_network(),
         )
         today = self._clock.today()
         changed = []
         for centre_id in sorted(centres):
             decision = decide(snapshot.facts, await self._policies.current(centre_id), today)
-            if await self._record(decision, before.get(centre_id), snapshot, cause=cause):
+            previous = await self._repository.decision(person_id, centre_id)
+            if await self._record(decision, previous, snapshot.version, cause=cause):
                 changed.append(decision)
         return changed
 
     async def centre(self, policy: Policy, *, cause: Cause, progress: Progress) -> tuple[int, int]:
-        """Re-decides everyone the policy may concern, in batches; returns (total, changed)."""
-        persons = sorted(
-            set(
-                await self._repository.graduates(
-                    of_centre=None if policy.accept_network_graduates else policy.centre_id
-                )
-            )
-            | set(await self._repository.decided_at(policy.centre_id))
-        )
+        """Re-decides everyone the policy may concern: one scan of the facts, one of the
+        centre's decisions, writes only where a decision changed. Returns (total, changed)."""
+        previous = await self._repository.decisions_at(policy.centre_id)
+        persons = await self._repository.count_persons()
         today = self._clock.today()
-        changed = 0
-        await progress(0, len(persons), 0)
-        for start in range(0, len(persons), BATCH):
-            batch = persons[start : start + BATCH]
-            snapshots = await self._repository.facts_of_many(batch)
-            before = await self._repository.decisions_at(policy.centre_id, batch)
-            for person_id in batch:
-                decision = decide(snapshots[person_id].facts, policy, today)
+        seen = concerned = changed = 0
+        await progress(0, persons, 0)
+        async for batch in self._repository.all_facts(batch=BATCH):
+            for snapshot in batch:
+                person_id = snapshot.facts.person_id
+                completed = snapshot.facts.completed_at()
+                if not (
+                    person_id in previous
+                    or policy.centre_id in completed
+                    or (policy.accept_network_graduates and completed)
+                ):
+                    continue
+                concerned += 1
+                decision = decide(snapshot.facts, policy, today)
                 if await self._record(
-                    decision, before.get(person_id), snapshots[person_id], cause=cause
+                    decision, previous.get(person_id), snapshot.version, cause=cause
                 ):
                     changed += 1
-            await progress(min(start + BATCH, len(persons)), len(persons), changed)
-        return len(persons), changed
+            seen += len(batch)
+            await progress(seen, max(persons, seen), changed)
+        return concerned, changed
 
     async def _record(
-        self, decision: Decision, previous: Decision | None, snapshot: Snapshot, *, cause: Cause
+        self, decision: Decision, previous: Decision | None, facts_version: int, *, cause: Cause
     ) -> bool:
         unseen = previous is None and not decision.eligible
         if unseen or decision.same_outcome(previous):
             # Nothing downstream changes (no decision reads as not eligible), but the review
-            # day and policy version are kept current.
-            if previous is None or (previous.review_on, previous.policy_version) != (
-                decision.review_on,
-                decision.policy_version,
-            ):
-                await self._repository.save_decision(decision, at=self._clock.now())
-            return False
-        if await self._repository.count_facts(decision.person_id) != snapshot.fact_count:
-            log.info(
-                "reevaluation_superseded", person=decision.person_id, centre=decision.centre_id
-            )
+            # day is kept current so the clock finds it.
+            if previous is None or previous.review_on != decision.review_on:
+                await self._repository.save_decision(
+                    decision, facts_version=facts_version, at=self._clock.now()
+                )
             return False
         # Outbox first, under an id fixed by the cause: a retry re-records the same event.
         await self._outbox.add(
             envelope=self._changed(decision, cause), topic=self._topics.eligibility_changes
         )
-        await self._repository.save_decision(decision, at=self._clock.now())
+        if not await self._repository.save_decision(
+            decision, facts_version=facts_version, at=self._clock.now()
+        ):
+            await self._correct(decision, cause=cause)
+            return False
         log.info(
             "eligibility_changed",
             person=decision.person_id,
@@ -129,6 +129,18 @@ class Reevaluator:
             policy_version=decision.policy_version,
         )
         return True
+
+    async def _correct(self, stale: Decision, *, cause: Cause) -> None:
+        """A newer decision won the write after our event was recorded: publish it again,
+        after ours, so consumers end on the stored decision."""
+        stored = await self._repository.decision(stale.person_id, stale.centre_id)
+        if stored is None:
+            return
+        correction = Cause(derived_event_id("correction", cause.event_id), cause.correlation_id)
+        await self._outbox.add(
+            envelope=self._changed(stored, correction), topic=self._topics.eligibility_changes
+        )
+        log.info("reevaluation_superseded", person=stale.person_id, centre=stale.centre_id)
 
     def _changed(self, decision: Decision, cause: Cause) -> Envelope:
         payload = EligibilityChanged(

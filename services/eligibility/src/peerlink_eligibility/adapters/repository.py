@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from peerlink_shared.mongo import Database, Document, insert_once
+from pymongo.errors import DuplicateKeyError
 
 from peerlink_eligibility.domain.decision import Decision, Reason
 from peerlink_eligibility.domain.facts import (
@@ -26,91 +27,111 @@ from peerlink_eligibility.domain.facts import (
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A person's facts as read, and how many documents they came from (to spot a race)."""
+    """A person's facts as read, and their version (how many facts) to spot a race."""
 
     facts: PersonFacts
-    fact_count: int
+    version: int
 
 
 class EligibilityRepository:
+    """One document per person holds their facts (written only by that person's consumer);
+    one document per (person, centre) holds a decision.
+
+    Every hot path reads and writes by `_id`: FerretDB v1 (SQLite) answers other filters by
+    scanning the collection. Listing a centre's decisions is a scan; bulk jobs and reads
+    that need one do it once, not per person.
+    """
+
     def __init__(self, db: Database) -> None:
-        self._facts = db["facts"]
+        self._facts = db["person_facts"]
         self._decisions = db["decisions"]
         self._reviews = db["review_claims"]
 
     async def ensure_indexes(self) -> None:
-        await self._facts.create_index([("person_id", 1)])
-        await self._facts.create_index([("kind", 1), ("centre_id", 1)])
-        await self._decisions.create_index([("person_id", 1)])
         await self._decisions.create_index([("centre_id", 1), ("eligible", 1)])
         await self._decisions.create_index([("review_on", 1)])
 
-    async def add_fact(self, *, event_id: str, person_id: str, kind: str, fields: Document) -> None:
-        """One document per event id: storing the same event twice changes nothing."""
-        await insert_once(
-            self._facts, {"_id": event_id, "person_id": person_id, "kind": kind, **fields}
-        )
-
-    async def facts_of(self, person_id: str) -> Snapshot:
-        return (await self.facts_of_many([person_id]))[person_id]
-
-    async def facts_of_many(self, person_ids: list[str]) -> dict[str, Snapshot]:
-        found: dict[str, list[Fact]] = defaultdict(list)
-        counts: dict[str, int] = defaultdict(int)
-        async for doc in self._facts.find({"person_id": {"$in": person_ids}}):
-            counts[doc["person_id"]] += 1
-            fact = _fact(doc)
-            if fact is not None:
-                found[doc["person_id"]].append(fact)
-        return {
-            person_id: Snapshot(fold_facts(person_id, found[person_id]), counts[person_id])
-            for person_id in person_ids
-        }
-
-    async def count_facts(self, person_id: str) -> int:
-        return await self._facts.count_documents({"person_id": person_id})
-
-    async def graduates(self, *, of_centre: str | None) -> list[str]:
-        """Persons with a completed programme (at one centre, or anywhere), sorted."""
-        query: Document = {"kind": "completion"}
-        if of_centre is not None:
-            query["centre_id"] = of_centre
-        return sorted(await self._facts.distinct("person_id", query))
-
-    async def decided_at(self, centre_id: str) -> list[str]:
-        return sorted(await self._decisions.distinct("person_id", {"centre_id": centre_id}))
-
-    async def decisions_of(self, person_id: str) -> dict[str, Decision]:
-        return {
-            doc["centre_id"]: _decision(doc)
-            async for doc in self._decisions.find({"person_id": person_id})
-        }
-
-    async def decisions_at(self, centre_id: str, person_ids: list[str]) -> dict[str, Decision]:
-        cursor = self._decisions.find({"centre_id": centre_id, "person_id": {"$in": person_ids}})
-        return {doc["person_id"]: _decision(doc) async for doc in cursor}
-
-    async def save_decision(self, decision: Decision, *, at: datetime) -> None:
-        await self._decisions.update_one(
-            {"_id": f"{decision.person_id}:{decision.centre_id}"},
+    async def add_fact(self, *, event_id: str, person_id: str, kind: str, fields: Document) -> bool:
+        """Adds a fact once per event id; False if it was there. Single writer per person."""
+        doc = await self._facts.find_one({"_id": person_id}, {"event_ids": 1})
+        if doc is not None and event_id in doc.get("event_ids", []):
+            return False
+        await self._facts.update_one(
+            {"_id": person_id},
             {
-                "$set": {
-                    "person_id": decision.person_id,
-                    "centre_id": decision.centre_id,
-                    "eligible": decision.eligible,
-                    "reasons": [reason.value for reason in decision.reasons],
-                    "eligible_from": _iso(decision.eligible_from),
-                    "review_on": _iso(decision.review_on),
-                    "policy_version": decision.policy_version,
-                    "decided_at": at,
-                }
+                "$push": {"facts": {"kind": kind, **fields}, "event_ids": event_id},
+                "$inc": {"version": 1},
             },
             upsert=True,
         )
+        return True
+
+    async def facts_of(self, person_id: str) -> Snapshot:
+        doc = await self._facts.find_one({"_id": person_id})
+        return _snapshot(person_id, doc)
+
+    async def facts_version(self, person_id: str) -> int:
+        doc = await self._facts.find_one({"_id": person_id}, {"version": 1})
+        return int(doc["version"]) if doc else 0
+
+    async def all_facts(self, *, batch: int) -> AsyncIterator[list[Snapshot]]:
+        """Every person's facts, streamed in batches (one scan for a bulk job)."""
+        found: list[Snapshot] = []
+        async for doc in self._facts.find({}).batch_size(batch):
+            found.append(_snapshot(doc["_id"], doc))
+            if len(found) >= batch:
+                yield found
+                found = []
+        if found:
+            yield found
+
+    async def count_persons(self) -> int:
+        return await self._facts.estimated_document_count()
+
+    async def decision(self, person_id: str, centre_id: str) -> Decision | None:
+        doc = await self._decisions.find_one({"_id": f"{person_id}:{centre_id}"})
+        return None if doc is None else _decision(doc)
+
+    async def decisions_of(self, person_id: str) -> list[Decision]:
+        """Every centre's decision for a person (a scan: an ops read, not a hot path)."""
+        cursor = self._decisions.find({"person_id": person_id})
+        return sorted([_decision(doc) async for doc in cursor], key=lambda d: d.centre_id)
+
+    async def decisions_at(self, centre_id: str) -> dict[str, Decision]:
+        cursor = self._decisions.find({"centre_id": centre_id})
+        return {doc["person_id"]: _decision(doc) async for doc in cursor}
+
+    async def save_decision(self, decision: Decision, *, facts_version: int, at: datetime) -> bool:
+        """Writes unless a decision made from newer facts is stored; False if it was."""
+        try:
+            await self._decisions.update_one(
+                {
+                    "_id": f"{decision.person_id}:{decision.centre_id}",
+                    "facts_version": {"$lte": facts_version},
+                },
+                {
+                    "$set": {
+                        "person_id": decision.person_id,
+                        "centre_id": decision.centre_id,
+                        "eligible": decision.eligible,
+                        "reasons": [reason.value for reason in decision.reasons],
+                        "eligible_from": _iso(decision.eligible_from),
+                        "review_on": _iso(decision.review_on),
+                        "policy_version": decision.policy_version,
+                        "facts_version": facts_version,
+                        "decided_at": at,
+                    }
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            # The filter missed an existing document: its facts are newer than ours.
+            return False
+        return True
 
     async def eligible_at(self, centre_id: str) -> list[str]:
         cursor = self._decisions.find({"centre_id": centre_id, "eligible": True})
-        return [doc["person_id"] async for doc in cursor.sort("person_id", 1)]
+        return sorted([doc["person_id"] async for doc in cursor])
 
     async def due_for_review(self, today: date, *, limit: int) -> list[Decision]:
         """Decisions the clock may have changed: their review day has come."""
@@ -120,6 +141,13 @@ class EligibilityRepository:
     async def claim_review(self, claim: str, *, at: datetime) -> bool:
         """One replica wins each review claim (unique insert)."""
         return await insert_once(self._reviews, {"_id": claim, "claimed_at": at})
+
+
+def _snapshot(person_id: str, doc: Document | None) -> Snapshot:
+    if doc is None:
+        return Snapshot(fold_facts(person_id, []), 0)
+    facts = [fact for fact in map(_fact, doc.get("facts", [])) if fact is not None]
+    return Snapshot(fold_facts(person_id, facts), int(doc.get("version", 0)))
 
 
 def _iso(day: date | None) -> str | None:

@@ -105,7 +105,7 @@ def eligibility_router(
     @router.get("/centres/{centre_id}/persons/{person_id}/decision", response_model=DecisionOut)
     async def read_decision(centre_id: str, person_id: str, caller: Caller) -> DecisionOut:
         authorize(caller, centre_id=centre_id, roles=READERS)
-        decision = (await repository.decisions_of(person_id)).get(centre_id)
+        decision = await repository.decision(person_id, centre_id)
         if decision is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no decision for this person here")
         return _decision_out(decision)
@@ -114,8 +114,7 @@ def eligibility_router(
     async def read_decisions(person_id: str, caller: Caller) -> list[DecisionOut]:
         """Every centre's decision for a person, for ops (coordinators see their centre's)."""
         authorize(caller, centre_id="*", roles={Role.OPS})
-        decisions = await repository.decisions_of(person_id)
-        return [_decision_out(decisions[centre]) for centre in sorted(decisions)]
+        return [_decision_out(decision) for decision in await repository.decisions_of(person_id)]
 
     @router.get("/centres/{centre_id}/eligible-supporters", response_model=EligibleSupportersOut)
     async def eligible_supporters(centre_id: str, caller: Caller) -> EligibleSupportersOut:
