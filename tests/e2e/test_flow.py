@@ -38,7 +38,7 @@ def network(
         mongo_url=servers.mongo_url,
         log_dir=tmp_path_factory.mktemp("service-logs"),
         topic_prefix=topics.prefix,
-        database_suffix=f"_{run_id}_e2e",
+        database_prefix=f"{run_id}_e2e_",
     )
     running.start_all()
     yield running

@@ -48,7 +48,7 @@ class Network:
     mongo_url: str
     log_dir: Path
     topic_prefix: str = ""
-    database_suffix: str = ""
+    database_prefix: str = ""
     token_secret: str = field(default_factory=new_token_secret)
     ports: Mapping[str, int] = field(default_factory=dict)
     extra_env: Mapping[str, str] = field(default_factory=dict)
@@ -59,7 +59,7 @@ class Network:
             **os.environ,
             "PEERLINK_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "PEERLINK_MONGO_URL": self.mongo_url,
-            "PEERLINK_MONGO_DATABASE": f"peerlink_{service}{self.database_suffix}",
+            "PEERLINK_MONGO_DATABASE": f"{self.database_prefix}peerlink_{service}",
             "PEERLINK_CONSUMER_GROUP": f"{self.topic_prefix}peerlink-{service}",
             "PEERLINK_TOPIC_PREFIX": self.topic_prefix,
             "PEERLINK_HTTP_PORT": str(port),

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from peerlink_shared.mongo import Database, Document, insert_once
-from pymongo.errors import DuplicateKeyError
 
 from peerlink_eligibility.domain.decision import Decision, Reason
 from peerlink_eligibility.domain.facts import (
@@ -102,31 +101,30 @@ class EligibilityRepository:
         return {doc["person_id"]: _decision(doc) async for doc in cursor}
 
     async def save_decision(self, decision: Decision, *, facts_version: int, at: datetime) -> bool:
-        """Writes unless a decision made from newer facts is stored; False if it was."""
-        try:
-            await self._decisions.update_one(
-                {
-                    "_id": f"{decision.person_id}:{decision.centre_id}",
-                    "facts_version": {"$lte": facts_version},
-                },
-                {
-                    "$set": {
-                        "person_id": decision.person_id,
-                        "centre_id": decision.centre_id,
-                        "eligible": decision.eligible,
-                        "reasons": [reason.value for reason in decision.reasons],
-                        "eligible_from": _iso(decision.eligible_from),
-                        "review_on": _iso(decision.review_on),
-                        "policy_version": decision.policy_version,
-                        "facts_version": facts_version,
-                        "decided_at": at,
-                    }
-                },
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            # The filter missed an existing document: its facts are newer than ours.
+        """Writes unless a decision made from newer facts is stored; False if it was.
+
+        Read, compare, write by `_id` alone: a filter on any other field makes FerretDB scan
+        the collection on every write. The window between read and write is the one
+        FerretDB's own non-atomic updates leave anyway.
+        """
+        key = f"{decision.person_id}:{decision.centre_id}"
+        stored = await self._decisions.find_one({"_id": key}, {"facts_version": 1})
+        if stored is not None and int(stored.get("facts_version", 0)) > facts_version:
             return False
+        fields = {
+            "person_id": decision.person_id,
+            "centre_id": decision.centre_id,
+            "eligible": decision.eligible,
+            "reasons": [reason.value for reason in decision.reasons],
+            "eligible_from": _iso(decision.eligible_from),
+            "review_on": _iso(decision.review_on),
+            "policy_version": decision.policy_version,
+            "facts_version": facts_version,
+            "decided_at": at,
+        }
+        if stored is None and await insert_once(self._decisions, {"_id": key, **fields}):
+            return True
+        await self._decisions.update_one({"_id": key}, {"$set": fields})
         return True
 
     async def eligible_at(self, centre_id: str) -> list[str]:
