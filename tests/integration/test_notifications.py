@@ -11,7 +11,7 @@ from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_notifications.bootstrap import bootstrap
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_shared.auth import Role
-from peerlink_shared.contracts import CentreRegistered, SupporterAssigned
+from peerlink_shared.contracts import CentreRegistered, SupporterAssigned, SupporterUnassigned
 from peerlink_shared.topics import Topics
 
 from tests.integration.helpers import (
@@ -116,3 +116,30 @@ async def test_contact_details_are_validated(notifications: httpx.AsyncClient) -
         "/persons/p-n3/contact", json={"email": "p3@example.org", "locale": "en-GB"}, headers=own
     )
     assert accepted.status_code == 204
+
+
+async def test_a_released_supporter_is_told_once_and_not_why(
+    notifications: httpx.AsyncClient, servers: Servers, topics: Topics, run_id: str
+) -> None:
+    released = envelope_for(
+        SupporterUnassigned(
+            session_id="s-n2", centre_id="n-centre", supporter_id="p-n4", slot=0, starts_at=STARTS
+        ),
+        subject="s-n2",
+    )
+    await publish(servers.kafka_bootstrap, topics.session_events, released, released)
+    await wait_for_zero_lag(
+        servers.kafka_bootstrap, {f"{run_id}-notifications": [topics.session_events]}
+    )
+    supporter = headers(Role.SUPPORTER, "n-centre", "p-n4")
+
+    async def messages() -> list[dict[str, str]] | None:
+        found: list[dict[str, str]] = (
+            await notifications.get("/persons/p-n4/messages", headers=supporter)
+        ).json()
+        return found or None
+
+    (message,) = await eventually(messages)
+    assert message["text"].endswith("has been given to someone else. You don't need to attend.")
+    assert "relapse" not in message["text"].lower()
+    assert "eligib" not in message["text"].lower()

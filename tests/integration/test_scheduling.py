@@ -199,3 +199,44 @@ async def test_two_replicas_racing_never_double_book(
     announced = await db["outbox"].count_documents({"body": {"$regex": "supporter-assigned"}})
     assert announced == 20
     await client.close()
+
+
+async def test_a_revoked_supporter_is_replaced_on_future_sessions(
+    scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    first = envelope_for(became_eligible("p-d1", "centre-d"), subject="p-d1")
+    await publish(servers.kafka_bootstrap, topics.eligibility_changes, first)
+    session = await eventually(lambda: _filled_by(scheduling, "centre-d", "p-d1"))
+    second = envelope_for(became_eligible("p-d2", "centre-d"), subject="p-d2")
+    revoked = envelope_for(became_eligible("p-d1", "centre-d", eligible=False), subject="p-d1")
+    await publish(servers.kafka_bootstrap, topics.eligibility_changes, second)
+    await publish(servers.kafka_bootstrap, topics.eligibility_changes, revoked, revoked)
+
+    await eventually(lambda: _filled_by(scheduling, "centre-d", "p-d2"))
+    (found,) = await schedule(scheduling, "centre-d")
+    assert [a["supporter_id"] for a in found["assignments"]] == ["p-d2"]  # type: ignore[attr-defined]
+
+    async def session_story() -> list[tuple[str, str]] | None:
+        records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+        story = [
+            (e["type"].split(".")[-2], e["data"]["supporter_id"])
+            for e in (json.loads(r.value) for r in records if r.key == session.encode())
+            if "supporter_id" in e["data"]
+        ]
+        return story if len(story) >= 3 else None
+
+    assert await eventually(session_story) == [
+        ("supporter-assigned", "p-d1"),
+        ("supporter-unassigned", "p-d1"),
+        ("supporter-assigned", "p-d2"),
+    ]
+
+
+async def _filled_by(client: httpx.AsyncClient, centre_id: str, supporter_id: str) -> str | None:
+    sessions = await schedule(client, centre_id)
+    if not sessions:
+        await request_session(client, centre_id)
+        return None
+    (found,) = sessions
+    supporters = [a["supporter_id"] for a in found["assignments"]]  # type: ignore[attr-defined]
+    return str(found["session_id"]) if supporters == [supporter_id] else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from peerlink_intake.domain.checks import milestone_problems
-from peerlink_notifications.domain.templates import CentreView, session_booked
+from peerlink_notifications.domain.templates import CentreView, session_booked, session_released
 
 FORBIDDEN = ("relapse", "eligib", "sober", "treatment", "rehab", "addiction", "qualif")
 
@@ -31,3 +31,11 @@ def test_a_milestone_cannot_be_in_the_future() -> None:
         sober_since=date(2025, 1, 1), days=365, recorded_on=date(2026, 1, 1), today=date(2025, 6, 1)
     )
     assert [problem.field for problem in problems] == ["recorded_on"]
+
+
+def test_a_released_session_says_nothing_of_why() -> None:
+    centre = CentreView("north", "Harbour House", "UTC")
+    text = session_released(centre=centre, starts_at=datetime(2026, 7, 1, 9, 0, tzinfo=UTC))
+    assert "Harbour House" in text
+    assert "01 July 2026 at 09:00" in text
+    assert not any(word in text.lower() for word in FORBIDDEN)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
-from peerlink_shared.contracts import CentreRegistered, MessageRecorded, SupporterAssigned
+from peerlink_shared.contracts import (
+    CentreRegistered,
+    MessageRecorded,
+    SupporterAssigned,
+    SupporterUnassigned,
+)
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_notifications.adapters.repository import NotificationsRepository
@@ -36,7 +41,9 @@ def bootstrap(settings: NotificationsSettings) -> FastAPI:
         routers=[router],
         receives=[
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
-            Channel(topics.session_events, (SupporterAssigned,), "session-events"),
+            Channel(
+                topics.session_events, (SupporterAssigned, SupporterUnassigned), "session-events"
+            ),
         ],
         sends=[Channel(topics.notification_events, (MessageRecorded,), "notification-events")],
     )

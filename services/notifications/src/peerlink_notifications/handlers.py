@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import structlog
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import CentreRegistered, MessageRecorded, SupporterAssigned
+from peerlink_shared.contracts import (
+    CentreRegistered,
+    MessageRecorded,
+    SupporterAssigned,
+    SupporterUnassigned,
+)
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from peerlink_notifications.adapters.repository import NotificationsRepository
-from peerlink_notifications.domain.templates import CentreView, session_booked
+from peerlink_notifications.domain.templates import CentreView, session_booked, session_released
 
 SOURCE = "/peerlink/notifications"
 log = structlog.get_logger("peerlink.notifications")
@@ -31,13 +36,34 @@ class NotificationsHandlers:
         await self._repository.save_centre(centre)
 
     async def on_supporter_assigned(self, envelope: Envelope, assigned: SupporterAssigned) -> None:
-        centre = await self._repository.centre(assigned.centre_id) or CentreView(
-            centre_id=assigned.centre_id, display_name=assigned.centre_id, timezone="UTC"
+        centre = await self._centre(assigned.centre_id)
+        text = session_booked(centre=centre, starts_at=assigned.starts_at)
+        await self._record(
+            envelope, recipient=assigned.supporter_id, centre_id=centre.centre_id, text=text
         )
-        message_id = derived_event_id("message", envelope.id, assigned.supporter_id, CHANNEL)
+
+    async def on_supporter_unassigned(
+        self, envelope: Envelope, released: SupporterUnassigned
+    ) -> None:
+        centre = await self._centre(released.centre_id)
+        text = session_released(centre=centre, starts_at=released.starts_at)
+        await self._record(
+            envelope, recipient=released.supporter_id, centre_id=centre.centre_id, text=text
+        )
+
+    async def _centre(self, centre_id: str) -> CentreView:
+        return await self._repository.centre(centre_id) or CentreView(
+            centre_id=centre_id, display_name=centre_id, timezone="UTC"
+        )
+
+    async def _record(
+        self, envelope: Envelope, *, recipient: str, centre_id: str, text: str
+    ) -> None:
+        """One message per (event, recipient, channel), however often the event arrives."""
+        message_id = derived_event_id("message", envelope.id, recipient, CHANNEL)
         recorded = MessageRecorded(
             message_id=message_id,
-            recipient_id=assigned.supporter_id,
+            recipient_id=recipient,
             channel=CHANNEL,
             cause_event_id=envelope.id,
         )
@@ -46,7 +72,7 @@ class NotificationsHandlers:
                 event_id=message_id,
                 source=SOURCE,
                 event_type=recorded.event_type(),
-                subject=assigned.supporter_id,
+                subject=recipient,
                 time=self._clock.now(),
                 data=recorded.model_dump(mode="json"),
                 correlation_id=envelope.correlationid,
@@ -57,19 +83,14 @@ class NotificationsHandlers:
         added = await self._repository.add_message(
             {
                 "_id": message_id,
-                "recipient_id": assigned.supporter_id,
-                "centre_id": assigned.centre_id,
+                "recipient_id": recipient,
+                "centre_id": centre_id,
                 "channel": CHANNEL,
-                "text": session_booked(centre=centre, starts_at=assigned.starts_at),
+                "text": text,
                 "cause_event_id": envelope.id,
                 "status": "recorded",
                 "created_at": self._clock.now(),
             }
         )
         if added:
-            log.info(
-                "message_recorded",
-                recipient=assigned.supporter_id,
-                message=message_id,
-                channel=CHANNEL,
-            )
+            log.info("message_recorded", recipient=recipient, message=message_id, channel=CHANNEL)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
-from peerlink_shared.contracts import EligibilityChanged, SessionRequested, SupporterAssigned
+from peerlink_shared.contracts import (
+    EligibilityChanged,
+    SessionRequested,
+    SupporterAssigned,
+    SupporterUnassigned,
+)
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
@@ -39,6 +44,10 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
             Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes")
         ],
         sends=[
-            Channel(topics.session_events, (SessionRequested, SupporterAssigned), "session-events")
+            Channel(
+                topics.session_events,
+                (SessionRequested, SupporterAssigned, SupporterUnassigned),
+                "session-events",
+            )
         ],
     )

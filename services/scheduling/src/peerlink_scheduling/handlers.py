@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import structlog
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import EligibilityChanged, SessionRequested, SupporterAssigned
+from peerlink_shared.contracts import (
+    EligibilityChanged,
+    SessionRequested,
+    SupporterAssigned,
+    SupporterUnassigned,
+)
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
@@ -48,11 +53,43 @@ class SchedulingHandlers:
         await self._repository.set_eligible(
             person_id=change.person_id, centre_id=change.centre_id, eligible=change.eligible
         )
-        if change.eligible:
+        if not change.eligible:
+            await self._restaff(change.person_id, change.centre_id, cause=envelope)
+        else:
             for session in await self._repository.upcoming_sessions(
                 change.centre_id, after=self._clock.now()
             ):
                 await self.fill(session, correlation_id=envelope.correlationid)
+
+    async def _restaff(self, supporter_id: str, centre_id: str, *, cause: Envelope) -> None:
+        """Takes a supporter who may no longer serve here off every future session there,
+        then fills each freed slot from who is eligible now."""
+        held = await self._repository.future_assignments(
+            supporter_id=supporter_id, centre_id=centre_id, after=self._clock.now()
+        )
+        for doc in held:
+            payload = SupporterUnassigned(
+                session_id=doc["session_id"],
+                centre_id=centre_id,
+                supporter_id=supporter_id,
+                slot=doc["slot"],
+                starts_at=doc["starts_at"],
+            )
+            envelope = self._envelope(
+                payload,
+                event_id=derived_event_id("unassigned", doc["assignment_id"]),
+                subject=doc["session_id"],
+                correlation_id=cause.correlationid,
+                causation_id=cause.id,
+            )
+            # Outbox first: a crash before the slot is released replays to the same event.
+            await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
+            await self._repository.release(doc["_id"])
+            log.info("supporter_unassigned", session=doc["session_id"], supporter=supporter_id)
+        for doc in held:
+            session = await self._repository.session(doc["session_id"])
+            if session is not None:
+                await self.fill(session, correlation_id=cause.correlationid)
 
     async def fill(self, request: SessionRequest, *, correlation_id: str) -> None:
         """Claims open slots for eligible, free supporters, then announces every new assignment."""
@@ -90,7 +127,7 @@ class SchedulingHandlers:
             )
             envelope = self._envelope(
                 payload,
-                event_id=derived_event_id("assigned", doc["_id"], doc["supporter_id"]),
+                event_id=derived_event_id("assigned", doc["assignment_id"]),
                 subject=request.session_id,
                 correlation_id=correlation_id,
                 causation_id=None,
@@ -106,7 +143,7 @@ class SchedulingHandlers:
 
     def _envelope(
         self,
-        payload: SessionRequested | SupporterAssigned,
+        payload: SessionRequested | SupporterAssigned | SupporterUnassigned,
         *,
         event_id: str,
         subject: str,

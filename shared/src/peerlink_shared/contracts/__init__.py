@@ -24,7 +24,11 @@ from peerlink_shared.contracts.person import (
     VolunteeringChanged,
 )
 from peerlink_shared.contracts.policy import PolicyChanged
-from peerlink_shared.contracts.session import SessionRequested, SupporterAssigned
+from peerlink_shared.contracts.session import (
+    SessionRequested,
+    SupporterAssigned,
+    SupporterUnassigned,
+)
 
 PAYLOADS: tuple[type[Payload], ...] = (
     CentreRegistered,
@@ -41,6 +45,7 @@ PAYLOADS: tuple[type[Payload], ...] = (
     EligibilityChanged,
     SessionRequested,
     SupporterAssigned,
+    SupporterUnassigned,
     MessageRecorded,
 )
 
@@ -79,6 +84,7 @@ __all__ = [
     "SessionRequested",
     "SobrietyMilestoneRecorded",
     "SupporterAssigned",
+    "SupporterUnassigned",
     "TrainingCompleted",
     "VolunteeringChanged",
 ]

@@ -33,3 +33,16 @@ class SupporterAssigned(Payload):
     starts_at: AwareDatetime
     duration_minutes: int = Field(ge=15, le=480)
     assigned_on: dt.date
+
+
+class SupporterUnassigned(Payload):
+    """A supporter no longer holds a slot (they may not serve there any more); the session
+    is re-staffed. Carries no reason: consumers must not tell anyone why."""
+
+    TYPE: ClassVar[str] = "peerlink.session.supporter-unassigned"
+
+    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    supporter_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    slot: int = Field(ge=0)
+    starts_at: AwareDatetime

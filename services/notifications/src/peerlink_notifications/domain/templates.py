@@ -20,3 +20,11 @@ def session_booked(*, centre: CentreView, starts_at: datetime) -> str:
         f"You're booked for a session at {centre.display_name} on "
         f"{local:%A %d %B %Y} at {local:%H:%M}."
     )
+
+
+def session_released(*, centre: CentreView, starts_at: datetime) -> str:
+    local = starts_at.astimezone(ZoneInfo(centre.timezone))
+    return (
+        f"Your session at {centre.display_name} on {local:%A %d %B %Y} at {local:%H:%M} "
+        "has been given to someone else. You don't need to attend."
+    )

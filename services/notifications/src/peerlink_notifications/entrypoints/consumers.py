@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from peerlink_shared.consumer import EventConsumer, route
-from peerlink_shared.contracts import CentreRegistered, SupporterAssigned
+from peerlink_shared.contracts import CentreRegistered, SupporterAssigned, SupporterUnassigned
 from peerlink_shared.topics import Topics
 
 from peerlink_notifications.handlers import NotificationsHandlers
@@ -20,5 +20,8 @@ def subscribe(
     consumer.subscribe(
         topic=topics.session_events,
         group_id=group_id,
-        routes=[route(SupporterAssigned, handlers.on_supporter_assigned)],
+        routes=[
+            route(SupporterAssigned, handlers.on_supporter_assigned),
+            route(SupporterUnassigned, handlers.on_supporter_unassigned),
+        ],
     )

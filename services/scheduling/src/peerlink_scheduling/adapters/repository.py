@@ -7,6 +7,7 @@ a racing writer gets a duplicate-key error and moves on.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from peerlink_shared.mongo import Database, Document, insert_once
@@ -83,6 +84,9 @@ class SchedulingRepository:
             self._assignments,
             {
                 "_id": f"{request.session_id}-{slot}",
+                # Fixes the ids of this assignment's events, across retries; a later
+                # assignment of the same slot gets a new one.
+                "assignment_id": str(uuid.uuid4()),
                 "session_id": request.session_id,
                 "centre_id": request.centre_id,
                 "slot": slot,
@@ -94,6 +98,18 @@ class SchedulingRepository:
                 "assigned_at": at,
             },
         )
+
+    async def future_assignments(
+        self, *, supporter_id: str, centre_id: str, after: datetime
+    ) -> list[Document]:
+        cursor = self._assignments.find(
+            {"supporter_id": supporter_id, "centre_id": centre_id, "starts_at": {"$gt": after}}
+        )
+        return await cursor.sort("starts_at", 1).to_list()
+
+    async def release(self, slot_id: str) -> None:
+        """Frees the slot for someone else."""
+        await self._assignments.delete_one({"_id": slot_id})
 
     async def mark_announced(self, assignment_id: str) -> None:
         await self._assignments.update_one({"_id": assignment_id}, {"$set": {"announced": True}})
