@@ -173,3 +173,61 @@ async def test_ops_routes(intake: httpx.AsyncClient) -> None:
     )
     metrics = (await intake.get("/metrics")).text
     assert "peerlink_events_published_total" in metrics
+
+
+async def test_another_centre_cannot_alter_this_centres_people(intake: httpx.AsyncClient) -> None:
+    person_id = await new_person(intake)
+    elsewhere = {
+        "centre_id": "elsewhere",
+        "display_name": "Elsewhere",
+        "region": "x",
+        "timezone": "UTC",
+    }
+    other = headers(Role.COORDINATOR, "elsewhere")
+    assert (
+        await intake.put("/centres/elsewhere", json=elsewhere, headers=other)
+    ).status_code == 200
+    relapse = await intake.post(
+        f"/centres/elsewhere/persons/{person_id}/relapses",
+        json={"relapsed_on": "2025-01-01"},
+        headers=other,
+    )
+    assert relapse.status_code == 403
+    # An admission links the person to the admitting centre; then its facts are accepted.
+    admitted = await intake.post(
+        f"/centres/elsewhere/persons/{person_id}/admissions",
+        json={"admitted_on": "2025-02-01"},
+        headers=other,
+    )
+    assert admitted.status_code == 202
+    relapse = await intake.post(
+        f"/centres/elsewhere/persons/{person_id}/relapses",
+        json={"relapsed_on": "2025-03-01"},
+        headers=other,
+    )
+    assert relapse.status_code == 202
+
+
+async def test_an_idempotency_key_reused_for_a_different_fact_is_a_conflict(
+    intake: httpx.AsyncClient,
+) -> None:
+    person_id = await new_person(intake)
+    url = f"/centres/{CENTRE}/persons/{person_id}/relapses"
+    same_key = {**headers(Role.COORDINATOR, CENTRE), "Idempotency-Key": "k-1"}
+    assert (
+        await intake.post(url, json={"relapsed_on": "2025-06-01"}, headers=same_key)
+    ).status_code == 202
+    changed = await intake.post(url, json={"relapsed_on": "2025-06-02"}, headers=same_key)
+    assert changed.status_code == 409
+
+
+@pytest.mark.parametrize("bad_id", ["Jane%20Doe", "p.1", "%24gt"])
+async def test_ids_in_paths_are_opaque(intake: httpx.AsyncClient, bad_id: str) -> None:
+    response = await intake.post(
+        f"/centres/{CENTRE}/persons/{bad_id}/relapses",
+        json={"relapsed_on": "2025-06-01"},
+        headers=headers(Role.COORDINATOR, CENTRE),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["path", "person_id"]
+    assert "Jane" not in response.text

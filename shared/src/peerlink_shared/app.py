@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from peerlink_shared.asyncapi import Channel, asyncapi_document
 from peerlink_shared.http import ops_router
@@ -16,12 +18,22 @@ VERSION = "0.1.0"
 
 
 async def validation_error_without_input(request: Request, exc: Exception) -> JSONResponse:
-    """422 naming each bad field, without echoing what was sent (it may be health data)."""
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    """422 naming each bad field, without echoing what was sent (it may be health data).
+
+    Messages of custom validators (`value_error`: e-mail checks, for one) can quote the
+    input, so those say only that the value is invalid.
+    """
+    errors: list[Mapping[str, Any]] = []
+    if isinstance(exc, RequestValidationError):
+        errors = list(exc.errors())
+    elif isinstance(exc, ValidationError):
+        errors = list(exc.errors(include_input=False))
     detail = [
         {
             "loc": list(error.get("loc", ())),
-            "msg": error.get("msg", ""),
+            "msg": "invalid value"
+            if str(error.get("type", "")).startswith("value_error")
+            else error.get("msg", ""),
             "type": error.get("type", ""),
         }
         for error in errors
@@ -46,6 +58,9 @@ def create_app(
 
     app.state.token_secret = runtime.settings.token_secret.get_secret_value()
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
+    # A contract model built in a route from checked input should not fail; if it does,
+    # it is still the caller's input, answered as a 422 rather than a 500 with a traceback.
+    app.add_exception_handler(ValidationError, validation_error_without_input)
     app.include_router(ops_router(kafka_ready=runtime.kafka_ready, mongo_ready=runtime.mongo_ready))
     for router in routers:
         app.include_router(router)

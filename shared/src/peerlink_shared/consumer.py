@@ -103,7 +103,13 @@ class EventConsumer:
         self._max_attempts = max_attempts
 
     def subscribe(
-        self, *, topic: str, group_id: str, routes: Sequence[Route], strict: bool = False
+        self,
+        *,
+        topic: str,
+        group_id: str,
+        routes: Sequence[Route],
+        strict: bool = False,
+        max_poll_interval_ms: int = 5 * 60 * 1000,
     ) -> None:
         """Registers a subscriber. `strict`: a type with no route here is refused (untrusted
         topics), instead of ignored as another service's concern (internal topics)."""
@@ -116,6 +122,7 @@ class EventConsumer:
             ack_policy=SUBSCRIBER_ACK_POLICY,
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
+            max_poll_interval_ms=max_poll_interval_ms,
             title=f"{group_id}:{topic}",
         )
         async def consume(message: KafkaMessage) -> None:
@@ -125,15 +132,31 @@ class EventConsumer:
             with structlog.contextvars.bound_contextvars(
                 topic=topic, partition=record.partition, offset=record.offset
             ):
-                await self._consume(
-                    topic=topic,
-                    table=table,
-                    strict=strict,
-                    body=message.body,
-                    key=record.key,
-                    partition=record.partition,
-                    offset=record.offset,
+                await self._until_done(
+                    lambda: self._consume(
+                        topic=topic,
+                        table=table,
+                        strict=strict,
+                        body=message.body,
+                        key=record.key,
+                        partition=record.partition,
+                        offset=record.offset,
+                    )
                 )
+
+    async def _until_done(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Repeats the whole (idempotent) consume step while infrastructure is away: the
+        message is committed only once it was handled, ignored or dead-lettered. Anything
+        else escapes to FastStream, whose NACK_ON_ERROR policy seeks back to redeliver."""
+        attempt = 0
+        while True:
+            try:
+                await step()
+                return
+            except TRANSIENT_ERRORS as error:
+                attempt += 1
+                log.warning("consumer_waiting_for_infrastructure", error=type(error).__name__)
+                await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.2 * 2 ** min(attempt, 5)))
 
     async def _consume(
         self,
@@ -204,9 +227,9 @@ class EventConsumer:
                 return None
             except Refused as refused:
                 return refused.refusal
-            except TRANSIENT_ERRORS as error:
-                # Waits out an outage without giving up: the event is valid.
-                log.warning("handler_waiting_for_infrastructure", error=type(error).__name__)
+            except TRANSIENT_ERRORS:
+                # An outage, not a bad event: the whole step is retried by _until_done.
+                raise
             except Exception as error:
                 if attempt >= self._max_attempts:
                     log.exception("handler_failed", attempts=attempt)

@@ -28,6 +28,7 @@ class ReasonCode(StrEnum):
     UNKNOWN_PERSON = "unknown_person"
     UNKNOWN_CENTRE = "unknown_centre"
     INCOHERENT_FACT = "incoherent_fact"
+    EVENT_ID_REUSED = "event_id_reused"
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from peerlink_shared.auth import InvalidToken, Principal, Role, verify_token
+from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 
 bearer = HTTPBearer(auto_error=False)
+
+# Path ids are opaque: a name or an operator in a URL is refused with a 422 at the door.
+CentreId = Annotated[str, Path(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])]
+PersonId = Annotated[str, Path(pattern=OPAQUE_ID_PATTERN, examples=["p-7f3a9c"])]
 
 
 def current_principal(

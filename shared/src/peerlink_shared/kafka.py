@@ -11,8 +11,9 @@ from faststream.middlewares import AckPolicy
 from peerlink_shared.envelope import Envelope
 
 # Every subscriber commits only after our consume wrapper has finished with a message
-# (handled, ignored or dead-lettered), never FastStream's at-most-once ACK_FIRST default.
-SUBSCRIBER_ACK_POLICY = AckPolicy.ACK
+# (handled, ignored or dead-lettered), never FastStream's at-most-once ACK_FIRST default;
+# if the wrapper itself raises, the message is sought back and redelivered, not committed.
+SUBSCRIBER_ACK_POLICY = AckPolicy.NACK_ON_ERROR
 ENVELOPE_CONTENT_TYPE = "application/cloudevents+json"
 
 

@@ -48,6 +48,11 @@ class PolicyChanges:
             raise VersionConflict(wanted.centre_id)
         policy = replace(wanted, version=current.version + 1)
         if not await self._policies.add_version(policy, at=self._clock.now()):
+            # A stored version that never became current (a crash mid-change) is rolled
+            # forward, so the centre is never locked out of changing its policy.
+            stored = {p.version: p for p in await self._policies.history(wanted.centre_id)}
+            if policy.version in stored:
+                await self._policies.make_current(stored[policy.version])
             raise VersionConflict(wanted.centre_id)
         event_id = new_event_id()
         payload = PolicyChanged(**{k: v for k, v in asdict(policy).items()})
@@ -69,6 +74,9 @@ class PolicyChanges:
 
     async def on_policy_changed(self, envelope: Envelope, change: PolicyChanged) -> None:
         """Re-decides, in bulk, everyone this version may concern. The job id is the event id."""
+        # The event carries the whole policy: make it current (forward only) and use it, so
+        # the job never runs with the previous version.
+        await self._policies.make_current(Policy(**change.model_dump()))
         current = await self._policies.current(change.centre_id)
         if current.version > change.version:
             # A newer version's own job covers it; re-deciding with an old policy would be wrong.

@@ -8,7 +8,7 @@ which reads the newest facts and policy, decides.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import structlog
@@ -54,12 +54,15 @@ class Reevaluator:
         self._topics = topics
         self._clock = clock
 
-    async def person(self, person_id: str, *, cause: Cause) -> list[Decision]:
-        """Re-decides every relevant centre; publishes and saves only what changed."""
+    async def person(
+        self, person_id: str, *, cause: Cause, also: Iterable[str] = ()
+    ) -> list[Decision]:
+        """Re-decides every relevant centre (and `also` these); publishes and saves only what
+        changed."""
         snapshot = await self._repository.facts_of(person_id)
         centres = centres_to_decide(
             snapshot.facts,
-            decided_before=(),
+            decided_before=also,
             open_to_network=await self._policies.open_to_network(),
         )
         today = self._clock.today()
@@ -111,7 +114,11 @@ class Reevaluator:
                     decision, facts_version=facts_version, at=self._clock.now()
                 )
             return False
-        # Outbox first, under an id fixed by the cause: a retry re-records the same event.
+        if await self._repository.facts_version(decision.person_id) > facts_version:
+            # A fact arrived since we read them: the person's own handler decides.
+            return False
+        # Outbox first, under an id fixed by the cause and the outcome: a retry that reaches
+        # the same decision re-records the same event; a different outcome is a new event.
         await self._outbox.add(
             envelope=self._changed(decision, cause), topic=self._topics.eligibility_changes
         )
@@ -125,7 +132,8 @@ class Reevaluator:
             person=decision.person_id,
             centre=decision.centre_id,
             eligible=decision.eligible,
-            reasons=[reason.value for reason in decision.reasons],
+            # Reasons stay out of logs: they are clinical facts about a named person id.
+            reason_count=len(decision.reasons),
             policy_version=decision.policy_version,
         )
         return True
@@ -153,7 +161,12 @@ class Reevaluator:
         )
         return make_envelope(
             event_id=derived_event_id(
-                "eligibility", cause.event_id, decision.person_id, decision.centre_id
+                "eligibility",
+                cause.event_id,
+                decision.person_id,
+                decision.centre_id,
+                str(decision.eligible),
+                *decision.reasons,
             ),
             source=SOURCE,
             event_type=payload.event_type(),

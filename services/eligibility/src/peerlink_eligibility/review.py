@@ -48,7 +48,10 @@ class Reviewer:
             if not await self._repository.claim_review(claim, at=now):
                 continue
             cause_id = derived_event_id("review", decision.person_id, str(decision.review_on))
-            await self._reevaluator.person(decision.person_id, cause=Cause(cause_id, cause_id))
+            # The claimed centre too, even if no longer relevant, so its review day moves on.
+            await self._reevaluator.person(
+                decision.person_id, cause=Cause(cause_id, cause_id), also=[decision.centre_id]
+            )
             reviewed.add(decision.person_id)
         if reviewed:
             log.info("decisions_reviewed", persons=len(reviewed))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import CentreFact, CentreRegistered, PersonFact
+from peerlink_shared.contracts import AdmissionRecorded, CentreFact, CentreRegistered, PersonFact
 from peerlink_shared.dead_letters import ReasonCode, Refused
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
 from peerlink_shared.outbox import Outbox
@@ -18,7 +18,7 @@ SOURCE = "/peerlink/intake"
 
 
 class EventIdReused(Exception):
-    """The idempotency key was already used for a different kind of fact."""
+    """The idempotency key (or event id) was already used for a different fact."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,13 @@ class IntakeHandlers:
         self, fact: PersonFact, *, event_id: str, correlation_id: str
     ) -> Recorded:
         """Records a fact under its event id; the same id again records and publishes nothing."""
-        existing = await self._repository.fact_type(event_id)
-        if existing is not None:
-            if existing != fact.event_type():
-                raise EventIdReused(event_id)
-            return Recorded(event_id=event_id, event_type=existing, duplicate=True)
-        now = self._clock.now()
         data = fact.model_dump(mode="json")
+        existing = await self._repository.recorded_fact(event_id)
+        if existing is not None:
+            if existing != (fact.event_type(), data):
+                raise EventIdReused(event_id)
+            return Recorded(event_id=event_id, event_type=fact.event_type(), duplicate=True)
+        now = self._clock.now()
         envelope = make_envelope(
             event_id=event_id,
             source=SOURCE,
@@ -105,8 +105,15 @@ class InboundHandlers:
         if isinstance(fact, CentreFact) and await self._repository.centre(fact.centre_id) is None:
             raise Refused(ReasonCode.UNKNOWN_CENTRE, "data.centre_id is not a registered centre")
         # Clinic systems choose their own ids; namespaced by source so two cannot collide.
-        await self._handlers.record_person_fact(
-            fact,
-            event_id=derived_event_id("inbound", envelope.source, envelope.id),
-            correlation_id=envelope.correlationid,
-        )
+        try:
+            await self._handlers.record_person_fact(
+                fact,
+                event_id=derived_event_id("inbound", envelope.source, envelope.id),
+                correlation_id=envelope.correlationid,
+            )
+        except EventIdReused as reused:
+            raise Refused(
+                ReasonCode.EVENT_ID_REUSED, "this source already sent another fact with this id"
+            ) from reused
+        if isinstance(fact, AdmissionRecorded):
+            await self._repository.link_centre(fact.person_id, fact.centre_id)

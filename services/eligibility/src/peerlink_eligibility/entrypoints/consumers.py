@@ -50,4 +50,6 @@ def subscribe(
         topic=topics.policy_events,
         group_id=group_id,
         routes=[route(PolicyChanged, policy_changes.on_policy_changed)],
+        # Stays in the group while a long job runs (the default would be 5 minutes).
+        max_poll_interval_ms=60 * 60 * 1000,
     )

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
-from peerlink_shared.http import Caller, authorize
+from peerlink_shared.http import Caller, CentreId, PersonId, authorize
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerlink_eligibility.adapters.jobs import JobRepository
@@ -103,7 +103,9 @@ def eligibility_router(
     router = APIRouter(tags=["eligibility"])
 
     @router.get("/centres/{centre_id}/persons/{person_id}/decision", response_model=DecisionOut)
-    async def read_decision(centre_id: str, person_id: str, caller: Caller) -> DecisionOut:
+    async def read_decision(
+        centre_id: CentreId, person_id: PersonId, caller: Caller
+    ) -> DecisionOut:
         authorize(caller, centre_id=centre_id, roles=READERS)
         decision = await repository.decision(person_id, centre_id)
         if decision is None:
@@ -111,25 +113,25 @@ def eligibility_router(
         return _decision_out(decision)
 
     @router.get("/persons/{person_id}/decisions", response_model=list[DecisionOut])
-    async def read_decisions(person_id: str, caller: Caller) -> list[DecisionOut]:
+    async def read_decisions(person_id: PersonId, caller: Caller) -> list[DecisionOut]:
         """Every centre's decision for a person, for ops (coordinators see their centre's)."""
         authorize(caller, centre_id="*", roles={Role.OPS})
         return [_decision_out(decision) for decision in await repository.decisions_of(person_id)]
 
     @router.get("/centres/{centre_id}/eligible-supporters", response_model=EligibleSupportersOut)
-    async def eligible_supporters(centre_id: str, caller: Caller) -> EligibleSupportersOut:
+    async def eligible_supporters(centre_id: CentreId, caller: Caller) -> EligibleSupportersOut:
         authorize(caller, centre_id=centre_id, roles=READERS)
         return EligibleSupportersOut(
             centre_id=centre_id, person_ids=await repository.eligible_at(centre_id)
         )
 
     @router.get("/centres/{centre_id}/policy", response_model=PolicyOut)
-    async def read_policy(centre_id: str, caller: Caller) -> PolicyOut:
+    async def read_policy(centre_id: CentreId, caller: Caller) -> PolicyOut:
         authorize(caller, centre_id=centre_id, roles=READERS)
         return _policy_out(await policies.current(centre_id))
 
     @router.get("/centres/{centre_id}/policy/versions", response_model=list[PolicyOut])
-    async def policy_history(centre_id: str, caller: Caller) -> list[PolicyOut]:
+    async def policy_history(centre_id: CentreId, caller: Caller) -> list[PolicyOut]:
         authorize(caller, centre_id=centre_id, roles=READERS)
         return [_policy_out(policy) for policy in await policies.history(centre_id)]
 
@@ -139,7 +141,7 @@ def eligibility_router(
         response_model=PolicyChangeOut,
         responses={409: {"description": "The policy changed since expected_version."}},
     )
-    async def change_policy(centre_id: str, body: PolicyIn, caller: Caller) -> PolicyChangeOut:
+    async def change_policy(centre_id: CentreId, body: PolicyIn, caller: Caller) -> PolicyChangeOut:
         """Stores a new version and re-decides everyone it concerns, in the background."""
         authorize(caller, centre_id=centre_id, roles=READERS)
         wanted = Policy(centre_id=centre_id, **body.model_dump(exclude={"expected_version"}))

@@ -31,11 +31,24 @@ class IntakeRepository:
         """False when the id is taken (ids are random; a clash is retried by the caller)."""
         try:
             await self._persons.insert_one(
-                {"_id": person_id, "registered_by": centre_id, "registered_at": at}
+                {
+                    "_id": person_id,
+                    "registered_by": centre_id,
+                    "centres": [centre_id],
+                    "registered_at": at,
+                }
             )
         except DuplicateKeyError:
             return False
         return True
+
+    async def centres_of(self, person_id: str) -> set[str] | None:
+        """Centres that registered or admitted the person; None for an unknown person."""
+        found = await self._persons.find_one({"_id": person_id}, {"centres": 1})
+        return None if found is None else set(found.get("centres", []))
+
+    async def link_centre(self, person_id: str, centre_id: str) -> None:
+        await self._persons.update_one({"_id": person_id}, {"$addToSet": {"centres": centre_id}})
 
     async def person_exists(self, person_id: str) -> bool:
         return await self._persons.find_one({"_id": person_id}, {"_id": 1}) is not None
@@ -60,6 +73,7 @@ class IntakeRepository:
             },
         )
 
-    async def fact_type(self, event_id: str) -> str | None:
-        found = await self._facts.find_one({"_id": event_id}, {"type": 1})
-        return None if found is None else str(found["type"])
+    async def recorded_fact(self, event_id: str) -> tuple[str, dict[str, object]] | None:
+        """The type and data recorded under an event id, if any."""
+        found = await self._facts.find_one({"_id": event_id}, {"type": 1, "data": 1})
+        return None if found is None else (str(found["type"]), dict(found["data"]))

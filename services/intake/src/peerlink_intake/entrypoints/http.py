@@ -25,7 +25,7 @@ from peerlink_shared.contracts import (
     VolunteeringChanged,
 )
 from peerlink_shared.envelope import derived_event_id, new_event_id
-from peerlink_shared.http import Caller, authorize
+from peerlink_shared.http import Caller, CentreId, PersonId, authorize
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import FactProblem
@@ -74,7 +74,7 @@ def intake_router(
     router = APIRouter(tags=["intake"])
 
     @router.put("/centres/{centre_id}", status_code=status.HTTP_200_OK, response_model=CentreIn)
-    async def register_centre(centre_id: str, body: CentreIn, caller: Caller) -> CentreIn:
+    async def register_centre(centre_id: CentreId, body: CentreIn, caller: Caller) -> CentreIn:
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         if body.centre_id != centre_id:
             raise HTTPException(
@@ -91,7 +91,7 @@ def intake_router(
         return body
 
     @router.get("/centres/{centre_id}", response_model=CentreIn)
-    async def read_centre(centre_id: str, caller: Caller) -> CentreIn:
+    async def read_centre(centre_id: CentreId, caller: Caller) -> CentreIn:
         authorize(
             caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS, Role.CLINIC_SYSTEM}
         )
@@ -105,7 +105,7 @@ def intake_router(
         status_code=status.HTTP_201_CREATED,
         response_model=PersonOut,
     )
-    async def register_person(centre_id: str, caller: Caller) -> PersonOut:
+    async def register_person(centre_id: CentreId, caller: Caller) -> PersonOut:
         """Issues a pseudonymous person id. Intake stores no name or contact detail."""
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
         await require_centre(centre_id)
@@ -127,8 +127,15 @@ def intake_router(
             raise unprocessable(problems)
         if isinstance(fact, CentreFact):
             await require_centre(centre_id)
-        if not await repository.person_exists(fact.person_id):
+        centres = await repository.centres_of(fact.person_id)
+        if centres is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person")
+        # Only an admission links a person to a new centre; every other fact needs the link,
+        # so one centre cannot alter another centre's people.
+        if centre_id not in centres and not isinstance(fact, AdmissionRecorded):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "this person is not registered or admitted here"
+            )
         event_id = (
             new_event_id()
             if key is None
@@ -140,8 +147,10 @@ def intake_router(
             )
         except EventIdReused as error:
             raise HTTPException(
-                status.HTTP_409_CONFLICT, "this Idempotency-Key was used for another kind of fact"
+                status.HTTP_409_CONFLICT, "this Idempotency-Key was used for a different fact"
             ) from error
+        if isinstance(fact, AdmissionRecorded):
+            await repository.link_centre(fact.person_id, fact.centre_id)
         return RecordedOut(
             event_id=recorded.event_id, event_type=recorded.event_type, duplicate=recorded.duplicate
         )
@@ -155,8 +164,8 @@ def intake_router(
 
     @fact_route("admissions")
     async def record_admission(
-        centre_id: str,
-        person_id: str,
+        centre_id: CentreId,
+        person_id: PersonId,
         body: AdmissionIn,
         caller: Caller,
         key: IdempotencyKey = None,
@@ -167,8 +176,8 @@ def intake_router(
 
     @fact_route("programme-ends")
     async def record_programme_end(
-        centre_id: str,
-        person_id: str,
+        centre_id: CentreId,
+        person_id: PersonId,
         body: ProgrammeEndIn,
         caller: Caller,
         key: IdempotencyKey = None,
@@ -179,8 +188,8 @@ def intake_router(
 
     @fact_route("discharges")
     async def record_discharge(
-        centre_id: str,
-        person_id: str,
+        centre_id: CentreId,
+        person_id: PersonId,
         body: DischargeIn,
         caller: Caller,
         key: IdempotencyKey = None,
@@ -191,8 +200,8 @@ def intake_router(
 
     @fact_route("sobriety-milestones")
     async def record_milestone(
-        centre_id: str,
-        person_id: str,
+        centre_id: CentreId,
+        person_id: PersonId,
         body: MilestoneIn,
         caller: Caller,
         key: IdempotencyKey = None,
@@ -203,7 +212,11 @@ def intake_router(
 
     @fact_route("relapses")
     async def record_relapse(
-        centre_id: str, person_id: str, body: RelapseIn, caller: Caller, key: IdempotencyKey = None
+        centre_id: CentreId,
+        person_id: PersonId,
+        body: RelapseIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
         fact = RelapseRecorded(person_id=person_id, **body.model_dump())
@@ -211,7 +224,11 @@ def intake_router(
 
     @fact_route("craving-check-ins")
     async def record_check_in(
-        centre_id: str, person_id: str, body: CheckInIn, caller: Caller, key: IdempotencyKey = None
+        centre_id: CentreId,
+        person_id: PersonId,
+        body: CheckInIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
     ) -> RecordedOut:
         """A supporter may report their own check-in; coordinators may record it for them."""
         if not is_self(caller, person_id=person_id, centre_id=centre_id):
@@ -221,8 +238,8 @@ def intake_router(
 
     @fact_route("volunteering")
     async def record_volunteering(
-        centre_id: str,
-        person_id: str,
+        centre_id: CentreId,
+        person_id: PersonId,
         body: VolunteeringIn,
         caller: Caller,
         key: IdempotencyKey = None,
@@ -235,7 +252,11 @@ def intake_router(
 
     @fact_route("trainings")
     async def record_training(
-        centre_id: str, person_id: str, body: TrainingIn, caller: Caller, key: IdempotencyKey = None
+        centre_id: CentreId,
+        person_id: PersonId,
+        body: TrainingIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
         fact = TrainingCompleted(person_id=person_id, **body.model_dump())
@@ -243,8 +264,8 @@ def intake_router(
 
     @fact_route("background-checks")
     async def record_background_check(
-        centre_id: str,
-        person_id: str,
+        centre_id: CentreId,
+        person_id: PersonId,
         body: BackgroundCheckIn,
         caller: Caller,
         key: IdempotencyKey = None,

@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
-from peerlink_shared.http import Caller, authorize
+from peerlink_shared.http import Caller, CentreId, PersonId, authorize
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from peerlink_notifications.adapters.repository import NotificationsRepository
@@ -42,17 +42,19 @@ def notifications_router(*, repository: NotificationsRepository, clock: Clock) -
     router = APIRouter(tags=["notifications"])
 
     @router.put("/persons/{person_id}/contact", status_code=status.HTTP_204_NO_CONTENT)
-    async def set_contact(person_id: str, body: ContactIn, caller: Caller) -> None:
+    async def set_contact(person_id: PersonId, body: ContactIn, caller: Caller) -> None:
         _own_or_ops(caller, person_id)
         await repository.set_contact(person_id, body.model_dump(mode="json"))
 
     @router.get("/persons/{person_id}/messages", response_model=list[MessageOut])
-    async def own_messages(person_id: str, caller: Caller) -> list[MessageOut]:
+    async def own_messages(person_id: PersonId, caller: Caller) -> list[MessageOut]:
         _own_or_ops(caller, person_id)
         return [_out(doc) for doc in await repository.messages_for(person_id)]
 
     @router.get("/centres/{centre_id}/messages", response_model=list[MessageOut])
-    async def centre_messages(centre_id: str, caller: Caller, days: int = 30) -> list[MessageOut]:
+    async def centre_messages(
+        centre_id: CentreId, caller: Caller, days: int = 30
+    ) -> list[MessageOut]:
         """What was sent about this centre's sessions: to whom and how, for its coordinators."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         since = clock.now() - dt.timedelta(days=days)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import new_event_id
-from peerlink_shared.http import Caller, authorize
+from peerlink_shared.http import Caller, CentreId, PersonId, authorize
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
@@ -75,7 +75,7 @@ def scheduling_router(
         status_code=status.HTTP_201_CREATED,
         response_model=SessionOut,
     )
-    async def request_session(centre_id: str, body: SessionIn, caller: Caller) -> SessionOut:
+    async def request_session(centre_id: CentreId, body: SessionIn, caller: Caller) -> SessionOut:
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         if body.starts_at <= clock.now():
             raise HTTPException(
@@ -99,13 +99,13 @@ def scheduling_router(
         return await session_out(request)
 
     @router.get("/centres/{centre_id}/sessions", response_model=list[SessionOut])
-    async def centre_schedule(centre_id: str, caller: Caller) -> list[SessionOut]:
+    async def centre_schedule(centre_id: CentreId, caller: Caller) -> list[SessionOut]:
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         sessions = await repository.upcoming_sessions(centre_id, after=clock.now())
         return [await session_out(session) for session in sessions]
 
     @router.get("/supporters/{person_id}/bookings", response_model=list[BookingOut])
-    async def own_bookings(person_id: str, caller: Caller) -> list[BookingOut]:
+    async def own_bookings(person_id: PersonId, caller: Caller) -> list[BookingOut]:
         if not (
             caller.role is Role.OPS
             or (caller.role is Role.SUPPORTER and caller.subject == person_id)
