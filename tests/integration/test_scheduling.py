@@ -240,3 +240,51 @@ async def _filled_by(client: httpx.AsyncClient, centre_id: str, supporter_id: st
     (found,) = sessions
     supporters = [a["supporter_id"] for a in found["assignments"]]  # type: ignore[attr-defined]
     return str(found["session_id"]) if supporters == [supporter_id] else None
+
+
+async def test_racing_replicas_never_book_one_supporter_at_overlapping_times(
+    servers: Servers, topics: Topics, run_id: str
+) -> None:
+    """Four sessions at the same hour, three supporters, two replicas filling all at once."""
+    client = make_mongo_client(servers.mongo_url)
+    db = client[f"{run_id}_overlap"]
+    replicas = []
+    for _ in range(2):
+        repository = SchedulingRepository(db)
+        await repository.ensure_indexes()
+        outbox = Outbox(db, clock=SystemClock())
+        replicas.append(
+            SchedulingHandlers(
+                repository=repository, outbox=outbox, topics=topics, clock=SystemClock()
+            )
+        )
+    repository = replicas[0]._repository
+    for supporter in ("p-o1", "p-o2", "p-o3"):
+        await repository.set_eligible(person_id=supporter, centre_id="overlap", eligible=True)
+    sessions = [
+        SessionRequest(
+            f"s-ov-{n}", "overlap", TOMORROW + timedelta(minutes=10 * n), timedelta(hours=1), 1
+        )
+        for n in range(4)
+    ]
+    for session in sessions:
+        await repository.add_session(session, at=datetime.now(UTC))
+    await asyncio.gather(
+        *(replica.fill(s, correlation_id="race") for s in sessions for replica in replicas * 2)
+    )
+
+    async def booked() -> list[str]:
+        return [
+            a["supporter_id"]
+            for s in sessions
+            for a in await repository.assignments_of(s.session_id)
+        ]
+
+    racing = await booked()
+    assert len(racing) == len(set(racing)), f"double-booked: {racing}"
+    # A fill that lost every race leaves a slot for the next event to fill; one more pass
+    # (as the next event would make) completes it, still without double-booking.
+    for session in sessions:
+        await replicas[0].fill(session, correlation_id="later")
+    assert sorted(await booked()) == ["p-o1", "p-o2", "p-o3"]
+    await client.close()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+from datetime import timedelta
+
 import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
@@ -18,6 +22,7 @@ from peerlink_scheduling.adapters.repository import SchedulingRepository
 from peerlink_scheduling.domain.matching import SessionRequest, match
 
 SOURCE = "/peerlink/scheduling"
+MAX_FILL_ROUNDS = 5
 log = structlog.get_logger("peerlink.scheduling")
 
 
@@ -85,14 +90,27 @@ class SchedulingHandlers:
             # Outbox first: a crash before the slot is released replays to the same event.
             await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
             await self._repository.release(doc["_id"])
+            ends = doc["starts_at"] + timedelta(minutes=doc["duration_minutes"])
+            await self._repository.free_time(supporter_id, doc["starts_at"], ends, token=None)
             log.info("supporter_unassigned", session=doc["session_id"], supporter=supporter_id)
-        for doc in held:
-            session = await self._repository.session(doc["session_id"])
-            if session is not None:
-                await self.fill(session, correlation_id=cause.correlationid)
+        # Every upcoming session of the centre, not only the ones just freed: a crash after
+        # a release and before its refill must not leave a slot empty for good.
+        for session in await self._repository.upcoming_sessions(centre_id, after=self._clock.now()):
+            await self.fill(session, correlation_id=cause.correlationid)
 
     async def fill(self, request: SessionRequest, *, correlation_id: str) -> None:
         """Claims open slots for eligible, free supporters, then announces every new assignment."""
+        # A lost race (another writer took the slot or the supporter's time) means reading
+        # again and choosing again, a bounded number of times.
+        for _ in range(MAX_FILL_ROUNDS):
+            if not await self._fill_round(request):
+                break
+            # Racing writers choose alike (matching is deterministic): stagger the retries.
+            await asyncio.sleep(random.uniform(0, 0.05))
+        await self._announce(request, correlation_id=correlation_id)
+
+    async def _fill_round(self, request: SessionRequest) -> bool:
+        """One read-choose-claim pass; True if some claim lost a race (worth another pass)."""
         assignments = await self._repository.assignments_of(request.session_id)
         assigned = [doc["supporter_id"] for doc in assignments]
         taken_slots = {doc["slot"] for doc in assignments}
@@ -100,15 +118,33 @@ class SchedulingHandlers:
         bookings = await self._repository.bookings_of(candidates)
         choices = match(request, candidates=candidates, assigned=assigned, bookings=bookings)
         free_slots = [slot for slot in range(request.supporters_needed) if slot not in taken_slots]
+        lost = False
+        booking = request.as_booking
         for slot, choice in zip(free_slots, choices, strict=False):
-            await self._repository.claim_slot(
+            # The supporter's time first: unique 5-minute holds make overlapping bookings
+            # impossible even when replicas race (no transactions needed).
+            token = await self._repository.hold_time(
+                choice.supporter_id,
+                booking.starts_at,
+                booking.ends_at,
+                session_id=request.session_id,
+            )
+            if token is None:
+                lost = True
+                continue
+            claimed = await self._repository.claim_slot(
                 request,
                 slot=slot,
                 supporter_id=choice.supporter_id,
                 why=choice.why,
                 at=self._clock.now(),
             )
-        await self._announce(request, correlation_id=correlation_id)
+            if not claimed:
+                await self._repository.free_time(
+                    choice.supporter_id, booking.starts_at, booking.ends_at, token=token
+                )
+                lost = True
+        return lost
 
     async def _announce(self, request: SessionRequest, *, correlation_id: str) -> None:
         # Assignments remember whether they were announced, so a crash between claiming a

@@ -8,7 +8,7 @@ a racing writer gets a duplicate-key error and moves on.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from peerlink_shared.mongo import Database, Document, insert_once
 
@@ -20,6 +20,7 @@ class SchedulingRepository:
         self._sessions = db["sessions"]
         self._eligible = db["eligible"]
         self._assignments = db["assignments"]
+        self._holds = db["time_holds"]
 
     async def ensure_indexes(self) -> None:
         await self._assignments.create_index([("session_id", 1), ("supporter_id", 1)], unique=True)
@@ -111,6 +112,38 @@ class SchedulingRepository:
         """Frees the slot for someone else."""
         await self._assignments.delete_one({"_id": slot_id})
 
+    async def hold_time(
+        self, supporter_id: str, starts_at: datetime, ends_at: datetime, *, session_id: str
+    ) -> str | None:
+        """Claims every 5-minute bucket of the supporter's time, all or nothing; returns the
+        attempt's token, or None if any bucket is held by someone else (even this session,
+        from a racing replica: only one attempt may win)."""
+        token = str(uuid.uuid4())
+        held: list[str] = []
+        for bucket in _buckets(starts_at, ends_at):
+            key = f"{supporter_id}@{bucket}"
+            if not await insert_once(
+                self._holds, {"_id": key, "session_id": session_id, "token": token}
+            ):
+                await self.drop_hold(held, token=token)
+                return None
+            held.append(key)
+        return token
+
+    async def drop_hold(self, keys: list[str], *, token: str) -> None:
+        for key in keys:
+            await self._holds.delete_one({"_id": key, "token": token})
+
+    async def free_time(
+        self, supporter_id: str, starts_at: datetime, ends_at: datetime, *, token: str | None
+    ) -> None:
+        """Frees the supporter's time held by one attempt (token), or by any (None)."""
+        for bucket in _buckets(starts_at, ends_at):
+            query: Document = {"_id": f"{supporter_id}@{bucket}"}
+            if token is not None:
+                query["token"] = token
+            await self._holds.delete_one(query)
+
     async def mark_announced(self, assignment_id: str) -> None:
         await self._assignments.update_one({"_id": assignment_id}, {"$set": {"announced": True}})
 
@@ -130,3 +163,19 @@ def _session(doc: Document) -> SessionRequest:
         duration=timedelta(minutes=doc["duration_minutes"]),
         supporters_needed=doc["supporters_needed"],
     )
+
+
+HOLD_BUCKET = timedelta(minutes=5)
+
+
+def _buckets(starts_at: datetime, ends_at: datetime) -> list[str]:
+    """The 5-minute buckets [starts_at, ends_at) touches, as UTC ISO strings."""
+    start = starts_at.astimezone(UTC)
+    bucket = start - timedelta(
+        minutes=start.minute % 5, seconds=start.second, microseconds=start.microsecond
+    )
+    found = []
+    while bucket < ends_at:
+        found.append(bucket.strftime("%Y-%m-%dT%H:%MZ"))
+        bucket += HOLD_BUCKET
+    return found
