@@ -36,6 +36,7 @@ async def test_an_entry_written_before_a_crash_is_published_by_the_next_relay(
         relay = OutboxRelay(outbox=outbox, broker=broker, publish_timeout=10)
         assert await relay.publish_pending() == 1
         assert await relay.publish_pending() == 0
+        assert await outbox.count_pending() == 0
     finally:
         await broker.stop()
         await client.close()
@@ -45,3 +46,30 @@ async def test_an_entry_written_before_a_crash_is_published_by_the_next_relay(
     assert len(published) == 1
     assert published[0].key == b"p-crash"
     assert datetime.now(UTC) > event.time
+
+
+async def test_an_entry_that_can_never_be_published_is_parked_not_blocking(
+    servers: Servers, topics: Topics, run_id: str
+) -> None:
+    client = make_mongo_client(servers.mongo_url)
+    db = client[f"{run_id}_outbox_poison"]
+    outbox = Outbox(db, clock=SystemClock())
+    await db["outbox"].insert_one(
+        {"_id": "corrupt", "topic": topics.person_events, "body": "{not json", "seq": 0}
+    )
+    event = envelope_for(
+        RelapseRecorded(person_id="p-after", relapsed_on=date(2026, 1, 1)), subject="p-after"
+    )
+    await outbox.add(envelope=event, topic=topics.person_events)
+
+    broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-poison-test")
+    await broker.start()
+    try:
+        relay = OutboxRelay(outbox=outbox, broker=broker, publish_timeout=10)
+        assert await relay.publish_pending() == 1
+    finally:
+        await broker.stop()
+    parked = await db["outbox_parked"].find_one({"_id": "corrupt"})
+    assert parked is not None and parked["reason"] == "ValidationError"
+    assert await outbox.count_pending() == 0
+    await client.close()
