@@ -7,6 +7,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,12 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def service_command(service: str) -> str:
+    """The service's console script from this environment, even when it is not on PATH."""
+    beside = Path(sys.executable).parent / f"peerlink-{service}"
+    return str(beside) if beside.exists() else f"peerlink-{service}"
 
 
 def new_token_secret() -> str:
@@ -74,7 +81,7 @@ class Network:
         log_path = self.log_dir / f"{service}.log"
         with log_path.open("ab") as log_file:
             process = subprocess.Popen(
-                [f"peerlink-{service}"],
+                [service_command(service)],
                 env=self.environment(service, port),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
