@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from peerlink_devtools.kafka_watch import read_all
+from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_scheduling.adapters.repository import SchedulingRepository
 from peerlink_scheduling.bootstrap import bootstrap
 from peerlink_scheduling.domain.matching import SessionRequest
@@ -288,3 +288,48 @@ async def test_racing_replicas_never_book_one_supporter_at_overlapping_times(
         await replicas[0].fill(session, correlation_id="later")
     assert sorted(await booked()) == ["p-o1", "p-o2", "p-o3"]
     await client.close()
+
+
+async def test_only_available_supporters_are_booked(
+    scheduling: httpx.AsyncClient, servers: Servers, topics: Topics, run_id: str
+) -> None:
+    for supporter in ("p-e1", "p-e2"):
+        event = envelope_for(became_eligible(supporter, "centre-e"), subject=supporter)
+        await publish(servers.kafka_bootstrap, topics.eligibility_changes, event)
+    # p-e1 (alphabetically first, so chosen when free) serves only on one evening a week.
+    starts_at = (TOMORROW + timedelta(days=7)).replace(hour=18, minute=0, second=0)
+    evening = {"weekday": starts_at.weekday(), "start": "17:00", "end": "21:00"}
+    own = headers(Role.SUPPORTER, "centre-e", "p-e1")
+    response = await scheduling.put(
+        "/supporters/p-e1/availability",
+        json={"timezone": "UTC", "weekly": [evening], "max_sessions_per_week": 1},
+        headers=own,
+    )
+    assert response.status_code == 204, response.text
+    bad = await scheduling.put(
+        "/supporters/p-e1/availability",
+        json={"timezone": "Mars/Olympus", "weekly": [{**evening, "end": "16:00"}]},
+        headers=own,
+    )
+    assert {tuple(e["loc"])[:2] for e in bad.json()["detail"]} == {
+        ("body", "timezone"),
+        ("body", "weekly"),
+    }
+
+    await wait_for_zero_lag(
+        servers.kafka_bootstrap, {f"{run_id}-scheduling": [topics.eligibility_changes]}
+    )
+
+    async def book(at: datetime) -> list[str] | None:
+        response = await scheduling.post(
+            "/centres/centre-e/sessions",
+            json={"starts_at": at.isoformat(), "duration_minutes": 60, "supporters_needed": 1},
+            headers=headers(Role.COORDINATOR, "centre-e"),
+        )
+        chosen = [a["supporter_id"] for a in response.json()["assignments"]]
+        return chosen or None
+
+    assert await book(starts_at) == ["p-e1"]
+    # A day later is another weekday; an hour later the same evening is over the weekly cap.
+    assert await book(starts_at + timedelta(days=1)) == ["p-e2"]
+    assert await book(starts_at + timedelta(hours=1)) == ["p-e2"]

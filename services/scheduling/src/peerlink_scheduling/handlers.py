@@ -116,7 +116,14 @@ class SchedulingHandlers:
         taken_slots = {doc["slot"] for doc in assignments}
         candidates = await self._repository.eligible_at(request.centre_id)
         bookings = await self._repository.bookings_of(candidates)
-        choices = match(request, candidates=candidates, assigned=assigned, bookings=bookings)
+        availability = await self._repository.availability_of(candidates)
+        choices = match(
+            request,
+            candidates=candidates,
+            assigned=assigned,
+            bookings=bookings,
+            availability=availability,
+        )
         free_slots = [slot for slot in range(request.supporters_needed) if slot not in taken_slots]
         lost = False
         booking = request.as_booking

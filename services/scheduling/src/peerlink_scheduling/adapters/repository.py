@@ -8,10 +8,11 @@ a racing writer gets a duplicate-key error and moves on.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from peerlink_shared.mongo import Database, Document, insert_once
 
+from peerlink_scheduling.domain.availability import Availability, Window
 from peerlink_scheduling.domain.matching import Booking, SessionRequest
 
 
@@ -21,6 +22,7 @@ class SchedulingRepository:
         self._eligible = db["eligible"]
         self._assignments = db["assignments"]
         self._holds = db["time_holds"]
+        self._availability = db["availability"]
 
     async def ensure_indexes(self) -> None:
         await self._assignments.create_index([("session_id", 1), ("supporter_id", 1)], unique=True)
@@ -144,6 +146,20 @@ class SchedulingRepository:
                 query["token"] = token
             await self._holds.delete_one(query)
 
+    async def set_availability(self, supporter_id: str, availability: Availability) -> None:
+        await self._availability.replace_one(
+            {"_id": supporter_id}, _availability_document(availability), upsert=True
+        )
+
+    async def availability_of(self, supporter_ids: list[str]) -> dict[str, Availability]:
+        """Recorded availability by supporter (one `_id` read each: FerretDB scans `$in`)."""
+        found = {}
+        for supporter_id in supporter_ids:
+            doc = await self._availability.find_one({"_id": supporter_id})
+            if doc is not None:
+                found[supporter_id] = _availability(doc)
+        return found
+
     async def mark_announced(self, assignment_id: str) -> None:
         await self._assignments.update_one({"_id": assignment_id}, {"$set": {"announced": True}})
 
@@ -179,3 +195,40 @@ def _buckets(starts_at: datetime, ends_at: datetime) -> list[str]:
         found.append(bucket.strftime("%Y-%m-%dT%H:%MZ"))
         bucket += HOLD_BUCKET
     return found
+
+
+def _windows(items: list[Document]) -> tuple[Window, ...]:
+    return tuple(
+        Window(time.fromisoformat(w["start"]), time.fromisoformat(w["end"])) for w in items
+    )
+
+
+def _availability(doc: Document) -> Availability:
+    return Availability(
+        timezone=doc["timezone"],
+        weekly={int(day): _windows(items) for day, items in doc.get("weekly", {}).items()},
+        exceptions={
+            date.fromisoformat(d): _windows(items) for d, items in doc.get("exceptions", {}).items()
+        },
+        max_sessions_per_week=doc.get("max_sessions_per_week"),
+        centres=frozenset(doc["centres"]) if doc.get("centres") is not None else None,
+    )
+
+
+def _availability_document(availability: Availability) -> Document:
+    def windows(items: tuple[Window, ...]) -> list[Document]:
+        return [
+            {"start": w.start.isoformat("minutes"), "end": w.end.isoformat("minutes")}
+            for w in items
+        ]
+
+    return {
+        "timezone": availability.timezone,
+        # Keys are strings: a document key cannot be a number or a date.
+        "weekly": {str(day): windows(items) for day, items in availability.weekly.items()},
+        "exceptions": {
+            d.isoformat(): windows(items) for d, items in availability.exceptions.items()
+        },
+        "max_sessions_per_week": availability.max_sessions_per_week,
+        "centres": sorted(availability.centres) if availability.centres is not None else None,
+    }

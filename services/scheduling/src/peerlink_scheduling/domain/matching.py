@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from peerlink_scheduling.domain.availability import Availability
+
 
 @dataclass(frozen=True)
 class Booking:
@@ -42,18 +44,32 @@ def match(
     candidates: Iterable[str],
     assigned: Iterable[str],
     bookings: Mapping[str, list[Booking]],
+    availability: Mapping[str, Availability] | None = None,
 ) -> list[Choice]:
-    """Picks supporters for the open slots: free at that time, least booked first, then by id."""
+    """Picks supporters for the open slots: eligible, free at that time, available and under
+    their weekly cap, serving this centre; least booked first, then by id (deterministic).
+
+    A supporter with no availability recorded is taken as available at any time.
+    """
     already = set(assigned)
     open_slots = request.supporters_needed - len(already)
     if open_slots <= 0:
         return []
     wanted = request.as_booking
-    free = [
-        supporter
-        for supporter in sorted(set(candidates) - already)
-        if not any(wanted.overlaps(booking) for booking in bookings.get(supporter, []))
-    ]
+    known = availability or {}
+
+    def can_serve(supporter: str) -> bool:
+        held = bookings.get(supporter, [])
+        if any(wanted.overlaps(booking) for booking in held):
+            return False
+        limits = known.get(supporter)
+        return limits is None or (
+            limits.serves(request.centre_id)
+            and limits.covers(wanted.starts_at, wanted.ends_at)
+            and limits.under_cap(wanted.starts_at, (booking.starts_at for booking in held))
+        )
+
+    free = [supporter for supporter in sorted(set(candidates) - already) if can_serve(supporter)]
     ranked = sorted(free, key=lambda supporter: (len(bookings.get(supporter, [])), supporter))
     return [
         Choice(

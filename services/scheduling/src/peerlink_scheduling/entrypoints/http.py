@@ -3,17 +3,20 @@ read their own bookings."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import new_event_id
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
+from peerlink_scheduling.domain.availability import Availability, Window
 from peerlink_scheduling.domain.matching import SessionRequest
 from peerlink_scheduling.handlers import SchedulingHandlers
 
@@ -39,6 +42,71 @@ class SessionOut(BaseModel):
     duration_minutes: int
     supporters_needed: int
     assignments: list[AssignmentOut]
+
+
+class WindowIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: dt.time = Field(examples=["17:00"])
+    end: dt.time = Field(examples=["21:00"])
+
+    @model_validator(mode="after")
+    def ends_after_start(self) -> WindowIn:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class WeeklyWindowIn(WindowIn):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+
+
+class ExceptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    windows: list[WindowIn] = Field(default=[], description="Empty: away all day.")
+
+
+class AvailabilityIn(BaseModel):
+    """When and where the supporter will serve, in their own timezone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field(examples=["Europe/Dublin"])
+    weekly: list[WeeklyWindowIn] = Field(max_length=70)
+    exceptions: list[ExceptionIn] = Field(default=[], max_length=366)
+    max_sessions_per_week: int | None = Field(default=None, ge=0, le=50)
+    centres: list[str] | None = Field(
+        default=None, description="Centres they will travel to; null: any.", max_length=200
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("not an IANA time zone") from error
+        return value
+
+    def to_domain(self) -> Availability:
+        weekly: dict[int, tuple[Window, ...]] = {}
+        for window in self.weekly:
+            weekly[window.weekday] = (
+                *weekly.get(window.weekday, ()),
+                Window(window.start, window.end),
+            )
+        return Availability(
+            timezone=self.timezone,
+            weekly=weekly,
+            exceptions={
+                item.date: tuple(Window(w.start, w.end) for w in item.windows)
+                for item in self.exceptions
+            },
+            max_sessions_per_week=self.max_sessions_per_week,
+            centres=frozenset(self.centres) if self.centres is not None else None,
+        )
 
 
 class BookingOut(BaseModel):
@@ -103,6 +171,18 @@ def scheduling_router(
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         sessions = await repository.upcoming_sessions(centre_id, after=clock.now())
         return [await session_out(session) for session in sessions]
+
+    @router.put("/supporters/{person_id}/availability", status_code=status.HTTP_204_NO_CONTENT)
+    async def set_availability(person_id: PersonId, body: AvailabilityIn, caller: Caller) -> None:
+        """The supporter's own availability (or ops on their behalf)."""
+        if not (
+            caller.role is Role.OPS
+            or (caller.role is Role.SUPPORTER and caller.subject == person_id)
+        ):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "supporters set only their own availability"
+            )
+        await repository.set_availability(person_id, body.to_domain())
 
     @router.get("/supporters/{person_id}/bookings", response_model=list[BookingOut])
     async def own_bookings(person_id: PersonId, caller: Caller) -> list[BookingOut]:
