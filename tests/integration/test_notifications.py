@@ -11,7 +11,12 @@ from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_notifications.bootstrap import bootstrap
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_shared.auth import Role
-from peerlink_shared.contracts import CentreRegistered, SupporterAssigned, SupporterUnassigned
+from peerlink_shared.contracts import (
+    CentreRegistered,
+    SessionUnfilled,
+    SupporterAssigned,
+    SupporterUnassigned,
+)
 from peerlink_shared.topics import Topics
 
 from tests.integration.helpers import (
@@ -143,3 +148,31 @@ async def test_a_released_supporter_is_told_once_and_not_why(
     assert message["text"].endswith("has been given to someone else. You don't need to attend.")
     assert "relapse" not in message["text"].lower()
     assert "eligib" not in message["text"].lower()
+
+
+async def test_the_centre_hears_of_a_session_it_cannot_staff(
+    notifications: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    unfilled = envelope_for(
+        SessionUnfilled(
+            session_id="s-n3",
+            centre_id="n-centre",
+            starts_at=STARTS,
+            open_slots=2,
+            reason="no_free_supporters",
+        ),
+        subject="s-n3",
+    )
+    await publish(servers.kafka_bootstrap, topics.session_events, unfilled)
+    coordinator = headers(Role.COORDINATOR, "n-centre")
+
+    async def centre_messages() -> list[str] | None:
+        found = (await notifications.get("/centres/n-centre/messages", headers=coordinator)).json()
+        texts = [m["text"] for m in found if m["recipient_id"] == "n-centre"]
+        return texts or None
+
+    (text,) = await eventually(centre_messages)
+    assert text == (
+        "The session at Lake House on Tuesday 04 March 2031 at 13:30 still needs 2 supporters: "
+        "every supporter who can serve is booked, away or at their weekly limit."
+    )

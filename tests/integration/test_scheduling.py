@@ -333,3 +333,25 @@ async def test_only_available_supporters_are_booked(
     # A day later is another weekday; an hour later the same evening is over the weekly cap.
     assert await book(starts_at + timedelta(days=1)) == ["p-e2"]
     assert await book(starts_at + timedelta(hours=1)) == ["p-e2"]
+
+
+async def test_staffing_is_reported_to_the_centre_once_per_change(
+    scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    session = await request_session(scheduling, "centre-f")
+    await request_session(scheduling, "centre-f", hours=5)  # a second fill at the centre
+    supporter = envelope_for(became_eligible("p-f1", "centre-f"), subject="p-f1")
+    await publish(servers.kafka_bootstrap, topics.eligibility_changes, supporter, supporter)
+
+    async def story() -> list[dict[str, Any]] | None:
+        records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+        events = [
+            json.loads(r.value) for r in records if r.key == str(session["session_id"]).encode()
+        ]
+        staffing = [e for e in events if e["type"].split(".")[2] in {"filled", "unfilled"}]
+        return staffing if len(staffing) >= 2 else None
+
+    unfilled, filled = await eventually(story)
+    assert unfilled["data"]["reason"] == "no_eligible_supporters"
+    assert unfilled["data"]["open_slots"] == 1
+    assert filled["data"]["supporter_ids"] == ["p-f1"]

@@ -8,6 +8,7 @@ from peerlink_shared.asyncapi import Channel
 from peerlink_shared.contracts import (
     CentreRegistered,
     MessageRecorded,
+    SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
 )
@@ -42,7 +43,9 @@ def bootstrap(settings: NotificationsSettings) -> FastAPI:
         receives=[
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
             Channel(
-                topics.session_events, (SupporterAssigned, SupporterUnassigned), "session-events"
+                topics.session_events,
+                (SupporterAssigned, SupporterUnassigned, SessionUnfilled),
+                "session-events",
             ),
         ],
         sends=[Channel(topics.notification_events, (MessageRecorded,), "notification-events")],

@@ -7,6 +7,7 @@ from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     CentreRegistered,
     MessageRecorded,
+    SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
 )
@@ -15,7 +16,12 @@ from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from peerlink_notifications.adapters.repository import NotificationsRepository
-from peerlink_notifications.domain.templates import CentreView, session_booked, session_released
+from peerlink_notifications.domain.templates import (
+    CentreView,
+    session_booked,
+    session_released,
+    session_unfilled,
+)
 
 SOURCE = "/peerlink/notifications"
 log = structlog.get_logger("peerlink.notifications")
@@ -49,6 +55,19 @@ class NotificationsHandlers:
         text = session_released(centre=centre, starts_at=released.starts_at)
         await self._record(
             envelope, recipient=released.supporter_id, centre_id=centre.centre_id, text=text
+        )
+
+    async def on_session_unfilled(self, envelope: Envelope, unfilled: SessionUnfilled) -> None:
+        """Tells the centre (its coordinators read the centre's messages)."""
+        centre = await self._centre(unfilled.centre_id)
+        text = session_unfilled(
+            centre=centre,
+            starts_at=unfilled.starts_at,
+            open_slots=unfilled.open_slots,
+            reason=unfilled.reason,
+        )
+        await self._record(
+            envelope, recipient=centre.centre_id, centre_id=centre.centre_id, text=text
         )
 
     async def _centre(self, centre_id: str) -> CentreView:

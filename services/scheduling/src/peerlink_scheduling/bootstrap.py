@@ -7,7 +7,9 @@ from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
 from peerlink_shared.contracts import (
     EligibilityChanged,
+    SessionFilled,
     SessionRequested,
+    SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
 )
@@ -46,7 +48,13 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
         sends=[
             Channel(
                 topics.session_events,
-                (SessionRequested, SupporterAssigned, SupporterUnassigned),
+                (
+                    SessionRequested,
+                    SupporterAssigned,
+                    SupporterUnassigned,
+                    SessionFilled,
+                    SessionUnfilled,
+                ),
                 "session-events",
             )
         ],

@@ -10,7 +10,9 @@ import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     EligibilityChanged,
+    SessionFilled,
     SessionRequested,
+    SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
 )
@@ -19,7 +21,7 @@ from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
-from peerlink_scheduling.domain.matching import SessionRequest, match
+from peerlink_scheduling.domain.matching import SessionRequest, match, unfilled_reason
 
 SOURCE = "/peerlink/scheduling"
 MAX_FILL_ROUNDS = 5
@@ -108,6 +110,45 @@ class SchedulingHandlers:
             # Racing writers choose alike (matching is deterministic): stagger the retries.
             await asyncio.sleep(random.uniform(0, 0.05))
         await self._announce(request, correlation_id=correlation_id)
+        await self._report_staffing(request, correlation_id=correlation_id)
+
+    async def _report_staffing(self, request: SessionRequest, *, correlation_id: str) -> None:
+        """Publishes SessionFilled or SessionUnfilled when the session's staffing state
+        changes (the session remembers what it last reported)."""
+        assignments = await self._repository.assignments_of(request.session_id)
+        supporters = tuple(doc["supporter_id"] for doc in assignments)
+        open_slots = request.supporters_needed - len(supporters)
+        payload: SessionFilled | SessionUnfilled
+        if open_slots <= 0:
+            state = "filled:" + ",".join(sorted(supporters))
+            payload = SessionFilled(
+                session_id=request.session_id,
+                centre_id=request.centre_id,
+                starts_at=request.starts_at,
+                supporter_ids=supporters,
+            )
+        else:
+            eligible = await self._repository.eligible_at(request.centre_id)
+            reason = unfilled_reason(eligible, supporters)
+            state = f"unfilled:{open_slots}:{reason}"
+            payload = SessionUnfilled(
+                session_id=request.session_id,
+                centre_id=request.centre_id,
+                starts_at=request.starts_at,
+                open_slots=open_slots,
+                reason=reason,
+            )
+        if await self._repository.staffing_reported(request.session_id) == state:
+            return
+        envelope = self._envelope(
+            payload,
+            event_id=derived_event_id("staffing", request.session_id, state),
+            subject=request.session_id,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+        await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
+        await self._repository.mark_staffing_reported(request.session_id, state)
 
     async def _fill_round(self, request: SessionRequest) -> bool:
         """One read-choose-claim pass; True if some claim lost a race (worth another pass)."""
@@ -186,7 +227,11 @@ class SchedulingHandlers:
 
     def _envelope(
         self,
-        payload: SessionRequested | SupporterAssigned | SupporterUnassigned,
+        payload: SessionRequested
+        | SupporterAssigned
+        | SupporterUnassigned
+        | SessionFilled
+        | SessionUnfilled,
         *,
         event_id: str,
         subject: str,

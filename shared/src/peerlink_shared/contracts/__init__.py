@@ -25,7 +25,9 @@ from peerlink_shared.contracts.person import (
 )
 from peerlink_shared.contracts.policy import PolicyChanged
 from peerlink_shared.contracts.session import (
+    SessionFilled,
     SessionRequested,
+    SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
 )
@@ -46,6 +48,8 @@ PAYLOADS: tuple[type[Payload], ...] = (
     SessionRequested,
     SupporterAssigned,
     SupporterUnassigned,
+    SessionFilled,
+    SessionUnfilled,
     MessageRecorded,
 )
 
@@ -81,7 +85,9 @@ __all__ = [
     "PolicyChanged",
     "ProgrammeEnded",
     "RelapseRecorded",
+    "SessionFilled",
     "SessionRequested",
+    "SessionUnfilled",
     "SobrietyMilestoneRecorded",
     "SupporterAssigned",
     "SupporterUnassigned",

@@ -46,3 +46,31 @@ class SupporterUnassigned(Payload):
     supporter_id: str = Field(pattern=OPAQUE_ID_PATTERN)
     slot: int = Field(ge=0)
     starts_at: AwareDatetime
+
+
+class SessionFilled(Payload):
+    TYPE: ClassVar[str] = "peerlink.session.filled"
+
+    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    starts_at: AwareDatetime
+    supporter_ids: tuple[str, ...]
+
+
+UnfilledReason = Literal["no_eligible_supporters", "no_free_supporters"]
+
+
+class SessionUnfilled(Payload):
+    """Reported to the session's centre when slots stay open; the reason is about the pool of
+    supporters, never about any one person."""
+
+    TYPE: ClassVar[str] = "peerlink.session.unfilled"
+
+    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    starts_at: AwareDatetime
+    open_slots: int = Field(ge=1)
+    reason: UnfilledReason = Field(
+        description="no_eligible_supporters: nobody qualifies here yet; no_free_supporters: "
+        "those who qualify are booked, away or at their weekly limit."
+    )

@@ -28,3 +28,21 @@ def session_released(*, centre: CentreView, starts_at: datetime) -> str:
         f"Your session at {centre.display_name} on {local:%A %d %B %Y} at {local:%H:%M} "
         "has been given to someone else. You don't need to attend."
     )
+
+
+UNFILLED_BECAUSE = {
+    "no_eligible_supporters": "no peer supporter can serve at this centre yet",
+    "no_free_supporters": "every supporter who can serve is booked, away or at their weekly limit",
+}
+
+
+def session_unfilled(
+    *, centre: CentreView, starts_at: datetime, open_slots: int, reason: str
+) -> str:
+    local = starts_at.astimezone(ZoneInfo(centre.timezone))
+    places = "1 supporter" if open_slots == 1 else f"{open_slots} supporters"
+    because = UNFILLED_BECAUSE.get(reason, "no supporter could be found")
+    return (
+        f"The session at {centre.display_name} on {local:%A %d %B %Y} at {local:%H:%M} "
+        f"still needs {places}: {because}."
+    )

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from peerlink_shared.consumer import EventConsumer, route
-from peerlink_shared.contracts import CentreRegistered, SupporterAssigned, SupporterUnassigned
+from peerlink_shared.contracts import (
+    CentreRegistered,
+    SessionUnfilled,
+    SupporterAssigned,
+    SupporterUnassigned,
+)
 from peerlink_shared.topics import Topics
 
 from peerlink_notifications.handlers import NotificationsHandlers
@@ -23,5 +28,6 @@ def subscribe(
         routes=[
             route(SupporterAssigned, handlers.on_supporter_assigned),
             route(SupporterUnassigned, handlers.on_supporter_unassigned),
+            route(SessionUnfilled, handlers.on_session_unfilled),
         ],
     )

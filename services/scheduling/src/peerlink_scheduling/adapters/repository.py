@@ -160,6 +160,13 @@ class SchedulingRepository:
                 found[supporter_id] = _availability(doc)
         return found
 
+    async def staffing_reported(self, session_id: str) -> str | None:
+        doc = await self._sessions.find_one({"_id": session_id}, {"staffing_reported": 1})
+        return None if doc is None else doc.get("staffing_reported")
+
+    async def mark_staffing_reported(self, session_id: str, state: str) -> None:
+        await self._sessions.update_one({"_id": session_id}, {"$set": {"staffing_reported": state}})
+
     async def mark_announced(self, assignment_id: str) -> None:
         await self._assignments.update_one({"_id": assignment_id}, {"$set": {"announced": True}})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from peerlink_scheduling.domain.availability import Availability
 
@@ -79,3 +80,10 @@ def match(
         )
         for supporter in ranked[:open_slots]
     ]
+
+
+def unfilled_reason(
+    candidates: Iterable[str], assigned: Iterable[str]
+) -> Literal["no_eligible_supporters", "no_free_supporters"]:
+    """Why slots stay open, about the pool, never about one person."""
+    return "no_eligible_supporters" if not set(candidates) - set(assigned) else "no_free_supporters"
