@@ -220,3 +220,67 @@ async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
         assert headers["x-original-topic"] == topics.clinic_inbound
     finally:
         await api.close()
+
+
+CANARY = "canary.jane.doe.7731"
+
+
+async def test_contact_details_and_refused_input_never_travel(
+    network: Network, servers: Servers, topics: Topics
+) -> None:
+    """A marker planted in a contact address, a refused HTTP field and a refused Kafka event
+    shows up in no topic (except the dead-letter copy of the refused event itself, kept for
+    replay) and in no service's log."""
+    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    try:
+        person = f"p-canary-{run_suffix()}"
+        own = api.token(role=Role.SUPPORTER, centre="harbour", subject=person)
+        contact = {"email": f"{CANARY}@example.org", "locale": "en"}
+        assert (
+            await api.call(
+                "PUT", "notifications", f"/persons/{person}/contact", headers=own, json=contact
+            )
+        ).status_code == 204
+        ops = api.token(role=Role.OPS, centre="*", subject="ops")
+        centre = {
+            "centre_id": "canary-centre",
+            "display_name": "C",
+            "region": "r",
+            "timezone": "UTC",
+        }
+        refused = await api.call(
+            "PUT", "intake", "/centres/canary-centre", headers=ops, json={**centre, "notes": CANARY}
+        )
+        assert refused.status_code == 422
+        assert CANARY not in refused.text
+        await publish_raw(
+            servers.kafka_bootstrap,
+            topics.clinic_inbound,
+            [(b"canary", f'{{"id": "x", "data": {{"name": "{CANARY}"}}}}'.encode())],
+        )
+
+        async def dead_lettered() -> bool | None:
+            records = await read_all(
+                servers.kafka_bootstrap, [dead_letter_topic(topics.clinic_inbound)]
+            )
+            return True if any(r.key == b"canary" for r in records) else None
+
+        await eventually(dead_lettered, timeout=30)
+    finally:
+        await api.close()
+
+    everything = [name for name, _ in topics.all_with_dead_letters()]
+    planted = {topics.clinic_inbound, dead_letter_topic(topics.clinic_inbound)}
+    for record in await read_all(servers.kafka_bootstrap, everything):
+        if record.topic in planted and record.key == b"canary":
+            # The planted event itself, and its dead-letter copy kept for replay; the
+            # reason in the copy's headers never quotes it.
+            assert CANARY not in json.dumps(record.headers)
+            continue
+        assert CANARY.encode() not in record.value, record.topic
+        assert CANARY not in json.dumps(record.headers), record.topic
+    assert logs_mentioning(network.log_dir, CANARY) == []
+
+
+def logs_mentioning(log_dir: Path, text: str) -> list[str]:
+    return [path.name for path in log_dir.glob("*.log") if text in path.read_text()]
