@@ -13,6 +13,7 @@ from peerlink_notifications.settings import NotificationsSettings
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CentreRegistered,
+    SessionCancelled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
@@ -176,3 +177,30 @@ async def test_the_centre_hears_of_a_session_it_cannot_staff(
         "The session at Lake House on Tuesday 04 March 2031 at 13:30 still needs 2 supporters: "
         "every supporter who can serve is booked, away or at their weekly limit."
     )
+
+
+async def test_each_supporter_of_a_cancelled_session_is_told(
+    notifications: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    cancelled = envelope_for(
+        SessionCancelled(
+            session_id="s-n4",
+            centre_id="n-centre",
+            starts_at=STARTS,
+            supporter_ids=("p-n5", "p-n6"),
+        ),
+        subject="s-n4",
+    )
+    await publish(servers.kafka_bootstrap, topics.session_events, cancelled, cancelled)
+
+    async def told(person: str) -> list[str] | None:
+        found = (
+            await notifications.get(
+                f"/persons/{person}/messages", headers=headers(Role.SUPPORTER, "n-centre", person)
+            )
+        ).json()
+        return [m["text"] for m in found] or None
+
+    for person in ("p-n5", "p-n6"):
+        (text,) = await eventually(lambda: told(person))  # noqa: B023 - awaited at once
+        assert text.endswith("has been cancelled. You don't need to attend.")

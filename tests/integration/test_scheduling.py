@@ -355,3 +355,40 @@ async def test_staffing_is_reported_to_the_centre_once_per_change(
     assert unfilled["data"]["reason"] == "no_eligible_supporters"
     assert unfilled["data"]["open_slots"] == 1
     assert filled["data"]["supporter_ids"] == ["p-f1"]
+
+
+async def test_a_cancelled_session_releases_its_supporters(
+    scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    supporter = envelope_for(became_eligible("p-g1", "centre-g"), subject="p-g1")
+    await publish(servers.kafka_bootstrap, topics.eligibility_changes, supporter)
+    session_id = await eventually(lambda: _filled_by(scheduling, "centre-g", "p-g1"))
+    coordinator = headers(Role.COORDINATOR, "centre-g")
+    other = await scheduling.delete(
+        f"/centres/centre-g/sessions/{session_id}", headers=headers(Role.COORDINATOR, "centre-h")
+    )
+    assert other.status_code == 403
+    cancelled = await scheduling.delete(
+        f"/centres/centre-g/sessions/{session_id}", headers=coordinator
+    )
+    assert cancelled.status_code == 204
+    assert await schedule(scheduling, "centre-g") == []
+    bookings = await scheduling.get(
+        "/supporters/p-g1/bookings", headers=headers(Role.SUPPORTER, "centre-g", "p-g1")
+    )
+    assert bookings.json() == []
+
+    async def announced() -> dict[str, Any] | None:
+        records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+        for record in records:
+            event = json.loads(record.value)
+            if (
+                record.key == session_id.encode()
+                and event["type"] == "peerlink.session.cancelled.v1"
+            ):
+                found: dict[str, Any] = event
+                return found
+        return None
+
+    event = await eventually(announced)
+    assert event["data"]["supporter_ids"] == ["p-g1"]

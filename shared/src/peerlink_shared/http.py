@@ -18,6 +18,7 @@ bearer = HTTPBearer(auto_error=False)
 # Path ids are opaque: a name or an operator in a URL is refused with a 422 at the door.
 CentreId = Annotated[str, Path(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])]
 PersonId = Annotated[str, Path(pattern=OPAQUE_ID_PATTERN, examples=["p-7f3a9c"])]
+SessionId = Annotated[str, Path(pattern=OPAQUE_ID_PATTERN, examples=["s-5e1d0c"])]
 
 
 def current_principal(

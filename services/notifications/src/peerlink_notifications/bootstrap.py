@@ -8,6 +8,7 @@ from peerlink_shared.asyncapi import Channel
 from peerlink_shared.contracts import (
     CentreRegistered,
     MessageRecorded,
+    SessionCancelled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
@@ -44,7 +45,7 @@ def bootstrap(settings: NotificationsSettings) -> FastAPI:
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
             Channel(
                 topics.session_events,
-                (SupporterAssigned, SupporterUnassigned, SessionUnfilled),
+                (SupporterAssigned, SupporterUnassigned, SessionUnfilled, SessionCancelled),
                 "session-events",
             ),
         ],

@@ -7,6 +7,7 @@ from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     CentreRegistered,
     MessageRecorded,
+    SessionCancelled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
@@ -19,6 +20,7 @@ from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.domain.templates import (
     CentreView,
     session_booked,
+    session_cancelled,
     session_released,
     session_unfilled,
 )
@@ -56,6 +58,14 @@ class NotificationsHandlers:
         await self._record(
             envelope, recipient=released.supporter_id, centre_id=centre.centre_id, text=text
         )
+
+    async def on_session_cancelled(self, envelope: Envelope, cancelled: SessionCancelled) -> None:
+        centre = await self._centre(cancelled.centre_id)
+        text = session_cancelled(centre=centre, starts_at=cancelled.starts_at)
+        for supporter_id in cancelled.supporter_ids:
+            await self._record(
+                envelope, recipient=supporter_id, centre_id=centre.centre_id, text=text
+            )
 
     async def on_session_unfilled(self, envelope: Envelope, unfilled: SessionUnfilled) -> None:
         """Tells the centre (its coordinators read the centre's messages)."""

@@ -7,6 +7,7 @@ from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
 from peerlink_shared.contracts import (
     EligibilityChanged,
+    SessionCancelled,
     SessionFilled,
     SessionRequested,
     SessionUnfilled,
@@ -50,6 +51,7 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
                 topics.session_events,
                 (
                     SessionRequested,
+                    SessionCancelled,
                     SupporterAssigned,
                     SupporterUnassigned,
                     SessionFilled,

@@ -10,6 +10,7 @@ import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     EligibilityChanged,
+    SessionCancelled,
     SessionFilled,
     SessionRequested,
     SessionUnfilled,
@@ -100,10 +101,41 @@ class SchedulingHandlers:
         for session in await self._repository.upcoming_sessions(centre_id, after=self._clock.now()):
             await self.fill(session, correlation_id=cause.correlationid)
 
+    async def cancel(self, request: SessionRequest, *, correlation_id: str) -> list[str]:
+        """Cancels a session: publishes it, releases everyone booked; returns who was."""
+        held = await self._repository.assignments_of(request.session_id)
+        supporters = tuple(doc["supporter_id"] for doc in held)
+        payload = SessionCancelled(
+            session_id=request.session_id,
+            centre_id=request.centre_id,
+            starts_at=request.starts_at,
+            supporter_ids=supporters,
+        )
+        envelope = self._envelope(
+            payload,
+            event_id=derived_event_id("cancelled", request.session_id),
+            subject=request.session_id,
+            correlation_id=correlation_id,
+            causation_id=None,
+        )
+        # Outbox first, then the state: a retry re-records the same cancellation.
+        await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
+        await self._repository.cancel_session(request.session_id, at=self._clock.now())
+        booking = request.as_booking
+        for doc in held:
+            await self._repository.release(doc["_id"])
+            await self._repository.free_time(
+                doc["supporter_id"], booking.starts_at, booking.ends_at, token=None
+            )
+        log.info("session_cancelled", session=request.session_id, released=len(supporters))
+        return list(supporters)
+
     async def fill(self, request: SessionRequest, *, correlation_id: str) -> None:
         """Claims open slots for eligible, free supporters, then announces every new assignment."""
         # A lost race (another writer took the slot or the supporter's time) means reading
         # again and choosing again, a bounded number of times.
+        if await self._repository.is_cancelled(request.session_id):
+            return
         for _ in range(MAX_FILL_ROUNDS):
             if not await self._fill_round(request):
                 break
@@ -228,6 +260,7 @@ class SchedulingHandlers:
     def _envelope(
         self,
         payload: SessionRequested
+        | SessionCancelled
         | SupporterAssigned
         | SupporterUnassigned
         | SessionFilled

@@ -25,6 +25,7 @@ from peerlink_shared.contracts.person import (
 )
 from peerlink_shared.contracts.policy import PolicyChanged
 from peerlink_shared.contracts.session import (
+    SessionCancelled,
     SessionFilled,
     SessionRequested,
     SessionUnfilled,
@@ -50,6 +51,7 @@ PAYLOADS: tuple[type[Payload], ...] = (
     SupporterUnassigned,
     SessionFilled,
     SessionUnfilled,
+    SessionCancelled,
     MessageRecorded,
 )
 
@@ -85,6 +87,7 @@ __all__ = [
     "PolicyChanged",
     "ProgrammeEnded",
     "RelapseRecorded",
+    "SessionCancelled",
     "SessionFilled",
     "SessionRequested",
     "SessionUnfilled",

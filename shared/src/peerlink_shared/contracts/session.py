@@ -74,3 +74,14 @@ class SessionUnfilled(Payload):
         description="no_eligible_supporters: nobody qualifies here yet; no_free_supporters: "
         "those who qualify are booked, away or at their weekly limit."
     )
+
+
+class SessionCancelled(Payload):
+    """The centre cancelled the session; everyone booked on it is released."""
+
+    TYPE: ClassVar[str] = "peerlink.session.cancelled"
+
+    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    starts_at: AwareDatetime
+    supporter_ids: tuple[str, ...]

@@ -46,3 +46,11 @@ def session_unfilled(
         f"The session at {centre.display_name} on {local:%A %d %B %Y} at {local:%H:%M} "
         f"still needs {places}: {because}."
     )
+
+
+def session_cancelled(*, centre: CentreView, starts_at: datetime) -> str:
+    local = starts_at.astimezone(ZoneInfo(centre.timezone))
+    return (
+        f"Your session at {centre.display_name} on {local:%A %d %B %Y} at {local:%H:%M} "
+        "has been cancelled. You don't need to attend."
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peerlink_shared.consumer import EventConsumer, route
 from peerlink_shared.contracts import (
     CentreRegistered,
+    SessionCancelled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
@@ -29,5 +30,6 @@ def subscribe(
             route(SupporterAssigned, handlers.on_supporter_assigned),
             route(SupporterUnassigned, handlers.on_supporter_unassigned),
             route(SessionUnfilled, handlers.on_session_unfilled),
+            route(SessionCancelled, handlers.on_session_cancelled),
         ],
     )

@@ -47,11 +47,18 @@ class SchedulingRepository:
         doc = await self._sessions.find_one({"_id": session_id})
         return None if doc is None else _session(doc)
 
+    async def cancel_session(self, session_id: str, *, at: datetime) -> None:
+        await self._sessions.update_one({"_id": session_id}, {"$set": {"cancelled_at": at}})
+
+    async def is_cancelled(self, session_id: str) -> bool:
+        doc = await self._sessions.find_one({"_id": session_id}, {"cancelled_at": 1})
+        return doc is not None and doc.get("cancelled_at") is not None
+
     async def upcoming_sessions(self, centre_id: str, *, after: datetime) -> list[SessionRequest]:
         cursor = self._sessions.find({"centre_id": centre_id, "starts_at": {"$gt": after}}).sort(
             "starts_at", 1
         )
-        return [_session(doc) async for doc in cursor]
+        return [_session(doc) async for doc in cursor if doc.get("cancelled_at") is None]
 
     async def set_eligible(self, *, person_id: str, centre_id: str, eligible: bool) -> None:
         await self._eligible.update_one(

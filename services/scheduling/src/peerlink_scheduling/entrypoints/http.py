@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import new_event_id
-from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.http import Caller, CentreId, PersonId, SessionId, authorize
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
@@ -165,6 +165,17 @@ def scheduling_router(
         )
         await handlers.request_session(request, correlation_id=new_event_id())
         return await session_out(request)
+
+    @router.delete(
+        "/centres/{centre_id}/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT
+    )
+    async def cancel_session(centre_id: CentreId, session_id: SessionId, caller: Caller) -> None:
+        """Cancels a session; everyone booked is released and told."""
+        authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
+        request = await repository.session(session_id)
+        if request is None or request.centre_id != centre_id:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such session at this centre")
+        await handlers.cancel(request, correlation_id=new_event_id())
 
     @router.get("/centres/{centre_id}/sessions", response_model=list[SessionOut])
     async def centre_schedule(centre_id: CentreId, caller: Caller) -> list[SessionOut]:
