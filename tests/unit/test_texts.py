@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from peerlink_intake.domain.checks import milestone_problems
+from peerlink_intake.domain.checks import latest_local_date, milestone_problems, not_in_future
 from peerlink_notifications.domain.templates import CentreView, session_booked, session_released
 
 FORBIDDEN = ("relapse", "eligib", "sober", "treatment", "rehab", "addiction", "qualif")
@@ -39,3 +39,11 @@ def test_a_released_session_says_nothing_of_why() -> None:
     assert "Harbour House" in text
     assert "01 July 2026 at 09:00" in text
     assert not any(word in text.lower() for word in FORBIDDEN)
+
+
+def test_a_fact_dated_today_in_the_earliest_timezone_is_not_in_the_future() -> None:
+    # 11:00 UTC on 1 June is already 2 June in Kiritimati (UTC+14), not yet 3 June anywhere.
+    now = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
+    assert latest_local_date(now) == date(2026, 6, 2)
+    assert not_in_future("checked_on", date(2026, 6, 2), latest_local_date(now)) == []
+    assert not_in_future("checked_on", date(2026, 6, 3), latest_local_date(now)) != []

@@ -12,6 +12,7 @@ from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.domain.checks import latest_local_date
 from peerlink_intake.validation import fact_problems
 
 SOURCE = "/peerlink/intake"
@@ -97,7 +98,7 @@ class InboundHandlers:
     async def on_clinic_fact(self, envelope: Envelope, fact: PersonFact) -> None:
         if envelope.subject != fact.person_id:
             raise Refused(ReasonCode.SUBJECT_MISMATCH, "subject differs from data.person_id")
-        if problems := fact_problems(fact, today=self._clock.today()):
+        if problems := fact_problems(fact, today=latest_local_date(self._clock.now())):
             detail = "; ".join(f"data.{p.field}: {p.message}" for p in problems)
             raise Refused(ReasonCode.INCOHERENT_FACT, detail)
         if not await self._repository.person_exists(fact.person_id):

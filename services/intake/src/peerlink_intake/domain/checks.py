@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 
 @dataclass(frozen=True)
 class FactProblem:
     field: str
     message: str
+
+
+# Facts are dated in the centre's local calendar; the earliest timezone is UTC+14. A date
+# is "in the future" only if it has not begun anywhere yet.
+EARLIEST_OFFSET = timedelta(hours=14)
+
+
+def latest_local_date(now: datetime) -> date:
+    """The latest calendar date any centre can be living in at this instant."""
+    return (now.astimezone(UTC) + EARLIEST_OFFSET).date()
 
 
 def not_in_future(field: str, value: date, today: date) -> list[FactProblem]:

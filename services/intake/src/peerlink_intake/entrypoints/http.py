@@ -28,7 +28,7 @@ from peerlink_shared.envelope import derived_event_id, new_event_id
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
 
 from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.domain.checks import FactProblem
+from peerlink_intake.domain.checks import FactProblem, latest_local_date
 from peerlink_intake.entrypoints.schemas import (
     AdmissionIn,
     BackgroundCheckIn,
@@ -123,7 +123,7 @@ def intake_router(
     async def record(
         fact: PersonFact, *, centre_id: str, caller: Principal, key: str | None
     ) -> RecordedOut:
-        if problems := fact_problems(fact, today=clock.today()):
+        if problems := fact_problems(fact, today=latest_local_date(clock.now())):
             raise unprocessable(problems)
         if isinstance(fact, CentreFact):
             await require_centre(centre_id)
