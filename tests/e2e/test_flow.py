@@ -12,7 +12,7 @@ import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_devtools.processes import Network
 from peerlink_devtools.replay import find_event, republish
-from peerlink_devtools.scenario import Api, play, wait_for_messages
+from peerlink_devtools.scenario import Api, play, retry_milestone, wait_for_messages
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CravingCheckInRecorded,
@@ -82,13 +82,7 @@ async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
         assert [a["supporter_id"] for a in session["assignments"]] == [result.person_id]
 
         # The clinic retries over HTTP, and Kafka redelivers every event of the flow.
-        again = await api.call(
-            "POST",
-            "intake",
-            f"/centres/{result.centre_id}/persons/{result.person_id}/sobriety-milestones",
-            headers={**coordinator, "Idempotency-Key": result.milestone_key},
-            json=result.milestone_body,
-        )
+        again = await retry_milestone(api, result)
         assert again.json() == {
             **again.json(),
             "duplicate": True,

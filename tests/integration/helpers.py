@@ -47,17 +47,21 @@ async def in_process(
     topics: Topics,
     run_id: str,
     name: str,
+    **overrides: object,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """One service in this process: its own database and consumer group, the real servers,
     its whole lifespan (broker, subscribers, outbox relay), and an HTTP client to it."""
-    settings = settings_type(
-        kafka_bootstrap=servers.kafka_bootstrap,
-        mongo_url=servers.mongo_url,
-        mongo_database=f"{run_id}_{name}",
-        consumer_group=f"{run_id}-{name}",
-        topic_prefix=topics.prefix,
-        token_secret=SECRET,
-        http_port=1,
+    settings = settings_type.model_validate(
+        {
+            "kafka_bootstrap": servers.kafka_bootstrap,
+            "mongo_url": servers.mongo_url,
+            "mongo_database": f"{run_id}_{name}",
+            "consumer_group": f"{run_id}-{name}",
+            "topic_prefix": topics.prefix,
+            "token_secret": SECRET,
+            "http_port": 1,
+            **overrides,
+        }
     )
     app = bootstrap(settings)
     async with (

@@ -26,11 +26,11 @@ from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import ensure_topics
 
 from tests.integration.helpers import (
-    SECRET,
     as_event,
     envelope_for,
     eventually,
     headers,
+    in_process,
     publish,
 )
 from tests.servers import Servers
@@ -66,21 +66,15 @@ async def topics(servers: Servers, run_id: str) -> Topics:
 async def eligibility(
     servers: Servers, topics: Topics, run_id: str, clock: MovableClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = EligibilitySettings(
-        kafka_bootstrap=servers.kafka_bootstrap,
-        mongo_url=servers.mongo_url,
-        mongo_database=f"{run_id}_policies",
-        consumer_group=f"{run_id}-policies",
-        topic_prefix=topics.prefix,
-        token_secret=SECRET,
-        http_port=1,
+    async with in_process(
+        lambda settings: bootstrap(settings, clock=clock),
+        EligibilitySettings,
+        servers=servers,
+        topics=topics,
+        run_id=run_id,
+        name="policies",
         review_interval_seconds=0.3,
-    )
-    app = bootstrap(settings, clock=clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as client,
-    ):
+    ) as client:
         yield client
 
 

@@ -18,6 +18,7 @@ from aiokafka.errors import MessageSizeTooLargeError
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
+from peerlink_shared.background import BackgroundLoop
 from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.kafka import publish_envelope
@@ -73,8 +74,10 @@ class Outbox:
         return await self._entries.count_documents({})
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
     """Publishes outbox entries in the order they were recorded, until stopped."""
+
+    name = "outbox-relay"
 
     def __init__(
         self,
@@ -84,21 +87,11 @@ class OutboxRelay:
         publish_timeout: float,
         poll_seconds: float = 1.0,
     ) -> None:
+        super().__init__()
         self._outbox = outbox
         self._broker = broker
         self._publish_timeout = publish_timeout
         self._poll_seconds = poll_seconds
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
 
     async def publish_pending(self) -> int:
         """Publishes what is pending now; returns how many it published."""

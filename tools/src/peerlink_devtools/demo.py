@@ -21,7 +21,7 @@ from peerlink_shared.topics import Topics
 from peerlink_devtools.kafka_watch import wait_for_zero_lag
 from peerlink_devtools.processes import SERVICES, Network
 from peerlink_devtools.replay import find_event, republish
-from peerlink_devtools.scenario import Api, play, wait_for_messages
+from peerlink_devtools.scenario import Api, play, retry_milestone, wait_for_messages
 
 BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 
@@ -79,16 +79,7 @@ async def run() -> int:
         say(f"notification recorded for {result.person_id}: {result.messages[0]['text']!r}")
 
         say("the clinic retries the milestone with the same Idempotency-Key ...")
-        coordinator = api.token(
-            role=Role.COORDINATOR, centre=result.centre_id, subject="coordinator-1"
-        )
-        again = await api.call(
-            "POST",
-            "intake",
-            f"/centres/{result.centre_id}/persons/{result.person_id}/sobriety-milestones",
-            headers={**coordinator, "Idempotency-Key": result.milestone_key},
-            json=result.milestone_body,
-        )
+        again = await retry_milestone(api, result)
         say(f"intake answers {again.status_code}, duplicate={again.json()['duplicate']}")
         say("... and Kafka redelivers the milestone event twice more")
         record = await find_event(bootstrap, topics.person_events, result.milestone_event_id)

@@ -209,3 +209,15 @@ async def wait_for_messages(
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"no message for {person_id} within {timeout}s")
         await asyncio.sleep(0.3)
+
+
+async def retry_milestone(api: Api, result: ScenarioResult) -> httpx.Response:
+    """The clinic sends the milestone again with the same Idempotency-Key."""
+    coordinator = api.token(role=Role.COORDINATOR, centre=result.centre_id, subject="coordinator-1")
+    return await api.call(
+        "POST",
+        "intake",
+        f"/centres/{result.centre_id}/persons/{result.person_id}/sobriety-milestones",
+        headers={**coordinator, "Idempotency-Key": result.milestone_key},
+        json=result.milestone_body,
+    )

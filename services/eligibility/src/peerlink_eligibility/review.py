@@ -8,9 +8,9 @@ tried again in the next window.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import structlog
+from peerlink_shared.background import BackgroundLoop
 from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import derived_event_id
 
@@ -21,7 +21,9 @@ log = structlog.get_logger("peerlink.eligibility")
 CLAIM_WINDOW_SECONDS = 600
 
 
-class Reviewer:
+class Reviewer(BackgroundLoop):
+    name = "eligibility-reviewer"
+
     def __init__(
         self,
         *,
@@ -30,11 +32,11 @@ class Reviewer:
         clock: Clock,
         interval_seconds: float,
     ) -> None:
+        super().__init__()
         self._repository = repository
         self._reevaluator = reevaluator
         self._clock = clock
         self._interval = interval_seconds
-        self._task: asyncio.Task[None] | None = None
 
     async def review_due(self, *, limit: int = 500) -> int:
         """Re-decides the persons of due decisions this replica claims; returns how many."""
@@ -56,16 +58,6 @@ class Reviewer:
         if reviewed:
             log.info("decisions_reviewed", persons=len(reviewed))
         return len(reviewed)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="eligibility-reviewer")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
 
     async def _run(self) -> None:
         while True:

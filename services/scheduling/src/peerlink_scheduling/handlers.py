@@ -18,6 +18,7 @@ from peerlink_shared.contracts import (
     SupporterUnassigned,
 )
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.mongo import Document
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
@@ -141,13 +142,15 @@ class SchedulingHandlers:
                 break
             # Racing writers choose alike (matching is deterministic): stagger the retries.
             await asyncio.sleep(random.uniform(0, 0.05))
-        await self._announce(request, correlation_id=correlation_id)
-        await self._report_staffing(request, correlation_id=correlation_id)
+        assignments = await self._repository.assignments_of(request.session_id)
+        await self._announce(request, assignments, correlation_id=correlation_id)
+        await self._report_staffing(request, assignments, correlation_id=correlation_id)
 
-    async def _report_staffing(self, request: SessionRequest, *, correlation_id: str) -> None:
+    async def _report_staffing(
+        self, request: SessionRequest, assignments: list[Document], *, correlation_id: str
+    ) -> None:
         """Publishes SessionFilled or SessionUnfilled when the session's staffing state
         changes (the session remembers what it last reported)."""
-        assignments = await self._repository.assignments_of(request.session_id)
         supporters = tuple(doc["supporter_id"] for doc in assignments)
         open_slots = request.supporters_needed - len(supporters)
         payload: SessionFilled | SessionUnfilled
@@ -226,10 +229,12 @@ class SchedulingHandlers:
                 lost = True
         return lost
 
-    async def _announce(self, request: SessionRequest, *, correlation_id: str) -> None:
+    async def _announce(
+        self, request: SessionRequest, assignments: list[Document], *, correlation_id: str
+    ) -> None:
         # Assignments remember whether they were announced, so a crash between claiming a
         # slot and writing its event is repaired by the next fill of that session.
-        for doc in await self._repository.assignments_of(request.session_id):
+        for doc in assignments:
             if doc["announced"]:
                 continue
             payload = SupporterAssigned(

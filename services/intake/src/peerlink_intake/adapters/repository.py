@@ -50,9 +50,6 @@ class IntakeRepository:
     async def link_centre(self, person_id: str, centre_id: str) -> None:
         await self._persons.update_one({"_id": person_id}, {"$addToSet": {"centres": centre_id}})
 
-    async def person_exists(self, person_id: str) -> bool:
-        return await self._persons.find_one({"_id": person_id}, {"_id": 1}) is not None
-
     async def record_fact(
         self,
         *,

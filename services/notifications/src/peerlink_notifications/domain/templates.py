@@ -14,18 +14,19 @@ class CentreView:
     timezone: str
 
 
-def session_booked(*, centre: CentreView, starts_at: datetime) -> str:
+def _where_and_when(centre: CentreView, starts_at: datetime) -> str:
+    """'at <centre> on <weekday date> at <hh:mm>', in the centre's own time."""
     local = starts_at.astimezone(ZoneInfo(centre.timezone))
-    return (
-        f"You're booked for a session at {centre.display_name} on "
-        f"{local:%A %d %B %Y} at {local:%H:%M}."
-    )
+    return f"at {centre.display_name} on {local:%A %d %B %Y} at {local:%H:%M}"
+
+
+def session_booked(*, centre: CentreView, starts_at: datetime) -> str:
+    return f"You're booked for a session {_where_and_when(centre, starts_at)}."
 
 
 def session_released(*, centre: CentreView, starts_at: datetime) -> str:
-    local = starts_at.astimezone(ZoneInfo(centre.timezone))
     return (
-        f"Your session at {centre.display_name} on {local:%A %d %B %Y} at {local:%H:%M} "
+        f"Your session {_where_and_when(centre, starts_at)} "
         "has been given to someone else. You don't need to attend."
     )
 
@@ -39,18 +40,13 @@ UNFILLED_BECAUSE = {
 def session_unfilled(
     *, centre: CentreView, starts_at: datetime, open_slots: int, reason: str
 ) -> str:
-    local = starts_at.astimezone(ZoneInfo(centre.timezone))
     places = "1 supporter" if open_slots == 1 else f"{open_slots} supporters"
     because = UNFILLED_BECAUSE.get(reason, "no supporter could be found")
-    return (
-        f"The session at {centre.display_name} on {local:%A %d %B %Y} at {local:%H:%M} "
-        f"still needs {places}: {because}."
-    )
+    return f"The session {_where_and_when(centre, starts_at)} still needs {places}: {because}."
 
 
 def session_cancelled(*, centre: CentreView, starts_at: datetime) -> str:
-    local = starts_at.astimezone(ZoneInfo(centre.timezone))
     return (
-        f"Your session at {centre.display_name} on {local:%A %d %B %Y} at {local:%H:%M} "
+        f"Your session {_where_and_when(centre, starts_at)} "
         "has been cancelled. You don't need to attend."
     )
