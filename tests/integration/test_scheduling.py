@@ -177,7 +177,7 @@ async def test_two_replicas_racing_never_double_book(
         )
     for supporter in ("p-r1", "p-r2", "p-r3"):
         await replicas[0]._repository.set_eligible(
-            person_id=supporter, centre_id="race", eligible=True
+            person_id=supporter, centre_id="race", eligible=True, eligible_from=None
         )
     sessions = [
         SessionRequest(
@@ -260,7 +260,9 @@ async def test_racing_replicas_never_book_one_supporter_at_overlapping_times(
         )
     repository = replicas[0]._repository
     for supporter in ("p-o1", "p-o2", "p-o3"):
-        await repository.set_eligible(person_id=supporter, centre_id="overlap", eligible=True)
+        await repository.set_eligible(
+            person_id=supporter, centre_id="overlap", eligible=True, eligible_from=None
+        )
     sessions = [
         SessionRequest(
             f"s-ov-{n}", "overlap", TOMORROW + timedelta(minutes=10 * n), timedelta(hours=1), 1

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from peerlink_scheduling.domain.availability import Availability, Window
-from peerlink_scheduling.domain.matching import Booking, SessionRequest, match
+from peerlink_scheduling.domain.matching import Booking, Pool, SessionRequest, Supporter, match
+from peerlink_scheduling.domain.network import Network
 
 # Tuesday 1 December 2026, 18:00 UTC = 18:00 in Dublin (winter), 13:00 in New York.
 TUESDAY_6PM = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
@@ -24,13 +25,11 @@ def session(starts_at: datetime = TUESDAY_6PM, minutes: int = 90) -> SessionRequ
 def chosen(
     request: SessionRequest, limits: Availability, bookings: list[Booking] | None = None
 ) -> bool:
-    picks = match(
-        request,
-        candidates=["a"],
-        assigned=[],
-        bookings={"a": bookings or []},
-        availability={"a": limits},
+    supporter = Supporter("a", bookings=tuple(bookings or ()), availability=limits)
+    pool = Pool(
+        (supporter,), network=Network({"north": "coast", "south": "coast", "east": "hills"})
     )
+    picks = match(request, assigned=[], pool=pool)
     return [choice.supporter_id for choice in picks] == ["a"]
 
 
@@ -76,6 +75,29 @@ def chosen(
             Availability("Europe/Dublin", EVENINGS, centres=frozenset({"south"})),
             False,
         ),
+        (
+            "serves the centre's region",
+            session(),
+            Availability("Europe/Dublin", EVENINGS, regions=frozenset({"coast"})),
+            True,
+        ),
+        (
+            "serves another region only",
+            session(),
+            Availability("Europe/Dublin", EVENINGS, regions=frozenset({"hills"})),
+            False,
+        ),
+        (
+            "names another centre and the centre's region",
+            session(),
+            Availability(
+                "Europe/Dublin",
+                EVENINGS,
+                centres=frozenset({"east"}),
+                regions=frozenset({"coast"}),
+            ),
+            True,
+        ),
     ],
 )
 def test_availability(
@@ -87,15 +109,15 @@ def test_availability(
 def test_the_weekly_cap_counts_that_week_only() -> None:
     limits = Availability("Europe/Dublin", EVENINGS, max_sessions_per_week=1)
     monday = Booking(
-        "s-0", TUESDAY_6PM - timedelta(days=1), TUESDAY_6PM - timedelta(days=1, hours=-1)
+        "s-0", "north", TUESDAY_6PM - timedelta(days=1), TUESDAY_6PM - timedelta(days=1, hours=-1)
     )
     last_week = Booking(
-        "s-9", TUESDAY_6PM - timedelta(days=7), TUESDAY_6PM - timedelta(days=7, hours=-1)
+        "s-9", "north", TUESDAY_6PM - timedelta(days=7), TUESDAY_6PM - timedelta(days=7, hours=-1)
     )
     assert not chosen(session(), limits, [monday])
     assert chosen(session(), limits, [last_week])
 
 
 def test_no_availability_recorded_means_any_time() -> None:
-    picks = match(session(), candidates=["a"], assigned=[], bookings={}, availability={})
+    picks = match(session(), assigned=[], pool=Pool((Supporter("a"),)))
     assert [choice.supporter_id for choice in picks] == ["a"]

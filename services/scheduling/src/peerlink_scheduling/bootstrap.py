@@ -6,7 +6,12 @@ from fastapi import FastAPI
 from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
 from peerlink_shared.contracts import (
+    AdmissionRecorded,
+    CentreRegistered,
+    DischargeRecorded,
     EligibilityChanged,
+    MeetingRequested,
+    ProgrammeEnded,
     SessionCancelled,
     SessionFilled,
     SessionRequested,
@@ -44,13 +49,20 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
         title="PeerLink scheduling",
         routers=[router],
         receives=[
-            Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes")
+            Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes"),
+            Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
+            Channel(
+                topics.person_events,
+                (AdmissionRecorded, ProgrammeEnded, DischargeRecorded),
+                "person-events",
+            ),
         ],
         sends=[
             Channel(
                 topics.session_events,
                 (
                     SessionRequested,
+                    MeetingRequested,
                     SessionCancelled,
                     SupporterAssigned,
                     SupporterUnassigned,

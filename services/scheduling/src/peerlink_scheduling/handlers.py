@@ -1,15 +1,21 @@
-"""Scheduling's use cases: request a session, follow eligibility, fill open slots."""
+"""Scheduling's use cases: request a session or meeting, follow eligibility and stays, fill
+open slots."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
+    AdmissionRecorded,
+    CentreRegistered,
+    DischargeRecorded,
     EligibilityChanged,
+    MeetingRequested,
+    ProgrammeEnded,
     SessionCancelled,
     SessionFilled,
     SessionRequested,
@@ -23,7 +29,17 @@ from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
-from peerlink_scheduling.domain.matching import SessionRequest, match, unfilled_reason
+from peerlink_scheduling.domain.matching import (
+    Choice,
+    Pool,
+    Resident,
+    SessionRequest,
+    Supporter,
+    broken_rule,
+    match,
+    unfilled_reason,
+)
+from peerlink_scheduling.domain.stays import Admitted, Left, graduated_from, stays_from
 
 SOURCE = "/peerlink/scheduling"
 MAX_FILL_ROUNDS = 5
@@ -40,13 +56,24 @@ class SchedulingHandlers:
         self._clock = clock
 
     async def request_session(self, request: SessionRequest, *, correlation_id: str) -> None:
-        payload = SessionRequested(
-            session_id=request.session_id,
-            centre_id=request.centre_id,
-            starts_at=request.starts_at,
-            duration_minutes=int(request.duration.total_seconds() // 60),
-            supporters_needed=request.supporters_needed,
-        )
+        minutes = int(request.duration.total_seconds() // 60)
+        payload: SessionRequested | MeetingRequested
+        if request.window_ends_at is not None:
+            payload = MeetingRequested(
+                session_id=request.session_id,
+                centre_id=request.centre_id,
+                window_starts_at=request.starts_at,
+                window_ends_at=request.window_ends_at,
+                duration_minutes=minutes,
+            )
+        else:
+            payload = SessionRequested(
+                session_id=request.session_id,
+                centre_id=request.centre_id,
+                starts_at=request.starts_at,
+                duration_minutes=minutes,
+                supporters_needed=request.supporters_needed,
+            )
         envelope = self._envelope(
             payload,
             event_id=derived_event_id("session-requested", request.session_id),
@@ -58,25 +85,53 @@ class SchedulingHandlers:
         await self._repository.add_session(request, at=self._clock.now())
         await self.fill(request, correlation_id=correlation_id)
 
+    async def on_centre_registered(self, envelope: Envelope, centre: CentreRegistered) -> None:
+        await self._repository.save_centre(centre)
+
+    async def on_admission(self, envelope: Envelope, fact: AdmissionRecorded) -> None:
+        await self._repository.record_admission(
+            fact.person_id, Admitted(fact.centre_id, fact.admitted_on)
+        )
+
+    async def on_programme_ended(self, envelope: Envelope, fact: ProgrammeEnded) -> None:
+        left = Left(fact.centre_id, fact.ended_on, completed=fact.outcome == "completed")
+        await self._repository.record_leaving(fact.person_id, left)
+
+    async def on_discharge(self, envelope: Envelope, fact: DischargeRecorded) -> None:
+        await self._repository.record_leaving(
+            fact.person_id, Left(fact.centre_id, fact.discharged_on)
+        )
+
     async def on_eligibility_changed(self, envelope: Envelope, change: EligibilityChanged) -> None:
         await self._repository.set_eligible(
-            person_id=change.person_id, centre_id=change.centre_id, eligible=change.eligible
+            person_id=change.person_id,
+            centre_id=change.centre_id,
+            eligible=change.eligible,
+            eligible_from=None if change.eligible else change.eligible_from,
         )
         if not change.eligible:
-            await self._restaff(change.person_id, change.centre_id, cause=envelope)
+            await self._restaff(change, cause=envelope)
         else:
             for session in await self._repository.upcoming_sessions(
                 change.centre_id, after=self._clock.now()
             ):
                 await self.fill(session, correlation_id=envelope.correlationid)
 
-    async def _restaff(self, supporter_id: str, centre_id: str, *, cause: Envelope) -> None:
-        """Takes a supporter who may no longer serve here off every future session there,
-        then fills each freed slot from who is eligible now."""
+    async def _restaff(self, change: EligibilityChanged, *, cause: Envelope) -> None:
+        """Takes a supporter who may no longer serve here off every future session there
+        (those before the day they qualify again, when that day is known), then fills each
+        freed slot from who is eligible now."""
+        supporter_id, centre_id = change.person_id, change.centre_id
         held = await self._repository.future_assignments(
             supporter_id=supporter_id, centre_id=centre_id, after=self._clock.now()
         )
+        timezone = await self._repository.timezone_of(centre_id)
         for doc in held:
+            day = SessionRequest(
+                doc["session_id"], centre_id, doc["starts_at"], timedelta(0), 1, timezone=timezone
+            ).day(doc["starts_at"])
+            if change.eligible_from is not None and day >= change.eligible_from:
+                continue
             payload = SupporterUnassigned(
                 session_id=doc["session_id"],
                 centre_id=centre_id,
@@ -109,7 +164,7 @@ class SchedulingHandlers:
         payload = SessionCancelled(
             session_id=request.session_id,
             centre_id=request.centre_id,
-            starts_at=request.starts_at,
+            starts_at=_booked_start(request, held),
             supporter_ids=supporters,
         )
         envelope = self._envelope(
@@ -122,8 +177,8 @@ class SchedulingHandlers:
         # Outbox first, then the state: a retry re-records the same cancellation.
         await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
         await self._repository.cancel_session(request.session_id, at=self._clock.now())
-        booking = request.as_booking
         for doc in held:
+            booking = request.at(doc["starts_at"])
             await self._repository.release(doc["_id"])
             await self._repository.free_time(
                 doc["supporter_id"], booking.starts_at, booking.ends_at, token=None
@@ -153,17 +208,18 @@ class SchedulingHandlers:
         changes (the session remembers what it last reported)."""
         supporters = tuple(doc["supporter_id"] for doc in assignments)
         open_slots = request.supporters_needed - len(supporters)
+        starts_at = _booked_start(request, assignments)
         payload: SessionFilled | SessionUnfilled
         if open_slots <= 0:
-            state = "filled:" + ",".join(sorted(supporters))
+            state = f"filled:{starts_at.isoformat()}:" + ",".join(sorted(supporters))
             payload = SessionFilled(
                 session_id=request.session_id,
                 centre_id=request.centre_id,
-                starts_at=request.starts_at,
+                starts_at=starts_at,
                 supporter_ids=supporters,
             )
         else:
-            eligible = await self._repository.eligible_at(request.centre_id)
+            eligible = await self._repository.eligibility_at(request.centre_id)
             reason = unfilled_reason(eligible, supporters)
             state = f"unfilled:{open_slots}:{reason}"
             payload = SessionUnfilled(
@@ -190,44 +246,91 @@ class SchedulingHandlers:
         assignments = await self._repository.assignments_of(request.session_id)
         assigned = [doc["supporter_id"] for doc in assignments]
         taken_slots = {doc["slot"] for doc in assignments}
-        candidates = await self._repository.eligible_at(request.centre_id)
-        bookings = await self._repository.bookings_of(candidates)
-        availability = await self._repository.availability_of(candidates)
-        choices = match(
-            request,
-            candidates=candidates,
-            assigned=assigned,
-            bookings=bookings,
-            availability=availability,
-        )
+        pool = await self._pool(request)
+        choices = match(request, assigned=assigned, pool=pool)
         free_slots = [slot for slot in range(request.supporters_needed) if slot not in taken_slots]
         lost = False
-        booking = request.as_booking
         for slot, choice in zip(free_slots, choices, strict=False):
-            # The supporter's time first: unique 5-minute holds make overlapping bookings
-            # impossible even when replicas race (no transactions needed).
-            token = await self._repository.hold_time(
-                choice.supporter_id,
-                booking.starts_at,
-                booking.ends_at,
-                session_id=request.session_id,
-            )
-            if token is None:
-                lost = True
-                continue
-            claimed = await self._repository.claim_slot(
-                request,
-                slot=slot,
-                supporter_id=choice.supporter_id,
-                why=choice.why,
-                at=self._clock.now(),
-            )
-            if not claimed:
-                await self._repository.free_time(
-                    choice.supporter_id, booking.starts_at, booking.ends_at, token=token
-                )
+            if not await self._claim(request, slot, choice, pool):
                 lost = True
         return lost
+
+    async def _claim(self, request: SessionRequest, slot: int, choice: Choice, pool: Pool) -> bool:
+        booking = request.at(choice.starts_at)
+        # The supporter's time first: unique 5-minute holds make overlapping bookings
+        # impossible even when replicas race (no transactions needed).
+        token = await self._repository.hold_time(
+            choice.supporter_id, booking.starts_at, booking.ends_at, session_id=request.session_id
+        )
+        if token is None:
+            return False
+        claimed = await self._repository.claim_slot(
+            request,
+            slot=slot,
+            supporter_id=choice.supporter_id,
+            starts_at=choice.starts_at,
+            why=choice.why,
+            at=self._clock.now(),
+        )
+        if claimed and await self._still_fits(request, choice, pool):
+            return True
+        if claimed:
+            await self._repository.release(f"{request.session_id}-{slot}")
+        await self._repository.free_time(
+            choice.supporter_id, booking.starts_at, booking.ends_at, token=token
+        )
+        return False
+
+    async def _still_fits(self, request: SessionRequest, choice: Choice, pool: Pool) -> bool:
+        """Checks the claim against the supporter's bookings as they are now. The time holds
+        stop overlaps but not a racing booking at another centre inside the travel buffer,
+        or past the weekly cap: whoever sees such a conflict after claiming gives way (both
+        may, then both choose again), so the rules hold without transactions."""
+        (supporter,) = (s for s in pool.supporters if s.supporter_id == choice.supporter_id)
+        fresh = await self._repository.bookings_of([choice.supporter_id])
+        now = Supporter(
+            supporter_id=supporter.supporter_id,
+            eligible_from=supporter.eligible_from,
+            bookings=tuple(fresh[choice.supporter_id]),
+            availability=supporter.availability,
+            graduated_from=supporter.graduated_from,
+            stays=supporter.stays,
+        )
+        return broken_rule(request, choice.starts_at, now, pool) is None
+
+    async def _pool(self, request: SessionRequest) -> Pool:
+        """Everyone who may serve at the centre, with what matching weighs them on."""
+        eligibility = await self._repository.eligibility_at(request.centre_id)
+        candidates = sorted(eligibility)
+        bookings = await self._repository.bookings_of(candidates)
+        availability = await self._repository.availability_of(candidates)
+        supporters = []
+        for supporter_id in candidates:
+            admissions, leavings = await self._repository.history_of(supporter_id)
+            supporters.append(
+                Supporter(
+                    supporter_id=supporter_id,
+                    eligible_from=eligibility[supporter_id],
+                    bookings=tuple(bookings[supporter_id]),
+                    availability=availability.get(supporter_id),
+                    graduated_from=graduated_from(leavings),
+                    stays=stays_from(admissions, leavings),
+                )
+            )
+        resident = None
+        if request.resident_id is not None:
+            admissions, leavings = await self._repository.history_of(request.resident_id)
+            resident = Resident(
+                resident_id=request.resident_id,
+                stays=stays_from(admissions, leavings),
+                excluded=await self._repository.exclusions(request.centre_id, request.resident_id),
+                met_before=await self._repository.met_before(request.resident_id),
+            )
+        return Pool(
+            supporters=tuple(supporters),
+            network=await self._repository.network(),
+            resident=resident,
+        )
 
     async def _announce(
         self, request: SessionRequest, assignments: list[Document], *, correlation_id: str
@@ -242,7 +345,7 @@ class SchedulingHandlers:
                 centre_id=request.centre_id,
                 supporter_id=doc["supporter_id"],
                 slot=doc["slot"],
-                starts_at=request.starts_at,
+                starts_at=doc["starts_at"],
                 duration_minutes=int(request.duration.total_seconds() // 60),
                 assigned_on=self._clock.today(),
             )
@@ -265,6 +368,7 @@ class SchedulingHandlers:
     def _envelope(
         self,
         payload: SessionRequested
+        | MeetingRequested
         | SessionCancelled
         | SupporterAssigned
         | SupporterUnassigned
@@ -286,3 +390,8 @@ class SchedulingHandlers:
             correlation_id=correlation_id,
             causation_id=causation_id,
         )
+
+
+def _booked_start(request: SessionRequest, assignments: list[Document]) -> datetime:
+    """When the session takes place: a meeting's start is the one matching chose."""
+    return min((doc["starts_at"] for doc in assignments), default=request.starts_at)

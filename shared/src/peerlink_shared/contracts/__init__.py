@@ -25,6 +25,7 @@ from peerlink_shared.contracts.person import (
 )
 from peerlink_shared.contracts.policy import PolicyChanged
 from peerlink_shared.contracts.session import (
+    MeetingRequested,
     SessionCancelled,
     SessionFilled,
     SessionRequested,
@@ -47,6 +48,7 @@ PAYLOADS: tuple[type[Payload], ...] = (
     PolicyChanged,
     EligibilityChanged,
     SessionRequested,
+    MeetingRequested,
     SupporterAssigned,
     SupporterUnassigned,
     SessionFilled,
@@ -81,6 +83,7 @@ __all__ = [
     "CravingCheckInRecorded",
     "DischargeRecorded",
     "EligibilityChanged",
+    "MeetingRequested",
     "MessageRecorded",
     "Payload",
     "PersonFact",

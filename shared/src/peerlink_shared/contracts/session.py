@@ -23,7 +23,22 @@ class SessionRequested(Payload):
     supporters_needed: int = Field(ge=1, le=20)
 
 
+class MeetingRequested(Payload):
+    """A one-on-one meeting with a resident, at any start in the window. The resident is not
+    named: who meets whom stays inside scheduling."""
+
+    TYPE: ClassVar[str] = "peerlink.session.meeting-requested"
+
+    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    window_starts_at: AwareDatetime
+    window_ends_at: AwareDatetime
+    duration_minutes: int = Field(ge=15, le=480)
+
+
 class SupporterAssigned(Payload):
+    """For a meeting, `starts_at` is the time matching chose in its window."""
+
     TYPE: ClassVar[str] = "peerlink.session.supporter-assigned"
 
     session_id: str = Field(pattern=OPAQUE_ID_PATTERN)

@@ -1,4 +1,5 @@
-"""Scheduling's MongoDB collections: sessions, eligible supporters per centre, assignments.
+"""Scheduling's MongoDB collections: sessions, eligible supporters per centre, assignments,
+time holds, availability, centres (regions), stays and exclusions.
 
 Never double-booked without transactions: an assignment's _id is `<session>-<slot>`, and a
 unique index on (session_id, supporter_id) means one supporter holds one slot per session;
@@ -10,10 +11,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
+from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.mongo import Database, Document, insert_once
 
 from peerlink_scheduling.domain.availability import Availability, Window
 from peerlink_scheduling.domain.matching import Booking, SessionRequest
+from peerlink_scheduling.domain.network import Network
+from peerlink_scheduling.domain.stays import Admitted, Left
 
 
 class SchedulingRepository:
@@ -23,12 +27,16 @@ class SchedulingRepository:
         self._assignments = db["assignments"]
         self._holds = db["time_holds"]
         self._availability = db["availability"]
+        self._centres = db["centres"]
+        self._histories = db["histories"]
+        self._exclusions = db["exclusions"]
 
     async def ensure_indexes(self) -> None:
         await self._assignments.create_index([("session_id", 1), ("supporter_id", 1)], unique=True)
         await self._assignments.create_index([("supporter_id", 1)])
         await self._sessions.create_index([("centre_id", 1), ("starts_at", 1)])
         await self._eligible.create_index([("centre_id", 1), ("eligible", 1)])
+        await self._assignments.create_index([("resident_id", 1)])
 
     async def add_session(self, request: SessionRequest, *, at: datetime) -> None:
         await insert_once(
@@ -39,6 +47,9 @@ class SchedulingRepository:
                 "starts_at": request.starts_at,
                 "duration_minutes": int(request.duration.total_seconds() // 60),
                 "supporters_needed": request.supporters_needed,
+                "resident_id": request.resident_id,
+                "window_ends_at": request.window_ends_at,
+                "timezone": request.timezone,
                 "created_at": at,
             },
         )
@@ -60,16 +71,92 @@ class SchedulingRepository:
         )
         return [_session(doc) async for doc in cursor if doc.get("cancelled_at") is None]
 
-    async def set_eligible(self, *, person_id: str, centre_id: str, eligible: bool) -> None:
+    async def set_eligible(
+        self, *, person_id: str, centre_id: str, eligible: bool, eligible_from: date | None
+    ) -> None:
         await self._eligible.update_one(
             {"_id": f"{person_id}:{centre_id}"},
-            {"$set": {"person_id": person_id, "centre_id": centre_id, "eligible": eligible}},
+            {
+                "$set": {
+                    "person_id": person_id,
+                    "centre_id": centre_id,
+                    "eligible": eligible,
+                    # A date is not a BSON type: kept as its ISO string.
+                    "eligible_from": None if eligible_from is None else eligible_from.isoformat(),
+                }
+            },
             upsert=True,
         )
 
-    async def eligible_at(self, centre_id: str) -> list[str]:
-        cursor = self._eligible.find({"centre_id": centre_id, "eligible": True})
-        return [doc["person_id"] async for doc in cursor]
+    async def eligibility_at(self, centre_id: str) -> dict[str, date]:
+        """Who may serve at the centre, and from which day (date.min: already)."""
+        found = {}
+        async for doc in self._eligible.find({"centre_id": centre_id}):
+            if doc["eligible"]:
+                found[doc["person_id"]] = date.min
+            elif doc.get("eligible_from") is not None:
+                found[doc["person_id"]] = date.fromisoformat(doc["eligible_from"])
+        return found
+
+    async def save_centre(self, centre: CentreRegistered) -> None:
+        await self._centres.replace_one(
+            {"_id": centre.centre_id},
+            {"region": centre.region, "timezone": centre.timezone},
+            upsert=True,
+        )
+
+    async def network(self) -> Network:
+        """Every centre's region (a network has tens of centres: one small scan)."""
+        return Network(regions={doc["_id"]: doc["region"] async for doc in self._centres.find()})
+
+    async def timezone_of(self, centre_id: str) -> str:
+        doc = await self._centres.find_one({"_id": centre_id})
+        return "UTC" if doc is None else str(doc["timezone"])
+
+    async def record_admission(self, person_id: str, admitted: Admitted) -> None:
+        entry = {"centre_id": admitted.centre_id, "on": admitted.on.isoformat()}
+        await self._histories.update_one(
+            {"_id": person_id}, {"$addToSet": {"admissions": entry}}, upsert=True
+        )
+
+    async def record_leaving(self, person_id: str, left: Left) -> None:
+        entry = {
+            "centre_id": left.centre_id,
+            "on": left.on.isoformat(),
+            "completed": left.completed,
+        }
+        await self._histories.update_one(
+            {"_id": person_id}, {"$addToSet": {"leavings": entry}}, upsert=True
+        )
+
+    async def history_of(self, person_id: str) -> tuple[list[Admitted], list[Left]]:
+        doc = await self._histories.find_one({"_id": person_id}) or {}
+        return (
+            [
+                Admitted(item["centre_id"], date.fromisoformat(item["on"]))
+                for item in doc.get("admissions", [])
+            ],
+            [
+                Left(item["centre_id"], date.fromisoformat(item["on"]), item["completed"])
+                for item in doc.get("leavings", [])
+            ],
+        )
+
+    async def set_exclusions(self, centre_id: str, resident_id: str, supporters: list[str]) -> None:
+        await self._exclusions.replace_one(
+            {"_id": f"{centre_id}:{resident_id}"},
+            {"supporter_ids": sorted(set(supporters))},
+            upsert=True,
+        )
+
+    async def exclusions(self, centre_id: str, resident_id: str) -> frozenset[str]:
+        doc = await self._exclusions.find_one({"_id": f"{centre_id}:{resident_id}"})
+        return frozenset(() if doc is None else doc["supporter_ids"])
+
+    async def met_before(self, resident_id: str) -> frozenset[str]:
+        """Supporters who were assigned to this resident's meetings (continuity)."""
+        cursor = self._assignments.find({"resident_id": resident_id}, {"supporter_id": 1})
+        return frozenset([doc["supporter_id"] async for doc in cursor])
 
     async def assignments_of(self, session_id: str) -> list[Document]:
         return await self._assignments.find({"session_id": session_id}).sort("slot", 1).to_list()
@@ -80,6 +167,7 @@ class SchedulingRepository:
             bookings[doc["supporter_id"]].append(
                 Booking(
                     doc["session_id"],
+                    doc["centre_id"],
                     doc["starts_at"],
                     doc["starts_at"] + timedelta(minutes=doc["duration_minutes"]),
                 )
@@ -87,7 +175,14 @@ class SchedulingRepository:
         return bookings
 
     async def claim_slot(
-        self, request: SessionRequest, *, slot: int, supporter_id: str, why: str, at: datetime
+        self,
+        request: SessionRequest,
+        *,
+        slot: int,
+        supporter_id: str,
+        starts_at: datetime,
+        why: str,
+        at: datetime,
     ) -> bool:
         """True if this writer got the slot; False if another writer got it or the supporter."""
         return await insert_once(
@@ -101,7 +196,8 @@ class SchedulingRepository:
                 "centre_id": request.centre_id,
                 "slot": slot,
                 "supporter_id": supporter_id,
-                "starts_at": request.starts_at,
+                "resident_id": request.resident_id,
+                "starts_at": starts_at,
                 "duration_minutes": int(request.duration.total_seconds() // 60),
                 "why": why,
                 "announced": False,
@@ -192,6 +288,9 @@ def _session(doc: Document) -> SessionRequest:
         starts_at=doc["starts_at"],
         duration=timedelta(minutes=doc["duration_minutes"]),
         supporters_needed=doc["supporters_needed"],
+        resident_id=doc.get("resident_id"),
+        window_ends_at=doc.get("window_ends_at"),
+        timezone=doc.get("timezone", "UTC"),
     )
 
 
@@ -226,6 +325,8 @@ def _availability(doc: Document) -> Availability:
         },
         max_sessions_per_week=doc.get("max_sessions_per_week"),
         centres=frozenset(doc["centres"]) if doc.get("centres") is not None else None,
+        regions=frozenset(doc["regions"]) if doc.get("regions") is not None else None,
+        home_centre=doc.get("home_centre"),
     )
 
 
@@ -245,4 +346,6 @@ def _availability_document(availability: Availability) -> Document:
         },
         "max_sessions_per_week": availability.max_sessions_per_week,
         "centres": sorted(availability.centres) if availability.centres is not None else None,
+        "regions": sorted(availability.regions) if availability.regions is not None else None,
+        "home_centre": availability.home_centre,
     }

@@ -25,7 +25,11 @@ class Availability:
     # A dated exception replaces that day's weekly windows; no windows = away all day.
     exceptions: Mapping[date, tuple[Window, ...]] = field(default_factory=dict)
     max_sessions_per_week: int | None = None
-    centres: frozenset[str] | None = None  # None: any centre
+    # Where they will travel: the centres named, or any centre in the regions named; both
+    # None: anywhere.
+    centres: frozenset[str] | None = None
+    regions: frozenset[str] | None = None
+    home_centre: str | None = None  # where travel is measured from
 
     def covers(self, starts_at: datetime, ends_at: datetime) -> bool:
         """True if the whole session falls in one window of that local day."""
@@ -48,5 +52,9 @@ class Availability:
         booked = sum(1 for other in booked_starts if self.week_of(other) == week)
         return booked < self.max_sessions_per_week
 
-    def serves(self, centre_id: str) -> bool:
-        return self.centres is None or centre_id in self.centres
+    def serves(self, centre_id: str, region: str | None) -> bool:
+        if self.centres is None and self.regions is None:
+            return True
+        return centre_id in (self.centres or ()) or (
+            region is not None and region in (self.regions or ())
+        )

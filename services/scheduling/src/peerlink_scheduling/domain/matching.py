@@ -1,89 +1,228 @@
-"""match(request, candidates, bookings): which eligible supporters fill a session's open slots."""
+"""match(request, supporters, network): who fills a session's open slots, and when a
+one-on-one meeting takes place.
+
+Hard rules, never broken: eligible at that centre on the session's day; available then and
+willing to travel there; no overlapping booking, with a travel buffer between different
+centres; under the weekly cap; for a one-on-one, no stay overlapping the resident's at a
+centre and not excluded for that resident. Preferences, in this order: graduates of that
+centre, continuity with the resident, fewest bookings, shortest travel, then the id (so the
+choice is deterministic).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from peerlink_scheduling.domain.availability import Availability
+from peerlink_scheduling.domain.network import DISTANCE_RANK, Network
+from peerlink_scheduling.domain.stays import Stay, stays_overlap
+
+MEETING_STEP = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
 class Booking:
     session_id: str
+    centre_id: str
     starts_at: datetime
     ends_at: datetime
 
     def overlaps(self, other: Booking) -> bool:
         return self.starts_at < other.ends_at and other.starts_at < self.ends_at
 
+    def too_close(self, other: Booking, network: Network) -> bool:
+        """Overlapping, or without the time to travel between the two centres."""
+        gap = network.buffer(self.centre_id, other.centre_id)
+        return self.starts_at < other.ends_at + gap and other.starts_at < self.ends_at + gap
+
 
 @dataclass(frozen=True)
 class SessionRequest:
+    """A group session at a fixed time, or (with a resident) a one-on-one meeting at any
+    start from `starts_at` such that it ends by `window_ends_at`."""
+
     session_id: str
     centre_id: str
     starts_at: datetime
     duration: timedelta
     supporters_needed: int
+    resident_id: str | None = None
+    window_ends_at: datetime | None = None
+    timezone: str = "UTC"  # the centre's, for "the session's day"
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.resident_id is not None
+
+    def at(self, starts_at: datetime) -> Booking:
+        return Booking(self.session_id, self.centre_id, starts_at, starts_at + self.duration)
 
     @property
     def as_booking(self) -> Booking:
-        return Booking(self.session_id, self.starts_at, self.starts_at + self.duration)
+        return self.at(self.starts_at)
+
+    def start_times(self) -> Iterator[datetime]:
+        """Every start to try, earliest first: the one start of a group session, or each
+        quarter hour of a meeting's window."""
+        if self.window_ends_at is None:
+            yield self.starts_at
+            return
+        start = self.starts_at
+        while start + self.duration <= self.window_ends_at:
+            yield start
+            start += MEETING_STEP
+
+    def day(self, starts_at: datetime) -> date:
+        return starts_at.astimezone(ZoneInfo(self.timezone)).date()
+
+
+@dataclass(frozen=True)
+class Supporter:
+    supporter_id: str
+    # Eligible at the session's centre from this day on (date.min: already).
+    eligible_from: date = date.min
+    bookings: tuple[Booking, ...] = ()
+    availability: Availability | None = None  # None: nothing recorded, any time
+    graduated_from: frozenset[str] = frozenset()
+    stays: tuple[Stay, ...] = ()
+
+    @property
+    def homes(self) -> frozenset[str]:
+        if self.availability is not None and self.availability.home_centre is not None:
+            return frozenset({self.availability.home_centre})
+        return self.graduated_from
+
+
+@dataclass(frozen=True)
+class Resident:
+    """Who a one-on-one is for: their stays, the supporters recorded as excluded for them,
+    and those who met them before."""
+
+    resident_id: str
+    stays: tuple[Stay, ...] = ()
+    excluded: frozenset[str] = frozenset()
+    met_before: frozenset[str] = frozenset()
+
+
+Rule = Literal[
+    "not_eligible_then",
+    "already_booked",
+    "too_close_to_another_booking",
+    "not_available",
+    "does_not_travel_there",
+    "weekly_cap_reached",
+    "excluded_for_resident",
+    "conflict_of_interest",
+]
 
 
 @dataclass(frozen=True)
 class Choice:
     supporter_id: str
+    starts_at: datetime
     why: str
 
 
-def match(
-    request: SessionRequest,
-    *,
-    candidates: Iterable[str],
-    assigned: Iterable[str],
-    bookings: Mapping[str, list[Booking]],
-    availability: Mapping[str, Availability] | None = None,
-) -> list[Choice]:
-    """Picks supporters for the open slots: eligible, free at that time, available and under
-    their weekly cap, serving this centre; least booked first, then by id (deterministic).
+@dataclass(frozen=True)
+class Pool:
+    """Everything matching needs to know besides the request."""
 
-    A supporter with no availability recorded is taken as available at any time.
-    """
+    supporters: tuple[Supporter, ...]
+    network: Network = field(default_factory=Network)
+    resident: Resident | None = None
+
+
+def broken_rule(
+    request: SessionRequest, starts_at: datetime, supporter: Supporter, pool: Pool
+) -> Rule | None:
+    """The first hard rule this supporter would break at that start, or None."""
+    wanted = request.at(starts_at)
+    if supporter.eligible_from > request.day(starts_at):
+        return "not_eligible_then"
+    if pool.resident is not None:
+        if supporter.supporter_id in pool.resident.excluded:
+            return "excluded_for_resident"
+        if stays_overlap(supporter.stays, pool.resident.stays):
+            return "conflict_of_interest"
+    others = [b for b in supporter.bookings if b.session_id != request.session_id]
+    if any(wanted.overlaps(booking) for booking in others):
+        return "already_booked"
+    if any(wanted.too_close(booking, pool.network) for booking in others):
+        return "too_close_to_another_booking"
+    limits = supporter.availability
+    if limits is None:
+        return None
+    if not limits.serves(request.centre_id, pool.network.regions.get(request.centre_id)):
+        return "does_not_travel_there"
+    if not limits.covers(wanted.starts_at, wanted.ends_at):
+        return "not_available"
+    if not limits.under_cap(wanted.starts_at, (booking.starts_at for booking in others)):
+        return "weekly_cap_reached"
+    return None
+
+
+def rank(request: SessionRequest, supporter: Supporter, pool: Pool) -> tuple[int, int, int, int]:
+    """Smaller is better: graduate of the centre, met the resident, load, travel."""
+    distance = pool.network.nearest(supporter.homes, request.centre_id)
+    met = pool.resident is not None and supporter.supporter_id in pool.resident.met_before
+    return (
+        0 if request.centre_id in supporter.graduated_from else 1,
+        0 if met else 1,
+        len(supporter.bookings),
+        DISTANCE_RANK[distance],
+    )
+
+
+def match(request: SessionRequest, *, assigned: Iterable[str], pool: Pool) -> list[Choice]:
+    """Picks supporters for the open slots, best first, each at the earliest start that
+    breaks no hard rule; only the best are checked, so a large pool stays cheap."""
     already = set(assigned)
     open_slots = request.supporters_needed - len(already)
     if open_slots <= 0:
         return []
-    wanted = request.as_booking
-    known = availability or {}
-
-    def can_serve(supporter: str) -> bool:
-        held = bookings.get(supporter, [])
-        if any(wanted.overlaps(booking) for booking in held):
-            return False
-        limits = known.get(supporter)
-        return limits is None or (
-            limits.serves(request.centre_id)
-            and limits.covers(wanted.starts_at, wanted.ends_at)
-            and limits.under_cap(wanted.starts_at, (booking.starts_at for booking in held))
+    ranked = sorted(
+        (s for s in pool.supporters if s.supporter_id not in already),
+        key=lambda s: (rank(request, s, pool), s.supporter_id),
+    )
+    chosen: list[Choice] = []
+    seen: set[str] = set()
+    for supporter in ranked:
+        if supporter.supporter_id in seen:
+            continue
+        seen.add(supporter.supporter_id)
+        start = next(
+            (
+                at
+                for at in request.start_times()
+                if broken_rule(request, at, supporter, pool) is None
+            ),
+            None,
         )
+        if start is None:
+            continue
+        chosen.append(Choice(supporter.supporter_id, start, _why(request, supporter, pool)))
+        if len(chosen) == open_slots:
+            break
+    return chosen
 
-    free = [supporter for supporter in sorted(set(candidates) - already) if can_serve(supporter)]
-    ranked = sorted(free, key=lambda supporter: (len(bookings.get(supporter, [])), supporter))
-    return [
-        Choice(
-            supporter,
-            f"eligible at {request.centre_id}, free, "
-            f"{len(bookings.get(supporter, []))} other bookings",
-        )
-        for supporter in ranked[:open_slots]
-    ]
+
+def _why(request: SessionRequest, supporter: Supporter, pool: Pool) -> str:
+    reasons = [f"eligible at {request.centre_id}", "free and available"]
+    if request.centre_id in supporter.graduated_from:
+        reasons.append("graduate of this centre")
+    if pool.resident is not None and supporter.supporter_id in pool.resident.met_before:
+        reasons.append("has met this resident before")
+    reasons.append(f"{len(supporter.bookings)} other bookings")
+    reasons.append(f"travel: {pool.network.nearest(supporter.homes, request.centre_id)}")
+    return ", ".join(reasons)
 
 
 def unfilled_reason(
-    candidates: Iterable[str], assigned: Iterable[str]
+    eligible: Iterable[str], assigned: Iterable[str]
 ) -> Literal["no_eligible_supporters", "no_free_supporters"]:
     """Why slots stay open, about the pool, never about one person."""
-    return "no_eligible_supporters" if not set(candidates) - set(assigned) else "no_free_supporters"
+    return "no_eligible_supporters" if not set(eligible) - set(assigned) else "no_free_supporters"

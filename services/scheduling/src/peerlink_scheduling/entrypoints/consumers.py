@@ -1,9 +1,16 @@
-"""Scheduling's Kafka subscriptions: eligibility changes in."""
+"""Scheduling's Kafka subscriptions: eligibility changes, centres (their regions) and the
+stays in person facts (for conflict of interest and graduates)."""
 
 from __future__ import annotations
 
 from peerlink_shared.consumer import EventConsumer, route
-from peerlink_shared.contracts import EligibilityChanged
+from peerlink_shared.contracts import (
+    AdmissionRecorded,
+    CentreRegistered,
+    DischargeRecorded,
+    EligibilityChanged,
+    ProgrammeEnded,
+)
 from peerlink_shared.topics import Topics
 
 from peerlink_scheduling.handlers import SchedulingHandlers
@@ -16,4 +23,20 @@ def subscribe(
         topic=topics.eligibility_changes,
         group_id=group_id,
         routes=[route(EligibilityChanged, handlers.on_eligibility_changed)],
+    )
+    consumer.subscribe(
+        topic=topics.centre_events,
+        group_id=group_id,
+        routes=[route(CentreRegistered, handlers.on_centre_registered)],
+    )
+    # Only the facts that make a stay; the clinical ones (relapses, check-ins…) are ignored
+    # and never stored here.
+    consumer.subscribe(
+        topic=topics.person_events,
+        group_id=group_id,
+        routes=[
+            route(AdmissionRecorded, handlers.on_admission),
+            route(ProgrammeEnded, handlers.on_programme_ended),
+            route(DischargeRecorded, handlers.on_discharge),
+        ],
     )

@@ -1,0 +1,151 @@
+"""The shapes of scheduling's HTTP requests and answers, with their validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from peerlink_scheduling.domain.availability import Availability, Window
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime = Field(description="With its UTC offset.")
+    duration_minutes: int = Field(ge=15, le=480)
+    supporters_needed: int = Field(default=1, ge=1, le=20)
+
+
+class AssignmentOut(BaseModel):
+    slot: int
+    supporter_id: str
+    starts_at: AwareDatetime
+    why: str
+
+
+class SessionOut(BaseModel):
+    session_id: str
+    centre_id: str
+    kind: Literal["group", "one_on_one"]
+    starts_at: AwareDatetime = Field(description="A meeting's: its window's start.")
+    window_ends_at: AwareDatetime | None = None
+    resident_id: str | None = None
+    duration_minutes: int
+    supporters_needed: int
+    assignments: list[AssignmentOut]
+
+
+class MeetingIn(BaseModel):
+    """A one-on-one with a resident: matching picks a supporter and a start in the window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    window_starts_at: AwareDatetime
+    window_ends_at: AwareDatetime
+    duration_minutes: int = Field(default=60, ge=15, le=240)
+
+    @model_validator(mode="after")
+    def window_fits(self) -> MeetingIn:
+        if self.window_ends_at - self.window_starts_at < timedelta(minutes=self.duration_minutes):
+            raise ValueError("the window is shorter than the meeting")
+        if self.window_ends_at - self.window_starts_at > timedelta(days=14):
+            raise ValueError("the window may be at most 14 days long")
+        return self
+
+
+class ExclusionsIn(BaseModel):
+    """Supporters who must never meet this resident (replaces the list)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    supporter_ids: list[Annotated[str, Field(pattern=OPAQUE_ID_PATTERN)]] = Field(max_length=500)
+
+
+class WindowIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: dt.time = Field(examples=["17:00"])
+    end: dt.time = Field(examples=["21:00"])
+
+    @model_validator(mode="after")
+    def ends_after_start(self) -> WindowIn:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class WeeklyWindowIn(WindowIn):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+
+
+class ExceptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    windows: list[WindowIn] = Field(default=[], description="Empty: away all day.")
+
+
+class AvailabilityIn(BaseModel):
+    """When and where the supporter will serve, in their own timezone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field(examples=["Europe/Dublin"])
+    weekly: list[WeeklyWindowIn] = Field(max_length=70)
+    exceptions: list[ExceptionIn] = Field(default=[], max_length=366)
+    max_sessions_per_week: int | None = Field(default=None, ge=0, le=50)
+    centres: list[str] | None = Field(
+        default=None, description="Centres they will travel to.", max_length=200
+    )
+    regions: list[str] | None = Field(
+        default=None,
+        description="Regions they will travel anywhere in; with `centres` both null: anywhere.",
+        max_length=50,
+    )
+    home_centre: str | None = Field(
+        default=None,
+        pattern=OPAQUE_ID_PATTERN,
+        description="Where their travel is measured from; default: the centres they graduated.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("not an IANA time zone") from error
+        return value
+
+    def to_domain(self) -> Availability:
+        weekly: dict[int, tuple[Window, ...]] = {}
+        for window in self.weekly:
+            weekly[window.weekday] = (
+                *weekly.get(window.weekday, ()),
+                Window(window.start, window.end),
+            )
+        return Availability(
+            timezone=self.timezone,
+            weekly=weekly,
+            exceptions={
+                item.date: tuple(Window(w.start, w.end) for w in item.windows)
+                for item in self.exceptions
+            },
+            max_sessions_per_week=self.max_sessions_per_week,
+            centres=frozenset(self.centres) if self.centres is not None else None,
+            regions=frozenset(self.regions) if self.regions is not None else None,
+            home_centre=self.home_centre,
+        )
+
+
+class BookingOut(BaseModel):
+    session_id: str
+    centre_id: str
+    starts_at: AwareDatetime
+    duration_minutes: int
