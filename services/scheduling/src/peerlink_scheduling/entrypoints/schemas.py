@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from peerlink_scheduling.domain.availability import Availability, Window
 
@@ -53,9 +54,10 @@ class MeetingIn(BaseModel):
     @model_validator(mode="after")
     def window_fits(self) -> MeetingIn:
         if self.window_ends_at - self.window_starts_at < timedelta(minutes=self.duration_minutes):
-            raise ValueError("the window is shorter than the meeting")
+            # Our own words, so the 422 may say them (value_error texts are withheld).
+            raise PydanticCustomError("invalid_window", "the window is shorter than the meeting")
         if self.window_ends_at - self.window_starts_at > timedelta(days=14):
-            raise ValueError("the window may be at most 14 days long")
+            raise PydanticCustomError("invalid_window", "the window may be at most 14 days long")
         return self
 
 
@@ -76,7 +78,7 @@ class WindowIn(BaseModel):
     @model_validator(mode="after")
     def ends_after_start(self) -> WindowIn:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise PydanticCustomError("invalid_window", "end must be after start")
         return self
 
 
