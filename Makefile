@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 export PEERLINK_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export PEERLINK_MONGO_URL ?= mongodb://127.0.0.1:27027/?directConnection=true
 
-.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation
+.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -57,3 +57,8 @@ clean: down
 PERSONS ?= 10000
 bench-reevaluation: install up  ## bulk re-evaluation rate against the real FerretDB
 	$(RUN) python benchmarks/bulk_reevaluation.py --persons $(PERSONS)
+
+REQUESTS ?= 10000
+SUPPORTERS ?= 5000
+bench-matching: install  ## matching rate: requests/s against a pool of supporters (no servers)
+	$(RUN) python benchmarks/matching_rate.py --requests $(REQUESTS) --supporters $(SUPPORTERS)

@@ -17,6 +17,7 @@ import httpx
 from peerlink_shared.auth import Role, issue_token
 
 Say = Callable[[str], None]
+Headers = dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,7 @@ def _check(response: httpx.Response, expected: int) -> dict[str, object]:
     return body
 
 
-async def play(api: Api, *, say: Say, today: date, wait_seconds: float = 60.0) -> ScenarioResult:
-    centre_id = f"centre-{secrets.token_hex(3)}"
-    coordinator = api.token(role=Role.COORDINATOR, centre=centre_id, subject="coordinator-1")
-
-    say(f"coordinator registers centre {centre_id}")
+async def register_centre(api: Api, *, centre_id: str, name: str, coordinator: Headers) -> None:
     _check(
         await api.call(
             "PUT",
@@ -81,13 +78,20 @@ async def play(api: Api, *, say: Say, today: date, wait_seconds: float = 60.0) -
             headers=coordinator,
             json={
                 "centre_id": centre_id,
-                "display_name": "Harbour House",
+                "display_name": name,
                 "region": "north",
                 "timezone": "Europe/Dublin",
             },
         ),
         200,
     )
+
+
+async def enrol_graduate(
+    api: Api, *, centre_id: str, coordinator: Headers, today: date, say: Say
+) -> str:
+    """A person admitted two years ago who completed the programme, volunteers and checked
+    in today: eligible once a year's sobriety is recorded. Returns their person id."""
     person = _check(
         await api.call("POST", "intake", f"/centres/{centre_id}/persons", headers=coordinator), 201
     )
@@ -138,6 +142,41 @@ async def play(api: Api, *, say: Say, today: date, wait_seconds: float = 60.0) -
         ),
         202,
     )
+    return person_id
+
+
+async def record_year_sober(
+    api: Api, *, centre_id: str, person_id: str, coordinator: Headers, today: date, key: str
+) -> tuple[dict[str, object], dict[str, object]]:
+    """Posts a 365-day sobriety milestone; returns (what was sent, intake's answer)."""
+    body: dict[str, object] = {
+        "sober_since": str(today - timedelta(days=365)),
+        "days": 365,
+        "recorded_on": str(today),
+    }
+    recorded = _check(
+        await api.call(
+            "POST",
+            "intake",
+            f"/centres/{centre_id}/persons/{person_id}/sobriety-milestones",
+            headers={**coordinator, "Idempotency-Key": key},
+            json=body,
+        ),
+        202,
+    )
+    return body, recorded
+
+
+async def play(api: Api, *, say: Say, today: date, wait_seconds: float = 60.0) -> ScenarioResult:
+    centre_id = f"centre-{secrets.token_hex(3)}"
+    coordinator = api.token(role=Role.COORDINATOR, centre=centre_id, subject="coordinator-1")
+
+    say(f"coordinator registers centre {centre_id}")
+    await register_centre(api, centre_id=centre_id, name="Harbour House", coordinator=coordinator)
+    person_id = await enrol_graduate(
+        api, centre_id=centre_id, coordinator=coordinator, today=today, say=say
+    )
+    supporter = api.token(role=Role.SUPPORTER, centre=centre_id, subject=person_id)
 
     starts_at = datetime.combine(today + timedelta(days=3), time(10, 0), tzinfo=UTC)
     session = _check(
@@ -162,20 +201,13 @@ async def play(api: Api, *, say: Say, today: date, wait_seconds: float = 60.0) -
 
     milestone_key = f"milestone-{secrets.token_hex(4)}"
     say("a 365-day sobriety milestone arrives")
-    milestone_body: dict[str, object] = {
-        "sober_since": str(today - timedelta(days=365)),
-        "days": 365,
-        "recorded_on": str(today),
-    }
-    recorded = _check(
-        await api.call(
-            "POST",
-            "intake",
-            f"{base}/sobriety-milestones",
-            headers={**coordinator, "Idempotency-Key": milestone_key},
-            json=milestone_body,
-        ),
-        202,
+    milestone_body, recorded = await record_year_sober(
+        api,
+        centre_id=centre_id,
+        person_id=person_id,
+        coordinator=coordinator,
+        today=today,
+        key=milestone_key,
     )
 
     say("waiting for eligibility -> scheduling -> notifications ...")

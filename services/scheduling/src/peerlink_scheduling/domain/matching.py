@@ -11,14 +11,16 @@ choice is deterministic).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import heapq
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from peerlink_scheduling.domain.availability import Availability
-from peerlink_scheduling.domain.network import DISTANCE_RANK, Network
+from peerlink_scheduling.domain.network import Network
 from peerlink_scheduling.domain.stays import Stay, stays_overlap
 
 MEETING_STEP = timedelta(minutes=15)
@@ -90,7 +92,7 @@ class Supporter:
     graduated_from: frozenset[str] = frozenset()
     stays: tuple[Stay, ...] = ()
 
-    @property
+    @cached_property
     def homes(self) -> frozenset[str]:
         if self.availability is not None and self.availability.home_centre is not None:
             return frozenset({self.availability.home_centre})
@@ -165,16 +167,41 @@ def broken_rule(
     return None
 
 
-def rank(request: SessionRequest, supporter: Supporter, pool: Pool) -> tuple[int, int, int, int]:
-    """Smaller is better: graduate of the centre, met the resident, load, travel."""
-    distance = pool.network.nearest(supporter.homes, request.centre_id)
-    met = pool.resident is not None and supporter.supporter_id in pool.resident.met_before
-    return (
-        0 if request.centre_id in supporter.graduated_from else 1,
-        0 if met else 1,
-        len(supporter.bookings),
-        DISTANCE_RANK[distance],
-    )
+Rank = tuple[int, int, int, int, str]
+
+
+def ranking(request: SessionRequest, pool: Pool) -> Callable[[Supporter], Rank]:
+    """The preference order for this request; smaller is better: graduate of the centre,
+    met the resident, fewest bookings, shortest travel, then the id. Built once per request:
+    it runs for every supporter in the pool."""
+    centre = request.centre_id
+    region = pool.network.regions.get(centre)
+    met = pool.resident.met_before if pool.resident is not None else frozenset()
+    regions = pool.network.regions
+    # Most supporters share a handful of home sets: each one's travel is worked out once.
+    travel: dict[frozenset[str], int] = {}
+
+    def distance(homes: frozenset[str]) -> int:
+        if centre in homes:
+            return 0
+        if region is not None and any(regions.get(home) == region for home in homes):
+            return 1
+        return 2
+
+    def rank(supporter: Supporter) -> Rank:
+        homes = supporter.homes
+        far = travel.get(homes)
+        if far is None:
+            far = travel[homes] = distance(homes)
+        return (
+            0 if centre in supporter.graduated_from else 1,
+            0 if supporter.supporter_id in met else 1,
+            len(supporter.bookings),
+            far,
+            supporter.supporter_id,
+        )
+
+    return rank
 
 
 def match(request: SessionRequest, *, assigned: Iterable[str], pool: Pool) -> list[Choice]:
@@ -184,13 +211,15 @@ def match(request: SessionRequest, *, assigned: Iterable[str], pool: Pool) -> li
     open_slots = request.supporters_needed - len(already)
     if open_slots <= 0:
         return []
-    ranked = sorted(
-        (s for s in pool.supporters if s.supporter_id not in already),
-        key=lambda s: (rank(request, s, pool), s.supporter_id),
-    )
+    rank = ranking(request, pool)
+    # A heap, not a sort: usually only the first few are ever looked at.
+    queue = [(rank(s), n) for n, s in enumerate(pool.supporters) if s.supporter_id not in already]
+    heapq.heapify(queue)
     chosen: list[Choice] = []
     seen: set[str] = set()
-    for supporter in ranked:
+    while queue and len(chosen) < open_slots:
+        _, n = heapq.heappop(queue)
+        supporter = pool.supporters[n]
         if supporter.supporter_id in seen:
             continue
         seen.add(supporter.supporter_id)
@@ -202,11 +231,8 @@ def match(request: SessionRequest, *, assigned: Iterable[str], pool: Pool) -> li
             ),
             None,
         )
-        if start is None:
-            continue
-        chosen.append(Choice(supporter.supporter_id, start, _why(request, supporter, pool)))
-        if len(chosen) == open_slots:
-            break
+        if start is not None:
+            chosen.append(Choice(supporter.supporter_id, start, _why(request, supporter, pool)))
     return chosen
 
 
