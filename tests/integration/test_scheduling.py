@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -230,6 +230,52 @@ async def test_a_revoked_supporter_is_replaced_on_future_sessions(
         ("supporter-unassigned", "p-d1"),
         ("supporter-assigned", "p-d2"),
     ]
+
+
+async def test_a_supporter_keeps_sessions_from_the_day_they_qualify_again(
+    scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    """Ineligible until a known day (time alone is missing): sessions before it are released,
+    those on or after it are kept."""
+    await publish(
+        servers.kafka_bootstrap,
+        topics.eligibility_changes,
+        envelope_for(became_eligible("p-f1", "centre-f"), subject="p-f1"),
+    )
+    soon = await request_session(scheduling, "centre-f", hours=0)
+    later = await request_session(scheduling, "centre-f", hours=24 * 10)
+
+    async def held() -> list[str] | None:
+        sessions = await schedule(scheduling, "centre-f")
+        booked = [
+            str(s["session_id"])
+            for s in sessions
+            if [a["supporter_id"] for a in s["assignments"]] == ["p-f1"]  # type: ignore[attr-defined]
+        ]
+        return booked
+
+    assert await eventually(lambda: _exactly(held, 2)) == [soon["session_id"], later["session_id"]]
+    not_yet = EligibilityChanged(
+        person_id="p-f1",
+        centre_id="centre-f",
+        eligible=False,
+        reasons=("sober_too_short",),
+        eligible_from=TOMORROW.date() + timedelta(days=5),
+        decided_on=TOMORROW.date(),
+    )
+    await publish(
+        servers.kafka_bootstrap,
+        topics.eligibility_changes,
+        envelope_for(not_yet, subject="p-f1"),
+    )
+    assert await eventually(lambda: _exactly(held, 1)) == [later["session_id"]]
+
+
+async def _exactly(
+    probe: Callable[[], Awaitable[list[str] | None]], count: int
+) -> list[str] | None:
+    found = await probe()
+    return found if found is not None and len(found) == count else None
 
 
 async def _filled_by(client: httpx.AsyncClient, centre_id: str, supporter_id: str) -> str | None:
