@@ -269,6 +269,13 @@ async def test_a_supporter_keeps_sessions_from_the_day_they_qualify_again(
         envelope_for(not_yet, subject="p-f1"),
     )
     assert await eventually(lambda: _exactly(held, 1)) == [later["session_id"]]
+    records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+    kept = [
+        json.loads(r.value)["type"].split(".")[-2]
+        for r in records
+        if r.key == str(later["session_id"]).encode()
+    ]
+    assert "supporter-unassigned" not in kept, "the later session was taken away and given back"
 
 
 async def _exactly(
