@@ -240,24 +240,24 @@ async def test_a_supporter_keeps_sessions_from_the_day_they_qualify_again(
     await publish(
         servers.kafka_bootstrap,
         topics.eligibility_changes,
-        envelope_for(became_eligible("p-f1", "centre-f"), subject="p-f1"),
+        envelope_for(became_eligible("p-k1", "centre-k"), subject="p-k1"),
     )
-    soon = await request_session(scheduling, "centre-f", hours=0)
-    later = await request_session(scheduling, "centre-f", hours=24 * 10)
+    soon = await request_session(scheduling, "centre-k", hours=0)
+    later = await request_session(scheduling, "centre-k", hours=24 * 10)
 
     async def held() -> list[str] | None:
-        sessions = await schedule(scheduling, "centre-f")
+        sessions = await schedule(scheduling, "centre-k")
         booked = [
             str(s["session_id"])
             for s in sessions
-            if [a["supporter_id"] for a in s["assignments"]] == ["p-f1"]  # type: ignore[attr-defined]
+            if [a["supporter_id"] for a in s["assignments"]] == ["p-k1"]  # type: ignore[attr-defined]
         ]
         return booked
 
     assert await eventually(lambda: _exactly(held, 2)) == [soon["session_id"], later["session_id"]]
     not_yet = EligibilityChanged(
-        person_id="p-f1",
-        centre_id="centre-f",
+        person_id="p-k1",
+        centre_id="centre-k",
         eligible=False,
         reasons=("sober_too_short",),
         eligible_from=TOMORROW.date() + timedelta(days=5),
@@ -266,7 +266,7 @@ async def test_a_supporter_keeps_sessions_from_the_day_they_qualify_again(
     await publish(
         servers.kafka_bootstrap,
         topics.eligibility_changes,
-        envelope_for(not_yet, subject="p-f1"),
+        envelope_for(not_yet, subject="p-k1"),
     )
     assert await eventually(lambda: _exactly(held, 1)) == [later["session_id"]]
     records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)

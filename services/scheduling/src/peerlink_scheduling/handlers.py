@@ -3,12 +3,9 @@ open slots."""
 
 from __future__ import annotations
 
-import asyncio
-import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import structlog
-from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     CentreRegistered,
@@ -17,43 +14,21 @@ from peerlink_shared.contracts import (
     MeetingRequested,
     ProgrammeEnded,
     SessionCancelled,
-    SessionFilled,
     SessionRequested,
-    SessionUnfilled,
-    SupporterAssigned,
     SupporterUnassigned,
 )
-from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
-from peerlink_shared.mongo import Document
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.topics import Topics
+from peerlink_shared.envelope import Envelope, derived_event_id
 
-from peerlink_scheduling.adapters.repository import SchedulingRepository
-from peerlink_scheduling.domain.matching import (
-    Choice,
-    Pool,
-    Resident,
-    SessionRequest,
-    Supporter,
-    broken_rule,
-    match,
-    unfilled_reason,
-)
-from peerlink_scheduling.domain.stays import Admitted, Left, graduated_from, stays_from
+from peerlink_scheduling.domain.matching import SessionRequest
+from peerlink_scheduling.domain.stays import Admitted, Left
+from peerlink_scheduling.publishing import booked_start
+from peerlink_scheduling.staffing import Staffing
 
-SOURCE = "/peerlink/scheduling"
-MAX_FILL_ROUNDS = 5
 log = structlog.get_logger("peerlink.scheduling")
 
 
-class SchedulingHandlers:
-    def __init__(
-        self, *, repository: SchedulingRepository, outbox: Outbox, topics: Topics, clock: Clock
-    ) -> None:
-        self._repository = repository
-        self._outbox = outbox
-        self._topics = topics
-        self._clock = clock
+class SchedulingHandlers(Staffing):
+    """The use cases coordinators and events start; filling slots is `Staffing`'s."""
 
     async def request_session(self, request: SessionRequest, *, correlation_id: str) -> None:
         minutes = int(request.duration.total_seconds() // 60)
@@ -74,14 +49,13 @@ class SchedulingHandlers:
                 duration_minutes=minutes,
                 supporters_needed=request.supporters_needed,
             )
-        envelope = self._envelope(
+        await self._publish(
             payload,
             event_id=derived_event_id("session-requested", request.session_id),
             subject=request.session_id,
             correlation_id=correlation_id,
             causation_id=None,
         )
-        await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
         await self._repository.add_session(request, at=self._clock.now())
         await self.fill(request, correlation_id=correlation_id)
 
@@ -139,15 +113,14 @@ class SchedulingHandlers:
                 slot=doc["slot"],
                 starts_at=doc["starts_at"],
             )
-            envelope = self._envelope(
+            # Outbox first: a crash before the slot is released replays to the same event.
+            await self._publish(
                 payload,
                 event_id=derived_event_id("unassigned", doc["assignment_id"]),
                 subject=doc["session_id"],
                 correlation_id=cause.correlationid,
                 causation_id=cause.id,
             )
-            # Outbox first: a crash before the slot is released replays to the same event.
-            await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
             await self._repository.release(doc["_id"])
             ends = doc["starts_at"] + timedelta(minutes=doc["duration_minutes"])
             await self._repository.free_time(supporter_id, doc["starts_at"], ends, token=None)
@@ -164,18 +137,17 @@ class SchedulingHandlers:
         payload = SessionCancelled(
             session_id=request.session_id,
             centre_id=request.centre_id,
-            starts_at=_booked_start(request, held),
+            starts_at=booked_start(request, held),
             supporter_ids=supporters,
         )
-        envelope = self._envelope(
+        # Outbox first, then the state: a retry re-records the same cancellation.
+        await self._publish(
             payload,
             event_id=derived_event_id("cancelled", request.session_id),
             subject=request.session_id,
             correlation_id=correlation_id,
             causation_id=None,
         )
-        # Outbox first, then the state: a retry re-records the same cancellation.
-        await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
         await self._repository.cancel_session(request.session_id, at=self._clock.now())
         for doc in held:
             booking = request.at(doc["starts_at"])
@@ -185,213 +157,3 @@ class SchedulingHandlers:
             )
         log.info("session_cancelled", session=request.session_id, released=len(supporters))
         return list(supporters)
-
-    async def fill(self, request: SessionRequest, *, correlation_id: str) -> None:
-        """Claims open slots for eligible, free supporters, then announces every new assignment."""
-        # A lost race (another writer took the slot or the supporter's time) means reading
-        # again and choosing again, a bounded number of times.
-        if await self._repository.is_cancelled(request.session_id):
-            return
-        for _ in range(MAX_FILL_ROUNDS):
-            if not await self._fill_round(request):
-                break
-            # Racing writers choose alike (matching is deterministic): stagger the retries.
-            await asyncio.sleep(random.uniform(0, 0.05))
-        assignments = await self._repository.assignments_of(request.session_id)
-        await self._announce(request, assignments, correlation_id=correlation_id)
-        await self._report_staffing(request, assignments, correlation_id=correlation_id)
-
-    async def _report_staffing(
-        self, request: SessionRequest, assignments: list[Document], *, correlation_id: str
-    ) -> None:
-        """Publishes SessionFilled or SessionUnfilled when the session's staffing state
-        changes (the session remembers what it last reported)."""
-        supporters = tuple(doc["supporter_id"] for doc in assignments)
-        open_slots = request.supporters_needed - len(supporters)
-        starts_at = _booked_start(request, assignments)
-        payload: SessionFilled | SessionUnfilled
-        if open_slots <= 0:
-            state = f"filled:{starts_at.isoformat()}:" + ",".join(sorted(supporters))
-            payload = SessionFilled(
-                session_id=request.session_id,
-                centre_id=request.centre_id,
-                starts_at=starts_at,
-                supporter_ids=supporters,
-            )
-        else:
-            eligible = await self._repository.eligibility_at(request.centre_id)
-            reason = unfilled_reason(eligible, supporters)
-            state = f"unfilled:{open_slots}:{reason}"
-            payload = SessionUnfilled(
-                session_id=request.session_id,
-                centre_id=request.centre_id,
-                starts_at=request.starts_at,
-                open_slots=open_slots,
-                reason=reason,
-            )
-        if await self._repository.staffing_reported(request.session_id) == state:
-            return
-        envelope = self._envelope(
-            payload,
-            event_id=derived_event_id("staffing", request.session_id, state),
-            subject=request.session_id,
-            correlation_id=correlation_id,
-            causation_id=None,
-        )
-        await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
-        await self._repository.mark_staffing_reported(request.session_id, state)
-
-    async def _fill_round(self, request: SessionRequest) -> bool:
-        """One read-choose-claim pass; True if some claim lost a race (worth another pass)."""
-        assignments = await self._repository.assignments_of(request.session_id)
-        assigned = [doc["supporter_id"] for doc in assignments]
-        taken_slots = {doc["slot"] for doc in assignments}
-        pool = await self._pool(request)
-        choices = match(request, assigned=assigned, pool=pool)
-        free_slots = [slot for slot in range(request.supporters_needed) if slot not in taken_slots]
-        lost = False
-        for slot, choice in zip(free_slots, choices, strict=False):
-            if not await self._claim(request, slot, choice, pool):
-                lost = True
-        return lost
-
-    async def _claim(self, request: SessionRequest, slot: int, choice: Choice, pool: Pool) -> bool:
-        booking = request.at(choice.starts_at)
-        # The supporter's time first: unique 5-minute holds make overlapping bookings
-        # impossible even when replicas race (no transactions needed).
-        token = await self._repository.hold_time(
-            choice.supporter_id, booking.starts_at, booking.ends_at, session_id=request.session_id
-        )
-        if token is None:
-            return False
-        claimed = await self._repository.claim_slot(
-            request,
-            slot=slot,
-            supporter_id=choice.supporter_id,
-            starts_at=choice.starts_at,
-            why=choice.why,
-            at=self._clock.now(),
-        )
-        if claimed and await self._still_fits(request, choice, pool):
-            return True
-        if claimed:
-            await self._repository.release(f"{request.session_id}-{slot}")
-        await self._repository.free_time(
-            choice.supporter_id, booking.starts_at, booking.ends_at, token=token
-        )
-        return False
-
-    async def _still_fits(self, request: SessionRequest, choice: Choice, pool: Pool) -> bool:
-        """Checks the claim against the supporter's bookings as they are now. The time holds
-        stop overlaps but not a racing booking at another centre inside the travel buffer,
-        or past the weekly cap: whoever sees such a conflict after claiming gives way (both
-        may, then both choose again), so the rules hold without transactions."""
-        (supporter,) = (s for s in pool.supporters if s.supporter_id == choice.supporter_id)
-        fresh = await self._repository.bookings_of([choice.supporter_id])
-        now = Supporter(
-            supporter_id=supporter.supporter_id,
-            eligible_from=supporter.eligible_from,
-            bookings=tuple(fresh[choice.supporter_id]),
-            availability=supporter.availability,
-            graduated_from=supporter.graduated_from,
-            stays=supporter.stays,
-        )
-        return broken_rule(request, choice.starts_at, now, pool) is None
-
-    async def _pool(self, request: SessionRequest) -> Pool:
-        """Everyone who may serve at the centre, with what matching weighs them on."""
-        eligibility = await self._repository.eligibility_at(request.centre_id)
-        candidates = sorted(eligibility)
-        bookings = await self._repository.bookings_of(candidates)
-        availability = await self._repository.availability_of(candidates)
-        supporters = []
-        for supporter_id in candidates:
-            admissions, leavings = await self._repository.history_of(supporter_id)
-            supporters.append(
-                Supporter(
-                    supporter_id=supporter_id,
-                    eligible_from=eligibility[supporter_id],
-                    bookings=tuple(bookings[supporter_id]),
-                    availability=availability.get(supporter_id),
-                    graduated_from=graduated_from(leavings),
-                    stays=stays_from(admissions, leavings),
-                )
-            )
-        resident = None
-        if request.resident_id is not None:
-            admissions, leavings = await self._repository.history_of(request.resident_id)
-            resident = Resident(
-                resident_id=request.resident_id,
-                stays=stays_from(admissions, leavings),
-                excluded=await self._repository.exclusions(request.centre_id, request.resident_id),
-                met_before=await self._repository.met_before(request.resident_id),
-            )
-        return Pool(
-            supporters=tuple(supporters),
-            network=await self._repository.network(),
-            resident=resident,
-        )
-
-    async def _announce(
-        self, request: SessionRequest, assignments: list[Document], *, correlation_id: str
-    ) -> None:
-        # Assignments remember whether they were announced, so a crash between claiming a
-        # slot and writing its event is repaired by the next fill of that session.
-        for doc in assignments:
-            if doc["announced"]:
-                continue
-            payload = SupporterAssigned(
-                session_id=request.session_id,
-                centre_id=request.centre_id,
-                supporter_id=doc["supporter_id"],
-                slot=doc["slot"],
-                starts_at=doc["starts_at"],
-                duration_minutes=int(request.duration.total_seconds() // 60),
-                assigned_on=self._clock.today(),
-            )
-            envelope = self._envelope(
-                payload,
-                event_id=derived_event_id("assigned", doc["assignment_id"]),
-                subject=request.session_id,
-                correlation_id=correlation_id,
-                causation_id=None,
-            )
-            await self._outbox.add(envelope=envelope, topic=self._topics.session_events)
-            await self._repository.mark_announced(doc["_id"])
-            log.info(
-                "supporter_assigned",
-                session=request.session_id,
-                supporter=doc["supporter_id"],
-                slot=doc["slot"],
-            )
-
-    def _envelope(
-        self,
-        payload: SessionRequested
-        | MeetingRequested
-        | SessionCancelled
-        | SupporterAssigned
-        | SupporterUnassigned
-        | SessionFilled
-        | SessionUnfilled,
-        *,
-        event_id: str,
-        subject: str,
-        correlation_id: str,
-        causation_id: str | None,
-    ) -> Envelope:
-        return make_envelope(
-            event_id=event_id,
-            source=SOURCE,
-            event_type=payload.event_type(),
-            subject=subject,
-            time=self._clock.now(),
-            data=payload.model_dump(mode="json"),
-            correlation_id=correlation_id,
-            causation_id=causation_id,
-        )
-
-
-def _booked_start(request: SessionRequest, assignments: list[Document]) -> datetime:
-    """When the session takes place: a meeting's start is the one matching chose."""
-    return min((doc["starts_at"] for doc in assignments), default=request.starts_at)
