@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from peerlink_shared.asyncapi import Channel, asyncapi_document
+from peerlink_shared.body_limit import BodyLimit
 from peerlink_shared.http import ops_router
 from peerlink_shared.runtime import ServiceRuntime
 
@@ -57,6 +58,7 @@ def create_app(
         return JSONResponse(document)
 
     app.state.token_secret = runtime.settings.token_secret.get_secret_value()
+    app.add_middleware(BodyLimit)
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     # A contract model built in a route from checked input should not fail; if it does,
     # it is still the caller's input, answered as a 422 rather than a 500 with a traceback.

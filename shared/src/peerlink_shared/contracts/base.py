@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict
 # Opaque ids only: letters, digits, '-' and '_'. Keeps names and free text out of ids,
 # Kafka keys and MongoDB keys (no '$' or '.').
 OPAQUE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+# Free text shown to people (a centre's name): no NUL or other control characters, which
+# no name needs and which break terminals, logs and some stores.
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 
 
 class Payload(BaseModel):

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, Payload
+from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, PLAIN_TEXT_PATTERN, Payload
 
 
 class CentreRegistered(Payload):
@@ -15,6 +15,8 @@ class CentreRegistered(Payload):
     TYPE: ClassVar[str] = "peerlink.centre.registered"
 
     centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
-    display_name: str = Field(min_length=1, max_length=120, examples=["North House"])
-    region: str = Field(min_length=1, max_length=60, examples=["north"])
+    display_name: str = Field(
+        min_length=1, max_length=120, pattern=PLAIN_TEXT_PATTERN, examples=["North House"]
+    )
+    region: str = Field(min_length=1, max_length=60, pattern=PLAIN_TEXT_PATTERN, examples=["north"])
     timezone: str = Field(min_length=1, max_length=60, examples=["Europe/Dublin"])

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
+from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, PLAIN_TEXT_PATTERN
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -102,10 +102,10 @@ class AvailabilityIn(BaseModel):
     weekly: list[WeeklyWindowIn] = Field(max_length=70)
     exceptions: list[ExceptionIn] = Field(default=[], max_length=366)
     max_sessions_per_week: int | None = Field(default=None, ge=0, le=50)
-    centres: list[str] | None = Field(
+    centres: list[Annotated[str, Field(pattern=OPAQUE_ID_PATTERN)]] | None = Field(
         default=None, description="Centres they will travel to.", max_length=200
     )
-    regions: list[str] | None = Field(
+    regions: list[Annotated[str, Field(pattern=PLAIN_TEXT_PATTERN, max_length=60)]] | None = Field(
         default=None,
         description="Regions they will travel anywhere in; with `centres` both null: anywhere.",
         max_length=50,
