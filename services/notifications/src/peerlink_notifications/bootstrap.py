@@ -1,12 +1,22 @@
-"""Wires notifications: settings → runtime → repository, handlers, subscriptions, routes."""
+"""Wires notifications: settings → runtime → stores, handlers, delivery loop, routes."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
 
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
+from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     CentreRegistered,
+    MessageDelivered,
+    MessageDeliveryFailed,
     MessageRecorded,
     SessionCancelled,
     SessionUnfilled,
@@ -15,32 +25,58 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.runtime import ServiceRuntime
 
+from peerlink_notifications.adapters.contacts import ContactStore
+from peerlink_notifications.adapters.deliveries import DeliveryStore
+from peerlink_notifications.adapters.delivery_events import DeliveryEvents
 from peerlink_notifications.adapters.repository import NotificationsRepository
+from peerlink_notifications.adapters.smtp import SmtpTransport
+from peerlink_notifications.adapters.webhook import SmsTransport, WebhookTransport
+from peerlink_notifications.domain.delivery import RetryPolicy
 from peerlink_notifications.entrypoints import consumers
+from peerlink_notifications.entrypoints.contacts import contacts_router
+from peerlink_notifications.entrypoints.delivery_loop import DeliveryLoop
 from peerlink_notifications.entrypoints.http import notifications_router
 from peerlink_notifications.handlers import NotificationsHandlers
+from peerlink_notifications.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
 
 
-def bootstrap(settings: NotificationsSettings) -> FastAPI:
-    runtime = ServiceRuntime(service="notifications", settings=settings)
+def bootstrap(settings: NotificationsSettings, *, clock: Clock | None = None) -> FastAPI:
+    runtime = ServiceRuntime(service="notifications", settings=settings, clock=clock)
+    # httpx logs every request's URL at INFO, and a webhook URL is a contact detail.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     repository = NotificationsRepository(runtime.db)
-    runtime.startup_hooks.append(repository.ensure_indexes)
+    contacts = ContactStore(runtime.db)
+    deliveries = DeliveryStore(runtime.db)
+    runtime.startup_hooks += [repository.ensure_indexes, deliveries.ensure_indexes]
+    wake = asyncio.Event()
     handlers = NotificationsHandlers(
-        repository=repository, outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock
+        repository=repository,
+        contacts=contacts,
+        deliveries=deliveries,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+        wake=wake,
     )
     consumers.subscribe(
         runtime.consumer, handlers=handlers, topics=runtime.topics, group_id=settings.consumer_group
     )
-    router = notifications_router(
-        repository=repository,
-        clock=runtime.clock,
+    runtime.background.append(
+        DeliveryLoop(
+            sender=_sender(settings, runtime, contacts=contacts, deliveries=deliveries),
+            wake=wake,
+            poll_seconds=settings.delivery_poll_seconds,
+        )
     )
     topics = runtime.topics
     return create_app(
         runtime=runtime,
         title="PeerLink notifications",
-        routers=[router],
+        routers=[
+            notifications_router(repository=repository, deliveries=deliveries, clock=runtime.clock),
+            contacts_router(contacts=contacts),
+        ],
         receives=[
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
             Channel(
@@ -49,5 +85,48 @@ def bootstrap(settings: NotificationsSettings) -> FastAPI:
                 "session-events",
             ),
         ],
-        sends=[Channel(topics.notification_events, (MessageRecorded,), "notification-events")],
+        sends=[
+            Channel(
+                topics.notification_events,
+                (MessageRecorded, MessageDelivered, MessageDeliveryFailed),
+                "notification-events",
+            )
+        ],
+    )
+
+
+def _sender(
+    settings: NotificationsSettings,
+    runtime: ServiceRuntime,
+    *,
+    contacts: ContactStore,
+    deliveries: DeliveryStore,
+) -> DeliverySender:
+    timeout = settings.delivery_send_timeout_seconds
+    provider = settings.sms_provider_url
+    return DeliverySender(
+        deliveries=deliveries,
+        contacts=contacts,
+        events=DeliveryEvents(outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock),
+        clock=runtime.clock,
+        transports={
+            "email": SmtpTransport(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_from,
+                timeout=timeout,
+            ),
+            "webhook": WebhookTransport(timeout=timeout),
+            "sms": SmsTransport(
+                provider_url=None if provider is None else str(provider), timeout=timeout
+            ),
+        },
+        policy=RetryPolicy(
+            max_attempts=settings.delivery_max_attempts,
+            base_delay=timedelta(seconds=settings.delivery_base_delay_seconds),
+            max_delay=timedelta(seconds=settings.delivery_max_delay_seconds),
+        ),
+        # Names the claimer in its claims, for whoever reads them after a crash.
+        replica=f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
+        claim_lease=timedelta(seconds=settings.delivery_claim_lease_seconds),
     )

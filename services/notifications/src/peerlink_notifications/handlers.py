@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
@@ -16,84 +18,123 @@ from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
+from peerlink_notifications.adapters.contacts import ContactStore
+from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.repository import NotificationsRepository
-from peerlink_notifications.domain.templates import (
-    CentreView,
-    session_booked,
-    session_cancelled,
-    session_released,
-    session_unfilled,
-)
+from peerlink_notifications.domain import templates
+from peerlink_notifications.domain.contacts import Channel, RecipientKind
+from peerlink_notifications.domain.delivery import plan_deliveries
+from peerlink_notifications.domain.templates import CentreView, Message, render, resolve_locale
 
 SOURCE = "/peerlink/notifications"
 log = structlog.get_logger("peerlink.notifications")
-# Until delivery channels exist, every message is kept for the recipient to read in the app.
-CHANNEL = "in_app"
+# Every message is kept for the recipient to read in the app, whatever else they consented to.
+IN_APP: Channel = "in_app"
+
+
+def delivery_id(cause_event_id: str, recipient: str, channel: Channel) -> str:
+    """Fixed by (event, recipient, channel): a redelivered event finds its deliveries made.
+    The in-app delivery's id is the message id."""
+    return derived_event_id("message", cause_event_id, recipient, channel)
 
 
 class NotificationsHandlers:
     def __init__(
-        self, *, repository: NotificationsRepository, outbox: Outbox, topics: Topics, clock: Clock
+        self,
+        *,
+        repository: NotificationsRepository,
+        contacts: ContactStore,
+        deliveries: DeliveryStore,
+        outbox: Outbox,
+        topics: Topics,
+        clock: Clock,
+        wake: asyncio.Event,
     ) -> None:
         self._repository = repository
+        self._contacts = contacts
+        self._deliveries = deliveries
         self._outbox = outbox
         self._topics = topics
         self._clock = clock
+        self._wake = wake
 
     async def on_centre_registered(self, envelope: Envelope, centre: CentreRegistered) -> None:
         await self._repository.save_centre(centre)
 
     async def on_supporter_assigned(self, envelope: Envelope, assigned: SupporterAssigned) -> None:
         centre = await self._centre(assigned.centre_id)
-        text = session_booked(centre=centre, starts_at=assigned.starts_at)
-        await self._record(
-            envelope, recipient=assigned.supporter_id, centre_id=centre.centre_id, text=text
-        )
+        message = templates.SessionBooked(centre, assigned.starts_at)
+        await self._tell(envelope, recipient=assigned.supporter_id, kind="person", message=message)
 
     async def on_supporter_unassigned(
         self, envelope: Envelope, released: SupporterUnassigned
     ) -> None:
         centre = await self._centre(released.centre_id)
-        text = session_released(centre=centre, starts_at=released.starts_at)
-        await self._record(
-            envelope, recipient=released.supporter_id, centre_id=centre.centre_id, text=text
-        )
+        message = templates.SessionReleased(centre, released.starts_at)
+        await self._tell(envelope, recipient=released.supporter_id, kind="person", message=message)
 
     async def on_session_cancelled(self, envelope: Envelope, cancelled: SessionCancelled) -> None:
         centre = await self._centre(cancelled.centre_id)
-        text = session_cancelled(centre=centre, starts_at=cancelled.starts_at)
+        message = templates.SessionCancelled(centre, cancelled.starts_at)
         for supporter_id in cancelled.supporter_ids:
-            await self._record(
-                envelope, recipient=supporter_id, centre_id=centre.centre_id, text=text
-            )
+            await self._tell(envelope, recipient=supporter_id, kind="person", message=message)
 
     async def on_session_unfilled(self, envelope: Envelope, unfilled: SessionUnfilled) -> None:
         """Tells the centre (its coordinators read the centre's messages)."""
         centre = await self._centre(unfilled.centre_id)
-        text = session_unfilled(
-            centre=centre,
-            starts_at=unfilled.starts_at,
-            open_slots=unfilled.open_slots,
-            reason=unfilled.reason,
+        message = templates.SessionUnfilled(
+            centre, unfilled.starts_at, unfilled.open_slots, unfilled.reason
         )
-        await self._record(
-            envelope, recipient=centre.centre_id, centre_id=centre.centre_id, text=text
-        )
+        await self._tell(envelope, recipient=centre.centre_id, kind="centre", message=message)
 
     async def _centre(self, centre_id: str) -> CentreView:
         return await self._repository.centre(centre_id) or CentreView(
             centre_id=centre_id, display_name=centre_id, timezone="UTC"
         )
 
-    async def _record(
-        self, envelope: Envelope, *, recipient: str, centre_id: str, text: str
+    async def _tell(
+        self, envelope: Envelope, *, recipient: str, kind: RecipientKind, message: Message
     ) -> None:
-        """One message per (event, recipient, channel), however often the event arrives."""
-        message_id = derived_event_id("message", envelope.id, recipient, CHANNEL)
+        """The in-app message, and a delivery per channel the recipient consented to, each
+        recorded once however often the event arrives."""
+        contact = await self._contacts.find(kind, recipient)
+        rendered = render(message, resolve_locale(contact.locale if contact else None))
+        now = self._clock.now()
+        message_id = delivery_id(envelope.id, recipient, IN_APP)
+        await self._record_message(envelope, message_id=message_id, recipient=recipient)
+        for planned in plan_deliveries(contact, now=now):
+            await self._deliveries.open(
+                delivery_id=delivery_id(envelope.id, recipient, planned.channel),
+                message_id=message_id,
+                recipient_id=recipient,
+                kind=kind,
+                centre_id=message.centre.centre_id,
+                rendered=rendered,
+                planned=planned,
+                cause=envelope,
+                now=now,
+            )
+        self._wake.set()
+        added = await self._repository.add_message(
+            {
+                "_id": message_id,
+                "recipient_id": recipient,
+                "centre_id": message.centre.centre_id,
+                "channel": IN_APP,
+                "text": rendered.text,
+                "cause_event_id": envelope.id,
+                "status": "recorded",
+                "created_at": now,
+            }
+        )
+        if added:
+            log.info("message_recorded", recipient=recipient, message=message_id)
+
+    async def _record_message(self, envelope: Envelope, *, message_id: str, recipient: str) -> None:
         recorded = MessageRecorded(
             message_id=message_id,
             recipient_id=recipient,
-            channel=CHANNEL,
+            channel=IN_APP,
             cause_event_id=envelope.id,
         )
         await self._outbox.add(
@@ -109,17 +150,3 @@ class NotificationsHandlers:
             ),
             topic=self._topics.notification_events,
         )
-        added = await self._repository.add_message(
-            {
-                "_id": message_id,
-                "recipient_id": recipient,
-                "centre_id": centre_id,
-                "channel": CHANNEL,
-                "text": text,
-                "cause_event_id": envelope.id,
-                "status": "recorded",
-                "created_at": self._clock.now(),
-            }
-        )
-        if added:
-            log.info("message_recorded", recipient=recipient, message=message_id, channel=CHANNEL)

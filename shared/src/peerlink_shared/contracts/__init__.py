@@ -9,7 +9,11 @@ from __future__ import annotations
 from peerlink_shared.contracts.base import Payload
 from peerlink_shared.contracts.centre import CentreRegistered
 from peerlink_shared.contracts.eligibility import EligibilityChanged
-from peerlink_shared.contracts.notification import MessageRecorded
+from peerlink_shared.contracts.notification import (
+    MessageDelivered,
+    MessageDeliveryFailed,
+    MessageRecorded,
+)
 from peerlink_shared.contracts.person import (
     AdmissionRecorded,
     BackgroundCheckCleared,
@@ -55,6 +59,8 @@ PAYLOADS: tuple[type[Payload], ...] = (
     SessionUnfilled,
     SessionCancelled,
     MessageRecorded,
+    MessageDelivered,
+    MessageDeliveryFailed,
 )
 
 # Every fact intake records about a person, whichever door it came through.
@@ -84,6 +90,8 @@ __all__ = [
     "DischargeRecorded",
     "EligibilityChanged",
     "MeetingRequested",
+    "MessageDelivered",
+    "MessageDeliveryFailed",
     "MessageRecorded",
     "Payload",
     "PersonFact",

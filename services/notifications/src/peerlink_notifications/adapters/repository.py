@@ -1,4 +1,6 @@
-"""Notifications' MongoDB collections: centres (names for texts), contacts, messages."""
+"""Notifications' MongoDB collections: centres (names for texts) and in-app messages.
+
+Contacts and deliveries have their own stores (`contacts.py`, `deliveries.py`)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from peerlink_notifications.domain.templates import CentreView
 class NotificationsRepository:
     def __init__(self, db: Database) -> None:
         self._centres = db["centres"]
-        self._contacts = db["contacts"]
         self._messages = db["messages"]
 
     async def ensure_indexes(self) -> None:
@@ -33,12 +34,6 @@ class NotificationsRepository:
         return CentreView(
             centre_id=centre_id, display_name=doc["display_name"], timezone=doc["timezone"]
         )
-
-    async def set_contact(self, person_id: str, contact: Document) -> None:
-        await self._contacts.update_one({"_id": person_id}, {"$set": contact}, upsert=True)
-
-    async def contact(self, person_id: str) -> Document | None:
-        return await self._contacts.find_one({"_id": person_id})
 
     async def add_message(self, message: Document) -> bool:
         """False when this message was recorded before (same id): nothing is sent twice."""

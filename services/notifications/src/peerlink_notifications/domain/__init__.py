@@ -1,1 +1,4 @@
-"""Notifications' pure rules: message texts. Imports only the standard library."""
+"""Notifications' pure rules: texts, contacts and consent, quiet hours, retries.
+
+Imports only the standard library.
+"""

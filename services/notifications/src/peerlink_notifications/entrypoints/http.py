@@ -1,23 +1,22 @@
-"""Notifications' HTTP API: a person's contact details and messages, a centre's messages."""
+"""Notifications' HTTP API: what was told to a person or about a centre, and how far each
+delivery got. No route here returns an address or says why a session changed."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, HTTPException, status
-from peerlink_shared.auth import Principal, Role
+from fastapi import APIRouter
+from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from peerlink_shared.mongo import Document
+from pydantic import BaseModel, Field
 
+from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.repository import NotificationsRepository
-
-
-class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: EmailStr | None = None
-    locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+from peerlink_notifications.domain.contacts import Channel
+from peerlink_notifications.domain.delivery import Status
+from peerlink_notifications.entrypoints.access import own_or_ops
 
 
 class MessageOut(BaseModel):
@@ -29,27 +28,29 @@ class MessageOut(BaseModel):
     created_at: dt.datetime
 
 
-def _own_or_ops(caller: Principal, person_id: str) -> None:
-    if not (
-        caller.role is Role.OPS or (caller.role is Role.SUPPORTER and caller.subject == person_id)
-    ):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "only the person themself (or ops) may do this"
-        )
+class DeliveryOut(BaseModel):
+    delivery_id: str
+    message_id: str
+    recipient_id: str
+    channel: Channel
+    status: Status
+    attempts: int
+    last_error: str | None = Field(description="Reason code of the last failed attempt.")
+    reason: str | None = Field(description="Why a failed delivery stopped, as a code.")
+    next_attempt_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    created_at: dt.datetime
 
 
-def notifications_router(*, repository: NotificationsRepository, clock: Clock) -> APIRouter:
+def notifications_router(
+    *, repository: NotificationsRepository, deliveries: DeliveryStore, clock: Clock
+) -> APIRouter:
     router = APIRouter(tags=["notifications"])
-
-    @router.put("/persons/{person_id}/contact", status_code=status.HTTP_204_NO_CONTENT)
-    async def set_contact(person_id: PersonId, body: ContactIn, caller: Caller) -> None:
-        _own_or_ops(caller, person_id)
-        await repository.set_contact(person_id, body.model_dump(mode="json"))
 
     @router.get("/persons/{person_id}/messages", response_model=list[MessageOut])
     async def own_messages(person_id: PersonId, caller: Caller) -> list[MessageOut]:
-        _own_or_ops(caller, person_id)
-        return [_out(doc) for doc in await repository.messages_for(person_id)]
+        own_or_ops(caller, person_id)
+        return [_message(doc) for doc in await repository.messages_for(person_id)]
 
     @router.get("/centres/{centre_id}/messages", response_model=list[MessageOut])
     async def centre_messages(
@@ -58,17 +59,51 @@ def notifications_router(*, repository: NotificationsRepository, clock: Clock) -
         """What was sent about this centre's sessions: to whom and how, for its coordinators."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         since = clock.now() - dt.timedelta(days=days)
-        return [_out(doc) for doc in await repository.messages_at(centre_id, since=since)]
+        return [_message(doc) for doc in await repository.messages_at(centre_id, since=since)]
+
+    @router.get("/persons/{person_id}/deliveries", response_model=list[DeliveryOut])
+    async def own_deliveries(
+        person_id: PersonId, caller: Caller, days: int = 30
+    ) -> list[DeliveryOut]:
+        own_or_ops(caller, person_id)
+        since = clock.now() - dt.timedelta(days=days)
+        found = await deliveries.for_recipient("person", person_id, since=since)
+        return [_delivery(doc) for doc in found]
+
+    @router.get("/centres/{centre_id}/deliveries", response_model=list[DeliveryOut])
+    async def centre_deliveries(
+        centre_id: CentreId, caller: Caller, days: int = 30
+    ) -> list[DeliveryOut]:
+        """How far each message about this centre's sessions got, on every channel."""
+        authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
+        since = clock.now() - dt.timedelta(days=days)
+        return [_delivery(doc) for doc in await deliveries.at_centre(centre_id, since=since)]
 
     return router
 
 
-def _out(doc: dict[str, object]) -> MessageOut:
+def _message(doc: Document) -> MessageOut:
     return MessageOut(
         message_id=str(doc["_id"]),
         recipient_id=str(doc["recipient_id"]),
         channel=str(doc["channel"]),
         text=str(doc["text"]),
         status=str(doc["status"]),
+        created_at=doc["created_at"],
+    )
+
+
+def _delivery(doc: Document) -> DeliveryOut:
+    return DeliveryOut(
+        delivery_id=doc["_id"],
+        message_id=doc["message_id"],
+        recipient_id=doc["recipient_id"],
+        channel=doc["channel"],
+        status=doc["status"],
+        attempts=doc["attempts"],
+        last_error=doc.get("last_error"),
+        reason=doc.get("reason"),
+        next_attempt_at=doc.get("next_attempt_at"),
+        sent_at=doc.get("sent_at"),
         created_at=doc["created_at"],
     )

@@ -1,0 +1,169 @@
+"""Deliveries, the small `delivery_pending` list the loop reads, and attempt claims.
+
+FerretDB scans for anything but an `_id`, so the loop never queries the deliveries
+themselves: it reads `delivery_pending` (one entry per open delivery, deleted when it is
+final) and then each delivery by `_id`. A claim is a unique insert of
+`<delivery id>#<attempt>`: of two replicas, one inserts it and sends; the other sees a
+duplicate key and leaves the attempt alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peerlink_shared.envelope import Envelope
+from peerlink_shared.mongo import Database, Document, insert_once
+
+from peerlink_notifications.domain.contacts import EXTERNAL_CHANNELS, RecipientKind
+from peerlink_notifications.domain.delivery import OPEN_STATUSES, Delivery, Planned, Status
+from peerlink_notifications.domain.templates import Rendered
+
+
+class DeliveryStore:
+    def __init__(self, db: Database) -> None:
+        self._deliveries = db["deliveries"]
+        self._pending = db["delivery_pending"]
+        self._claims = db["delivery_claims"]
+
+    async def ensure_indexes(self) -> None:
+        await self._deliveries.create_index([("recipient_id", 1), ("created_at", 1)])
+        await self._deliveries.create_index([("centre_id", 1), ("created_at", 1)])
+        await self._pending.create_index([("due_at", 1)])
+
+    async def open(
+        self,
+        *,
+        delivery_id: str,
+        message_id: str,
+        recipient_id: str,
+        kind: RecipientKind,
+        centre_id: str,
+        rendered: Rendered,
+        planned: Planned,
+        cause: Envelope,
+        now: datetime,
+    ) -> bool:
+        """Records a delivery unless one has this id (the event came again: nothing new);
+        an open one is listed as pending either way, which also repairs a crash between
+        the two writes. True if this call recorded it."""
+        delivery: Document = {
+            "_id": delivery_id,
+            "message_id": message_id,
+            "recipient_id": recipient_id,
+            "recipient_kind": kind,
+            "centre_id": centre_id,
+            "channel": planned.channel,
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "locale": rendered.locale,
+            "cause_event_id": cause.id,
+            "correlation_id": cause.correlationid,
+            "status": planned.status,
+            "attempts": 0,
+            "next_attempt_at": planned.due_at,
+            "last_error": None,
+            "reason": None,
+            "created_at": now,
+            "sent_at": now if planned.status == "sent" else None,
+        }
+        inserted = await insert_once(self._deliveries, delivery)
+        current = (
+            delivery if inserted else await self._deliveries.find_one({"_id": delivery["_id"]})
+        )
+        if current is not None and current["status"] in OPEN_STATUSES:
+            await insert_once(
+                self._pending, {"_id": current["_id"], "due_at": current["next_attempt_at"]}
+            )
+        return inserted
+
+    async def due(self, *, now: datetime, limit: int) -> list[str]:
+        cursor = self._pending.find({"due_at": {"$lte": now}}).sort("due_at", 1).limit(limit)
+        return [str(entry["_id"]) for entry in await cursor.to_list()]
+
+    async def get(self, delivery_id: str) -> Delivery | None:
+        doc = await self._deliveries.find_one({"_id": delivery_id})
+        if doc is None or doc["channel"] not in EXTERNAL_CHANNELS:
+            return None
+        return Delivery(
+            delivery_id=delivery_id,
+            message_id=doc["message_id"],
+            recipient_id=doc["recipient_id"],
+            recipient_kind=doc["recipient_kind"],
+            channel=doc["channel"],
+            subject=doc["subject"],
+            text=doc["text"],
+            locale=doc["locale"],
+            status=doc["status"],
+            attempts=doc["attempts"],
+            next_attempt_at=doc["next_attempt_at"],
+            correlation_id=doc["correlation_id"],
+        )
+
+    async def claim(self, delivery_id: str, attempt: int, *, by: str, now: datetime) -> bool:
+        return await insert_once(
+            self._claims, {"_id": f"{delivery_id}#{attempt}", "by": by, "claimed_at": now}
+        )
+
+    async def claimed_at(self, delivery_id: str, attempt: int) -> datetime | None:
+        doc = await self._claims.find_one({"_id": f"{delivery_id}#{attempt}"})
+        return None if doc is None else doc["claimed_at"]
+
+    async def schedule(
+        self,
+        delivery_id: str,
+        *,
+        status: Status,
+        at: datetime,
+        now: datetime,
+        attempts: int | None = None,
+        last_error: str | None = None,
+    ) -> None:
+        """Moves an open delivery's next attempt; the delivery first, so a replica that
+        read the pending list just before sees the new time and waits."""
+        changes: Document = {"status": status, "next_attempt_at": at, "updated_at": now}
+        if attempts is not None:
+            changes |= {"attempts": attempts, "last_error": last_error}
+        await self._deliveries.update_one({"_id": delivery_id}, {"$set": changes})
+        await self._pending.update_one({"_id": delivery_id}, {"$set": {"due_at": at}})
+
+    async def finish(
+        self,
+        delivery_id: str,
+        *,
+        status: Status,
+        attempts: int,
+        now: datetime,
+        last_error: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        changes: Document = {
+            "status": status,
+            "attempts": attempts,
+            "next_attempt_at": None,
+            "updated_at": now,
+        }
+        if status == "sent":
+            # A sent delivery keeps the last error it met on the way, as its history.
+            changes["sent_at"] = now
+        else:
+            changes |= {"last_error": last_error, "reason": reason}
+        await self._deliveries.update_one({"_id": delivery_id}, {"$set": changes})
+        await self.drop_pending(delivery_id)
+
+    async def drop_pending(self, delivery_id: str) -> None:
+        await self._pending.delete_one({"_id": delivery_id})
+
+    async def for_recipient(
+        self, kind: RecipientKind, recipient_id: str, *, since: datetime
+    ) -> list[Document]:
+        cursor = self._deliveries.find(
+            {"recipient_id": recipient_id, "recipient_kind": kind, "created_at": {"$gte": since}}
+        )
+        return await cursor.sort("created_at", 1).to_list()
+
+    async def at_centre(self, centre_id: str, *, since: datetime) -> list[Document]:
+        cursor = self._deliveries.find({"centre_id": centre_id, "created_at": {"$gte": since}})
+        return await cursor.sort("created_at", 1).to_list()
+
+    async def count_pending(self) -> int:
+        return await self._pending.count_documents({})
