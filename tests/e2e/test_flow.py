@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_devtools.processes import Network
 from peerlink_devtools.replay import find_event, republish
-from peerlink_devtools.scenario import Api, play, retry_milestone, wait_for_messages
+from peerlink_devtools.scenario import (
+    Api,
+    enrol_graduate,
+    play,
+    record_year_sober,
+    register_centre,
+    retry_milestone,
+    wait_for_messages,
+)
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CravingCheckInRecorded,
@@ -58,7 +66,11 @@ def groups(network: Network, topics: Topics) -> dict[str, list[str]]:
     prefix = network.topic_prefix
     return {
         f"{prefix}peerlink-eligibility": [topics.person_events],
-        f"{prefix}peerlink-scheduling": [topics.eligibility_changes],
+        f"{prefix}peerlink-scheduling": [
+            topics.eligibility_changes,
+            topics.person_events,
+            topics.centre_events,
+        ],
         f"{prefix}peerlink-notifications": [topics.session_events, topics.centre_events],
     }
 
@@ -278,3 +290,124 @@ async def test_contact_details_and_refused_input_never_travel(
 
 def logs_mentioning(log_dir: Path, text: str) -> list[str]:
     return [path.name for path in log_dir.glob("*.log") if text in path.read_text()]
+
+
+async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_once(
+    network: Network, servers: Servers, topics: Topics
+) -> None:
+    """The first supporter relapses: their session goes to the second, who is told they are
+    booked; the first is told they need not come (not why); the coordinator is told the
+    session was re-staffed. Exactly once each, though Kafka delivers it all twice."""
+    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    today = datetime.now(UTC).date()
+    centre_id = f"relapse-{run_suffix()}"
+    coordinator = api.token(role=Role.COORDINATOR, centre=centre_id, subject="coordinator-1")
+    steps: list[str] = []
+    try:
+        await register_centre(api, centre_id=centre_id, name="Quay House", coordinator=coordinator)
+        first = await enrol_graduate(
+            api, centre_id=centre_id, coordinator=coordinator, today=today, say=steps.append
+        )
+        await record_year_sober(
+            api, centre_id=centre_id, person_id=first, coordinator=coordinator, today=today,
+            key=f"m-{first}",
+        )  # fmt: skip
+
+        async def eligible(person_id: str) -> bool:
+            response = await api.call(
+                "GET",
+                "eligibility",
+                f"/centres/{centre_id}/persons/{person_id}/decision",
+                headers=coordinator,
+            )
+            return response.status_code == 200 and response.json()["eligible"] is True
+
+        # Eligible, and scheduling knows it, before the session is asked for: it is filled at
+        # once, and the centre has nothing to hear until the relapse.
+        await eventually(lambda: eligible(first), timeout=90)
+        await wait_for_zero_lag(servers.kafka_bootstrap, groups(network, topics), timeout=90)
+        starts_at = datetime.combine(today + timedelta(days=4), time(11, 0), tzinfo=UTC)
+        created = await api.call(
+            "POST",
+            "scheduling",
+            f"/centres/{centre_id}/sessions",
+            headers=coordinator,
+            json={"starts_at": starts_at.isoformat(), "duration_minutes": 60},
+        )
+        assert created.status_code == 201, created.text
+        session_id = created.json()["session_id"]
+
+        async def staffed_by() -> list[str] | None:
+            response = await api.call(
+                "GET", "scheduling", f"/centres/{centre_id}/sessions", headers=coordinator
+            )
+            (session,) = response.json()
+            return [a["supporter_id"] for a in session["assignments"]] or None
+
+        assert await eventually(staffed_by, timeout=90) == [first]
+        second = await enrol_graduate(
+            api, centre_id=centre_id, coordinator=coordinator, today=today, say=steps.append
+        )
+        await record_year_sober(
+            api, centre_id=centre_id, person_id=second, coordinator=coordinator, today=today,
+            key=f"m-{second}",
+        )  # fmt: skip
+        await wait_for_zero_lag(servers.kafka_bootstrap, groups(network, topics), timeout=90)
+        assert await staffed_by() == [first], "a full session must not change hands"
+
+        relapse = await api.call(
+            "POST",
+            "intake",
+            f"/centres/{centre_id}/persons/{first}/relapses",
+            headers=coordinator,
+            json={"relapsed_on": str(today - timedelta(days=1))},
+        )
+        assert relapse.status_code == 202, relapse.text
+
+        async def handed_over() -> list[str] | None:
+            return who if (who := await staffed_by()) == [second] else None
+
+        await eventually(handed_over, timeout=90)
+        # Kafka delivers everything of this story again.
+        await wait_for_zero_lag(servers.kafka_bootstrap, groups(network, topics), timeout=90)
+        for record in await read_all(
+            servers.kafka_bootstrap,
+            [topics.person_events, topics.eligibility_changes, topics.session_events],
+        ):
+            if record.key in {first.encode(), session_id.encode()}:
+                await republish(servers.kafka_bootstrap, record)
+        await wait_for_zero_lag(servers.kafka_bootstrap, groups(network, topics), timeout=90)
+        assert await staffed_by() == [second]
+
+        async def texts(path: str, headers: dict[str, str], recipient: str) -> list[str]:
+            response = await api.call("GET", "notifications", path, headers=headers)
+            assert response.status_code == 200, response.text
+            return [str(m["text"]) for m in response.json() if m["recipient_id"] == recipient]
+
+        first_texts = await texts(
+            f"/persons/{first}/messages",
+            api.token(role=Role.SUPPORTER, centre=centre_id, subject=first),
+            first,
+        )
+        second_texts = await texts(
+            f"/persons/{second}/messages",
+            api.token(role=Role.SUPPORTER, centre=centre_id, subject=second),
+            second,
+        )
+        # The centre's own messages (its list also shows what was sent to its supporters).
+        centre_texts = await texts(f"/centres/{centre_id}/messages", coordinator, centre_id)
+        when = "at Quay House on"
+        assert len(first_texts) == 2, first_texts
+        assert first_texts[0].startswith(f"You're booked for a session {when}")
+        assert first_texts[1].startswith(f"Your session {when}")
+        assert "given to someone else" in first_texts[1]
+        (booked,) = second_texts
+        assert booked.startswith(f"You're booked for a session {when}")
+        (replaced,) = centre_texts
+        assert replaced.startswith(f"The session {when}")
+        assert "new supporter" in replaced
+        for text in (*first_texts, *second_texts, *centre_texts):
+            for word in ("relapse", "sober", "eligib", "treatment", first, second):
+                assert word not in text.lower(), (word, text)
+    finally:
+        await api.close()

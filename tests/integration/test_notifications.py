@@ -14,10 +14,12 @@ from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CentreRegistered,
     SessionCancelled,
+    SessionFilled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
 )
+from peerlink_shared.envelope import Envelope
 from peerlink_shared.topics import Topics
 
 from tests.integration.helpers import (
@@ -177,6 +179,53 @@ async def test_the_centre_hears_of_a_session_it_cannot_staff(
         "The session at Lake House on Tuesday 04 March 2031 at 13:30 still needs 2 supporters: "
         "every supporter who can serve is booked, away or at their weekly limit."
     )
+
+
+async def test_the_centre_hears_when_a_short_or_re_staffed_session_is_full_again(
+    notifications: httpx.AsyncClient, servers: Servers, topics: Topics, run_id: str
+) -> None:
+    def filled(session: str, *supporters: str) -> Envelope:
+        payload = SessionFilled(
+            session_id=session, centre_id="n-centre", starts_at=STARTS, supporter_ids=supporters
+        )
+        return envelope_for(payload, subject=session)
+
+    short = SessionUnfilled(
+        session_id="s-n7",
+        centre_id="n-centre",
+        starts_at=STARTS,
+        open_slots=1,
+        reason="no_eligible_supporters",
+    )
+    twice = filled("s-n6", "p-x2")
+    await publish(
+        servers.kafka_bootstrap,
+        topics.session_events,
+        filled("s-n6", "p-x1"),  # filled at once: nothing to tell
+        filled("s-n6", "p-x1"),  # the same state again (a new event id): still nothing
+        twice,  # p-x1 was replaced: told
+        twice,  # redelivered: told once
+        envelope_for(short, subject="s-n7"),  # short: told
+        filled("s-n7", "p-x3"),  # full again: told
+    )
+    await wait_for_zero_lag(
+        servers.kafka_bootstrap, {f"{run_id}-notifications": [topics.session_events]}
+    )
+    found = (
+        await notifications.get(
+            "/centres/n-centre/messages", headers=headers(Role.COORDINATOR, "n-centre")
+        )
+    ).json()
+    told = {
+        m["text"] for m in found if m["recipient_id"] == "n-centre" and "fully staffed" in m["text"]
+    }
+    assert told == {
+        "The session at Lake House on Tuesday 04 March 2031 at 13:30 has a new supporter "
+        "and is fully staffed.",
+        "The session at Lake House on Tuesday 04 March 2031 at 13:30 is now fully staffed.",
+    }
+    staffed = [m for m in found if m["recipient_id"] == "n-centre" and "staffed" in m["text"]]
+    assert len(staffed) == 2, staffed
 
 
 async def test_each_supporter_of_a_cancelled_session_is_told(

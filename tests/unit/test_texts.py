@@ -13,6 +13,7 @@ from peerlink_notifications.domain.templates import (
     SessionBooked,
     SessionCancelled,
     SessionReleased,
+    SessionStaffed,
     SessionUnfilled,
     render,
     resolve_locale,
@@ -118,6 +119,18 @@ STARTS = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
             "necesita 3 personas de apoyo: todas las personas de apoyo que pueden atender "
             "están reservadas, ausentes o en su límite semanal.",
         ),
+        (
+            SessionStaffed(DUBLIN, STARTS, new_supporter=True),
+            "en",
+            "The session at Harbour House on Wednesday 01 July 2026 at 10:00 has a new "
+            "supporter and is fully staffed.",
+        ),
+        (
+            SessionStaffed(DUBLIN, STARTS, new_supporter=False),
+            "es",
+            "La sesión en Harbour House el miércoles 1 de julio de 2026 a las 10:00 ya está "
+            "completa.",
+        ),
     ],
 )
 def test_texts_per_locale(message: Message, locale: Locale, text: str) -> None:
@@ -139,6 +152,8 @@ ALL_MESSAGES: list[Message] = [
     SessionUnfilled(DUBLIN, STARTS, 2, "no_eligible_supporters"),
     SessionUnfilled(DUBLIN, STARTS, 2, "no_free_supporters"),
     SessionUnfilled(DUBLIN, STARTS, 2, "a_code_added_later"),
+    SessionStaffed(DUBLIN, STARTS, new_supporter=True),
+    SessionStaffed(DUBLIN, STARTS, new_supporter=False),
 ]
 
 

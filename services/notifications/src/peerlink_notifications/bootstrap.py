@@ -19,6 +19,7 @@ from peerlink_shared.contracts import (
     MessageDeliveryFailed,
     MessageRecorded,
     SessionCancelled,
+    SessionFilled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
@@ -81,7 +82,13 @@ def bootstrap(settings: NotificationsSettings, *, clock: Clock | None = None) ->
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
             Channel(
                 topics.session_events,
-                (SupporterAssigned, SupporterUnassigned, SessionUnfilled, SessionCancelled),
+                (
+                    SupporterAssigned,
+                    SupporterUnassigned,
+                    SessionUnfilled,
+                    SessionFilled,
+                    SessionCancelled,
+                ),
                 "session-events",
             ),
         ],

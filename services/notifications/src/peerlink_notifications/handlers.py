@@ -10,6 +10,7 @@ from peerlink_shared.contracts import (
     CentreRegistered,
     MessageRecorded,
     SessionCancelled,
+    SessionFilled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
@@ -86,6 +87,22 @@ class NotificationsHandlers:
             centre, unfilled.starts_at, unfilled.open_slots, unfilled.reason
         )
         await self._tell(envelope, recipient=centre.centre_id, kind="centre", message=message)
+        await self._repository.see_staffing(unfilled.session_id, "unfilled")
+
+    async def on_session_filled(self, envelope: Envelope, filled: SessionFilled) -> None:
+        """Tells the centre when a session short of supporters, or re-staffed after one was
+        released, is full again; a session filled at once needs no message."""
+        state = "filled:" + ",".join(sorted(filled.supporter_ids))
+        seen = await self._repository.staffing_seen(filled.session_id)
+        if seen is not None and seen != state:
+            centre = await self._centre(filled.centre_id)
+            message = templates.SessionStaffed(
+                centre, filled.starts_at, new_supporter=seen.startswith("filled:")
+            )
+            # Told before the state is saved: a crash in between tells again, under the
+            # same message id, so once.
+            await self._tell(envelope, recipient=centre.centre_id, kind="centre", message=message)
+        await self._repository.see_staffing(filled.session_id, state)
 
     async def _centre(self, centre_id: str) -> CentreView:
         return await self._repository.centre(centre_id) or CentreView(

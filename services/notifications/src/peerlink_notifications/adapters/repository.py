@@ -1,4 +1,5 @@
-"""Notifications' MongoDB collections: centres (names for texts) and in-app messages.
+"""Notifications' MongoDB collections: centres (names for texts), in-app messages, and the
+last staffing state seen per session.
 
 Contacts and deliveries have their own stores (`contacts.py`, `deliveries.py`)."""
 
@@ -17,6 +18,7 @@ class NotificationsRepository:
     def __init__(self, db: Database) -> None:
         self._centres = db["centres"]
         self._messages = db["messages"]
+        self._staffing = db["staffing"]
 
     async def ensure_indexes(self) -> None:
         await self._messages.create_index([("recipient_id", 1), ("created_at", 1)])
@@ -53,3 +55,11 @@ class NotificationsRepository:
     async def messages_at(self, centre_id: str, *, since: datetime) -> list[Document]:
         cursor = self._messages.find({"centre_id": centre_id, "created_at": {"$gte": since}})
         return await cursor.sort("created_at", 1).to_list()
+
+    async def staffing_seen(self, session_id: str) -> str | None:
+        """The last staffing state told for the session: 'unfilled' or 'filled:<ids>'."""
+        doc = await self._staffing.find_one({"_id": session_id})
+        return None if doc is None else str(doc["state"])
+
+    async def see_staffing(self, session_id: str, state: str) -> None:
+        await self._staffing.replace_one({"_id": session_id}, {"state": state}, upsert=True)

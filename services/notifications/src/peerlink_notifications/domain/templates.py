@@ -48,7 +48,17 @@ class SessionUnfilled:
     reason: str
 
 
-Message = SessionBooked | SessionReleased | SessionCancelled | SessionUnfilled
+@dataclass(frozen=True)
+class SessionStaffed:
+    """For the centre: a session that was short of supporters, or lost one, is fully staffed
+    again (`new_supporter`: someone booked was replaced)."""
+
+    centre: CentreView
+    starts_at: datetime
+    new_supporter: bool
+
+
+Message = SessionBooked | SessionReleased | SessionCancelled | SessionUnfilled | SessionStaffed
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,8 @@ def _subject_en(message: Message) -> str:
             return "PeerLink: a change to your session"
         case SessionUnfilled():
             return "PeerLink: a session still needs supporters"
+        case SessionStaffed():
+            return "PeerLink: a session is fully staffed"
         case _:
             assert_never(message)
 
@@ -120,6 +132,10 @@ def _text_en(message: Message) -> str:
             places = "1 supporter" if slots == 1 else f"{slots} supporters"
             because = UNFILLED_BECAUSE_EN.get(reason, "no supporter could be found")
             return f"The session {when} still needs {places}: {because}."
+        case SessionStaffed(new_supporter=True):
+            return f"The session {when} has a new supporter and is fully staffed."
+        case SessionStaffed():
+            return f"The session {when} is now fully staffed."
         case _:
             assert_never(message)
 
@@ -132,6 +148,8 @@ def _subject_es(message: Message) -> str:
             return "PeerLink: un cambio en tu sesión"
         case SessionUnfilled():
             return "PeerLink: una sesión aún necesita personas de apoyo"
+        case SessionStaffed():
+            return "PeerLink: una sesión ya tiene todo su personal de apoyo"
         case _:
             assert_never(message)
 
@@ -149,6 +167,10 @@ def _text_es(message: Message) -> str:
             places = "1 persona de apoyo" if slots == 1 else f"{slots} personas de apoyo"
             because = UNFILLED_BECAUSE_ES.get(reason, "no se encontró ninguna persona de apoyo")
             return f"La sesión {when} aún necesita {places}: {because}."
+        case SessionStaffed(new_supporter=True):
+            return f"La sesión {when} tiene una nueva persona de apoyo y está completa."
+        case SessionStaffed():
+            return f"La sesión {when} ya está completa."
         case _:
             assert_never(message)
 

@@ -6,6 +6,7 @@ from peerlink_shared.consumer import EventConsumer, route
 from peerlink_shared.contracts import (
     CentreRegistered,
     SessionCancelled,
+    SessionFilled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
@@ -30,6 +31,7 @@ def subscribe(
             route(SupporterAssigned, handlers.on_supporter_assigned),
             route(SupporterUnassigned, handlers.on_supporter_unassigned),
             route(SessionUnfilled, handlers.on_session_unfilled),
+            route(SessionFilled, handlers.on_session_filled),
             route(SessionCancelled, handlers.on_session_cancelled),
         ],
     )
