@@ -33,7 +33,12 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec("policy-events", "centre id", "eligibility", "Centre policy versions."),
     TopicSpec("eligibility-changes", "person id", "eligibility", "Decisions that changed."),
     TopicSpec("session-events", "session id", "scheduling", "Sessions and assignments."),
-    TopicSpec("notification-events", "recipient id", "notifications", "Messages recorded."),
+    TopicSpec(
+        "notification-events",
+        "recipient id",
+        "notifications",
+        "Messages recorded, delivered or failed.",
+    ),
 )
 
 
