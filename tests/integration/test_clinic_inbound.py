@@ -161,7 +161,7 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
                     "subject": {"$gt": ""},
                 }
             ).encode(),
-            "invalid_envelope",
+            "forbidden_key",
         ),
         "canary-in-level": (
             envelope_for(

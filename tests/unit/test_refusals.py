@@ -43,6 +43,16 @@ def envelope_json(**overrides: object) -> bytes:
             envelope_json(data={"x": CANARY * (MAX_EVENT_BYTES // len(CANARY))}),
             ReasonCode.OVERSIZED,
         ),
+        (
+            envelope_json(data={"person_id": "p-1", f"${CANARY}": 1, "admitted_on": "2026-01-02"}),
+            ReasonCode.FORBIDDEN_KEY,
+        ),
+        (envelope_json(data={"person_id": "p-1", f"a.{CANARY}": 1}), ReasonCode.FORBIDDEN_KEY),
+        (envelope_json(**{f"$set{CANARY}": {}}), ReasonCode.FORBIDDEN_KEY),
+        (
+            envelope_json(data={"person_id": "p-1", CANARY: [{"$gt": ""}]}),
+            ReasonCode.FORBIDDEN_KEY,
+        ),
     ],
 )
 def test_refused_with_a_reason_and_without_the_input(body: bytes, code: ReasonCode) -> None:

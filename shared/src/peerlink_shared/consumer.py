@@ -65,6 +65,24 @@ def route(model: type[P], handler: Callable[[Envelope, P], Awaitable[None]]) -> 
     return Route(event_type=model.event_type(), bind=bind)
 
 
+def _forbidden_key(value: object, where: str) -> str | None:
+    """Whether a key starts with '$', holds a '.' or a NUL, at any depth: such keys mean
+    something to MongoDB and nothing to any contract. Names only the envelope field it is
+    under (keys may be anything a sender chose, names included)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.startswith("$") or "." in key or "\x00" in key:
+                return f"a key under {where} starts with '$' or holds '.' or NUL"
+            inner = where if where != "the envelope" else f"'{key}'" if key.isidentifier() else "?"
+            if (found := _forbidden_key(item, inner)) is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            if (found := _forbidden_key(item, where)) is not None:
+                return found
+    return None
+
+
 def parse_envelope(body: bytes) -> Envelope | Refusal:
     if len(body) > MAX_EVENT_BYTES:
         return Refusal(ReasonCode.OVERSIZED, f"{len(body)} bytes > {MAX_EVENT_BYTES}")
@@ -76,6 +94,8 @@ def parse_envelope(body: bytes) -> Envelope | Refusal:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         return Refusal(ReasonCode.MALFORMED_JSON, f"line {error.lineno} column {error.colno}")
+    if (where := _forbidden_key(document, "the envelope")) is not None:
+        return Refusal(ReasonCode.FORBIDDEN_KEY, where)
     try:
         envelope = Envelope.model_validate(document)
     except ValidationError as error:

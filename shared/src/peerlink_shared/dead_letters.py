@@ -29,6 +29,7 @@ class ReasonCode(StrEnum):
     UNKNOWN_CENTRE = "unknown_centre"
     INCOHERENT_FACT = "incoherent_fact"
     EVENT_ID_REUSED = "event_id_reused"
+    FORBIDDEN_KEY = "forbidden_key"
 
 
 @dataclass(frozen=True)
