@@ -82,10 +82,17 @@ class ServiceRuntime:
             yield
         finally:
             log.info("service_stopping")
+            # Every step bounded: a stop that hangs (an idempotent producer with Kafka away,
+            # a loop stuck in a call) must not keep the process from exiting.
             for task in reversed(self.background):
-                await task.stop()
-            # Bounded: an idempotent producer with Kafka away can hang its stop.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.broker.stop(), timeout=30)
-            await self.mongo.close()
+                await _bounded(task.stop(), what="background_task", timeout=15)
+            await _bounded(self.broker.stop(), what="broker", timeout=30)
+            await _bounded(self.mongo.close(), what="mongo", timeout=10)
             log.info("service_stopped")
+
+
+async def _bounded(step: Awaitable[None], *, what: str, timeout: float) -> None:
+    try:
+        await asyncio.wait_for(step, timeout=timeout)
+    except TimeoutError:
+        log.warning("stop_timed_out", step=what, seconds=timeout)
