@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 export PEERLINK_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export PEERLINK_MONGO_URL ?= mongodb://127.0.0.1:27027/?directConnection=true
 
-.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching
+.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching fault fault-short
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -48,8 +48,16 @@ integration: install up
 e2e: install up
 	$(RUN) pytest tests/e2e
 
-test: install up lint  ## every check and every test, against the real servers
+test: install up lint  ## every check and every test, then the short fault suite
 	$(RUN) pytest
+	$(RUN) python -m peerlink_devtools.fault --short
+
+RUNS ?= 20
+fault: install up  ## the long fault suite: RUNS runs of faults on purpose, and the oracle
+	$(RUN) python -m peerlink_devtools.fault --runs $(RUNS)
+
+fault-short: install up  ## the short fault suite that `make test` runs
+	$(RUN) python -m peerlink_devtools.fault --short
 
 clean: down
 	rm -rf .local .venv

@@ -75,10 +75,13 @@ class Network:
         }
         return env
 
-    def start(self, service: str) -> ServiceProcess:
-        port = self.ports.get(service) or free_port()
+    def start(self, service: str, *, replica: str | None = None) -> ServiceProcess:
+        """Starts the service; a `replica` name runs another instance beside it, in the same
+        consumer group, with its own port and log."""
+        name = replica or service
+        port = (None if replica else self.ports.get(service)) or free_port()
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log_path = self.log_dir / f"{service}.log"
+        log_path = self.log_dir / f"{name}.log"
         with log_path.open("ab") as log_file:
             process = subprocess.Popen(
                 [service_command(service)],
@@ -88,7 +91,7 @@ class Network:
                 stdin=subprocess.DEVNULL,
             )
         started = ServiceProcess(service, port, process, log_path)
-        self.processes[service] = started
+        self.processes[name] = started
         return started
 
     def start_all(self, *, ready_timeout: float = 60.0) -> None:
@@ -101,8 +104,9 @@ class Network:
             self.stop_all()
             raise
 
-    def wait_ready(self, service: str, *, timeout: float) -> None:
-        running = self.processes[service]
+    def wait_ready(self, name: str, *, timeout: float) -> None:
+        running = self.processes[name]
+        service = name
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if running.process.poll() is not None:

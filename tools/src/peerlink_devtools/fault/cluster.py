@@ -1,0 +1,119 @@
+"""Replicas of the four services as processes, and the faults done to them and to the
+servers: kill -9 and restart, replicas added and removed, a consumer frozen past its
+session timeout, a broker or database restart."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from peerlink_devtools.processes import SERVICES, Network
+
+
+@dataclass(frozen=True)
+class Usage:
+    rss_kib: int
+    open_files: int
+
+
+def usage_of(pid: int) -> Usage | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        open_files = len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return None
+    rss = next(
+        (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+    )
+    return Usage(rss, open_files)
+
+
+@dataclass
+class Cluster:
+    network: Network
+    servers_script: Path
+    faults: Counter[str] = field(default_factory=Counter)
+    _serial: Counter[str] = field(default_factory=Counter)
+
+    def replicas(self, service: str | None = None) -> list[str]:
+        return sorted(
+            name
+            for name, running in self.network.processes.items()
+            if service is None or running.name == service
+        )
+
+    async def add(self, service: str) -> str:
+        self._serial[service] += 1
+        name = f"{service}-{self._serial[service]}"
+        self.network.start(service, replica=name)
+        await asyncio.to_thread(self.network.wait_ready, name, timeout=90)
+        return name
+
+    async def start(self, replicas: int) -> None:
+        for service in SERVICES:
+            for _ in range(replicas):
+                await self.add(service)
+
+    def url(self, service: str) -> str:
+        """Any live replica of the service."""
+        for name in self.replicas(service):
+            if self.network.processes[name].process.poll() is None:
+                return self.network.processes[name].url
+        raise LookupError(f"no {service} replica is running")
+
+    async def kill_and_restart(self, name: str) -> str:
+        running = self.network.processes.pop(name)
+        running.process.kill()
+        running.process.wait()
+        self.faults["kill -9"] += 1
+        return await self.add(running.name)
+
+    async def remove(self, name: str) -> int | None:
+        """SIGTERM: the replica drains and leaves its group (a rebalance)."""
+        running = self.network.processes.pop(name)
+        running.process.send_signal(signal.SIGTERM)
+        try:
+            code = await asyncio.to_thread(running.process.wait, 45)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            code = running.process.wait()
+        self.faults["replica removed (SIGTERM)"] += 1
+        return code
+
+    async def freeze(self, name: str, seconds: float) -> None:
+        """SIGSTOP past the consumer's session timeout, then SIGCONT: the group moves on
+        without it, and it must rejoin without losing or doubling anything."""
+        process = self.network.processes[name].process
+        process.send_signal(signal.SIGSTOP)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            process.send_signal(signal.SIGCONT)
+        self.faults["frozen past session timeout"] += 1
+
+    async def restart_server(self, which: str) -> None:
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [str(self.servers_script), "restart", which],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"restarting {which} failed: {result.stderr[-2000:]}")
+        self.faults[f"{which} restarted"] += 1
+
+    def usage(self) -> dict[str, Usage]:
+        found = {}
+        for name, running in self.network.processes.items():
+            if (sample := usage_of(running.process.pid)) is not None:
+                found[name] = sample
+        return found
+
+    def stop(self) -> dict[str, int | None]:
+        return self.network.stop_all()
