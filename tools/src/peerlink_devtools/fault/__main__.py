@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import random
+import signal
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,7 @@ def summary(report: RunReport) -> dict[str, object]:
         "seconds": round(report.seconds, 1),
         "events_sent": report.events_sent,
         "duplicates_sent": report.duplicates_sent,
+        "replayed": report.replayed,
         "faults": dict(report.faults),
         "lost": verdict.lost,
         "duplicated": verdict.duplicated,
@@ -78,6 +80,11 @@ def summary(report: RunReport) -> dict[str, object]:
 async def main_async(args: argparse.Namespace) -> int:
     # The suite's own producer retries through broker restarts on purpose: not news.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    # Stopped from outside (CI's time limit, Ctrl-C): unwind, so the replicas are stopped
+    # and the run's topics and databases dropped.
+    main_task = asyncio.current_task()
+    if main_task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     kafka = os.environ.get("PEERLINK_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
     mongo = os.environ.get("PEERLINK_MONGO_URL", "mongodb://127.0.0.1:27027/?directConnection=true")
     config = SHORT if args.short else LONG
@@ -103,7 +110,8 @@ async def main_async(args: argparse.Namespace) -> int:
         verdict = report.verdict
         say(
             f"run {n + 1}: {'PASSED' if report.passed else 'FAILED'} in {report.seconds:.0f} s — "
-            f"{report.events_sent} events ({report.duplicates_sent} duplicates), "
+            f"{report.events_sent} events ({report.duplicates_sent} duplicates) "
+            f"+ {report.replayed} replayed, "
             f"faults {sum(report.faults.values())}, lost {len(verdict.lost)}, "
             f"duplicated {len(verdict.duplicated)}, wrong {len(verdict.wrong)}, "
             f"dead-lettered {verdict.dead_lettered}/{len(verdict.lost) + verdict.dead_lettered}"

@@ -47,17 +47,22 @@ class Cluster:
             if service is None or running.name == service
         )
 
-    async def add(self, service: str) -> str:
+    def _launch(self, service: str) -> str:
         self._serial[service] += 1
         name = f"{service}-{self._serial[service]}"
         self.network.start(service, replica=name)
+        return name
+
+    async def add(self, service: str) -> str:
+        name = self._launch(service)
         await asyncio.to_thread(self.network.wait_ready, name, timeout=90)
         return name
 
     async def start(self, replicas: int) -> None:
-        for service in SERVICES:
-            for _ in range(replicas):
-                await self.add(service)
+        """All replicas at once, then waits for each to be ready."""
+        names = [self._launch(service) for service in SERVICES for _ in range(replicas)]
+        for name in names:
+            await asyncio.to_thread(self.network.wait_ready, name, timeout=120)
 
     def url(self, service: str) -> str:
         """Any live replica of the service."""

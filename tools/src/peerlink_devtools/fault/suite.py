@@ -21,6 +21,7 @@ from peerlink_shared.envelope import make_envelope, new_event_id
 from peerlink_shared.topics import Topics, dead_letter_topic
 from peerlink_shared.topics_admin import ensure_topics
 
+from peerlink_devtools.fault.canary import canary_for, leaks
 from peerlink_devtools.fault.cluster import Cluster, Usage
 from peerlink_devtools.fault.oracle import Observed, Verdict, judge
 from peerlink_devtools.fault.workload import Person, Workload, bad_inputs, facts_for, plan
@@ -48,7 +49,7 @@ class Config:
 
 
 SHORT = Config(40, 2, 2, 11, 2, 30, 2.0, server_restarts=True)
-LONG = Config(300, 4, 3, 33, 2, 120, 2.0, server_restarts=True)
+LONG = Config(200, 4, 3, 22, 2, 90, 2.0, server_restarts=True)
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Feed:
     topic: str
     producer: AIOKafkaProducer | None = None
     sent: int = 0
+    replayed: int = 0
 
     async def send(self, key: bytes | None, value: bytes) -> None:
         while True:
@@ -143,7 +145,10 @@ async def run_once(
             sessions_per_centre=config.sessions_per_centre, today=today,
         )  # fmt: skip
         await _set_up(work, cluster, network.token_secret, say)
-        work.bad = bad_inputs(seed, person_id=next(iter(work.persons)), count=config.bad_inputs)
+        canary = canary_for(seed)
+        work.bad = bad_inputs(
+            seed, person_id=next(iter(work.persons)), count=config.bad_inputs, canary=canary
+        )
         report.usage_start = cluster.usage()
         feed = Feed(kafka, topics.clinic_inbound)
         stop = asyncio.Event()
@@ -151,18 +156,27 @@ async def run_once(
             _faults(cluster, config, rng, feed=feed, topics=topics, stop=stop, say=say)
         )
         try:
-            await _feed(work, feed, config, rng, report)
+            await _feed(work, feed, config, rng, report, canary=canary)
         finally:
             stop.set()
             await faults
             await feed.close()
         report.faults = cluster.faults
-        say(f"fed {report.events_sent} events; faults: {dict(cluster.faults)}; settling")
+        report.events_sent, report.replayed = feed.sent - feed.replayed, feed.replayed
+        say(
+            f"fed {report.events_sent} events and replayed {report.replayed}; "
+            f"faults: {dict(cluster.faults)}; settling"
+        )
         await wait_for_zero_lag(kafka, _groups(prefix, topics), timeout=config.settle_timeout)
         report.verdict = await _settle(
-            work, cluster, secret=network.token_secret, kafka=kafka, topics=topics, config=config
-        )
+            work, cluster, secret=network.token_secret, kafka=kafka, topics=topics, config=config,
+            say=say,
+        )  # fmt: skip
         report.usage_end = cluster.usage()
+        urls = [running.url for running in network.processes.values()]
+        report.verdict.wrong += await leaks(
+            canary, kafka=kafka, topics=topics, log_dir=network.log_dir, service_urls=urls
+        )
         return report
     finally:
         report.seconds = time.monotonic() - began
@@ -215,17 +229,20 @@ async def _ok(call: Awaitable[httpx.Response]) -> dict[str, object]:
 
 
 async def _feed(
-    work: Workload, feed: Feed, config: Config, rng: random.Random, report: RunReport
-) -> None:
+    work: Workload, feed: Feed, config: Config, rng: random.Random, report: RunReport,
+    *, canary: str,
+) -> None:  # fmt: skip
     """Every fact once, in a shuffled order (reordered), some twice (duplicated), with the
-    hostile events among them, spread over the feed time."""
+    hostile events among them, spread over the feed time. Some facts carry the canary in a
+    field no contract has (ignored on the way in, so it must go no further)."""
     items: list[tuple[bytes | None, bytes]] = []
     for person_id, person in work.persons.items():
-        for fact in person.facts:
+        for n, fact in enumerate(person.facts):
+            data = {**fact.model_dump(mode="json"), **({"note": canary} if n == 1 else {})}
             envelope = make_envelope(
                 event_id=new_event_id(), source=f"/fault/{person.centre_id}",
                 event_type=fact.event_type(), subject=person_id, time=datetime.now(UTC),
-                data=fact.model_dump(mode="json"), correlation_id=new_event_id(),
+                data=data, correlation_id=new_event_id(),
             )  # fmt: skip
             items.append((person_id.encode(), envelope.model_dump_json().encode()))
     duplicates = rng.sample(items, k=len(items) // 6)
@@ -239,7 +256,6 @@ async def _feed(
         for key, value in items[start : start + size]:
             await feed.send(key, value)
         await asyncio.sleep(config.feed_seconds / bursts)
-    report.events_sent = feed.sent
     report.duplicates_sent = len(duplicates)
 
 
@@ -295,6 +311,7 @@ async def _one_fault(
         say(f"replaying {len(records)} clinic events from the beginning")
         for record in records:
             await feed.send(record.key, record.value)
+        feed.replayed += len(records)
         cluster.faults["topic replayed from the beginning"] += 1
 
 
@@ -321,8 +338,9 @@ def _groups(prefix: str, topics: Topics) -> dict[str, list[str]]:
 
 
 async def _settle(
-    work: Workload, cluster: Cluster, *, secret: str, kafka: str, topics: Topics, config: Config
-) -> Verdict:
+    work: Workload, cluster: Cluster, *, secret: str, kafka: str, topics: Topics, config: Config,
+    say: Say,
+) -> Verdict:  # fmt: skip
     """Observes until the oracle is satisfied or the time is up (outboxes may still be
     draining when lag first reads zero); returns the last verdict."""
     deadline = time.monotonic() + config.settle_timeout
@@ -331,7 +349,12 @@ async def _settle(
         verdict = judge(work, seen)
         if verdict.passed or time.monotonic() > deadline:
             return verdict
-        await asyncio.sleep(3.0)
+        first = [*verdict.lost, *verdict.duplicated, *verdict.wrong][0]
+        say(
+            f"not settled yet: {len(verdict.lost)} missing, {len(verdict.duplicated)} doubled, "
+            f"{len(verdict.wrong)} wrong (first: {first})"
+        )
+        await asyncio.sleep(5.0)
         await wait_for_zero_lag(kafka, _groups(topics.prefix, topics), timeout=60)
 
 

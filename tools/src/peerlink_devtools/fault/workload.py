@@ -117,8 +117,9 @@ def facts_for(person_id: str, centre_id: str, kind: Kind, today: date) -> tuple[
     return tuple(facts)
 
 
-def bad_inputs(seed: int, *, person_id: str, count: int) -> list[BadInput]:
-    """Hostile events for the clinic door, each with the reason it must be refused for."""
+def bad_inputs(seed: int, *, person_id: str, count: int, canary: str) -> list[BadInput]:
+    """Hostile events for the clinic door, each with the reason it must be refused for; the
+    canary sits in the fields a careless reason or log would echo."""
     rng = random.Random(seed + 1)
 
     def envelope(marker: str, data: object, event_type: str, subject: str = person_id) -> bytes:
@@ -142,19 +143,20 @@ def bad_inputs(seed: int, *, person_id: str, count: int) -> list[BadInput]:
         return {"person_id": person_id, "level": 1, "checked_on": "2026-01-01", **changes}
 
     def junk(marker: str) -> bytes:
-        return bytes(rng.randrange(256) for _ in range(64)) + b"\xff"
+        return bytes(rng.randrange(256) for _ in range(64)) + b"\xff" + canary.encode()
 
     makers: list[tuple[Callable[[str], bytes], str]] = [
-        (lambda m: b'{"specversion": "1.0", "id": "' + m.encode(), "malformed_json"),
+        (lambda m: f'{{"specversion": "1.0", "id": "{m}", "{canary}'.encode(), "malformed_json"),
         (junk, "not_utf8"),
-        (lambda m: envelope(m, data(level="high"), check_in), "invalid_payload"),
-        (lambda m: envelope(m, data(), "peerlink.person.teleported.v1"), "unknown_event_type"),
+        (lambda m: envelope(m, data(level=canary), check_in), "invalid_payload"),
+        (lambda m: envelope(m, data(note=canary), "peerlink.teleported.v1"), "unknown_event_type"),
         (lambda m: envelope(m, data(), check_in.replace(".v1", ".v9")), "unknown_event_type"),
         (lambda m: envelope(m, data(person_id={"$gt": ""}), check_in), "forbidden_key"),
-        (lambda m: envelope(m, data(**{"$where": "1"}), check_in), "forbidden_key"),
+        (lambda m: envelope(m, data(**{"$where": canary}), check_in), "forbidden_key"),
         (lambda m: envelope(m, data(**{"a.b": 1}), check_in), "forbidden_key"),
         (lambda m: envelope(m, data(person_id="p-\u0000x"), check_in), "invalid_payload"),
-        (lambda m: envelope(m, data(note="x" * 300_000), check_in), "oversized"),
+        # Past 256 KiB whatever the canary's length.
+        (lambda m: envelope(m, data(note=canary + "x" * 300_000), check_in), "oversized"),
         (
             lambda m: envelope(m, data(person_id="p-nobody"), check_in, subject="p-nobody"),
             "unknown_person",
