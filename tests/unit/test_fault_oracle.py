@@ -136,8 +136,9 @@ def test_the_workload_is_the_same_for_a_seed_and_every_bad_input_has_a_reason() 
     assert {kind for _, kind in first.kinds} == {
         "qualifies", "relapsed", "craving", "withdrew", "left_early",
     }  # fmt: skip
-    bad = bad_inputs(7, person_id="p-1", count=11)
+    bad = bad_inputs(7, person_id="p-1", count=11, canary="CANARY-7")
     assert len({b.marker for b in bad}) == 11
+    assert sum(b"CANARY-7" in b.body for b in bad) >= 6
     assert {b.reason for b in bad} == {
         "malformed_json", "not_utf8", "invalid_payload", "unknown_event_type", "forbidden_key",
         "oversized", "unknown_person",
