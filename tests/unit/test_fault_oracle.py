@@ -11,6 +11,7 @@ import pytest
 from peerlink_devtools.fault.oracle import Observed, judge
 from peerlink_devtools.fault.workload import BadInput, Person, Workload, bad_inputs, plan
 from peerlink_devtools.kafka_watch import Record
+from peerlink_shared.consumer import MAX_EVENT_BYTES
 from peerlink_shared.envelope import derived_event_id
 
 TODAY = date(2026, 11, 27)
@@ -139,6 +140,8 @@ def test_the_workload_is_the_same_for_a_seed_and_every_bad_input_has_a_reason() 
     bad = bad_inputs(7, person_id="p-1", count=11, canary="CANARY-7")
     assert len({b.marker for b in bad}) == 11
     assert sum(b"CANARY-7" in b.body for b in bad) >= 6
+    # The suite once built an "oversized" event that was not: it must pass the limit.
+    assert all(len(b.body) > MAX_EVENT_BYTES for b in bad if b.reason == "oversized")
     assert {b.reason for b in bad} == {
         "malformed_json", "not_utf8", "invalid_payload", "unknown_event_type", "forbidden_key",
         "oversized", "unknown_person",

@@ -85,13 +85,13 @@ class ServiceRuntime:
             # Every step bounded: a stop that hangs (an idempotent producer with Kafka away,
             # a loop stuck in a call) must not keep the process from exiting.
             for task in reversed(self.background):
-                await _bounded(task.stop(), what="background_task", timeout=15)
-            await _bounded(self.broker.stop(), what="broker", timeout=30)
-            await _bounded(self.mongo.close(), what="mongo", timeout=10)
+                await stop_within(task.stop(), what="background_task", timeout=15)
+            await stop_within(self.broker.stop(), what="broker", timeout=30)
+            await stop_within(self.mongo.close(), what="mongo", timeout=10)
             log.info("service_stopped")
 
 
-async def _bounded(step: Awaitable[None], *, what: str, timeout: float) -> None:
+async def stop_within(step: Awaitable[object], *, what: str, timeout: float) -> None:
     try:
         await asyncio.wait_for(step, timeout=timeout)
     except TimeoutError:
