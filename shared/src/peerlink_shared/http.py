@@ -58,6 +58,16 @@ def authorize(principal: Principal, *, centre_id: str, roles: set[Role]) -> None
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token is for another centre")
 
 
+def authorize_self(principal: Principal, *, person_id: str) -> None:
+    """403 unless the token is the person's own supporter token, or an ops token."""
+    if principal.role is Role.OPS:
+        return
+    if principal.role is not Role.SUPPORTER or principal.subject != person_id:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "only the person themself (or ops) may do this"
+        )
+
+
 class Health(BaseModel):
     status: str
 

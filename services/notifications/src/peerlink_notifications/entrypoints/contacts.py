@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
-from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.http import Caller, CentreId, PersonId, authorize, authorize_self
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -25,7 +25,6 @@ from peerlink_notifications.domain.contacts import (
     QuietHours,
     RecipientKind,
 )
-from peerlink_notifications.entrypoints.access import own_or_ops
 
 E164 = r"^\+[1-9][0-9]{6,14}$"
 
@@ -135,12 +134,12 @@ def contacts_router(*, contacts: ContactStore) -> APIRouter:
     @router.put("/persons/{person_id}/contact", status_code=status.HTTP_204_NO_CONTENT)
     async def set_person_contact(person_id: PersonId, body: ContactIn, caller: Caller) -> None:
         """Replaces the whole contact: a channel left out is removed."""
-        own_or_ops(caller, person_id)
+        authorize_self(caller, person_id=person_id)
         await contacts.replace("person", person_id, body.to_contact())
 
     @router.get("/persons/{person_id}/contact", response_model=ContactOut)
     async def person_contact(person_id: PersonId, caller: Caller) -> ContactOut:
-        own_or_ops(caller, person_id)
+        authorize_self(caller, person_id=person_id)
         return await show("person", person_id, owner=caller.role is Role.SUPPORTER)
 
     @router.put("/centres/{centre_id}/contact", status_code=status.HTTP_204_NO_CONTENT)

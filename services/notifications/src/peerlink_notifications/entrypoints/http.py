@@ -8,7 +8,7 @@ import datetime as dt
 from fastapi import APIRouter
 from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
-from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.http import Caller, CentreId, PersonId, authorize, authorize_self
 from peerlink_shared.mongo import Document
 from pydantic import BaseModel, Field
 
@@ -16,7 +16,6 @@ from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.domain.contacts import Channel
 from peerlink_notifications.domain.delivery import Status
-from peerlink_notifications.entrypoints.access import own_or_ops
 
 
 class MessageOut(BaseModel):
@@ -49,7 +48,7 @@ def notifications_router(
 
     @router.get("/persons/{person_id}/messages", response_model=list[MessageOut])
     async def own_messages(person_id: PersonId, caller: Caller) -> list[MessageOut]:
-        own_or_ops(caller, person_id)
+        authorize_self(caller, person_id=person_id)
         return [_message(doc) for doc in await repository.messages_for(person_id)]
 
     @router.get("/centres/{centre_id}/messages", response_model=list[MessageOut])
@@ -65,7 +64,7 @@ def notifications_router(
     async def own_deliveries(
         person_id: PersonId, caller: Caller, days: int = 30
     ) -> list[DeliveryOut]:
-        own_or_ops(caller, person_id)
+        authorize_self(caller, person_id=person_id)
         since = clock.now() - dt.timedelta(days=days)
         found = await deliveries.for_recipient("person", person_id, since=since)
         return [_delivery(doc) for doc in found]

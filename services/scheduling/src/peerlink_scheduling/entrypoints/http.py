@@ -7,10 +7,17 @@ import secrets
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, status
-from peerlink_shared.auth import Principal, Role
+from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import new_event_id
-from peerlink_shared.http import Caller, CentreId, PersonId, SessionId, authorize
+from peerlink_shared.http import (
+    Caller,
+    CentreId,
+    PersonId,
+    SessionId,
+    authorize,
+    authorize_self,
+)
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
 from peerlink_scheduling.domain.matching import SessionRequest
@@ -32,13 +39,6 @@ def _in_the_future(field: str, value: datetime, clock: Clock) -> None:
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", field], "msg": "must be in the future", "type": "value_error"}],
         )
-
-
-def _self_or_ops(caller: Principal, person_id: str, what: str) -> None:
-    if not (
-        caller.role is Role.OPS or (caller.role is Role.SUPPORTER and caller.subject == person_id)
-    ):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"supporters may {what} only their own")
 
 
 def scheduling_router(
@@ -143,12 +143,12 @@ def scheduling_router(
     @router.put("/supporters/{person_id}/availability", status_code=status.HTTP_204_NO_CONTENT)
     async def set_availability(person_id: PersonId, body: AvailabilityIn, caller: Caller) -> None:
         """The supporter's own availability (or ops on their behalf)."""
-        _self_or_ops(caller, person_id, "set availability")
+        authorize_self(caller, person_id=person_id)
         await repository.set_availability(person_id, body.to_domain())
 
     @router.get("/supporters/{person_id}/bookings", response_model=list[BookingOut])
     async def own_bookings(person_id: PersonId, caller: Caller) -> list[BookingOut]:
-        _self_or_ops(caller, person_id, "read bookings")
+        authorize_self(caller, person_id=person_id)
         return [
             BookingOut(
                 session_id=doc["session_id"],
