@@ -19,7 +19,7 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.envelope import Envelope, derived_event_id
 
-from peerlink_scheduling.domain.matching import SessionRequest
+from peerlink_scheduling.domain.matching import SessionRequest, local_day
 from peerlink_scheduling.domain.stays import Admitted, Left
 from peerlink_scheduling.publishing import booked_start
 from peerlink_scheduling.staffing import Staffing
@@ -101,9 +101,7 @@ class SchedulingHandlers(Staffing):
         )
         timezone = await self._repository.timezone_of(centre_id)
         for doc in held:
-            day = SessionRequest(
-                doc["session_id"], centre_id, doc["starts_at"], timedelta(0), 1, timezone=timezone
-            ).day(doc["starts_at"])
+            day = local_day(doc["starts_at"], timezone)
             if change.eligible_from is not None and day >= change.eligible_from:
                 continue
             payload = SupporterUnassigned(

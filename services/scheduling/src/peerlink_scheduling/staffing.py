@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import replace
 
 import structlog
 from peerlink_shared.contracts import (
@@ -133,14 +134,7 @@ class Staffing(SessionPublisher):
         may, then both choose again), so the rules hold without transactions."""
         (supporter,) = (s for s in pool.supporters if s.supporter_id == choice.supporter_id)
         fresh = await self._repository.bookings_of([choice.supporter_id])
-        now = Supporter(
-            supporter_id=supporter.supporter_id,
-            eligible_from=supporter.eligible_from,
-            bookings=tuple(fresh[choice.supporter_id]),
-            availability=supporter.availability,
-            graduated_from=supporter.graduated_from,
-            stays=supporter.stays,
-        )
+        now = replace(supporter, bookings=tuple(fresh[choice.supporter_id]))
         return broken_rule(request, choice.starts_at, now, pool) is None
 
     async def _pool(self, request: SessionRequest) -> Pool:

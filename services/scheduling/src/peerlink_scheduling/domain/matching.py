@@ -20,7 +20,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from peerlink_scheduling.domain.availability import Availability
-from peerlink_scheduling.domain.network import Network
+from peerlink_scheduling.domain.network import DISTANCE_RANK, Network
 from peerlink_scheduling.domain.stays import Stay, stays_overlap
 
 MEETING_STEP = timedelta(minutes=15)
@@ -79,7 +79,12 @@ class SessionRequest:
             start += MEETING_STEP
 
     def day(self, starts_at: datetime) -> date:
-        return starts_at.astimezone(ZoneInfo(self.timezone)).date()
+        return local_day(starts_at, self.timezone)
+
+
+def local_day(moment: datetime, timezone: str) -> date:
+    """The calendar day a moment falls on in that timezone."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 @dataclass(frozen=True)
@@ -175,18 +180,12 @@ def ranking(request: SessionRequest, pool: Pool) -> Callable[[Supporter], Rank]:
     met the resident, fewest bookings, shortest travel, then the id. Built once per request:
     it runs for every supporter in the pool."""
     centre = request.centre_id
-    region = pool.network.regions.get(centre)
     met = pool.resident.met_before if pool.resident is not None else frozenset()
-    regions = pool.network.regions
     # Most supporters share a handful of home sets: each one's travel is worked out once.
     travel: dict[frozenset[str], int] = {}
 
     def distance(homes: frozenset[str]) -> int:
-        if centre in homes:
-            return 0
-        if region is not None and any(regions.get(home) == region for home in homes):
-            return 1
-        return 2
+        return DISTANCE_RANK[pool.network.nearest(homes, centre)]
 
     def rank(supporter: Supporter) -> Rank:
         homes = supporter.homes
