@@ -6,8 +6,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
-from peerlink_shared.mongo import make_mongo_client
+from peerlink_devtools.cleanup import forget
 from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import ensure_topics
 
@@ -34,23 +33,10 @@ async def topics(servers: Servers, run_id: str) -> AsyncIterator[Topics]:
     names = Topics(prefix=f"{run_id}-")
     await ensure_topics(bootstrap=servers.kafka_bootstrap, topics=names)
     yield names
-    await forget_run(servers, run_id)
-
-
-async def forget_run(servers: Servers, run_id: str) -> None:
-    """Drops this run's databases and topics, so local servers do not fill up run after run."""
-    client = make_mongo_client(servers.mongo_url)
-    try:
-        for name in await client.list_database_names():
-            if name.startswith(run_id):
-                await client.drop_database(name)
-    finally:
-        await client.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap)
-    await admin.start()
-    try:
-        mine = [name for name in await admin.list_topics() if name.startswith(run_id)]
-        if mine:
-            await admin.delete_topics(mine)
-    finally:
-        await admin.close()
+    # Drops this run's databases and topics.
+    await forget(
+        kafka=servers.kafka_bootstrap,
+        mongo=servers.mongo_url,
+        database_prefix=run_id,
+        topic_prefix=run_id,
+    )

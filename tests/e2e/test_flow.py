@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
-from peerlink_devtools.processes import Network
+from peerlink_devtools.processes import Network, consumer_groups
 from peerlink_devtools.replay import find_event, republish
 from peerlink_devtools.scenario import (
     Api,
@@ -62,17 +62,9 @@ def run_suffix() -> str:
     return secrets.token_hex(3)
 
 
-def groups(network: Network, topics: Topics) -> dict[str, list[str]]:
-    prefix = network.topic_prefix
-    return {
-        f"{prefix}peerlink-eligibility": [topics.person_events],
-        f"{prefix}peerlink-scheduling": [
-            topics.eligibility_changes,
-            topics.person_events,
-            topics.centre_events,
-        ],
-        f"{prefix}peerlink-notifications": [topics.session_events, topics.centre_events],
-    }
+async def caught_up(network: Network, servers: Servers, topics: Topics) -> None:
+    groups = consumer_groups(network.topic_prefix, topics)
+    await wait_for_zero_lag(servers.kafka_bootstrap, groups, timeout=90)
 
 
 async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
@@ -109,7 +101,7 @@ async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
         ):
             if record.key in {result.person_id.encode(), result.session_id.encode()}:
                 await republish(servers.kafka_bootstrap, record)
-        await wait_for_zero_lag(servers.kafka_bootstrap, groups(network, topics), timeout=90)
+        await caught_up(network, servers, topics)
 
         supporter = api.token(
             role=Role.SUPPORTER, centre=result.centre_id, subject=result.person_id
@@ -325,7 +317,7 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
         # Eligible, and scheduling knows it, before the session is asked for: it is filled at
         # once, and the centre has nothing to hear until the relapse.
         await eventually(lambda: eligible(first), timeout=90)
-        await wait_for_zero_lag(servers.kafka_bootstrap, groups(network, topics), timeout=90)
+        await caught_up(network, servers, topics)
         starts_at = datetime.combine(today + timedelta(days=4), time(11, 0), tzinfo=UTC)
         created = await api.call(
             "POST",
@@ -352,7 +344,7 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
             api, centre_id=centre_id, person_id=second, coordinator=coordinator, today=today,
             key=f"m-{second}",
         )  # fmt: skip
-        await wait_for_zero_lag(servers.kafka_bootstrap, groups(network, topics), timeout=90)
+        await caught_up(network, servers, topics)
         assert await staffed_by() == [first], "a full session must not change hands"
 
         relapse = await api.call(
@@ -369,14 +361,14 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
 
         await eventually(handed_over, timeout=90)
         # Kafka delivers everything of this story again.
-        await wait_for_zero_lag(servers.kafka_bootstrap, groups(network, topics), timeout=90)
+        await caught_up(network, servers, topics)
         for record in await read_all(
             servers.kafka_bootstrap,
             [topics.person_events, topics.eligibility_changes, topics.session_events],
         ):
             if record.key in {first.encode(), session_id.encode()}:
                 await republish(servers.kafka_bootstrap, record)
-        await wait_for_zero_lag(servers.kafka_bootstrap, groups(network, topics), timeout=90)
+        await caught_up(network, servers, topics)
         assert await staffed_by() == [second]
 
         async def texts(path: str, headers: dict[str, str], recipient: str) -> list[str]:

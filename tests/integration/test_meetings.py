@@ -11,13 +11,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from peerlink_devtools.kafka_watch import wait_for_zero_lag
-from peerlink_scheduling.adapters.repository import SchedulingRepository
 from peerlink_scheduling.bootstrap import bootstrap
 from peerlink_scheduling.domain.matching import SessionRequest
-from peerlink_scheduling.handlers import SchedulingHandlers
 from peerlink_scheduling.settings import SchedulingSettings
 from peerlink_shared.auth import Role
-from peerlink_shared.clock import SystemClock
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     CentreRegistered,
@@ -27,10 +24,10 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.mongo import make_mongo_client
-from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from tests.integration.helpers import envelope_for, headers, in_process, publish
+from tests.integration.scheduler_replicas import scheduler_replicas
 from tests.servers import Servers
 
 # A window next week, 17:00-21:00 in Dublin (UTC+0 in winter, +1 in summer: read locally).
@@ -185,17 +182,7 @@ async def test_racing_replicas_keep_the_travel_buffer(
     (90 are needed): the time holds do not see that, the re-check after claiming must."""
     client = make_mongo_client(servers.mongo_url)
     db = client[f"{run_id}_travel_race"]
-    replicas = []
-    for _ in range(2):
-        repository = SchedulingRepository(db)
-        await repository.ensure_indexes()
-        outbox = Outbox(db, clock=SystemClock())
-        replicas.append(
-            SchedulingHandlers(
-                repository=repository, outbox=outbox, topics=topics, clock=SystemClock()
-            )
-        )
-    repository = replicas[0]._repository
+    replicas, repository = await scheduler_replicas(db, topics)
     for centre, region in (("t-east", "east"), ("t-west", "west")):
         await repository.save_centre(
             CentreRegistered(centre_id=centre, display_name=centre, region=region, timezone="UTC")

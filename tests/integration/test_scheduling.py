@@ -11,16 +11,12 @@ from typing import Any
 import httpx
 import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
-from peerlink_scheduling.adapters.repository import SchedulingRepository
 from peerlink_scheduling.bootstrap import bootstrap
 from peerlink_scheduling.domain.matching import SessionRequest
-from peerlink_scheduling.handlers import SchedulingHandlers
 from peerlink_scheduling.settings import SchedulingSettings
 from peerlink_shared.auth import Role
-from peerlink_shared.clock import SystemClock
 from peerlink_shared.contracts import EligibilityChanged
 from peerlink_shared.mongo import make_mongo_client
-from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from tests.integration.helpers import (
@@ -30,6 +26,7 @@ from tests.integration.helpers import (
     in_process,
     publish,
 )
+from tests.integration.scheduler_replicas import scheduler_replicas
 from tests.servers import Servers
 
 TOMORROW = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
@@ -163,20 +160,9 @@ async def test_two_replicas_racing_never_double_book(
     """Two scheduler instances on one database fill the same sessions at the same moment."""
     client = make_mongo_client(servers.mongo_url)
     db = client[f"{run_id}_race"]
-    replicas = []
-    for _ in range(2):
-        repository = SchedulingRepository(db)
-        await repository.ensure_indexes()
-        replicas.append(
-            SchedulingHandlers(
-                repository=repository,
-                outbox=Outbox(db, clock=SystemClock()),
-                topics=topics,
-                clock=SystemClock(),
-            )
-        )
+    replicas, repository = await scheduler_replicas(db, topics)
     for supporter in ("p-r1", "p-r2", "p-r3"):
-        await replicas[0]._repository.set_eligible(
+        await repository.set_eligible(
             person_id=supporter, centre_id="race", eligible=True, eligible_from=None
         )
     sessions = [
@@ -186,13 +172,13 @@ async def test_two_replicas_racing_never_double_book(
         for n in range(10)
     ]
     for session in sessions:
-        await replicas[0]._repository.add_session(session, at=datetime.now(UTC))
+        await repository.add_session(session, at=datetime.now(UTC))
     await asyncio.gather(
         *(replica.fill(s, correlation_id="race") for s in sessions for replica in replicas * 3)
     )
 
     for session in sessions:
-        assignments = await replicas[0]._repository.assignments_of(session.session_id)
+        assignments = await repository.assignments_of(session.session_id)
         supporters = [a["supporter_id"] for a in assignments]
         assert len(supporters) == 2, session.session_id
         assert len(set(supporters)) == 2
@@ -301,17 +287,7 @@ async def test_racing_replicas_never_book_one_supporter_at_overlapping_times(
     """Four sessions at the same hour, three supporters, two replicas filling all at once."""
     client = make_mongo_client(servers.mongo_url)
     db = client[f"{run_id}_overlap"]
-    replicas = []
-    for _ in range(2):
-        repository = SchedulingRepository(db)
-        await repository.ensure_indexes()
-        outbox = Outbox(db, clock=SystemClock())
-        replicas.append(
-            SchedulingHandlers(
-                repository=repository, outbox=outbox, topics=topics, clock=SystemClock()
-            )
-        )
-    repository = replicas[0]._repository
+    replicas, repository = await scheduler_replicas(db, topics)
     for supporter in ("p-o1", "p-o2", "p-o3"):
         await repository.set_eligible(
             person_id=supporter, centre_id="overlap", eligible=True, eligible_from=None

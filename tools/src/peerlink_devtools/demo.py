@@ -19,7 +19,7 @@ from peerlink_shared.auth import Role
 from peerlink_shared.topics import Topics
 
 from peerlink_devtools.kafka_watch import wait_for_zero_lag
-from peerlink_devtools.processes import SERVICES, Network
+from peerlink_devtools.processes import SERVICES, Network, consumer_groups
 from peerlink_devtools.replay import find_event, republish
 from peerlink_devtools.scenario import Api, play, retry_milestone, wait_for_messages
 
@@ -84,14 +84,7 @@ async def run() -> int:
         say("... and Kafka redelivers the milestone event twice more")
         record = await find_event(bootstrap, topics.person_events, result.milestone_event_id)
         await republish(bootstrap, record, times=2)
-        await wait_for_zero_lag(
-            bootstrap,
-            {
-                "peerlink-eligibility": [topics.person_events],
-                "peerlink-scheduling": [topics.eligibility_changes],
-                "peerlink-notifications": [topics.session_events, topics.centre_events],
-            },
-        )
+        await wait_for_zero_lag(bootstrap, consumer_groups(topics.prefix, topics))
         messages = await wait_for_messages(
             api, person_id=result.person_id, headers=supporter, at_least=1, timeout=10
         )

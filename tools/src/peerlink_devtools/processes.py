@@ -14,8 +14,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from peerlink_shared.topics import Topics
 
 SERVICES = ("intake", "eligibility", "scheduling", "notifications")
+
+
+def consumer_group(prefix: str, service: str) -> str:
+    return f"{prefix}peerlink-{service}"
+
+
+def consumer_groups(prefix: str, topics: Topics) -> dict[str, list[str]]:
+    """Each service's consumer group and the topics it reads: what to watch for lag."""
+    subscriptions = {
+        "intake": [topics.clinic_inbound],
+        "eligibility": [topics.person_events, topics.policy_events],
+        "scheduling": [topics.eligibility_changes, topics.centre_events, topics.person_events],
+        "notifications": [topics.centre_events, topics.session_events],
+    }
+    return {consumer_group(prefix, service): names for service, names in subscriptions.items()}
 
 
 def free_port() -> int:
@@ -67,7 +83,7 @@ class Network:
             "PEERLINK_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "PEERLINK_MONGO_URL": self.mongo_url,
             "PEERLINK_MONGO_DATABASE": f"{self.database_prefix}peerlink_{service}",
-            "PEERLINK_CONSUMER_GROUP": f"{self.topic_prefix}peerlink-{service}",
+            "PEERLINK_CONSUMER_GROUP": consumer_group(self.topic_prefix, service),
             "PEERLINK_TOPIC_PREFIX": self.topic_prefix,
             "PEERLINK_HTTP_PORT": str(port),
             "PEERLINK_TOKEN_SECRET": self.token_secret,

@@ -20,9 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient
-from peerlink_shared.mongo import make_mongo_client
-
+from peerlink_devtools.cleanup import forget
 from peerlink_devtools.fault.suite import LONG, SHORT, RunReport, run_once
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -30,25 +28,6 @@ ROOT = Path(__file__).resolve().parents[4]
 
 def say(line: str) -> None:
     print(f"[fault {time.strftime('%H:%M:%S')}] {line}", flush=True)
-
-
-async def forget(kafka: str, mongo: str, seed: int) -> None:
-    """Drops a run's topics and databases so the local servers do not fill up."""
-    client = make_mongo_client(mongo)
-    try:
-        for name in await client.list_database_names():
-            if name.startswith(f"fault_{seed}_"):
-                await client.drop_database(name)
-    finally:
-        await client.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
-    await admin.start()
-    try:
-        mine = [t for t in await admin.list_topics() if t.startswith(f"f{seed}-")]
-        if mine:
-            await admin.delete_topics(mine)
-    finally:
-        await admin.close()
 
 
 def summary(report: RunReport) -> dict[str, object]:
@@ -105,7 +84,9 @@ async def main_async(args: argparse.Namespace) -> int:
                 say=say,
             )
         finally:
-            await forget(kafka, mongo, seed)
+            await forget(
+                kafka=kafka, mongo=mongo, database_prefix=f"fault_{seed}_", topic_prefix=f"f{seed}-"
+            )
         runs.append(summary(report))
         verdict = report.verdict
         say(

@@ -26,7 +26,7 @@ from peerlink_devtools.fault.cluster import Cluster, Usage
 from peerlink_devtools.fault.oracle import Observed, Verdict, judge
 from peerlink_devtools.fault.workload import Person, Workload, bad_inputs, facts_for, plan
 from peerlink_devtools.kafka_watch import group_lag, read_all, wait_for_zero_lag
-from peerlink_devtools.processes import Network
+from peerlink_devtools.processes import Network, consumer_groups
 from peerlink_devtools.scenario import Api
 
 Say = Callable[[str], None]
@@ -167,7 +167,9 @@ async def run_once(
             f"fed {report.events_sent} events and replayed {report.replayed}; "
             f"faults: {dict(cluster.faults)}; settling"
         )
-        await wait_for_zero_lag(kafka, _groups(prefix, topics), timeout=config.settle_timeout)
+        await wait_for_zero_lag(
+            kafka, consumer_groups(prefix, topics), timeout=config.settle_timeout
+        )
         report.verdict = await _settle(
             work, cluster, secret=network.token_secret, kafka=kafka, topics=topics, config=config,
             say=say,
@@ -318,23 +320,12 @@ async def _one_fault(
 async def _lags(bootstrap: str, topics: Topics) -> dict[str, int]:
     """Each service's consumer lag right now."""
     found = {}
-    for group, names in _groups(topics.prefix, topics).items():
+    for group, names in consumer_groups(topics.prefix, topics).items():
         with contextlib.suppress(Exception):
             found[group.removeprefix(f"{topics.prefix}peerlink-")] = await group_lag(
                 bootstrap, group, names
             )
     return found
-
-
-def _groups(prefix: str, topics: Topics) -> dict[str, list[str]]:
-    return {
-        f"{prefix}peerlink-intake": [topics.clinic_inbound],
-        f"{prefix}peerlink-eligibility": [topics.person_events, topics.policy_events],
-        f"{prefix}peerlink-scheduling": [
-            topics.eligibility_changes, topics.centre_events, topics.person_events,
-        ],
-        f"{prefix}peerlink-notifications": [topics.centre_events, topics.session_events],
-    }  # fmt: skip
 
 
 async def _settle(
@@ -355,7 +346,7 @@ async def _settle(
             f"{len(verdict.wrong)} wrong (first: {first})"
         )
         await asyncio.sleep(5.0)
-        await wait_for_zero_lag(kafka, _groups(topics.prefix, topics), timeout=60)
+        await wait_for_zero_lag(kafka, consumer_groups(topics.prefix, topics), timeout=60)
 
 
 async def _observe(
