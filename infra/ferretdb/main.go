@@ -1,4 +1,4 @@
-// Command peerlink-ferretdb runs FerretDB v1 embedded, with the SQLite backend, on loopback.
+// Command peerlink-ferretdb runs FerretDB v1 embedded, with the PostgreSQL backend, on loopback.
 //
 // `go install github.com/FerretDB/FerretDB/cmd/ferretdb` builds a binary that panics at start
 // (its version file is generated and not part of the module), so we start the embeddable
@@ -9,7 +9,6 @@ import (
 	"context"
 	"flag"
 	"log"
-	"os"
 	"os/signal"
 	"syscall"
 
@@ -18,21 +17,17 @@ import (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "address to listen on")
-	dataDir := flag.String("data", "", "SQLite data directory (created if missing)")
+	postgresURL := flag.String("postgresql-url", "", "PostgreSQL URL of FerretDB's database")
 	flag.Parse()
 
-	if *dataDir == "" {
-		log.Fatal("-data is required")
-	}
-	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
-		log.Fatal(err)
+	if *postgresURL == "" {
+		log.Fatal("-postgresql-url is required")
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener: ferretdb.ListenerConfig{TCP: *listen},
-		Handler:  "sqlite",
-		// The SQLite URL must name a directory and end with a slash.
-		SQLiteURL: "file:" + *dataDir + "/",
+		Listener:      ferretdb.ListenerConfig{TCP: *listen},
+		Handler:       "postgresql",
+		PostgreSQLURL: *postgresURL,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -41,7 +36,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	log.Printf("peerlink-ferretdb listening on %s, data in %s", *listen, *dataDir)
+	log.Printf("peerlink-ferretdb listening on %s", *listen)
 	if err := f.Run(ctx); err != nil {
 		log.Fatal(err)
 	}
