@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from peerlink_devtools.kafka_watch import read_all
 from peerlink_shared.clock import SystemClock
 from peerlink_shared.contracts import RelapseRecorded
@@ -33,7 +34,10 @@ async def test_an_entry_written_before_a_crash_is_published_by_the_next_relay(
     broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-test")
     await broker.start()
     try:
-        relay = OutboxRelay(outbox=outbox, broker=broker, publish_timeout=10)
+        # The next process: nothing in memory, only what the database kept.
+        restarted = Outbox(client[f"{run_id}_outbox"], clock=SystemClock())
+        assert not restarted.fresh
+        relay = OutboxRelay(outbox=restarted, broker=broker, publish_timeout=10)
         assert await relay.publish_pending() == 1
         assert await relay.publish_pending() == 0
         assert await outbox.count_pending() == 0
@@ -61,6 +65,7 @@ async def test_an_entry_that_can_never_be_published_is_parked_not_blocking(
         RelapseRecorded(person_id="p-after", relapsed_on=date(2026, 1, 1)), subject="p-after"
     )
     await outbox.add(envelope=event, topic=topics.person_events)
+    outbox.fresh.clear()  # as after a restart: only the database copies are left
 
     broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-poison-test")
     await broker.start()
@@ -73,3 +78,60 @@ async def test_an_entry_that_can_never_be_published_is_parked_not_blocking(
     assert parked is not None and parked["reason"] == "ValidationError"
     assert await outbox.count_pending() == 0
     await client.close()
+
+
+async def test_what_a_process_records_it_publishes_in_order_without_reading_it_back(
+    servers: Servers, topics: Topics, run_id: str
+) -> None:
+    client = make_mongo_client(servers.mongo_url)
+    outbox = Outbox(client[f"{run_id}_outbox_fresh"], clock=SystemClock())
+    events = [
+        envelope_for(
+            RelapseRecorded(person_id="p-order", relapsed_on=date(2026, 1, 1 + n)),
+            subject="p-order",
+        )
+        for n in range(20)
+    ]
+    for event in events:
+        await outbox.add(envelope=event, topic=topics.person_events)
+    broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-fresh-test")
+    await broker.start()
+    try:
+        relay = OutboxRelay(outbox=outbox, broker=broker, publish_timeout=10)
+        assert await relay.publish_fresh() == 20
+        assert not outbox.fresh
+        assert await outbox.count_pending() == 0
+        # Nothing left for a sweep to publish a second time.
+        assert await relay.publish_pending() == 0
+    finally:
+        await broker.stop()
+        await client.close()
+    records = await read_all(servers.kafka_bootstrap, [topics.person_events], idle_seconds=0.5)
+    ids = {event.id for event in events}
+    published = [
+        found["id"] for r in records if (found := as_event(r.value) or {}).get("id") in ids
+    ]
+    assert published == [event.id for event in events]
+
+
+async def test_a_failed_send_leaves_the_entries_for_the_sweep(
+    servers: Servers, topics: Topics, run_id: str
+) -> None:
+    client = make_mongo_client(servers.mongo_url)
+    outbox = Outbox(client[f"{run_id}_outbox_failed"], clock=SystemClock())
+    event = envelope_for(
+        RelapseRecorded(person_id="p-failed", relapsed_on=date(2026, 1, 1)), subject="p-failed"
+    )
+    # A topic that does not exist (auto-creation is off): the send cannot succeed.
+    await outbox.add(envelope=event, topic=f"{topics.prefix}no-such-topic")
+    broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-failed-test")
+    await broker.start()
+    try:
+        relay = OutboxRelay(outbox=outbox, broker=broker, publish_timeout=2)
+        with pytest.raises(Exception):  # noqa: B017 - whichever error Kafka gives
+            await relay.publish_fresh()
+        assert not outbox.fresh
+        assert await outbox.count_pending() == 1
+    finally:
+        await broker.stop()
+        await client.close()

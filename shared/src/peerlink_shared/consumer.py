@@ -1,19 +1,30 @@
 """The one way services consume Kafka: parse, refuse to the dead-letter topic, dedup, handle.
 
-Untrusted bytes never crash a consumer and are never dropped silently. A message is
-committed (FastStream's ACK policy) only after it was handled, recognised as a duplicate,
-ignored as another service's concern, or copied to `<topic>.dlq` with a reason code.
+Untrusted bytes never crash a consumer and are never dropped silently. Records arrive in
+batches (one poll); a batch is committed (FastStream's ACK policy) only after every record
+in it was handled, recognised as a duplicate, ignored as another service's concern, or
+copied to `<topic>.dlq` with a reason code.
+
+Within a batch each partition's records are handled in order, and the partitions side by
+side: a key lives on one partition, so each aggregate still has one writer at a time, as
+it would with one replica per partition. The handled ids are remembered in the inbox with
+one write per batch, and the batch is committed with one offset commit, instead of one of
+each per record. A crash before that write makes Kafka redeliver the batch; handlers are
+idempotent (deterministic outbox ids, unique inserts), so handling a record again changes
+nothing, and the inbox spares the work for records whose batch was completed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import structlog
+from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -35,6 +46,7 @@ from peerlink_shared.kafka import SUBSCRIBER_ACK_POLICY
 from peerlink_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_RETRIES
 
 P = TypeVar("P", bound=Payload)
+T = TypeVar("T")
 log = structlog.get_logger("peerlink.consumer")
 
 MAX_EVENT_BYTES = 256 * 1024
@@ -47,6 +59,10 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
 )
 MAX_BACKOFF_SECONDS = 5.0
+# Records per poll, and how long a poll waits for the first one. FastStream sleeps as long
+# again after an empty poll, so the wait bounds the latency an idle consumer adds per hop.
+MAX_BATCH_RECORDS = 200
+BATCH_WAIT_MS = 5
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,19 @@ def parse_envelope(body: bytes) -> Envelope | Refusal:
     return envelope
 
 
+@dataclass
+class _Batch:
+    """What one poll's records share: the ids handled so far (for copies within the batch),
+    to be remembered in the inbox together once the batch is done."""
+
+    handled: list[str] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+
+    def add(self, event_id: str) -> None:
+        self.handled.append(event_id)
+        self.ids.add(event_id)
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -115,12 +144,14 @@ class EventConsumer:
         clock: Clock,
         publish_timeout: float,
         max_attempts: int = 3,
+        max_batch: int = MAX_BATCH_RECORDS,
     ) -> None:
         self._broker = broker
         self._inbox = inbox
         self._clock = clock
         self._publish_timeout = publish_timeout
         self._max_attempts = max_attempts
+        self._max_batch = max_batch
 
     def subscribe(
         self,
@@ -140,39 +171,81 @@ class EventConsumer:
             group_id=group_id,
             auto_offset_reset="earliest",
             ack_policy=SUBSCRIBER_ACK_POLICY,
+            batch=True,
+            max_records=self._max_batch,
+            batch_timeout_ms=BATCH_WAIT_MS,
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
             max_poll_interval_ms=max_poll_interval_ms,
             title=f"{group_id}:{topic}",
         )
         async def consume(message: KafkaMessage) -> None:
-            record = message.raw_message
-            if isinstance(record, tuple):
-                raise TypeError("batch subscribers are not used in PeerLink")
+            raw = message.raw_message
+            records: tuple[ConsumerRecord[bytes, bytes], ...] = (
+                raw if isinstance(raw, tuple) else (raw,)
+            )
+            if records:
+                await self._consume_batch(records, topic=topic, table=table, strict=strict)
+
+    async def _consume_batch(
+        self,
+        records: Sequence[ConsumerRecord[bytes, bytes]],
+        *,
+        topic: str,
+        table: dict[str, Route],
+        strict: bool,
+    ) -> None:
+        by_partition: dict[int, list[ConsumerRecord[bytes, bytes]]] = {}
+        for record in records:
+            by_partition.setdefault(record.partition, []).append(record)
+        batch = _Batch()
+        # A task group, not gather: if one partition fails, the others are cancelled before
+        # the batch is sought back, instead of running on unseen.
+        async with asyncio.TaskGroup() as group:
+            for in_order in by_partition.values():
+                group.create_task(
+                    self._consume_partition(
+                        in_order, batch=batch, topic=topic, table=table, strict=strict
+                    )
+                )
+        if batch.handled:
+            at = self._clock.now()
+            await self._until_done(lambda: self._inbox.remember_all(batch.handled, at=at))
+
+    async def _consume_partition(
+        self,
+        records: Sequence[ConsumerRecord[bytes, bytes]],
+        *,
+        batch: _Batch,
+        topic: str,
+        table: dict[str, Route],
+        strict: bool,
+    ) -> None:
+        for record in records:
             with structlog.contextvars.bound_contextvars(
                 topic=topic, partition=record.partition, offset=record.offset
             ):
-                await self._until_done(
-                    lambda: self._consume(
-                        topic=topic,
-                        table=table,
-                        strict=strict,
-                        body=message.body,
-                        key=record.key,
-                        partition=record.partition,
-                        offset=record.offset,
-                    )
+                step = functools.partial(
+                    self._consume,
+                    topic=topic,
+                    table=table,
+                    strict=strict,
+                    body=record.value or b"",
+                    key=record.key,
+                    partition=record.partition,
+                    offset=record.offset,
+                    batch=batch,
                 )
+                await self._until_done(step)
 
-    async def _until_done(self, step: Callable[[], Awaitable[None]]) -> None:
-        """Repeats the whole (idempotent) consume step while infrastructure is away: the
-        message is committed only once it was handled, ignored or dead-lettered. Anything
+    async def _until_done(self, step: Callable[[], Awaitable[T]]) -> T:
+        """Repeats the whole (idempotent) step while infrastructure is away: a batch is
+        committed only once every record was handled, ignored or dead-lettered. Anything
         else escapes to FastStream, whose NACK_ON_ERROR policy seeks back to redeliver."""
         attempt = 0
         while True:
             try:
-                await step()
-                return
+                return await step()
             except TRANSIENT_ERRORS as error:
                 attempt += 1
                 log.warning("consumer_waiting_for_infrastructure", error=type(error).__name__)
@@ -188,6 +261,7 @@ class EventConsumer:
         key: bytes | None,
         partition: int,
         offset: int,
+        batch: _Batch,
     ) -> None:
         async def refuse(refusal: Refusal) -> None:
             await send_to_dead_letters(
@@ -226,7 +300,7 @@ class EventConsumer:
             except ValidationError as error:
                 await refuse(Refusal(ReasonCode.INVALID_PAYLOAD, describe_validation_error(error)))
                 return
-            if await self._inbox.seen(envelope.id):
+            if envelope.id in batch.ids or await self._inbox.seen(envelope.id):
                 EVENTS_CONSUMED.labels(topic=topic, outcome="duplicate").inc()
                 log.info("event_duplicate_ignored")
                 return
@@ -234,7 +308,7 @@ class EventConsumer:
             if failure is not None:
                 await refuse(failure)
                 return
-            await self._inbox.remember(envelope.id, at=self._clock.now())
+            batch.add(envelope.id)
             EVENTS_CONSUMED.labels(topic=topic, outcome="handled").inc()
             log.info("event_handled")
 

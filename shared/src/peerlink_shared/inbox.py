@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from peerlink_shared.mongo import Database, insert_once
+from peerlink_shared.mongo import Database, insert_all_once, insert_once
 
 
 class Inbox:
@@ -16,3 +17,9 @@ class Inbox:
 
     async def remember(self, event_id: str, *, at: datetime) -> None:
         await insert_once(self._handled, {"_id": event_id, "handled_at": at})
+
+    async def remember_all(self, event_ids: Sequence[str], *, at: datetime) -> None:
+        """Remembers a batch in one write; ids already remembered (a batch handled again
+        after a crash, or by a racing replica) are left as they are."""
+        documents = [{"_id": event_id, "handled_at": at} for event_id in event_ids]
+        await insert_all_once(self._handled, documents)
