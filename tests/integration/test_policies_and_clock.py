@@ -21,7 +21,7 @@ from peerlink_shared.contracts import (
     SobrietyMilestoneRecorded,
     VolunteeringChanged,
 )
-from peerlink_shared.mongo import make_mongo_client
+from peerlink_shared.mongo import MAX_UPDATES_PER_COMMAND, make_mongo_client
 from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import ensure_topics
 
@@ -96,9 +96,11 @@ async def seed_graduates(servers: Servers, run_id: str, *, centre: str, count: i
                 event_id=f"{person}-{kind}", person_id=person, kind=kind, fields=fields
             )
 
-    # Persons are independent documents: seeding them side by side is safe.
-    for start in range(0, count, 50):
-        await asyncio.gather(*(seed(person) for person in persons[start : start + 50]))
+    # Persons are independent documents: seeding them side by side is safe, a bounded number
+    # at a time (FerretDB hangs when concurrent updates take its whole pool).
+    side_by_side = MAX_UPDATES_PER_COMMAND
+    for start in range(0, count, side_by_side):
+        await asyncio.gather(*(seed(person) for person in persons[start : start + side_by_side]))
     await client.close()
     return persons
 

@@ -9,9 +9,11 @@ from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PERSON_FACTS, EligibilityChanged, PolicyChanged
 from peerlink_shared.runtime import ServiceRuntime
 
+from peerlink_eligibility.adapters.announcements import Announcements
 from peerlink_eligibility.adapters.jobs import JobRepository
 from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
+from peerlink_eligibility.bulk_reevaluation import CentreReevaluation
 from peerlink_eligibility.entrypoints import consumers
 from peerlink_eligibility.entrypoints.http import eligibility_router
 from peerlink_eligibility.handlers import EligibilityHandlers
@@ -27,17 +29,19 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
     policies = PolicyRepository(runtime.db)
     jobs = JobRepository(runtime.db)
     runtime.startup_hooks += [repository.ensure_indexes, policies.ensure_indexes]
+    announcements = Announcements(outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock)
     reevaluator = Reevaluator(
-        repository=repository,
-        policies=policies,
-        outbox=runtime.outbox,
-        topics=runtime.topics,
-        clock=runtime.clock,
+        repository=repository, policies=policies, announcements=announcements, clock=runtime.clock
     )
     policy_changes = PolicyChanges(
         policies=policies,
         jobs=jobs,
-        reevaluator=reevaluator,
+        reevaluation=CentreReevaluation(
+            repository=repository,
+            announcements=announcements,
+            reevaluator=reevaluator,
+            clock=runtime.clock,
+        ),
         outbox=runtime.outbox,
         topics=runtime.topics,
         clock=runtime.clock,

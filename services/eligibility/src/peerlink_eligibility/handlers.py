@@ -26,10 +26,11 @@ class EligibilityHandlers:
         self._reevaluator = reevaluator
 
     async def _store(self, envelope: Envelope, person_id: str, kind: str, fields: Document) -> None:
-        await self._repository.add_fact(
+        snapshot = await self._repository.add_fact(
             event_id=envelope.id, person_id=person_id, kind=kind, fields=fields
         )
-        await self._reevaluator.person(person_id, cause=Cause(envelope.id, envelope.correlationid))
+        cause = Cause(envelope.id, envelope.correlationid)
+        await self._reevaluator.person(person_id, cause=cause, snapshot=snapshot)
 
     async def on_admission(self, envelope: Envelope, fact: AdmissionRecorded) -> None:
         fields = {"centre_id": fact.centre_id, "admitted_on": fact.admitted_on.isoformat()}

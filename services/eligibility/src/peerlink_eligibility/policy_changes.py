@@ -11,10 +11,11 @@ from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
+from peerlink_eligibility.adapters.announcements import SOURCE, Cause
 from peerlink_eligibility.adapters.jobs import JobRepository
 from peerlink_eligibility.adapters.policies import PolicyRepository
+from peerlink_eligibility.bulk_reevaluation import CentreReevaluation
 from peerlink_eligibility.domain.policy import Policy
-from peerlink_eligibility.reevaluation import SOURCE, Cause, Reevaluator
 
 log = structlog.get_logger("peerlink.eligibility")
 
@@ -29,14 +30,14 @@ class PolicyChanges:
         *,
         policies: PolicyRepository,
         jobs: JobRepository,
-        reevaluator: Reevaluator,
+        reevaluation: CentreReevaluation,
         outbox: Outbox,
         topics: Topics,
         clock: Clock,
     ) -> None:
         self._policies = policies
         self._jobs = jobs
-        self._reevaluator = reevaluator
+        self._reevaluation = reevaluation
         self._outbox = outbox
         self._topics = topics
         self._clock = clock
@@ -104,7 +105,7 @@ class PolicyChanges:
                 changed=changed,
             )
 
-        total, changed = await self._reevaluator.centre(
+        total, changed = await self._reevaluation.run(
             current, cause=Cause(envelope.id, envelope.correlationid), progress=progress
         )
         await self._jobs.finish(job_id, done=total, changed=changed, at=self._clock.now())

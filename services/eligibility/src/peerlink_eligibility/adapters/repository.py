@@ -1,12 +1,23 @@
-"""Eligibility's MongoDB collections: facts (one document per event) and decisions."""
+"""Eligibility's MongoDB collections: one facts document per person, one decision document
+per (person, centre)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from peerlink_shared.mongo import Database, Document, insert_once
+from peerlink_shared.mongo import (
+    DUPLICATE_KEY,
+    MAX_UPDATES_PER_COMMAND,
+    Database,
+    Document,
+    insert_once,
+)
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from peerlink_eligibility.domain.decision import Decision, Reason
 from peerlink_eligibility.domain.facts import (
@@ -23,60 +34,92 @@ from peerlink_eligibility.domain.facts import (
     fold_facts,
 )
 
+NAMESPACE_NOT_FOUND = 26
+
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A person's facts as read, and their version (how many facts) to spot a race."""
+    """A person's facts as read, and their version (how many facts they hold)."""
 
     facts: PersonFacts
     version: int
 
 
-class EligibilityRepository:
-    """One document per person holds their facts (written only by that person's consumer);
-    one document per (person, centre) holds a decision.
+@dataclass(frozen=True)
+class Stored:
+    """A decision as stored, and its revision: a write names the revision it replaces."""
 
-    Every hot path reads and writes by `_id`: FerretDB v1 (SQLite) answers other filters by
-    scanning the collection. Listing a centre's decisions is a scan; bulk jobs and reads
-    that need one do it once, not per person.
+    decision: Decision
+    revision: int
+
+
+@dataclass(frozen=True)
+class DecisionWrite:
+    """A decision made from facts of `facts_version`, to store in place of `replaces` (None:
+    there was no decision)."""
+
+    decision: Decision
+    facts_version: int
+    replaces: Stored | None
+
+
+class EligibilityRepository:
+    """A person's facts are one document, the aggregate: written only by that person's
+    consumer (Kafka key = person id), read whole by every decision, streamed once by a bulk
+    job. Decisions are documents of their own: bulk jobs and clock reviews write them too
+    (a second writer on the facts document could lose a fact on FerretDB, whose updates are
+    not atomic), and they are listed by centre, by person and by review day.
+
+    Every per-event filter is an equality on indexed fields, the only filter FerretDB v1
+    answers from an index (any other condition is checked after that lookup).
     """
 
     def __init__(self, db: Database) -> None:
         self._facts = db["person_facts"]
         self._decisions = db["decisions"]
         self._reviews = db["review_claims"]
+        self._updating = UpdateSlots(MAX_UPDATES_PER_COMMAND)
 
     async def ensure_indexes(self) -> None:
         await self._decisions.create_index([("centre_id", 1), ("eligible", 1)])
+        await self._decisions.create_index([("person_id", 1)])
         await self._decisions.create_index([("review_on", 1)])
 
-    async def add_fact(self, *, event_id: str, person_id: str, kind: str, fields: Document) -> bool:
-        """Adds a fact once per event id; False if it was there. Single writer per person."""
-        doc = await self._facts.find_one({"_id": person_id}, {"event_ids": 1})
-        if doc is not None and event_id in doc.get("event_ids", []):
-            return False
-        await self._facts.update_one(
-            {"_id": person_id},
-            {
-                "$push": {"facts": {"kind": kind, **fields}, "event_ids": event_id},
-                "$inc": {"version": 1},
-            },
-            upsert=True,
-        )
-        return True
+    async def add_fact(
+        self, *, event_id: str, person_id: str, kind: str, fields: Document
+    ) -> Snapshot:
+        """Adds a fact once per event id; returns the person's facts, with it."""
+        fact = {"kind": kind, **fields}
+        try:
+            return await self._push_fact(person_id, event_id, fact)
+        except DuplicateKeyError:
+            pass
+        stored = await self._facts.find_one({"_id": person_id})
+        if stored is not None and event_id in stored["event_ids"]:
+            return _snapshot(person_id, stored)  # recorded before: a redelivery
+        # The person's document appeared meanwhile (two consumers overlapping in a
+        # rebalance): now the push matches it.
+        return await self._push_fact(person_id, event_id, fact)
 
-    async def facts_of(self, person_id: str) -> Snapshot:
-        doc = await self._facts.find_one({"_id": person_id})
+    async def _push_fact(self, person_id: str, event_id: str, fact: Document) -> Snapshot:
+        """One write that reads back. The filter matches only while the event is new; when it
+        is not, the upsert's insert collides with the person's document (duplicate key)."""
+        doc = await self._facts.find_one_and_update(
+            {"_id": person_id, "event_ids": {"$ne": event_id}},
+            {"$push": {"facts": fact, "event_ids": event_id}, "$inc": {"version": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
         return _snapshot(person_id, doc)
 
-    async def facts_version(self, person_id: str) -> int:
-        doc = await self._facts.find_one({"_id": person_id}, {"version": 1})
-        return int(doc["version"]) if doc else 0
+    async def facts_of(self, person_id: str) -> Snapshot:
+        doc = await self._facts.find_one({"_id": person_id}, {"event_ids": 0})
+        return _snapshot(person_id, doc)
 
     async def all_facts(self, *, batch: int) -> AsyncIterator[list[Snapshot]]:
-        """Every person's facts, streamed in batches (one scan for a bulk job)."""
+        """Every person's facts, streamed in batches (one pass for a bulk job)."""
         found: list[Snapshot] = []
-        async for doc in self._facts.find({}).batch_size(batch):
+        async for doc in self._facts.find({}, {"event_ids": 0}).batch_size(batch):
             found.append(_snapshot(doc["_id"], doc))
             if len(found) >= batch:
                 yield found
@@ -85,47 +128,66 @@ class EligibilityRepository:
             yield found
 
     async def count_persons(self) -> int:
-        return await self._facts.estimated_document_count()
+        """An estimate, from the collection's metadata, for progress reports. (FerretDB v1
+        gives PostgreSQL's planner estimate, which lags a bulk load, and would read every
+        document to answer `count`, which estimated_document_count sends.)"""
+        try:
+            cursor = await self._facts.aggregate([{"$collStats": {"count": {}}}])
+            counts = [int(shard["count"]) async for shard in cursor]  # one per shard
+        except OperationFailure as error:
+            if error.code != NAMESPACE_NOT_FOUND:
+                raise
+            return 0  # no person has any fact yet
+        return max(0, sum(counts))
 
     async def decision(self, person_id: str, centre_id: str) -> Decision | None:
         doc = await self._decisions.find_one({"_id": f"{person_id}:{centre_id}"})
         return None if doc is None else _decision(doc)
 
-    async def decisions_of(self, person_id: str) -> list[Decision]:
-        """Every centre's decision for a person (a scan: an ops read, not a hot path)."""
+    async def decisions_of(self, person_id: str) -> dict[str, Stored]:
+        """A person's decisions, by centre."""
         cursor = self._decisions.find({"person_id": person_id})
-        return sorted([_decision(doc) async for doc in cursor], key=lambda d: d.centre_id)
+        return {doc["centre_id"]: _stored(doc) async for doc in cursor}
 
-    async def decisions_at(self, centre_id: str) -> dict[str, Decision]:
-        cursor = self._decisions.find({"centre_id": centre_id})
-        return {doc["person_id"]: _decision(doc) async for doc in cursor}
+    async def decisions_at(self, centre_id: str) -> dict[str, Stored]:
+        """A centre's decisions, by person (read in big batches: it can be everyone)."""
+        cursor = self._decisions.find({"centre_id": centre_id}).batch_size(1000)
+        return {doc["person_id"]: _stored(doc) async for doc in cursor}
 
-    async def save_decision(self, decision: Decision, *, facts_version: int, at: datetime) -> bool:
-        """Writes unless a decision made from newer facts is stored; False if it was.
+    async def save_decisions(self, writes: Sequence[DecisionWrite], *, at: datetime) -> set[str]:
+        """Stores each decision unless the one it replaces was replaced meanwhile (by someone
+        who read newer facts or a newer policy); returns the persons whose writes may have
+        lost, for their decider to decide again from what is stored now."""
+        lost = await self._insert([w for w in writes if w.replaces is None], at=at)
+        updates = [
+            UpdateOne(_still(w.decision, replaces), {"$set": _fields(w, at)})
+            for w in writes
+            if (replaces := w.replaces) is not None
+        ]
+        persons = [w.decision.person_id for w in writes if w.replaces is not None]
+        for start in range(0, len(updates), MAX_UPDATES_PER_COMMAND):
+            end = start + MAX_UPDATES_PER_COMMAND
+            async with self._updating.hold(len(updates[start:end])):
+                result = await self._decisions.bulk_write(updates[start:end], ordered=False)
+            if result.matched_count < len(updates[start:end]):
+                # A count comes back, not which write lost: all of them decide again.
+                lost.update(persons[start:end])
+        return lost
 
-        Read, compare, write by `_id` alone: a filter on any other field makes FerretDB scan
-        the collection on every write. The window between read and write is the one
-        FerretDB's own non-atomic updates leave anyway.
-        """
-        key = f"{decision.person_id}:{decision.centre_id}"
-        stored = await self._decisions.find_one({"_id": key}, {"facts_version": 1})
-        if stored is not None and int(stored.get("facts_version", 0)) > facts_version:
-            return False
-        fields = {
-            "person_id": decision.person_id,
-            "centre_id": decision.centre_id,
-            "eligible": decision.eligible,
-            "reasons": [reason.value for reason in decision.reasons],
-            "eligible_from": _iso(decision.eligible_from),
-            "review_on": _iso(decision.review_on),
-            "policy_version": decision.policy_version,
-            "facts_version": facts_version,
-            "decided_at": at,
-        }
-        if stored is None and await insert_once(self._decisions, {"_id": key, **fields}):
-            return True
-        await self._decisions.update_one({"_id": key}, {"$set": fields})
-        return True
+    async def _insert(self, writes: Sequence[DecisionWrite], *, at: datetime) -> set[str]:
+        if not writes:
+            return set()
+        documents = [{"_id": _key(w.decision), **_fields(w, at)} for w in writes]
+        try:
+            await self._decisions.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            failures = error.details.get("writeErrors", [])
+            codes = {failure.get("code") for failure in failures}
+            if codes - {DUPLICATE_KEY} or error.details.get("writeConcernErrors"):
+                raise
+            # Someone decided first: a duplicate key.
+            return {writes[failure["index"]].decision.person_id for failure in failures}
+        return set()
 
     async def eligible_at(self, centre_id: str) -> list[str]:
         cursor = self._decisions.find({"centre_id": centre_id, "eligible": True})
@@ -139,6 +201,56 @@ class EligibilityRepository:
     async def claim_review(self, claim: str, *, at: datetime) -> bool:
         """One replica wins each review claim (unique insert)."""
         return await insert_once(self._reviews, {"_id": claim, "claimed_at": at})
+
+
+class UpdateSlots:
+    """Update statements in flight from this process, bounded (see MAX_UPDATES_PER_COMMAND):
+    the person path of every partition and a bulk job share them, first come first served."""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._queue = asyncio.Lock()
+        self._released = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def hold(self, count: int) -> AsyncIterator[None]:
+        async with self._queue, self._released:
+            await self._released.wait_for(lambda: self._free >= count)
+            self._free -= count
+        try:
+            yield
+        finally:
+            async with self._released:
+                self._free += count
+                self._released.notify_all()
+
+
+def _key(decision: Decision) -> str:
+    return f"{decision.person_id}:{decision.centre_id}"
+
+
+def _still(decision: Decision, replaces: Stored) -> Document:
+    """Matches the stored decision only while it is the one the decider read."""
+    if replaces.revision == 0:
+        # Stored before decisions had revisions.
+        return {"_id": _key(decision), "revision": {"$exists": False}}
+    return {"_id": _key(decision), "revision": replaces.revision}
+
+
+def _fields(write: DecisionWrite, at: datetime) -> Document:
+    decision = write.decision
+    return {
+        "person_id": decision.person_id,
+        "centre_id": decision.centre_id,
+        "eligible": decision.eligible,
+        "reasons": [reason.value for reason in decision.reasons],
+        "eligible_from": _iso(decision.eligible_from),
+        "review_on": _iso(decision.review_on),
+        "policy_version": decision.policy_version,
+        "facts_version": write.facts_version,
+        "revision": (write.replaces.revision if write.replaces else 0) + 1,
+        "decided_at": at,
+    }
 
 
 def _snapshot(person_id: str, doc: Document | None) -> Snapshot:
@@ -177,6 +289,10 @@ def _fact(doc: Document) -> Fact | None:
         case "background_check":
             return BackgroundCheck(_day(doc["cleared_on"]), _day(doc["expires_on"]))
     return None
+
+
+def _stored(doc: Document) -> Stored:
+    return Stored(_decision(doc), int(doc.get("revision", 0)))
 
 
 def _decision(doc: Document) -> Decision:

@@ -116,7 +116,8 @@ def eligibility_router(
     async def read_decisions(person_id: PersonId, caller: Caller) -> list[DecisionOut]:
         """Every centre's decision for a person, for ops (coordinators see their centre's)."""
         authorize(caller, centre_id="*", roles={Role.OPS})
-        return [_decision_out(decision) for decision in await repository.decisions_of(person_id)]
+        stored = await repository.decisions_of(person_id)
+        return [_decision_out(stored[centre].decision) for centre in sorted(stored)]
 
     @router.get("/centres/{centre_id}/eligible-supporters", response_model=EligibleSupportersOut)
     async def eligible_supporters(centre_id: CentreId, caller: Caller) -> EligibleSupportersOut:
