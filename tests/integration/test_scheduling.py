@@ -16,7 +16,7 @@ from peerlink_scheduling.domain.matching import SessionRequest
 from peerlink_scheduling.settings import SchedulingSettings
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import EligibilityChanged
-from peerlink_shared.mongo import make_mongo_client
+from peerlink_shared.mongo import MAX_UPDATES_PER_COMMAND, make_mongo_client
 from peerlink_shared.topics import Topics
 
 from tests.integration.helpers import (
@@ -158,7 +158,8 @@ async def test_two_replicas_racing_never_double_book(
     servers: Servers, topics: Topics, run_id: str
 ) -> None:
     """Two scheduler instances on one database fill the same sessions at the same moment."""
-    client = make_mongo_client(servers.mongo_url)
+    # Many fills side by side: a bounded pool keeps their updates under FerretDB's limit.
+    client = make_mongo_client(servers.mongo_url, max_pool_size=MAX_UPDATES_PER_COMMAND)
     db = client[f"{run_id}_race"]
     replicas, repository = await scheduler_replicas(db, topics)
     for supporter in ("p-r1", "p-r2", "p-r3"):
@@ -285,7 +286,8 @@ async def test_racing_replicas_never_book_one_supporter_at_overlapping_times(
     servers: Servers, topics: Topics, run_id: str
 ) -> None:
     """Four sessions at the same hour, three supporters, two replicas filling all at once."""
-    client = make_mongo_client(servers.mongo_url)
+    # Many fills side by side: a bounded pool keeps their updates under FerretDB's limit.
+    client = make_mongo_client(servers.mongo_url, max_pool_size=MAX_UPDATES_PER_COMMAND)
     db = client[f"{run_id}_overlap"]
     replicas, repository = await scheduler_replicas(db, topics)
     for supporter in ("p-o1", "p-o2", "p-o3"):

@@ -101,9 +101,10 @@ class InboundHandlers:
         if problems := fact_problems(fact, today=latest_local_date(self._clock.now())):
             detail = "; ".join(f"data.{p.field}: {p.message}" for p in problems)
             raise Refused(ReasonCode.INCOHERENT_FACT, detail)
-        if await self._repository.centres_of(fact.person_id) is None:
+        if not await self._repository.person_exists(fact.person_id):
             raise Refused(ReasonCode.UNKNOWN_PERSON, "register the person with intake first")
-        if isinstance(fact, CentreFact) and await self._repository.centre(fact.centre_id) is None:
+        known = self._repository.centre_exists
+        if isinstance(fact, CentreFact) and not await known(fact.centre_id):
             raise Refused(ReasonCode.UNKNOWN_CENTRE, "data.centre_id is not a registered centre")
         # Clinic systems choose their own ids; namespaced by source so two cannot collide.
         try:

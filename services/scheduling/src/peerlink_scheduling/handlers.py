@@ -77,12 +77,17 @@ class SchedulingHandlers(Staffing):
         )
 
     async def on_eligibility_changed(self, envelope: Envelope, change: EligibilityChanged) -> None:
-        await self._repository.set_eligible(
+        changed = await self._repository.set_eligible(
             person_id=change.person_id,
             centre_id=change.centre_id,
             eligible=change.eligible,
             eligible_from=None if change.eligible else change.eligible_from,
+            changed_by=envelope.id,
         )
+        if not changed:
+            # Only the reasons moved (another criterion now fails): nobody to release or
+            # book. A person's changes arrive in order, so an earlier one's work is done.
+            return
         if not change.eligible:
             await self._restaff(change, cause=envelope)
         else:

@@ -92,9 +92,12 @@ class Staffing(SessionPublisher):
         assignments = await self._repository.assignments_of(request.session_id)
         assigned = [doc["supporter_id"] for doc in assignments]
         taken_slots = {doc["slot"] for doc in assignments}
+        free_slots = [slot for slot in range(request.supporters_needed) if slot not in taken_slots]
+        if not free_slots:
+            # A full session: nothing to choose, so the pool (a read per candidate) is not read.
+            return False
         pool = await self._pool(request)
         choices = match(request, assigned=assigned, pool=pool)
-        free_slots = [slot for slot in range(request.supporters_needed) if slot not in taken_slots]
         lost = False
         for slot, choice in zip(free_slots, choices, strict=False):
             if not await self._claim(request, slot, choice, pool):

@@ -117,7 +117,7 @@ def intake_router(
                 return PersonOut(person_id=person_id)
 
     async def require_centre(centre_id: str) -> None:
-        if await repository.centre(centre_id) is None:
+        if not await repository.centre_exists(centre_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such centre; register it first")
 
     async def record(

@@ -23,9 +23,19 @@ class SupporterRecords:
         self._exclusions = db["exclusions"]
 
     async def set_eligible(
-        self, *, person_id: str, centre_id: str, eligible: bool, eligible_from: date | None
-    ) -> None:
-        await self._eligible.update_one(
+        self,
+        *,
+        person_id: str,
+        centre_id: str,
+        eligible: bool,
+        eligible_from: date | None,
+        changed_by: str | None = None,
+    ) -> bool:
+        """Records who may serve where; True unless scheduling's view was already this, set
+        by an earlier event (no record reads as not eligible). The same event again counts
+        as a change: its work may have been cut short by a crash."""
+        since = None if eligible_from is None else eligible_from.isoformat()
+        before = await self._eligible.find_one_and_update(
             {"_id": f"{person_id}:{centre_id}"},
             {
                 "$set": {
@@ -33,11 +43,16 @@ class SupporterRecords:
                     "centre_id": centre_id,
                     "eligible": eligible,
                     # A date is not a BSON type: kept as its ISO string.
-                    "eligible_from": None if eligible_from is None else eligible_from.isoformat(),
+                    "eligible_from": since,
+                    "changed_by": changed_by,
                 }
             },
             upsert=True,
         )
+        if before is None:
+            return eligible or since is not None
+        unchanged = (bool(before["eligible"]), before.get("eligible_from")) == (eligible, since)
+        return not unchanged or changed_by is None or before.get("changed_by") == changed_by
 
     async def eligibility_at(self, centre_id: str) -> dict[str, date]:
         """Who may serve at the centre, and from which day (date.min: already)."""
