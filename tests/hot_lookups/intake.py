@@ -1,0 +1,93 @@
+"""Intake: centres, persons and facts, each read by `_id` per request or inbound fact."""
+
+from __future__ import annotations
+
+from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_shared.mongo import Database
+
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store
+
+
+def centre(i: int) -> str:
+    return f"c{i:07d}"
+
+
+def person(i: int) -> str:
+    return f"p{i:07d}"
+
+
+def fact(i: int) -> str:
+    return f"evt-{i:08d}"
+
+
+async def prepare(db: Database) -> None:
+    await IntakeRepository(db).ensure_indexes()
+
+
+STORE = Store(
+    service="intake",
+    prepare=prepare,
+    seeds=(
+        Seed(
+            "centres",
+            lambda i: {
+                "_id": centre(i),
+                "centre_id": centre(i),
+                "display_name": f"Centre {i}",
+                "region": f"region-{i % 8}",
+                "timezone": "Europe/Dublin",
+            },
+        ),
+        Seed(
+            "persons",
+            lambda i: {
+                "_id": person(i),
+                "registered_by": centre(i % 40),
+                "centres": [centre(i % 40)],
+                "registered_at": BASE,
+            },
+        ),
+        Seed(
+            "facts",
+            lambda i: {
+                "_id": fact(i),
+                "person_id": person(i // 4),
+                "type": "peerlink.person.check-in-recorded.v1",
+                "data": {"person_id": person(i // 4), "checked_on": "2029-12-01", "level": 2},
+                "recorded_at": BASE,
+            },
+        ),
+    ),
+    lookups=(
+        Lookup(
+            "centre (per request, per inbound fact)",
+            lambda db, k: IntakeRepository(db).centre(centre(k)),
+            (BY_ID,),
+        ),
+        Lookup(
+            "person's centres (per request, per inbound fact)",
+            lambda db, k: IntakeRepository(db).centres_of(person(k)),
+            (BY_ID,),
+        ),
+        Lookup(
+            "centre exists? (per inbound fact, until cached)",
+            lambda db, k: IntakeRepository(db).centre_exists(centre(k)),
+            (BY_ID,),
+        ),
+        Lookup(
+            "person exists? (per inbound fact, until cached)",
+            lambda db, k: IntakeRepository(db).person_exists(person(k)),
+            (BY_ID,),
+        ),
+        Lookup(
+            "link a person to a centre (update)",
+            lambda db, k: IntakeRepository(db).link_centre(person(k), centre(k % 40)),
+            (BY_ID,),
+        ),
+        Lookup(
+            "fact by event id (per fact recorded)",
+            lambda db, k: IntakeRepository(db).recorded_fact(fact(k)),
+            (BY_ID,),
+        ),
+    ),
+)
