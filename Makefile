@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 export PEERLINK_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export PEERLINK_MONGO_URL ?= mongodb://127.0.0.1:27027/?directConnection=true
 
-.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching fault fault-short
+.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching bench-storage bench-pipeline fault fault-short
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -62,11 +62,30 @@ fault-short: install up  ## the short fault suite that `make test` runs
 clean: down
 	rm -rf .local .venv
 
-PERSONS ?= 10000
-bench-reevaluation: install up  ## bulk re-evaluation rate against the real FerretDB
-	$(RUN) python benchmarks/bulk_reevaluation.py --persons $(PERSONS)
+PERSONS ?= 100000
+CENTRES ?= 200
+bench-reevaluation: install up  ## bulk re-evaluation rate against the real FerretDB, and the raw I/O rate
+	$(RUN) python benchmarks/bulk_reevaluation.py --persons $(PERSONS) --centres $(CENTRES)
 
 REQUESTS ?= 10000
 SUPPORTERS ?= 5000
 bench-matching: install  ## matching rate: requests/s against a pool of supporters (no servers)
 	$(RUN) python benchmarks/matching_rate.py --requests $(REQUESTS) --supporters $(SUPPORTERS)
+
+SMALL ?= 10000
+LARGE ?= 200000
+bench-storage: install up  ## hot lookups' cost at SMALL and at LARGE documents (real FerretDB)
+	$(RUN) python -m benchmarks.storage_scaling --small $(SMALL) --large $(LARGE)
+
+# Empty knobs keep the benchmark's own defaults (or --quick's): QUICK=1 is a ~2-minute smoke check.
+QUICK ?=
+START_RATE ?=
+MAX_RATE ?=
+STEP_SECONDS ?=
+HALF_SECONDS ?=
+SLO ?=
+bench-pipeline: install up  ## the services against a hand-written relay: sustainable rate, latency
+	$(RUN) python -m benchmarks.pipeline $(if $(QUICK),--quick) \
+		$(if $(START_RATE),--start-rate $(START_RATE)) $(if $(MAX_RATE),--max-rate $(MAX_RATE)) \
+		$(if $(STEP_SECONDS),--step-seconds $(STEP_SECONDS)) \
+		$(if $(HALF_SECONDS),--half-seconds $(HALF_SECONDS)) $(if $(SLO),--slo $(SLO))

@@ -1,0 +1,47 @@
+"""Counts every MongoDB command a process sends, per database, when the benchmark puts this
+folder on the process's PYTHONPATH (Python imports `sitecustomize` at start). Written to
+`$BENCH_PIPELINE_OPS_DIR/<pid>.json` every half second, so the benchmark can tell exactly how
+many reads and writes each service and each relay hop made, whoever else uses the server."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from pymongo import monitoring
+
+OPS_DIR = os.environ.get("BENCH_PIPELINE_OPS_DIR")
+DUMP_SECONDS = 0.5
+
+
+class _CommandCounter(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.counts[f"{event.database_name} {event.command_name}"] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def _dump_forever(counter: _CommandCounter, path: Path) -> None:
+    while True:
+        time.sleep(DUMP_SECONDS)
+        partial = path.with_suffix(".tmp")
+        partial.write_text(json.dumps(dict(counter.counts)))
+        partial.replace(path)  # whole files only: the reader never sees half a dump
+
+
+if OPS_DIR:
+    _counter = _CommandCounter()
+    monitoring.register(_counter)
+    _target = Path(OPS_DIR) / f"{os.getpid()}.json"
+    threading.Thread(target=_dump_forever, args=(_counter, _target), daemon=True).start()
