@@ -32,7 +32,7 @@ from peerlink_devtools.scenario import Api
 Say = Callable[[str], None]
 FAULTS = ("kill", "kill", "kill", "add", "remove", "freeze", "replay")
 REQUIRED = ("kill", "add", "remove", "freeze", "replay")
-SERVERS = ("kafka", "ferretdb")
+SERVERS = ("kafka", "ferretdb", "postgres")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class Config:
 
 
 SHORT = Config(40, 2, 2, 11, 2, 30, 2.0, server_restarts=True)
-LONG = Config(200, 4, 3, 22, 2, 90, 2.0, server_restarts=True)
+# About 10,000 events a run (1,600 persons' facts, a sixth of them twice, and the hostile ones).
+LONG = Config(1600, 8, 3, 22, 2, 120, 2.0, server_restarts=True, settle_timeout=600.0)
 
 
 @dataclass
