@@ -4,10 +4,11 @@
 
 Per consumed event: the inbox check, the spec's reads and per-event writes, then for each
 event it publishes the spec's per-output writes and an outbox insert; a relay task (so
-consuming goes on meanwhile, as in the services) sends with acks=all and idempotence and
-deletes the outbox entry once acknowledged; last, the inbox insert. Offsets are committed
-after each batch: at-least-once, the inbox dropping a redelivered event. On start it
-publishes whatever its outbox still holds.
+consuming goes on meanwhile, as in the services) sends everything queued with acks=all and
+idempotence and deletes what was acknowledged in one command. The handled ids go to the
+inbox in one insert per poll, then the offsets are committed: at-least-once, the inbox
+dropping a redelivered event — the same batching the services do. On start it publishes
+whatever its outbox still holds.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from peerlink_shared.mongo import Database, Document, MongoClient
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import AsyncMongoClient, DeleteOne, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from benchmarks.pipeline.hops import HopSpec
 from benchmarks.pipeline.relay_events import Incoming, Outgoing, Seen, publishes
@@ -72,10 +73,11 @@ class Hop:
         async for entry in self._outbox.find({}):
             self.queue.put_nowait(entry)
 
-    async def handle(self, value: bytes) -> None:
+    async def handle(self, value: bytes) -> str | None:
+        """Handles one event; returns its id for the inbox, or None if it was there."""
         event = Incoming.parse(value)
         if await self._inbox.find_one({"_id": event.id}, {"_id": 1}) is not None:
-            return
+            return None
         for _ in range(self._reads.take()):
             await self._state.find_one({"_id": f"{event.subject}:0"})
         seen = await self._write_state(event)
@@ -86,7 +88,14 @@ class Hop:
             entry = {"_id": event_id, "key": out.subject, "body": body}
             if await _insert(self._outbox, entry):
                 self.queue.put_nowait(entry)
-        await _insert(self._inbox, {"_id": event.id, "at": datetime.now(UTC)})
+        return event.id
+
+    async def remember(self, event_ids: list[str]) -> None:
+        at = datetime.now(UTC)
+        with contextlib.suppress(BulkWriteError):  # ids a redelivered batch wrote before
+            await self._inbox.insert_many(
+                [{"_id": event_id, "at": at} for event_id in event_ids], ordered=False
+            )
 
     async def _write_state(self, event: Incoming) -> Seen:
         writes = self._writes.take()
@@ -136,8 +145,9 @@ class Hop:
                 for e in entries
             ]
             await asyncio.gather(*acks)
-            for entry in entries:
-                await self._outbox.delete_one({"_id": entry["_id"]})
+            await self._outbox.bulk_write(
+                [DeleteOne({"_id": entry["_id"]}) for entry in entries], ordered=False
+            )
 
 
 async def _insert(collection: AsyncCollection[Document], document: Document) -> bool:
@@ -152,9 +162,13 @@ async def _insert(collection: AsyncCollection[Document], document: Document) -> 
 async def consume(consumer: AIOKafkaConsumer, hop: Hop) -> None:
     while True:
         batch = await consumer.getmany(timeout_ms=500, max_records=200)
+        handled = []
         for records in batch.values():
             for record in records:
-                await hop.handle(record.value)
+                if (event_id := await hop.handle(record.value)) is not None:
+                    handled.append(event_id)
+        if handled:
+            await hop.remember(handled)
         if batch:
             await consumer.commit()
 
