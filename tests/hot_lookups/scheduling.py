@@ -200,9 +200,7 @@ STORE = Store(
             lambda db, k: SchedulingRepository(db).bookings_of(
                 [booked_supporter(k + 10 * n) for n in range(CANDIDATES)]
             ),
-            (),
-            scan="$in is not pushed down by FerretDB v1: every assignment is read, per fill "
-            "round and again per claim (`_still_fits` asks for one supporter with $in)",
+            BY_SUPPORTER,
         ),
         Lookup(
             "drop a time hold (delete by _id and token)",

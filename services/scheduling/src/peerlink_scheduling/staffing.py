@@ -146,9 +146,10 @@ class Staffing(SessionPublisher):
         candidates = sorted(eligibility)
         bookings = await self._repository.bookings_of(candidates)
         availability = await self._repository.availability_of(candidates)
+        histories = await self._repository.histories_of(candidates)
         supporters = []
         for supporter_id in candidates:
-            admissions, leavings = await self._repository.history_of(supporter_id)
+            admissions, leavings = histories[supporter_id]
             supporters.append(
                 Supporter(
                     supporter_id=supporter_id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.mongo import Database, Document
+from peerlink_shared.mongo import Database, Document, each
 
 from peerlink_scheduling.domain.availability import Availability, Window
 from peerlink_scheduling.domain.network import Network
@@ -125,13 +125,18 @@ class SupporterRecords:
         )
 
     async def availability_of(self, supporter_ids: list[str]) -> dict[str, Availability]:
-        """Recorded availability by supporter (one `_id` read each: FerretDB scans `$in`)."""
-        found = {}
-        for supporter_id in supporter_ids:
-            doc = await self._availability.find_one({"_id": supporter_id})
-            if doc is not None:
-                found[supporter_id] = _availability(doc)
-        return found
+        """Recorded availability by supporter (one `_id` read each, side by side)."""
+        found = await each(supporter_ids, lambda key: self._availability.find_one({"_id": key}))
+        return {
+            supporter_id: _availability(doc)
+            for supporter_id, doc in zip(supporter_ids, found, strict=True)
+            if doc is not None
+        }
+
+    async def histories_of(
+        self, person_ids: list[str]
+    ) -> dict[str, tuple[list[Admitted], list[Left]]]:
+        return dict(zip(person_ids, await each(person_ids, self.history_of), strict=True))
 
 
 def _windows(items: list[Document]) -> tuple[Window, ...]:
