@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 export PEERLINK_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export PEERLINK_MONGO_URL ?= mongodb://127.0.0.1:27027/?directConnection=true
 
-.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching bench-storage bench-pipeline fault fault-short
+.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-drain fault fault-short
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -89,3 +89,7 @@ bench-pipeline: install up  ## the services against a hand-written relay: sustai
 		$(if $(START_RATE),--start-rate $(START_RATE)) $(if $(MAX_RATE),--max-rate $(MAX_RATE)) \
 		$(if $(STEP_SECONDS),--step-seconds $(STEP_SECONDS)) \
 		$(if $(HALF_SECONDS),--half-seconds $(HALF_SECONDS)) $(if $(SLO),--slo $(SLO))
+
+GRADUATES ?= 300
+bench-drain: install up  ## a backlog of GRADUATES' facts at once: how fast the four services work it off
+	$(RUN) python -m benchmarks.backlog_drain --graduates $(GRADUATES)
