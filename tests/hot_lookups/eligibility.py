@@ -126,8 +126,8 @@ async def prepare(db: Database) -> None:
 
 BY_CENTRE = Twin("centre_id_1_eligible_1")
 SCAN_REVIEW = (
-    "$lte (and the sort) are not pushed down by FerretDB v1: every decision is read, each "
-    "review interval, by every replica"
+    "$lte (and the sort) are not pushed down by FerretDB v1: every decision is read, at "
+    "start and once an hour, by every replica (other passes look up the last 7 days by day)"
 )
 
 STORE = Store(
@@ -182,7 +182,12 @@ STORE = Store(
             (Twin("person_id_1"),),
         ),
         Lookup(
-            "decisions due for review (clock, every interval)",
+            "decisions due for review on a day (clock, every interval, for the last 7 days)",
+            lambda db, k: EligibilityRepository(db).due_on(TODAY, limit=500),
+            (Twin("review_on_1"),),
+        ),
+        Lookup(
+            "every decision due for review (clock, at start and hourly)",
             lambda db, k: EligibilityRepository(db).due_for_review(TODAY, limit=500),
             (),
             scan=SCAN_REVIEW,

@@ -3,11 +3,16 @@
 Every replica runs a reviewer; each (decision, review day, ten-minute window) is claimed by
 one of them through a unique insert, so a review runs once, and a review lost to a crash is
 tried again in the next window.
+
+Most passes look up only the last few review days, one indexed equality each; every so often
+(and at start) a pass looks for every decision due, however long ago, which catches what a
+long outage left behind but reads every decision on FerretDB.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import structlog
 from peerlink_shared.background import BackgroundLoop
@@ -15,10 +20,13 @@ from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import derived_event_id
 
 from peerlink_eligibility.adapters.repository import EligibilityRepository
+from peerlink_eligibility.domain.decision import Decision
 from peerlink_eligibility.reevaluation import Cause, Reevaluator
 
 log = structlog.get_logger("peerlink.eligibility")
 CLAIM_WINDOW_SECONDS = 600
+RECENT_DAYS = 7
+FULL_PASS_EVERY = 60  # passes: once an hour at the default interval
 
 
 class Reviewer(BackgroundLoop):
@@ -38,12 +46,13 @@ class Reviewer(BackgroundLoop):
         self._clock = clock
         self._interval = interval_seconds
 
-    async def review_due(self, *, limit: int = 500) -> int:
-        """Re-decides the persons of due decisions this replica claims; returns how many."""
+    async def review_due(self, *, limit: int = 500, all_days: bool = True) -> int:
+        """Re-decides the persons of due decisions this replica claims; returns how many.
+        `all_days`: every decision due, or only those due in the last RECENT_DAYS days."""
         now = self._clock.now()
         window = int(now.timestamp()) // CLAIM_WINDOW_SECONDS
         reviewed: set[str] = set()
-        for decision in await self._repository.due_for_review(self._clock.today(), limit=limit):
+        for decision in await self._due(limit=limit, all_days=all_days):
             if decision.person_id in reviewed:
                 continue
             claim = f"{decision.person_id}:{decision.centre_id}:{decision.review_on}:{window}"
@@ -59,10 +68,21 @@ class Reviewer(BackgroundLoop):
             log.info("decisions_reviewed", persons=len(reviewed))
         return len(reviewed)
 
+    async def _due(self, *, limit: int, all_days: bool) -> list[Decision]:
+        today = self._clock.today()
+        if all_days:
+            return await self._repository.due_for_review(today, limit=limit)
+        due: list[Decision] = []
+        for back in range(RECENT_DAYS):
+            due += await self._repository.due_on(today - timedelta(days=back), limit=limit)
+        return due[:limit]
+
     async def _run(self) -> None:
+        passes = 0
         while True:
             try:
-                await self.review_due()
+                await self.review_due(all_days=passes % FULL_PASS_EVERY == 0)
+                passes += 1
             except asyncio.CancelledError:
                 raise
             except Exception as error:

@@ -198,6 +198,12 @@ class EligibilityRepository:
         cursor = self._decisions.find({"review_on": {"$lte": today.isoformat()}})
         return [_decision(doc) async for doc in cursor.sort("review_on", 1).limit(limit)]
 
+    async def due_on(self, day: date, *, limit: int) -> list[Decision]:
+        """Decisions whose review day is exactly `day`: an equality the review_on index serves
+        on both servers (FerretDB v1 answers the range above by reading every decision)."""
+        cursor = self._decisions.find({"review_on": day.isoformat()})
+        return [_decision(doc) async for doc in cursor.limit(limit)]
+
     async def claim_review(self, claim: str, *, at: datetime) -> bool:
         """One replica wins each review claim (unique insert)."""
         return await insert_once(self._reviews, {"_id": claim, "claimed_at": at})
