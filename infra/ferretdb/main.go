@@ -9,6 +9,7 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
 	"os/signal"
 	"syscall"
 
@@ -17,17 +18,18 @@ import (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "address to listen on")
-	postgresURL := flag.String("postgresql-url", "", "PostgreSQL URL of FerretDB's database")
 	flag.Parse()
 
-	if *postgresURL == "" {
-		log.Fatal("-postgresql-url is required")
+	// From the environment, not a flag: the URL holds a password, and argv is public.
+	postgresURL := os.Getenv("PEERLINK_FERRETDB_POSTGRESQL_URL")
+	if postgresURL == "" {
+		log.Fatal("PEERLINK_FERRETDB_POSTGRESQL_URL is required")
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:      ferretdb.ListenerConfig{TCP: *listen},
 		Handler:       "postgresql",
-		PostgreSQLURL: *postgresURL,
+		PostgreSQLURL: postgresURL,
 	})
 	if err != nil {
 		log.Fatal(err)
