@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from peerlink_shared.mongo import Database, insert_all_once, insert_once
+from peerlink_shared.mongo import Database, insert_all_once
 
 
 class Inbox:
@@ -14,9 +14,6 @@ class Inbox:
 
     async def seen(self, event_id: str) -> bool:
         return await self._handled.find_one({"_id": event_id}, {"_id": 1}) is not None
-
-    async def remember(self, event_id: str, *, at: datetime) -> None:
-        await insert_once(self._handled, {"_id": event_id, "handled_at": at})
 
     async def remember_all(self, event_ids: Sequence[str], *, at: datetime) -> None:
         """Remembers a batch in one write; ids already remembered (a batch handled again

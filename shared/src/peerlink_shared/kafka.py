@@ -33,22 +33,6 @@ def make_broker(*, bootstrap: str, client_id: str) -> KafkaBroker:
     )
 
 
-async def publish_envelope(
-    broker: KafkaBroker, *, envelope: Envelope, topic: str, timeout: float
-) -> None:
-    """Publishes one envelope keyed by its subject; raises TimeoutError if Kafka hangs."""
-    await asyncio.wait_for(
-        broker.publish(
-            envelope.model_dump_json().encode(),
-            topic=topic,
-            key=envelope.subject.encode(),
-            headers={"content-type": ENVELOPE_CONTENT_TYPE, "ce_type": envelope.type},
-            correlation_id=envelope.correlationid,
-        ),
-        timeout=timeout,
-    )
-
-
 @dataclass(frozen=True)
 class Outgoing:
     """An envelope ready to send: its bytes and what Kafka needs beside them."""
