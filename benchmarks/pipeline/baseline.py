@@ -14,8 +14,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import ensure_topics
+from peerlink_shared.topics_admin import provision
 
 from benchmarks.pipeline.hops import HopSpec
 from benchmarks.pipeline.opcount import counting_environment
@@ -30,7 +31,7 @@ class BaselineSide:
     def __init__(
         self,
         *,
-        kafka: str,
+        kafka: KafkaAccess,
         mongo: str,
         run_id: str,
         log_dir: Path,
@@ -51,7 +52,7 @@ class BaselineSide:
         return f"{self.topics.prefix}relay-hop{hop.number}"
 
     async def start(self) -> None:
-        await ensure_topics(bootstrap=self._kafka, topics=self.topics)
+        await provision(self._kafka, self.topics)
         await asyncio.to_thread(self._start_and_wait, timeout=60.0)
 
     def _command(self, hop: HopSpec) -> list[str]:
@@ -62,7 +63,7 @@ class BaselineSide:
             "--spec",
             json.dumps(asdict(hop)),
             "--kafka",
-            self._kafka,
+            self._kafka.bootstrap,
             "--mongo",
             self._mongo,
             "--database",

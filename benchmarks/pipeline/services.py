@@ -11,8 +11,9 @@ from pathlib import Path
 from peerlink_devtools.processes import SERVICES, Network, consumer_groups
 from peerlink_devtools.scenario import Api
 from peerlink_shared.auth import Role
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import ensure_topics
+from peerlink_shared.topics_admin import provision
 
 from benchmarks.pipeline.opcount import counting_environment
 from benchmarks.pipeline.population import Graduate, Layout, Population, graduate
@@ -25,7 +26,7 @@ class PipelineSide:
     name = "pipeline"
 
     def __init__(
-        self, *, kafka: str, mongo: str, run_id: str, log_dir: Path, layout: Layout
+        self, *, kafka: KafkaAccess, mongo: str, run_id: str, log_dir: Path, layout: Layout
     ) -> None:
         self.topics = Topics(prefix=f"{run_id}-p-")
         self.groups = consumer_groups(self.topics.prefix, self.topics)
@@ -34,7 +35,7 @@ class PipelineSide:
         self._kafka = kafka
         self._layout = layout
         self._network = Network(
-            kafka_bootstrap=kafka,
+            kafka=kafka,
             mongo_url=mongo,
             log_dir=log_dir,
             topic_prefix=self.topics.prefix,
@@ -45,7 +46,7 @@ class PipelineSide:
         self._api: Api | None = None
 
     async def start(self) -> None:
-        await ensure_topics(bootstrap=self._kafka, topics=self.topics)
+        await provision(self._kafka, self.topics)
         await asyncio.to_thread(self._network.start_all, ready_timeout=120.0)
         urls = {service: self._network.url(service) for service in SERVICES}
         self._api = Api(urls, self._network.token_secret)

@@ -11,6 +11,8 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
+from peerlink_shared.kafka_access import KafkaAccess
+
 from benchmarks.pipeline.counters import Counters
 from benchmarks.pipeline.load import Sender
 from benchmarks.pipeline.observe import Observer
@@ -56,16 +58,16 @@ class SideOutcome:
 
 
 @contextlib.asynccontextmanager
-async def running(side: Side, *, kafka: str, say: Say) -> AsyncIterator[Tools]:
+async def running(side: Side, *, kafka: KafkaAccess, say: Say) -> AsyncIterator[Tools]:
     """The side's processes and the run's clients for it, stopped however the run ends."""
     say(f"{side.name}: starting")
     counters = Counters(kafka=kafka)
     observer = Observer(
-        bootstrap=kafka,
+        kafka=kafka,
         eligibility_topic=side.topics.eligibility_changes,
         notification_topic=side.topics.notification_events,
     )
-    sender = Sender(bootstrap=kafka, topic=side.topics.clinic_inbound)
+    sender = Sender(kafka=kafka, topic=side.topics.clinic_inbound)
     try:
         await side.start()
         for client in (counters, observer, sender):
@@ -80,7 +82,7 @@ async def running(side: Side, *, kafka: str, say: Say) -> AsyncIterator[Tools]:
 
 
 async def measure(
-    sides: Sequence[Side], *, kafka: str, options: Options, say: Say, report: Report
+    sides: Sequence[Side], *, kafka: KafkaAccess, options: Options, say: Say, report: Report
 ) -> list[SideOutcome]:
     outcomes = [SideOutcome(side.name) for side in sides]
     limits = options.limits

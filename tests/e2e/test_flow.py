@@ -42,7 +42,7 @@ def network(
     servers: Servers, topics: Topics, run_id: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Network]:
     running = Network(
-        kafka_bootstrap=servers.kafka_bootstrap,
+        kafka=servers.kafka,
         mongo_url=servers.mongo_url,
         log_dir=tmp_path_factory.mktemp("service-logs"),
         topic_prefix=topics.prefix,
@@ -64,7 +64,7 @@ def run_suffix() -> str:
 
 async def caught_up(network: Network, servers: Servers, topics: Topics) -> None:
     groups = consumer_groups(network.topic_prefix, topics)
-    await wait_for_zero_lag(servers.kafka_bootstrap, groups, timeout=90)
+    await wait_for_zero_lag(servers.kafka, groups, timeout=90)
 
 
 async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
@@ -92,15 +92,13 @@ async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
             "duplicate": True,
             "event_id": result.milestone_event_id,
         }
-        milestone = await find_event(
-            servers.kafka_bootstrap, topics.person_events, result.milestone_event_id
-        )
-        await republish(servers.kafka_bootstrap, milestone, times=2)
+        milestone = await find_event(servers.kafka, topics.person_events, result.milestone_event_id)
+        await republish(servers.kafka, milestone, times=2)
         for record in await read_all(
-            servers.kafka_bootstrap, [topics.eligibility_changes, topics.session_events]
+            servers.kafka, [topics.eligibility_changes, topics.session_events]
         ):
             if record.key in {result.person_id.encode(), result.session_id.encode()}:
-                await republish(servers.kafka_bootstrap, record)
+                await republish(servers.kafka, record)
         await caught_up(network, servers, topics)
 
         supporter = api.token(
@@ -186,7 +184,7 @@ async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
             b'{"specversion": "1.0", "type": "peerlink.person.relapse-recorded.v1", "data": '
         )
         await publish_raw(
-            servers.kafka_bootstrap,
+            servers.kafka,
             topics.clinic_inbound,
             [(person_id.encode(), e.model_dump_json().encode()) for e in events]
             + [(b"malformed", malformed)],
@@ -207,9 +205,7 @@ async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
         assert decision["reasons"] == []
 
         async def dead_lettered() -> dict[str, str] | None:
-            records = await read_all(
-                servers.kafka_bootstrap, [dead_letter_topic(topics.clinic_inbound)]
-            )
+            records = await read_all(servers.kafka, [dead_letter_topic(topics.clinic_inbound)])
             found = [r.headers for r in records if r.key == b"malformed"]
             return found[0] if found else None
 
@@ -252,15 +248,13 @@ async def test_contact_details_and_refused_input_never_travel(
         assert refused.status_code == 422
         assert CANARY not in refused.text
         await publish_raw(
-            servers.kafka_bootstrap,
+            servers.kafka,
             topics.clinic_inbound,
             [(b"canary", f'{{"id": "x", "data": {{"name": "{CANARY}"}}}}'.encode())],
         )
 
         async def dead_lettered() -> bool | None:
-            records = await read_all(
-                servers.kafka_bootstrap, [dead_letter_topic(topics.clinic_inbound)]
-            )
+            records = await read_all(servers.kafka, [dead_letter_topic(topics.clinic_inbound)])
             return True if any(r.key == b"canary" for r in records) else None
 
         await eventually(dead_lettered, timeout=30)
@@ -269,7 +263,7 @@ async def test_contact_details_and_refused_input_never_travel(
 
     everything = [name for name, _ in topics.all_with_dead_letters()]
     planted = {topics.clinic_inbound, dead_letter_topic(topics.clinic_inbound)}
-    for record in await read_all(servers.kafka_bootstrap, everything):
+    for record in await read_all(servers.kafka, everything):
         if record.topic in planted and record.key == b"canary":
             # The planted event itself, and its dead-letter copy kept for replay; the
             # reason in the copy's headers never quotes it.
@@ -363,11 +357,11 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
         # Kafka delivers everything of this story again.
         await caught_up(network, servers, topics)
         for record in await read_all(
-            servers.kafka_bootstrap,
+            servers.kafka,
             [topics.person_events, topics.eligibility_changes, topics.session_events],
         ):
             if record.key in {first.encode(), session_id.encode()}:
-                await republish(servers.kafka_bootstrap, record)
+                await republish(servers.kafka, record)
         await caught_up(network, servers, topics)
         assert await staffed_by() == [second]
 

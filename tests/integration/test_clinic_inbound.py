@@ -63,10 +63,10 @@ async def test_a_clinic_event_is_recorded_once_and_published(
     check_in = envelope_for(
         CravingCheckInRecorded(person_id=person_id, level=3, checked_on=TODAY), subject=person_id
     )
-    await publish(servers.kafka_bootstrap, topics.clinic_inbound, check_in, check_in)
+    await publish(servers.kafka, topics.clinic_inbound, check_in, check_in)
 
     async def published() -> list[dict[str, Any]] | None:
-        records = await read_all(servers.kafka_bootstrap, [topics.person_events], idle_seconds=0.5)
+        records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
         events = [as_event(r.value) for r in records if r.key == person_id.encode()]
         return [e for e in events if e] or None
 
@@ -175,14 +175,14 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
         ),
     }
     await publish_raw(
-        servers.kafka_bootstrap,
+        servers.kafka,
         topics.clinic_inbound,
         [(name.encode(), body) for name, (body, _) in cases.items()],
     )
 
     async def dead_letters() -> dict[str, dict[str, str]] | None:
         records = await read_all(
-            servers.kafka_bootstrap, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=0.5
+            servers.kafka, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=0.5
         )
         found = {r.key.decode(): r.headers for r in records if r.key and r.key.decode() in cases}
         return found if len(found) == len(cases) else None

@@ -11,6 +11,7 @@ from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 
 from peerlink_shared.envelope import Envelope
+from peerlink_shared.kafka_access import KafkaAccess
 
 # Every subscriber commits only after our consume wrapper has finished with a message
 # (handled, ignored or dead-lettered), never FastStream's at-most-once ACK_FIRST default;
@@ -19,9 +20,10 @@ SUBSCRIBER_ACK_POLICY = AckPolicy.NACK_ON_ERROR
 ENVELOPE_CONTENT_TYPE = "application/cloudevents+json"
 
 
-def make_broker(*, bootstrap: str, client_id: str) -> KafkaBroker:
+def make_broker(*, kafka: KafkaAccess, client_id: str) -> KafkaBroker:
     return KafkaBroker(
-        bootstrap,
+        kafka.bootstrap,
+        security=kafka.broker_security(),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,

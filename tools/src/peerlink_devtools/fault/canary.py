@@ -9,6 +9,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics, dead_letter_topic
 
 from peerlink_devtools.kafka_watch import read_all
@@ -27,7 +28,7 @@ def canary_for(seed: int) -> str:
 
 
 async def leaks(
-    canary: str, *, kafka: str, topics: Topics, log_dir: Path, service_urls: list[str]
+    canary: str, *, kafka: KafkaAccess, topics: Topics, log_dir: Path, service_urls: list[str]
 ) -> list[str]:
     found = []
     mark = canary.encode()

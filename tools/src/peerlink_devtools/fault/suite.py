@@ -18,8 +18,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from peerlink_shared.auth import Role
 from peerlink_shared.envelope import make_envelope, new_event_id
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import ensure_topics
+from peerlink_shared.topics_admin import provision
 
 from peerlink_devtools.fault.canary import canary_for, leaks
 from peerlink_devtools.fault.cluster import Cluster, Usage
@@ -89,7 +90,7 @@ class Feed:
     """The clinic's side: publishes through one idempotent producer, retrying across broker
     restarts (a retry may publish twice: the system must not care)."""
 
-    bootstrap: str
+    kafka: KafkaAccess
     topic: str
     producer: AIOKafkaProducer | None = None
     sent: int = 0
@@ -102,7 +103,7 @@ class Feed:
             try:
                 if self.producer is None:
                     self.producer = AIOKafkaProducer(
-                        bootstrap_servers=self.bootstrap,
+                        **self.kafka.client_options(),
                         acks="all",
                         enable_idempotence=True,
                         max_request_size=1_048_576,
@@ -126,17 +127,17 @@ class Feed:
 
 
 async def run_once(
-    config: Config, *, seed: int, kafka: str, mongo: str, servers_script: Path, log_dir: Path,
-    say: Say,
+    config: Config, *, seed: int, kafka: KafkaAccess, mongo: str, servers_script: Path,
+    log_dir: Path, say: Say,
 ) -> RunReport:  # fmt: skip
     began = time.monotonic()
     rng = random.Random(seed)
     report = RunReport(seed=seed)
     prefix = f"f{seed}-"
     topics = Topics(prefix=prefix)
-    await ensure_topics(bootstrap=kafka, topics=topics)
+    await provision(kafka, topics)
     network = Network(
-        kafka_bootstrap=kafka, mongo_url=mongo, log_dir=log_dir / f"run-{seed}",
+        kafka=kafka, mongo_url=mongo, log_dir=log_dir / f"run-{seed}",
         topic_prefix=prefix, database_prefix=f"fault_{seed}_",
         # A frozen consumer must be noticed within the run: the default session timeout.
         extra_env={"PEERLINK_LOG_LEVEL": "INFO"},
@@ -293,7 +294,7 @@ async def _one_fault(
     service = rng.choice(("intake", "eligibility", "scheduling", "notifications"))
     if fault in {"kill", "freeze"}:
         # Preferably a service with work in hand.
-        busy = [name for name, lag in (await _lags(feed.bootstrap, topics)).items() if lag]
+        busy = [name for name, lag in (await _lags(feed.kafka, topics)).items() if lag]
         service = rng.choice(busy) if busy else service
     replicas = cluster.replicas(service)
     if fault == "kill" and replicas:
@@ -318,7 +319,7 @@ async def _one_fault(
         # topic at every replay.
         records = [
             record
-            for record in await read_all(feed.bootstrap, [topics.clinic_inbound], idle_seconds=1.0)
+            for record in await read_all(feed.kafka, [topics.clinic_inbound], idle_seconds=1.0)
             if REPLAYED not in record.headers
         ]
         say(f"replaying {len(records)} clinic events from the beginning")
@@ -328,20 +329,20 @@ async def _one_fault(
         cluster.faults["topic replayed from the beginning"] += 1
 
 
-async def _lags(bootstrap: str, topics: Topics) -> dict[str, int]:
+async def _lags(kafka: KafkaAccess, topics: Topics) -> dict[str, int]:
     """Each service's consumer lag right now."""
     found = {}
     for group, names in consumer_groups(topics.prefix, topics).items():
         with contextlib.suppress(Exception):
             found[group.removeprefix(f"{topics.prefix}peerlink-")] = await group_lag(
-                bootstrap, group, names
+                kafka, group, names
             )
     return found
 
 
 async def _settle(
-    work: Workload, cluster: Cluster, *, secret: str, kafka: str, topics: Topics, config: Config,
-    say: Say,
+    work: Workload, cluster: Cluster, *, secret: str, kafka: KafkaAccess, topics: Topics,
+    config: Config, say: Say,
 ) -> Verdict:  # fmt: skip
     """Observes until the oracle is satisfied or the time is up (outboxes may still be
     draining when lag first reads zero); returns the last verdict."""
@@ -361,7 +362,7 @@ async def _settle(
 
 
 async def _observe(
-    work: Workload, cluster: Cluster, secret: str, kafka: str, topics: Topics
+    work: Workload, cluster: Cluster, secret: str, kafka: KafkaAccess, topics: Topics
 ) -> Observed:
     api = Api({s: cluster.url(s) for s in ("eligibility", "scheduling", "notifications")}, secret)
     ops = api.token(role=Role.OPS, centre="*", subject="fault-suite")
