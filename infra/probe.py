@@ -100,6 +100,12 @@ def kafka_brokers(host: str, port: int, timeout: float, ca_file: str, password_f
     return int(struct.unpack(">i", response[:4])[0])
 
 
+def plaintext_kafka_brokers(host: str, port: int, timeout: float) -> int:
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        response = _kafka_call(sock, 3, 1, struct.pack(">i", -1))
+    return int(struct.unpack(">i", response[:4])[0])
+
+
 def _bson_hello() -> bytes:
     def element_int(name: str, value: int) -> bytes:
         return b"\x10" + name.encode() + b"\x00" + struct.pack("<i", value)
@@ -175,6 +181,8 @@ def main(argv: list[str]) -> int:
     host, _, port = address.rpartition(":")
     try:
         if kind == "kafka":
+            if len(argv) == 3:  # the PLAINTEXT broker of `make bench-tls`
+                return 0 if plaintext_kafka_brokers(host, int(port), 2.0) >= 1 else 1
             ca_file, password_file = argv[3], argv[4]
             return 0 if kafka_brokers(host, int(port), 2.0, ca_file, password_file) >= 1 else 1
         if kind == "mongo":

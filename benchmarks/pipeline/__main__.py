@@ -45,6 +45,20 @@ def make_side(
         return PipelineSide(
             kafka=kafka, mongo=mongo, run_id=run_id, log_dir=log_dir, layout=options.layout
         )
+    if name == "pipeline-plaintext":
+        plaintext = KafkaAccess(
+            bootstrap=os.environ["PEERLINK_BENCH_PLAINTEXT_BOOTSTRAP"],
+            security_protocol="PLAINTEXT",
+        )
+        return PipelineSide(
+            kafka=plaintext,
+            mongo=mongo,
+            run_id=run_id,
+            log_dir=log_dir,
+            layout=options.layout,
+            name=name,
+            letter="q",
+        )
     return BaselineSide(
         kafka=kafka,
         mongo=mongo,
@@ -83,10 +97,13 @@ async def run(options: Options) -> int:
         for name in options.sides
     ]
     try:
-        outcomes = await measure(sides, kafka=kafka, options=options, say=say, report=report)
+        outcomes = await measure(sides, options=options, say=say, report=report)
     finally:
         say(f"dropping the run's topics and databases ({run_id}*)")
-        await forget(kafka=kafka, mongo=mongo, database_prefix=run_id, topic_prefix=f"{run_id}-")
+        for side in sides:
+            await forget(
+                kafka=side.kafka, mongo=mongo, database_prefix=run_id, topic_prefix=f"{run_id}-"
+            )
     print()
     print(hop_table(options.hops))
     print(stages_table(outcomes))

@@ -42,7 +42,8 @@ class BaselineSide:
         self.groups = {self._group(hop): [self.topics.name(hop.source)] for hop in hops}
         self.database_prefix = f"{run_id}_b_"
         self.ops_dir = log_dir / "ops"
-        self._kafka, self._mongo = kafka, mongo
+        self.kafka = self._kafka = kafka
+        self._mongo = mongo
         self._log_dir = log_dir
         self._layout = layout
         self._hops = hops

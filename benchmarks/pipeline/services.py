@@ -23,23 +23,30 @@ HTTP_CONCURRENCY = 8
 
 
 class PipelineSide:
-    name = "pipeline"
-
     def __init__(
-        self, *, kafka: KafkaAccess, mongo: str, run_id: str, log_dir: Path, layout: Layout
+        self,
+        *,
+        kafka: KafkaAccess,
+        mongo: str,
+        run_id: str,
+        log_dir: Path,
+        layout: Layout,
+        name: str = "pipeline",
+        letter: str = "p",
     ) -> None:
-        self.topics = Topics(prefix=f"{run_id}-p-")
+        self.name = name
+        self.topics = Topics(prefix=f"{run_id}-{letter}-")
         self.groups = consumer_groups(self.topics.prefix, self.topics)
-        self.database_prefix = f"{run_id}_p_peerlink_"
+        self.database_prefix = f"{run_id}_{letter}_peerlink_"
         self.ops_dir = log_dir / "ops"
-        self._kafka = kafka
+        self.kafka = self._kafka = kafka
         self._layout = layout
         self._network = Network(
             kafka=kafka,
             mongo_url=mongo,
             log_dir=log_dir,
             topic_prefix=self.topics.prefix,
-            database_prefix=f"{run_id}_p_",
+            database_prefix=f"{run_id}_{letter}_",
             # Logs at INFO write a JSON line per event: part of what the services cost.
             extra_env={"PEERLINK_LOG_LEVEL": "INFO", **counting_environment(self.ops_dir)},
         )

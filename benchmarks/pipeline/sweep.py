@@ -11,8 +11,6 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
-from peerlink_shared.kafka_access import KafkaAccess
-
 from benchmarks.pipeline.counters import Counters
 from benchmarks.pipeline.load import Sender
 from benchmarks.pipeline.observe import Observer
@@ -58,16 +56,16 @@ class SideOutcome:
 
 
 @contextlib.asynccontextmanager
-async def running(side: Side, *, kafka: KafkaAccess, say: Say) -> AsyncIterator[Tools]:
+async def running(side: Side, *, say: Say) -> AsyncIterator[Tools]:
     """The side's processes and the run's clients for it, stopped however the run ends."""
     say(f"{side.name}: starting")
-    counters = Counters(kafka=kafka)
+    counters = Counters(kafka=side.kafka)
     observer = Observer(
-        kafka=kafka,
+        kafka=side.kafka,
         eligibility_topic=side.topics.eligibility_changes,
         notification_topic=side.topics.notification_events,
     )
-    sender = Sender(kafka=kafka, topic=side.topics.clinic_inbound)
+    sender = Sender(kafka=side.kafka, topic=side.topics.clinic_inbound)
     try:
         await side.start()
         for client in (counters, observer, sender):
@@ -82,12 +80,12 @@ async def running(side: Side, *, kafka: KafkaAccess, say: Say) -> AsyncIterator[
 
 
 async def measure(
-    sides: Sequence[Side], *, kafka: KafkaAccess, options: Options, say: Say, report: Report
+    sides: Sequence[Side], *, options: Options, say: Say, report: Report
 ) -> list[SideOutcome]:
     outcomes = [SideOutcome(side.name) for side in sides]
     limits = options.limits
     async with contextlib.AsyncExitStack() as stack:
-        tools = [await stack.enter_async_context(running(s, kafka=kafka, say=say)) for s in sides]
+        tools = [await stack.enter_async_context(running(s, say=say)) for s in sides]
         climbs = [Climb(options.rates, options.lower_rates) for _ in sides]
         pairs = list(zip(tools, outcomes, climbs, strict=True))
         for round_number in itertools.count():
