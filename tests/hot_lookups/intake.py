@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_shared.mongo import Database
+from datetime import date
 
-from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store
+from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.domain.links import Link
+from peerlink_shared.mongo import Database, Document
+
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
 
 
 def centre(i: int) -> str:
@@ -18,6 +21,40 @@ def person(i: int) -> str:
 
 def fact(i: int) -> str:
     return f"evt-{i:08d}"
+
+
+def referred_to(i: int) -> str:
+    """Ten persons referred to each of these centres, at every size."""
+    return f"r{i // 10:07d}"
+
+
+def person_document(i: int) -> Document:
+    home, to = centre(i % 40), referred_to(i)
+    return {
+        "_id": person(i),
+        "registered_by": home,
+        "centres": [home],
+        "links": {
+            home: {
+                "basis": "home",
+                "linked_on": "2030-01-07",
+                "referred_by": None,
+                "recorded_by": "coordinator-1",
+                "recorded_at": BASE,
+            }
+        },
+        "referrals": {
+            f"{home}:{to}": {
+                "centre_id": to,
+                "referred_by": home,
+                "referred_on": "2030-01-07",
+                "made_by": "coordinator-1",
+                "made_at": BASE,
+            }
+        },
+        "referred_to": [to],
+        "registered_at": BASE,
+    }
 
 
 async def prepare(db: Database) -> None:
@@ -38,15 +75,7 @@ STORE = Store(
                 "timezone": "Europe/Dublin",
             },
         ),
-        Seed(
-            "persons",
-            lambda i: {
-                "_id": person(i),
-                "registered_by": centre(i % 40),
-                "centres": [centre(i % 40)],
-                "registered_at": BASE,
-            },
-        ),
+        Seed("persons", person_document),
         Seed(
             "facts",
             lambda i: {
@@ -80,9 +109,21 @@ STORE = Store(
             (BY_ID,),
         ),
         Lookup(
-            "link a person to a centre (update)",
-            lambda db, k: IntakeRepository(db).link_centre(person(k), centre(k % 40)),
+            "person's links (per fact recorded)",
+            lambda db, k: IntakeRepository(db).links_of(person(k)),
             (BY_ID,),
+        ),
+        Lookup(
+            "link a person to a centre (update, per referral accepted or consent)",
+            lambda db, k: IntakeRepository(db).add_link(
+                person(k), Link(referred_to(k), "referral", date(2030, 1, 7)), at=BASE
+            ),
+            (BY_ID,),
+        ),
+        Lookup(
+            "pending referrals to a centre (per request)",
+            lambda db, k: IntakeRepository(db).referrals_to(referred_to(k), limit=100),
+            (Twin("referred_to_1"),),
         ),
         Lookup(
             "fact by event id (per fact recorded)",

@@ -13,7 +13,9 @@ from peerlink_eligibility.domain.facts import (
     CravingCheckIn,
     Discharge,
     Fact,
+    Link,
     Relapse,
+    SharingChange,
     SobrietyDate,
     Training,
     fold_facts,
@@ -66,8 +68,20 @@ RULES = [
         (Reason.NOT_COMPLETED_AT_THIS_CENTRE,),
     ),
     (
-        "graduate of another centre, network policy",
+        "graduate of another centre who shares with the network, network policy",
+        [*qualified(centre=ELSEWHERE), SharingChange(days_ago(5), sharing=True)],
+        Policy(centre_id=HERE, accept_network_graduates=True),
+        (),
+    ),
+    (
+        "graduate of another centre who does not share, network policy",
         qualified(centre=ELSEWHERE),
+        Policy(centre_id=HERE, accept_network_graduates=True),
+        (Reason.NOT_SHARED_WITH_NETWORK,),
+    ),
+    (
+        "graduate of another centre referred here, network policy: one of ours",
+        [*qualified(centre=ELSEWHERE), Link(HERE)],
         Policy(centre_id=HERE, accept_network_graduates=True),
         (),
     ),
@@ -149,8 +163,8 @@ RULES = [
         (),
     ),
     (
-        "no facts at all",
-        [],
+        "registered here, no facts at all",
+        [Link(HERE)],
         DEFAULT,
         (
             Reason.NO_COMPLETED_PROGRAMME,
@@ -218,6 +232,11 @@ def test_a_new_sobriety_date_after_a_relapse_restarts_the_count() -> None:
 
 def test_centres_to_decide() -> None:
     graduate = fold_facts("p-1", qualified())
+    sharing = fold_facts("p-1", [*qualified(), SharingChange(TODAY, sharing=True)])
+    referred = fold_facts("p-1", [*qualified(), Link("x")])
     nobody = fold_facts("p-2", [])
-    assert centres_to_decide(graduate, decided_before=[], open_to_network=["x"]) == {HERE, "x"}
+    # A centre open to the network considers only those who share, and its own people.
+    assert centres_to_decide(graduate, decided_before=[], open_to_network=["x"]) == {HERE}
+    assert centres_to_decide(sharing, decided_before=[], open_to_network=["x"]) == {HERE, "x"}
+    assert centres_to_decide(referred, decided_before=[], open_to_network=["x"]) == {HERE, "x"}
     assert centres_to_decide(nobody, decided_before=["y"], open_to_network=["x"]) == {"y"}

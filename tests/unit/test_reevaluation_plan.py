@@ -14,6 +14,7 @@ from peerlink_eligibility.domain.facts import (
     ConsentChange,
     CravingCheckIn,
     Fact,
+    SharingChange,
     SobrietyDate,
     fold_facts,
 )
@@ -46,14 +47,17 @@ def test_what_consumers_hear_of(
     assert is_news(decision, stored, told) is news
 
 
-def graduate(person_id: str, centre_id: str, *, checked_on: date = TODAY) -> Snapshot:
+def graduate(
+    person_id: str, centre_id: str, *, checked_on: date = TODAY, sharing: bool = True
+) -> Snapshot:
     facts: list[Fact] = [
         Completion(centre_id, date(2024, 1, 1)),
         SobrietyDate(TODAY - timedelta(days=500)),
         CravingCheckIn(checked_on, 1),
         ConsentChange(TODAY, volunteering=True),
+        SharingChange(TODAY, sharing=sharing),
     ]
-    return Snapshot(fold_facts(person_id, facts), version=4)
+    return Snapshot(fold_facts(person_id, facts), version=5)
 
 
 def test_a_bulk_job_writes_only_what_changed_or_is_due_for_review() -> None:
@@ -66,7 +70,8 @@ def test_a_bulk_job_writes_only_what_changed_or_is_due_for_review() -> None:
         "p-due": Stored(decided_before, revision=1),
     }
     batch = [
-        graduate("p-new", "south"),  # concerned: a graduate, and north is open to them
+        graduate("p-new", "south"),  # concerned: a graduate who shares, north open to them
+        graduate("p-private", "south", sharing=False),  # not shared: not north's concern
         Snapshot(fold_facts("p-nobody", []), version=0),  # no completion, no decision
         same,
         due,  # same outcome, but its check-in goes stale on another day
@@ -74,7 +79,7 @@ def test_a_bulk_job_writes_only_what_changed_or_is_due_for_review() -> None:
 
     planned = plan(batch, opened, stored, TODAY)
 
-    assert (planned.persons, planned.decided) == (4, 3)
+    assert (planned.persons, planned.decided) == (5, 3)
     assert [d.person_id for d in planned.announced] == ["p-new"]
     written = {w.decision.person_id: w.replaces for w in planned.writes}
     assert written == {"p-new": None, "p-due": stored["p-due"]}

@@ -6,7 +6,13 @@ from fastapi import FastAPI
 from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import PERSON_FACTS, EligibilityChanged, PolicyChanged
+from peerlink_shared.contracts import (
+    LINK_FACTS,
+    PERSON_FACTS,
+    EligibilityChanged,
+    PolicyChanged,
+    ReferralMade,
+)
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_eligibility.adapters.announcements import Announcements
@@ -70,7 +76,11 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         title="PeerLink eligibility",
         routers=[router],
         receives=[
-            Channel(topics.person_events, PERSON_FACTS, "person-events"),
+            Channel(
+                topics.person_events,
+                (*PERSON_FACTS, *(f for f in LINK_FACTS if f is not ReferralMade)),
+                "person-events",
+            ),
             Channel(topics.policy_events, (PolicyChanged,), "policy-events"),
         ],
         sends=[

@@ -67,8 +67,12 @@ def plan(
     announced: list[Decision] = []
     for snapshot in snapshots:
         previous = stored.get(snapshot.facts.person_id)
-        completed = snapshot.facts.completed_at()
-        concerned = policy.centre_id in completed or (policy.accept_network_graduates and completed)
+        facts = snapshot.facts
+        concerned = policy.centre_id in facts.completed_at() or (
+            policy.accept_network_graduates
+            and bool(facts.completions)
+            and facts.open_to(policy.centre_id)
+        )
         if previous is None and not concerned:
             continue
         decided += 1

@@ -7,7 +7,11 @@ from peerlink_shared.contracts import (
     BackgroundCheckCleared,
     CravingCheckInRecorded,
     DischargeRecorded,
+    LinkConsentRecorded,
+    NetworkSharingChanged,
+    PersonRegistered,
     ProgrammeEnded,
+    ReferralAccepted,
     RelapseRecorded,
     SobrietyMilestoneRecorded,
     TrainingCompleted,
@@ -81,3 +85,16 @@ class EligibilityHandlers:
             "expires_on": fact.expires_on.isoformat(),
         }
         await self._store(envelope, fact.person_id, "background_check", fields)
+
+    async def on_registered(self, envelope: Envelope, fact: PersonRegistered) -> None:
+        await self._store(envelope, fact.person_id, "link", {"centre_id": fact.centre_id})
+
+    async def on_referral_accepted(self, envelope: Envelope, fact: ReferralAccepted) -> None:
+        await self._store(envelope, fact.person_id, "link", {"centre_id": fact.centre_id})
+
+    async def on_link_consent(self, envelope: Envelope, fact: LinkConsentRecorded) -> None:
+        await self._store(envelope, fact.person_id, "link", {"centre_id": fact.centre_id})
+
+    async def on_network_sharing(self, envelope: Envelope, fact: NetworkSharingChanged) -> None:
+        fields = {"sharing": fact.sharing, "changed_on": fact.changed_on.isoformat()}
+        await self._store(envelope, fact.person_id, "sharing", fields)

@@ -98,13 +98,13 @@ class Reevaluator:
     ) -> tuple[dict[str, Stored], dict[str, Policy]]:
         """The person's decisions and the policies of every centre that may concern them."""
         facts = snapshot.facts
+        # A graduate concerns their own centres (any may take them as a network graduate)
+        # and, only while they share with the network, every centre open to it.
+        own = facts.linked_centres if facts.completions else frozenset()
+        shared = bool(facts.completions) and facts.shares_with_network
         async with asyncio.TaskGroup() as group:
             stored = group.create_task(self._repository.decisions_of(facts.person_id))
-            policies = group.create_task(
-                self._policies.concerning(
-                    facts.completed_at() | also, graduate=bool(facts.completions)
-                )
-            )
+            policies = group.create_task(self._policies.concerning(own | also, graduate=shared))
         found = policies.result()
         if missing := stored.result().keys() - found.keys():
             # Decided where nothing else concerns them now (a centre closed to the network).

@@ -6,12 +6,14 @@ from fastapi import FastAPI
 from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import PERSON_FACTS, CentreRegistered
+from peerlink_shared.contracts import LINK_FACTS, PERSON_FACTS, CentreRegistered
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.entrypoints import consumers
 from peerlink_intake.entrypoints.http import intake_router
+from peerlink_intake.entrypoints.links import links_router
+from peerlink_intake.entrypoints.recording import FactRecording
 from peerlink_intake.handlers import InboundHandlers, IntakeHandlers
 from peerlink_intake.settings import IntakeSettings
 
@@ -29,15 +31,18 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
         topics=runtime.topics,
         group_id=settings.consumer_group,
     )
-    router = intake_router(handlers=handlers, repository=repository, clock=runtime.clock)
+    recording = FactRecording(handlers=handlers, repository=repository, clock=runtime.clock)
     topics = runtime.topics
     return create_app(
         runtime=runtime,
         title="PeerLink intake",
-        routers=[router],
+        routers=[
+            intake_router(handlers=handlers, repository=repository, recording=recording),
+            links_router(recording=recording, repository=repository),
+        ],
         receives=[Channel(topics.clinic_inbound, PERSON_FACTS, "clinic-inbound")],
         sends=[
-            Channel(topics.person_events, PERSON_FACTS, "person-events"),
+            Channel(topics.person_events, (*PERSON_FACTS, *LINK_FACTS), "person-events"),
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
         ],
     )

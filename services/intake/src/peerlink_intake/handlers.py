@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import AdmissionRecorded, CentreFact, CentreRegistered, PersonFact
+from peerlink_shared.contracts import CentreFact, CentreRegistered, PersonFact, PersonRegistered
 from peerlink_shared.dead_letters import ReasonCode, Refused
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
 from peerlink_shared.outbox import Outbox
@@ -13,6 +13,8 @@ from peerlink_shared.topics import Topics
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import latest_local_date
+from peerlink_intake.domain.links import Link, LinkRefusal, Referral
+from peerlink_intake.linking import link_refusal, new_link
 from peerlink_intake.validation import fact_problems
 
 SOURCE = "/peerlink/intake"
@@ -20,6 +22,19 @@ SOURCE = "/peerlink/intake"
 
 class EventIdReused(Exception):
     """The idempotency key (or event id) was already used for a different fact."""
+
+
+class UnknownPerson(Exception):
+    """No person has this id: register them with intake first."""
+
+
+class LinkRefused(Exception):
+    """The centre recording the fact may not: it is not linked to the person (or the link
+    the fact would make is not allowed)."""
+
+    def __init__(self, refusal: LinkRefusal) -> None:
+        super().__init__(refusal.kind.value)
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -53,16 +68,70 @@ class IntakeHandlers:
         await self._outbox.add(envelope=envelope, topic=self._topics.centre_events)
         await self._repository.save_centre(centre)
 
+    async def register_person(
+        self, *, person_id: str, centre_id: str, recorded_by: str | None, correlation_id: str
+    ) -> bool:
+        """Registers a new person at their home centre, which is linked to them from now on.
+        False when the id is taken (the caller draws another)."""
+        fact = PersonRegistered(
+            person_id=person_id, centre_id=centre_id, registered_on=self._clock.today()
+        )
+        try:
+            # Under an id fixed by the person id: a clash with an earlier registration finds
+            # that one's fact, and publishes nothing.
+            await self._record(
+                fact,
+                event_id=derived_event_id("registered", person_id),
+                correlation_id=correlation_id,
+            )
+        except EventIdReused:
+            return False
+        home = Link(centre_id, "home", fact.registered_on, recorded_by=recorded_by)
+        return await self._repository.add_person(
+            person_id=person_id, home=home, at=self._clock.now()
+        )
+
     async def record_person_fact(
-        self, fact: PersonFact, *, event_id: str, correlation_id: str
+        self,
+        fact: PersonFact,
+        *,
+        event_id: str,
+        correlation_id: str,
+        at_centre: str | None,
+        recorded_by: str | None,
     ) -> Recorded:
-        """Records a fact under its event id; the same id again records and publishes nothing."""
-        data = fact.model_dump(mode="json")
+        """Records a fact under its event id if the centre it is recorded through is linked
+        to the person (`at_centre`; None when the door cannot name it); the same id again
+        records and publishes nothing."""
+        recorded = await self._record_once(fact, event_id=event_id)
+        if recorded is None:
+            links = await self._repository.links_of(fact.person_id)
+            if links is None:
+                raise UnknownPerson(fact.person_id)
+            if (refusal := link_refusal(fact, at_centre=at_centre, links=links)) is not None:
+                raise LinkRefused(refusal)
+            recorded = await self._record(fact, event_id=event_id, correlation_id=correlation_id)
+        # After the fact, and again on a retry: a crash between the two loses no link.
+        match new_link(fact, recorded_by=recorded_by):
+            case Link() as link:
+                await self._repository.add_link(fact.person_id, link, at=self._clock.now())
+            case Referral() as referral:
+                await self._repository.add_referral(fact.person_id, referral, at=self._clock.now())
+        return recorded
+
+    async def _record_once(self, fact: PersonFact, *, event_id: str) -> Recorded | None:
+        """The fact as recorded before under this event id; None if the id is new."""
         existing = await self._repository.recorded_fact(event_id)
-        if existing is not None:
-            if existing != (fact.event_type(), data):
-                raise EventIdReused(event_id)
-            return Recorded(event_id=event_id, event_type=fact.event_type(), duplicate=True)
+        if existing is None:
+            return None
+        if existing != (fact.event_type(), fact.model_dump(mode="json")):
+            raise EventIdReused(event_id)
+        return Recorded(event_id=event_id, event_type=fact.event_type(), duplicate=True)
+
+    async def _record(self, fact: PersonFact, *, event_id: str, correlation_id: str) -> Recorded:
+        if (recorded := await self._record_once(fact, event_id=event_id)) is not None:
+            return recorded
+        data = fact.model_dump(mode="json")
         now = self._clock.now()
         envelope = make_envelope(
             event_id=event_id,
@@ -112,10 +181,15 @@ class InboundHandlers:
                 fact,
                 event_id=derived_event_id("inbound", envelope.source, envelope.id),
                 correlation_id=envelope.correlationid,
+                # A fact about a stay is held to its centre; this door names no other.
+                at_centre=None,
+                recorded_by=None,
             )
         except EventIdReused as reused:
             raise Refused(
                 ReasonCode.EVENT_ID_REUSED, "this source already sent another fact with this id"
             ) from reused
-        if isinstance(fact, AdmissionRecorded):
-            await self._repository.link_centre(fact.person_id, fact.centre_id)
+        except UnknownPerson as unknown:
+            raise Refused(ReasonCode.UNKNOWN_PERSON, "no such person") from unknown
+        except LinkRefused as refused:
+            raise Refused(ReasonCode.NOT_LINKED, refused.refusal.message) from refused

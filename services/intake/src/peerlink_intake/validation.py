@@ -9,8 +9,13 @@ from peerlink_shared.contracts import (
     BackgroundCheckCleared,
     CravingCheckInRecorded,
     DischargeRecorded,
+    LinkConsentRecorded,
+    NetworkSharingChanged,
     PersonFact,
+    PersonRegistered,
     ProgrammeEnded,
+    ReferralAccepted,
+    ReferralMade,
     RelapseRecorded,
     SobrietyMilestoneRecorded,
     TrainingCompleted,
@@ -60,4 +65,14 @@ def fact_problems(fact: PersonFact, *, today: date) -> list[FactProblem]:
                 expires_on=fact.expires_on,
                 today=today,
             )
+        case PersonRegistered():
+            return not_in_future("registered_on", fact.registered_on, today)
+        case ReferralMade():
+            return not_in_future("referred_on", fact.referred_on, today)
+        case ReferralAccepted():
+            return not_in_future("accepted_on", fact.accepted_on, today)
+        case LinkConsentRecorded():
+            return not_in_future("consented_on", fact.consented_on, today)
+        case NetworkSharingChanged():
+            return not_in_future("changed_on", fact.changed_on, today)
     return []

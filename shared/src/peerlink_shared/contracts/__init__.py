@@ -9,6 +9,13 @@ from __future__ import annotations
 from peerlink_shared.contracts.base import Payload
 from peerlink_shared.contracts.centre import CentreRegistered
 from peerlink_shared.contracts.eligibility import EligibilityChanged
+from peerlink_shared.contracts.links import (
+    LinkConsentRecorded,
+    NetworkSharingChanged,
+    PersonRegistered,
+    ReferralAccepted,
+    ReferralMade,
+)
 from peerlink_shared.contracts.notification import (
     MessageDelivered,
     MessageDeliveryFailed,
@@ -49,6 +56,11 @@ PAYLOADS: tuple[type[Payload], ...] = (
     CravingCheckInRecorded,
     TrainingCompleted,
     BackgroundCheckCleared,
+    PersonRegistered,
+    ReferralMade,
+    ReferralAccepted,
+    LinkConsentRecorded,
+    NetworkSharingChanged,
     PolicyChanged,
     EligibilityChanged,
     SessionRequested,
@@ -76,9 +88,21 @@ PERSON_FACTS: tuple[type[PersonFact], ...] = (
     BackgroundCheckCleared,
 )
 
+# How a person is linked to centres, and what they share: recorded only at intake's HTTP
+# door (a clinic system cannot yet be held to the centres it speaks for), published on
+# person-events beside the facts above.
+LINK_FACTS: tuple[type[PersonFact], ...] = (
+    PersonRegistered,
+    ReferralMade,
+    ReferralAccepted,
+    LinkConsentRecorded,
+    NetworkSharingChanged,
+)
+
 PAYLOAD_BY_TYPE: dict[str, type[Payload]] = {model.event_type(): model for model in PAYLOADS}
 
 __all__ = [
+    "LINK_FACTS",
     "PAYLOADS",
     "PAYLOAD_BY_TYPE",
     "PERSON_FACTS",
@@ -89,14 +113,19 @@ __all__ = [
     "CravingCheckInRecorded",
     "DischargeRecorded",
     "EligibilityChanged",
+    "LinkConsentRecorded",
     "MeetingRequested",
     "MessageDelivered",
     "MessageDeliveryFailed",
     "MessageRecorded",
+    "NetworkSharingChanged",
     "Payload",
     "PersonFact",
+    "PersonRegistered",
     "PolicyChanged",
     "ProgrammeEnded",
+    "ReferralAccepted",
+    "ReferralMade",
     "RelapseRecorded",
     "SessionCancelled",
     "SessionFilled",

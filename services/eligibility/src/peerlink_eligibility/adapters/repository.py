@@ -27,8 +27,10 @@ from peerlink_eligibility.domain.facts import (
     CravingCheckIn,
     Discharge,
     Fact,
+    Link,
     PersonFacts,
     Relapse,
+    SharingChange,
     SobrietyDate,
     Training,
     fold_facts,
@@ -276,8 +278,13 @@ def _day(value: str) -> date:
 
 
 def _fact(doc: Document) -> Fact | None:
-    """Facts the rule reads; other kinds (admissions) are kept for later policies."""
+    """Facts the rule reads (an admission or a programme's end only as a link); every kind
+    is kept for later policies."""
     match doc["kind"]:
+        case "link" | "admission" | "programme_end":
+            return Link(doc["centre_id"])
+        case "sharing":
+            return SharingChange(_day(doc["changed_on"]), bool(doc["sharing"]))
         case "completion":
             return Completion(doc["centre_id"], _day(doc["ended_on"]))
         case "discharge":

@@ -1,14 +1,15 @@
-"""decide(facts, policy, today): who qualifies at a centre, every reason why not, and when."""
+"""decide(facts, policy, today): who qualifies at a centre, every reason why not, and when;
+for a person not linked to the centre, only whether and when."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
 from peerlink_eligibility.domain.facts import PersonFacts
-from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.domain.policy import Policy, for_network_graduates
 
 
 class Reason(StrEnum):
@@ -26,6 +27,9 @@ class Reason(StrEnum):
     TRAINING_EXPIRED = "training_expired"
     BACKGROUND_CHECK_MISSING = "background_check_missing"
     BACKGROUND_CHECK_EXPIRED = "background_check_expired"
+    # Only for a person not linked to the centre:
+    NOT_SHARED_WITH_NETWORK = "not_shared_with_network"
+    UNDISCLOSED = "undisclosed"  # not eligible, for reasons only their own centres see
 
 
 # Reasons that pass with the clock alone, with no new fact.
@@ -141,6 +145,37 @@ def _check(facts: PersonFacts, policy: Policy, today: date) -> _Check:
 
 
 def decide(facts: PersonFacts, policy: Policy, today: date) -> Decision:
+    if policy.centre_id in facts.linked_centres:
+        return _decide(facts, policy, today)
+    return _decide_for_network(facts, policy, today)
+
+
+def _decide_for_network(facts: PersonFacts, policy: Policy, today: date) -> Decision:
+    """A person not linked to the centre. Unless it takes network graduates and they chose
+    to be offered across the network, the decision says only that; otherwise it holds their
+    standing alone (eligible, or not yet and from when), so nothing made from it (a job's
+    count, an event, a log line) can carry their own centres' reasons."""
+    if not policy.accept_network_graduates:
+        return _closed(facts, policy, Reason.NOT_COMPLETED_AT_THIS_CENTRE)
+    if not facts.shares_with_network:
+        return _closed(facts, policy, Reason.NOT_SHARED_WITH_NETWORK)
+    decision = _decide(facts, for_network_graduates(policy), today)
+    return replace(decision, reasons=() if decision.eligible else (Reason.UNDISCLOSED,))
+
+
+def _closed(facts: PersonFacts, policy: Policy, reason: Reason) -> Decision:
+    return Decision(
+        person_id=facts.person_id,
+        centre_id=policy.centre_id,
+        eligible=False,
+        reasons=(reason,),
+        eligible_from=None,
+        review_on=None,  # only a fact (or the policy) opens it
+        policy_version=policy.version,
+    )
+
+
+def _decide(facts: PersonFacts, policy: Policy, today: date) -> Decision:
     check = _check(facts, policy, today)
     eligible_from = None
     if check.reasons and set(check.reasons) <= TIME_ONLY:
@@ -163,8 +198,10 @@ def decide(facts: PersonFacts, policy: Policy, today: date) -> Decision:
 def centres_to_decide(
     facts: PersonFacts, *, decided_before: Iterable[str], open_to_network: Iterable[str]
 ) -> frozenset[str]:
-    """Centres where the person might qualify, plus those already holding a decision."""
+    """Centres where the person might qualify, plus those already holding a decision. A
+    centre open to network graduates considers only its own people and those who chose to
+    be offered across the network."""
     candidates = set(facts.completed_at()) | set(decided_before)
     if facts.completions:
-        candidates |= set(open_to_network)
+        candidates |= {centre for centre in open_to_network if facts.open_to(centre)}
     return frozenset(candidates)

@@ -43,6 +43,22 @@ class ConsentChange:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A centre linked to the person: their home centre, one that accepted a referral or
+    that they consented to, or one where a stay of theirs was recorded."""
+
+    centre_id: str
+
+
+@dataclass(frozen=True)
+class SharingChange:
+    """The person's choice to be offered across the network, or its withdrawal."""
+
+    changed_on: date
+    sharing: bool
+
+
+@dataclass(frozen=True)
 class Training:
     completed_on: date
     expires_on: date
@@ -63,6 +79,8 @@ Fact = (
     | ConsentChange
     | Training
     | BackgroundCheck
+    | Link
+    | SharingChange
 )
 
 
@@ -77,6 +95,8 @@ class PersonFacts:
     consent_changes: frozenset[ConsentChange] = field(default_factory=frozenset)
     trainings: frozenset[Training] = field(default_factory=frozenset)
     background_checks: frozenset[BackgroundCheck] = field(default_factory=frozenset)
+    links: frozenset[str] = field(default_factory=frozenset)
+    sharing_changes: frozenset[SharingChange] = field(default_factory=frozenset)
 
     @property
     def sober_since(self) -> date | None:
@@ -111,6 +131,26 @@ class PersonFacts:
     def completed_at(self) -> frozenset[str]:
         return frozenset(c.centre_id for c in self.completions)
 
+    @property
+    def linked_centres(self) -> frozenset[str]:
+        """The person's own centres: whoever may record facts about them. A centre where a
+        stay was recorded is one (only a linked centre can record a stay)."""
+        stays = {d.centre_id for d in self.discharges}
+        return self.links | self.completed_at() | stays
+
+    def open_to(self, centre_id: str) -> bool:
+        """Whether a centre may consider the person at all: one of their own, or any centre
+        while they choose to be offered across the network."""
+        return centre_id in self.linked_centres or self.shares_with_network
+
+    @property
+    def shares_with_network(self) -> bool:
+        if not self.sharing_changes:
+            return False
+        # On one day, a withdrawal outweighs a choice to share, as with volunteering.
+        latest = max(self.sharing_changes, key=lambda c: (c.changed_on, not c.sharing))
+        return latest.sharing
+
 
 def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
     """Sets, not sequences: duplicates and arrival order cannot change the result."""
@@ -122,6 +162,8 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
     consents: set[ConsentChange] = set()
     trainings: set[Training] = set()
     checks: set[BackgroundCheck] = set()
+    links: set[str] = set()
+    sharing: set[SharingChange] = set()
     for fact in facts:
         match fact:
             case Completion():
@@ -140,6 +182,10 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
                 trainings.add(fact)
             case BackgroundCheck():
                 checks.add(fact)
+            case Link():
+                links.add(fact.centre_id)
+            case SharingChange():
+                sharing.add(fact)
             case _:
                 assert_never(fact)
     return PersonFacts(
@@ -152,4 +198,6 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
         consent_changes=frozenset(consents),
         trainings=frozenset(trainings),
         background_checks=frozenset(checks),
+        links=frozenset(links),
+        sharing_changes=frozenset(sharing),
     )

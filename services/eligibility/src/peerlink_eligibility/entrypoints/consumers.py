@@ -8,8 +8,12 @@ from peerlink_shared.contracts import (
     BackgroundCheckCleared,
     CravingCheckInRecorded,
     DischargeRecorded,
+    LinkConsentRecorded,
+    NetworkSharingChanged,
+    PersonRegistered,
     PolicyChanged,
     ProgrammeEnded,
+    ReferralAccepted,
     RelapseRecorded,
     SobrietyMilestoneRecorded,
     TrainingCompleted,
@@ -42,6 +46,12 @@ def subscribe(
             route(VolunteeringChanged, handlers.on_volunteering),
             route(TrainingCompleted, handlers.on_training),
             route(BackgroundCheckCleared, handlers.on_background_check),
+            # Who the person's own centres are, and whether they share across the network.
+            # (A referral not yet accepted changes neither, and is not read.)
+            route(PersonRegistered, handlers.on_registered),
+            route(ReferralAccepted, handlers.on_referral_accepted),
+            route(LinkConsentRecorded, handlers.on_link_consent),
+            route(NetworkSharingChanged, handlers.on_network_sharing),
         ],
     )
     # A bulk re-evaluation runs inside this handler: if the replica dies mid-job, Kafka

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, status
-from peerlink_shared.auth import Role
+from peerlink_shared.auth import Principal, Role
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +15,7 @@ from peerlink_eligibility.adapters.jobs import JobRepository
 from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.decision import Decision
+from peerlink_eligibility.domain.disclosure import View, view_of
 from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.policy_changes import PolicyChanges, VersionConflict
 
@@ -27,6 +29,16 @@ class DecisionOut(BaseModel):
     reasons: list[str] = Field(description="Codes of every failed criterion.")
     eligible_from: dt.date | None = Field(description="Set when only time is missing.")
     policy_version: int
+
+
+class StandingOut(BaseModel):
+    """What a centre may know of a person not linked to it who chose to be offered across
+    the network. It has no field for reasons, by design: they are their own centres' to see."""
+
+    person_id: str
+    centre_id: str
+    standing: Literal["eligible", "not_yet"]
+    eligible_from: dt.date | None = Field(description="Set when only time is missing.")
 
 
 class EligibleSupportersOut(BaseModel):
@@ -89,6 +101,15 @@ def _decision_out(decision: Decision) -> DecisionOut:
     )
 
 
+def _standing_out(decision: Decision) -> StandingOut:
+    return StandingOut(
+        person_id=decision.person_id,
+        centre_id=decision.centre_id,
+        standing="eligible" if decision.eligible else "not_yet",
+        eligible_from=decision.eligible_from,
+    )
+
+
 def _policy_out(policy: Policy) -> PolicyOut:
     return PolicyOut(**asdict(policy))
 
@@ -102,15 +123,51 @@ def eligibility_router(
 ) -> APIRouter:
     router = APIRouter(tags=["eligibility"])
 
-    @router.get("/centres/{centre_id}/persons/{person_id}/decision", response_model=DecisionOut)
+    async def view(caller: Principal, person_id: str, centre_id: str) -> View:
+        """What this caller may see of the person at the centre: ops see everything."""
+        if caller.role is Role.OPS:
+            return View.OWN
+        return view_of((await repository.facts_of(person_id)).facts, centre_id)
+
+    @router.get(
+        "/centres/{centre_id}/persons/{person_id}/decision",
+        response_model=DecisionOut,
+        responses={403: {"description": "Not one of this centre's people: see /standing."}},
+    )
     async def read_decision(
         centre_id: CentreId, person_id: PersonId, caller: Caller
     ) -> DecisionOut:
+        """The decision with its reasons, for the centre's own people (linked to it)."""
         authorize(caller, centre_id=centre_id, roles=READERS)
+        if await view(caller, person_id, centre_id) is not View.OWN:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                "this person is not linked to this centre: their reasons are their own "
+                "centres' to see (a network graduate's standing is at .../standing)",
+            )
         decision = await repository.decision(person_id, centre_id)
         if decision is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no decision for this person here")
         return _decision_out(decision)
+
+    @router.get(
+        "/centres/{centre_id}/persons/{person_id}/standing",
+        response_model=StandingOut,
+        responses={404: {"description": "No standing here that this centre may see."}},
+    )
+    async def read_standing(
+        centre_id: CentreId, person_id: PersonId, caller: Caller
+    ) -> StandingOut:
+        """Eligible, or not yet and from when: for the centre's own people, and for a
+        network graduate who chose to be offered across the network."""
+        authorize(caller, centre_id=centre_id, roles=READERS)
+        decision = None
+        if await view(caller, person_id, centre_id) is not View.NONE:
+            decision = await repository.decision(person_id, centre_id)
+        # One answer for no decision, no such person and a person who does not share.
+        if decision is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no standing for this person here")
+        return _standing_out(decision)
 
     @router.get("/persons/{person_id}/decisions", response_model=list[DecisionOut])
     async def read_decisions(person_id: PersonId, caller: Caller) -> list[DecisionOut]:

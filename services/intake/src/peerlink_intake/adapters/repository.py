@@ -1,12 +1,14 @@
-"""Intake's MongoDB collections: centres, persons (ids only) and recorded facts."""
+"""Intake's MongoDB collections: centres, persons (ids and links only) and recorded facts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.mongo import Database, insert_once
+from peerlink_shared.mongo import Database, Document, insert_once
 from pymongo.errors import DuplicateKeyError
+
+from peerlink_intake.domain.links import Link, PersonLinks, Referral
 
 
 class KnownIds:
@@ -38,6 +40,7 @@ class IntakeRepository:
 
     async def ensure_indexes(self) -> None:
         await self._facts.create_index([("person_id", 1), ("recorded_at", 1)])
+        await self._persons.create_index([("referred_to", 1)])
 
     async def save_centre(self, centre: CentreRegistered) -> None:
         await self._centres.update_one(
@@ -62,14 +65,15 @@ class IntakeRepository:
             self._known_persons.add(person_id)
         return True
 
-    async def add_person(self, *, person_id: str, centre_id: str, at: datetime) -> bool:
+    async def add_person(self, *, person_id: str, home: Link, at: datetime) -> bool:
         """False when the id is taken (ids are random; a clash is retried by the caller)."""
         try:
             await self._persons.insert_one(
                 {
                     "_id": person_id,
-                    "registered_by": centre_id,
-                    "centres": [centre_id],
+                    "registered_by": home.centre_id,
+                    "centres": [home.centre_id],
+                    "links": {home.centre_id: _link_document(home, at)},
                     "registered_at": at,
                 }
             )
@@ -78,12 +82,49 @@ class IntakeRepository:
         return True
 
     async def centres_of(self, person_id: str) -> set[str] | None:
-        """Centres that registered or admitted the person; None for an unknown person."""
+        """Centres linked to the person; None for an unknown person."""
         found = await self._persons.find_one({"_id": person_id}, {"centres": 1})
         return None if found is None else set(found.get("centres", []))
 
-    async def link_centre(self, person_id: str, centre_id: str) -> None:
-        await self._persons.update_one({"_id": person_id}, {"$addToSet": {"centres": centre_id}})
+    async def links_of(self, person_id: str) -> PersonLinks | None:
+        """The person's links and referrals; None for an unknown person."""
+        found = await self._persons.find_one({"_id": person_id}, {"_id": 1, **LINK_FIELDS})
+        return None if found is None else _person_links(found)
+
+    # A person's document is updated only by these two, which a coordinator's request makes:
+    # rare and never concurrent in practice. (FerretDB v1 applies an update by reading and
+    # rewriting the document, so two at once could lose one: a link lost that way is made
+    # again by retrying the request with its Idempotency-Key.)
+    async def add_link(self, person_id: str, link: Link, *, at: datetime) -> None:
+        """Links a centre once; the first link to a centre is the one that says how."""
+        await self._persons.update_one(
+            {"_id": person_id, "centres": {"$ne": link.centre_id}},
+            {
+                "$set": {f"links.{link.centre_id}": _link_document(link, at)},
+                "$addToSet": {"centres": link.centre_id},
+                "$pull": {"referred_to": link.centre_id},
+            },
+        )
+
+    async def add_referral(self, person_id: str, referral: Referral, *, at: datetime) -> None:
+        """A pending referral; referring again to the same centre replaces it."""
+        key = f"{referral.referred_by}:{referral.centre_id}"
+        await self._persons.update_one(
+            {"_id": person_id},
+            {
+                "$set": {f"referrals.{key}": _referral_document(referral, at)},
+                "$addToSet": {"referred_to": referral.centre_id},
+            },
+        )
+
+    async def referrals_to(self, centre_id: str, *, limit: int) -> list[tuple[str, Referral]]:
+        """Pending referrals to a centre, as (person id, referral)."""
+        cursor = self._persons.find({"referred_to": centre_id}, LINK_FIELDS).limit(limit)
+        pending = []
+        async for found in cursor:
+            links = _person_links(found)
+            pending += [(links.person_id, r) for r in links.pending() if r.centre_id == centre_id]
+        return pending
 
     async def record_fact(
         self,
@@ -109,3 +150,66 @@ class IntakeRepository:
         """The type and data recorded under an event id, if any."""
         found = await self._facts.find_one({"_id": event_id}, {"type": 1, "data": 1})
         return None if found is None else (str(found["type"]), dict(found["data"]))
+
+
+LINK_FIELDS = {"centres": 1, "links": 1, "referrals": 1, "registered_by": 1, "registered_at": 1}
+
+
+def _link_document(link: Link, at: datetime) -> Document:
+    return {
+        "basis": link.basis,
+        "linked_on": _iso(link.linked_on),
+        "referred_by": link.referred_by,
+        "recorded_by": link.recorded_by,
+        "recorded_at": at,
+    }
+
+
+def _referral_document(referral: Referral, at: datetime) -> Document:
+    return {
+        "centre_id": referral.centre_id,
+        "referred_by": referral.referred_by,
+        "referred_on": referral.referred_on.isoformat(),
+        "made_by": referral.made_by,
+        "made_at": at,
+    }
+
+
+def _person_links(found: Document) -> PersonLinks:
+    recorded = found.get("links", {})
+    links = []
+    for centre_id in found.get("centres", []):
+        if (doc := recorded.get(centre_id)) is not None:
+            links.append(
+                Link(
+                    centre_id,
+                    doc["basis"],
+                    _day(doc.get("linked_on")),
+                    referred_by=doc.get("referred_by"),
+                    recorded_by=doc.get("recorded_by"),
+                )
+            )
+        else:
+            # Linked before links said how: the registering centre, or an admission.
+            home = centre_id == found.get("registered_by")
+            registered = found.get("registered_at")
+            linked_on = registered.date() if home and registered else None
+            links.append(Link(centre_id, "home" if home else "admission", linked_on))
+    referrals = [
+        Referral(
+            doc["centre_id"],
+            doc["referred_by"],
+            date.fromisoformat(doc["referred_on"]),
+            made_by=doc.get("made_by"),
+        )
+        for doc in found.get("referrals", {}).values()
+    ]
+    return PersonLinks(str(found["_id"]), tuple(links), tuple(referrals))
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)

@@ -4,31 +4,35 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Header, HTTPException, status
-from peerlink_shared.auth import Principal, Role
-from peerlink_shared.clock import Clock
+from fastapi import APIRouter, HTTPException, status
+from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     BackgroundCheckCleared,
-    CentreFact,
     CentreRegistered,
     CravingCheckInRecorded,
     DischargeRecorded,
-    PersonFact,
     ProgrammeEnded,
     RelapseRecorded,
     SobrietyMilestoneRecorded,
     TrainingCompleted,
     VolunteeringChanged,
 )
-from peerlink_shared.envelope import derived_event_id, new_event_id
+from peerlink_shared.envelope import new_event_id
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
 
 from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.domain.checks import FactProblem, latest_local_date
+from peerlink_intake.domain.checks import FactProblem
+from peerlink_intake.entrypoints.recording import (
+    RECORDERS,
+    FactRecording,
+    IdempotencyKey,
+    is_self,
+    unprocessable,
+)
 from peerlink_intake.entrypoints.schemas import (
     AdmissionIn,
     BackgroundCheckIn,
@@ -43,35 +47,19 @@ from peerlink_intake.entrypoints.schemas import (
     TrainingIn,
     VolunteeringIn,
 )
-from peerlink_intake.handlers import EventIdReused, IntakeHandlers
-from peerlink_intake.validation import fact_problems
+from peerlink_intake.handlers import IntakeHandlers
 
 Route = TypeVar("Route", bound=Callable[..., Awaitable[RecordedOut]])
-RECORDERS = {Role.COORDINATOR, Role.CLINIC_SYSTEM, Role.OPS}
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=128,
-        description="Send the same key to retry safely: the fact is recorded once.",
-    ),
-]
-
-
-def unprocessable(problems: list[FactProblem]) -> HTTPException:
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        [{"loc": ["body", p.field], "msg": p.message, "type": "fact_incoherent"} for p in problems],
-    )
 
 
 def intake_router(
     *,
     handlers: IntakeHandlers,
     repository: IntakeRepository,
-    clock: Clock,
+    recording: FactRecording,
 ) -> APIRouter:
     router = APIRouter(tags=["intake"])
+    record = recording.record
 
     @router.put("/centres/{centre_id}", status_code=status.HTTP_200_OK, response_model=CentreIn)
     async def register_centre(centre_id: CentreId, body: CentreIn, caller: Caller) -> CentreIn:
@@ -106,54 +94,19 @@ def intake_router(
         response_model=PersonOut,
     )
     async def register_person(centre_id: CentreId, caller: Caller) -> PersonOut:
-        """Issues a pseudonymous person id. Intake stores no name or contact detail."""
+        """Issues a pseudonymous person id, linked to this centre (their home centre) from
+        now on. Intake stores no name or contact detail."""
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
-        await require_centre(centre_id)
+        await recording.require_centre(centre_id)
         while True:
             person_id = f"p-{secrets.token_hex(8)}"
-            if await repository.add_person(
-                person_id=person_id, centre_id=centre_id, at=clock.now()
+            if await handlers.register_person(
+                person_id=person_id,
+                centre_id=centre_id,
+                recorded_by=caller.subject,
+                correlation_id=new_event_id(),
             ):
                 return PersonOut(person_id=person_id)
-
-    async def require_centre(centre_id: str) -> None:
-        if not await repository.centre_exists(centre_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such centre; register it first")
-
-    async def record(
-        fact: PersonFact, *, centre_id: str, caller: Principal, key: str | None
-    ) -> RecordedOut:
-        if problems := fact_problems(fact, today=latest_local_date(clock.now())):
-            raise unprocessable(problems)
-        if isinstance(fact, CentreFact):
-            await require_centre(centre_id)
-        centres = await repository.centres_of(fact.person_id)
-        if centres is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person")
-        # Only an admission links a person to a new centre; every other fact needs the link,
-        # so one centre cannot alter another centre's people.
-        if centre_id not in centres and not isinstance(fact, AdmissionRecorded):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, "this person is not registered or admitted here"
-            )
-        event_id = (
-            new_event_id()
-            if key is None
-            else derived_event_id("http", caller.centre, fact.person_id, key)
-        )
-        try:
-            recorded = await handlers.record_person_fact(
-                fact, event_id=event_id, correlation_id=event_id
-            )
-        except EventIdReused as error:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, "this Idempotency-Key was used for a different fact"
-            ) from error
-        if isinstance(fact, AdmissionRecorded):
-            await repository.link_centre(fact.person_id, fact.centre_id)
-        return RecordedOut(
-            event_id=recorded.event_id, event_type=recorded.event_type, duplicate=recorded.duplicate
-        )
 
     base = "/centres/{centre_id}/persons/{person_id}"
 
@@ -275,11 +228,3 @@ def intake_router(
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
     return router
-
-
-def is_self(caller: Principal, *, person_id: str, centre_id: str) -> bool:
-    return (
-        caller.role is Role.SUPPORTER
-        and caller.subject == person_id
-        and caller.may_act_for(centre_id)
-    )

@@ -1,0 +1,187 @@
+"""Intake's HTTP routes for how a person is linked to centres: referrals and their
+acceptance, the person's consent to a link, their choice to be shared across the network,
+and who may read the links."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, HTTPException, Query, status
+from peerlink_shared.contracts import (
+    LinkConsentRecorded,
+    NetworkSharingChanged,
+    ReferralAccepted,
+    ReferralMade,
+)
+from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+
+from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.domain.links import PersonLinks, Referral
+from peerlink_intake.entrypoints.link_schemas import (
+    LinkConsentIn,
+    LinkOut,
+    LinksOut,
+    NetworkSharingIn,
+    PendingReferralOut,
+    ReferralAcceptanceIn,
+    ReferralIn,
+)
+from peerlink_intake.entrypoints.recording import (
+    RECORDERS,
+    FactRecording,
+    IdempotencyKey,
+    is_self,
+)
+from peerlink_intake.entrypoints.schemas import RecordedOut
+
+Route = TypeVar("Route", bound=Callable[..., Awaitable[RecordedOut]])
+BASE = "/centres/{centre_id}/persons/{person_id}"
+REFUSALS: dict[int | str, dict[str, object]] = {
+    403: {"description": "This centre is not linked to the person (or no such referral)."},
+    404: {"description": "No such person, or the centre named is not registered."},
+    409: {"description": "Already linked, or the Idempotency-Key was used for another fact."},
+}
+
+
+def links_router(*, recording: FactRecording, repository: IntakeRepository) -> APIRouter:
+    router = APIRouter(tags=["links"])
+    record = recording.record
+
+    def fact_route(path: str) -> Callable[[Route], Route]:
+        return router.post(
+            f"{BASE}/{path}",
+            status_code=status.HTTP_202_ACCEPTED,
+            response_model=RecordedOut,
+            responses=REFUSALS,
+        )
+
+    @fact_route("referrals")
+    async def refer(
+        centre_id: CentreId,
+        person_id: PersonId,
+        body: ReferralIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        """This centre, linked to the person, refers them to another; that centre is linked
+        once it accepts."""
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        fact = ReferralMade(
+            person_id=person_id,
+            centre_id=body.to_centre_id,
+            referred_by_centre_id=centre_id,
+            referred_on=body.referred_on,
+        )
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
+
+    @fact_route("referral-acceptances")
+    async def accept_referral(
+        centre_id: CentreId,
+        person_id: PersonId,
+        body: ReferralAcceptanceIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        """This centre accepts a pending referral to it: it is linked to the person."""
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        fact = ReferralAccepted(
+            person_id=person_id,
+            centre_id=centre_id,
+            referred_by_centre_id=body.referred_by_centre_id,
+            accepted_on=body.accepted_on,
+        )
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
+
+    @fact_route("link-consents")
+    async def record_link_consent(
+        centre_id: CentreId,
+        person_id: PersonId,
+        body: LinkConsentIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        """The person's consent to be linked to another centre, recorded through this
+        centre, already linked: by the person themself, or its staff on their behalf."""
+        if not is_self(caller, person_id=person_id, centre_id=centre_id):
+            authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        fact = LinkConsentRecorded(
+            person_id=person_id,
+            centre_id=body.to_centre_id,
+            recorded_at_centre_id=centre_id,
+            consented_on=body.consented_on,
+        )
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
+
+    @fact_route("network-sharing")
+    async def record_network_sharing(
+        centre_id: CentreId,
+        person_id: PersonId,
+        body: NetworkSharingIn,
+        caller: Caller,
+        key: IdempotencyKey = None,
+    ) -> RecordedOut:
+        """The person's choice to be offered across the network, or its withdrawal: by the
+        person themself, or a linked centre's staff on their behalf."""
+        if not is_self(caller, person_id=person_id, centre_id=centre_id):
+            authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        fact = NetworkSharingChanged(person_id=person_id, **body.model_dump())
+        return await record(fact, centre_id=centre_id, caller=caller, key=key)
+
+    @router.get(
+        f"{BASE}/links",
+        response_model=LinksOut,
+        responses={403: {"description": "This centre is not linked to the person."}},
+    )
+    async def read_links(centre_id: CentreId, person_id: PersonId, caller: Caller) -> LinksOut:
+        """Every centre linked to the person and how each link came to be, for the staff of
+        a linked centre (or the person themself)."""
+        if not is_self(caller, person_id=person_id, centre_id=centre_id):
+            authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        links = await repository.links_of(person_id)
+        # One answer for an unknown person and one not linked here: the id tells nobody more.
+        if links is None or centre_id not in links.centres:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "this person is not linked to this centre"
+            )
+        return _links_out(links)
+
+    @router.get("/centres/{centre_id}/referrals", response_model=list[PendingReferralOut])
+    async def pending_referrals(
+        centre_id: CentreId,
+        caller: Caller,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[PendingReferralOut]:
+        """Referrals to this centre waiting for it to accept them."""
+        authorize(caller, centre_id=centre_id, roles=RECORDERS)
+        found = await repository.referrals_to(centre_id, limit=limit)
+        return [_referral_out(person_id, referral) for person_id, referral in found]
+
+    return router
+
+
+def _links_out(links: PersonLinks) -> LinksOut:
+    return LinksOut(
+        person_id=links.person_id,
+        links=[
+            LinkOut(
+                centre_id=link.centre_id,
+                basis=link.basis,
+                linked_on=link.linked_on,
+                referred_by_centre_id=link.referred_by,
+                recorded_by=link.recorded_by,
+            )
+            for link in sorted(links.links, key=lambda link: link.centre_id)
+        ],
+        pending_referrals=[_referral_out(links.person_id, r) for r in links.pending()],
+    )
+
+
+def _referral_out(person_id: str, referral: Referral) -> PendingReferralOut:
+    return PendingReferralOut(
+        person_id=person_id,
+        centre_id=referral.centre_id,
+        referred_by_centre_id=referral.referred_by,
+        referred_on=referral.referred_on,
+        made_by=referral.made_by,
+    )

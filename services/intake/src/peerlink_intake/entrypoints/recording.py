@@ -1,0 +1,98 @@
+"""Recording a person fact from an HTTP request: the checks every fact route shares, and
+what each refusal answers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header, HTTPException, status
+from peerlink_shared.auth import Principal, Role
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import PersonFact
+from peerlink_shared.envelope import derived_event_id, new_event_id
+
+from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.domain.checks import FactProblem, latest_local_date
+from peerlink_intake.domain.links import RefusalKind
+from peerlink_intake.entrypoints.schemas import RecordedOut
+from peerlink_intake.handlers import EventIdReused, IntakeHandlers, LinkRefused, UnknownPerson
+from peerlink_intake.linking import named_centre
+from peerlink_intake.validation import fact_problems
+
+RECORDERS = {Role.COORDINATOR, Role.CLINIC_SYSTEM, Role.OPS}
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=128,
+        description="Send the same key to retry safely: the fact is recorded once.",
+    ),
+]
+REFUSAL_STATUS = {
+    RefusalKind.NOT_LINKED: status.HTTP_403_FORBIDDEN,
+    RefusalKind.NO_REFERRAL: status.HTTP_403_FORBIDDEN,
+    RefusalKind.ALREADY_LINKED: status.HTTP_409_CONFLICT,
+}
+
+
+def unprocessable(problems: list[FactProblem]) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"loc": ["body", p.field], "msg": p.message, "type": "fact_incoherent"} for p in problems],
+    )
+
+
+def is_self(caller: Principal, *, person_id: str, centre_id: str) -> bool:
+    return (
+        caller.role is Role.SUPPORTER
+        and caller.subject == person_id
+        and caller.may_act_for(centre_id)
+    )
+
+
+class FactRecording:
+    def __init__(
+        self, *, handlers: IntakeHandlers, repository: IntakeRepository, clock: Clock
+    ) -> None:
+        self._handlers = handlers
+        self._repository = repository
+        self._clock = clock
+
+    async def require_centre(self, centre_id: str) -> None:
+        if not await self._repository.centre_exists(centre_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such centre; register it first")
+
+    async def record(
+        self, fact: PersonFact, *, centre_id: str, caller: Principal, key: str | None
+    ) -> RecordedOut:
+        """Records a fact through `centre_id` (the path's centre), which must be linked to
+        the person."""
+        if problems := fact_problems(fact, today=latest_local_date(self._clock.now())):
+            raise unprocessable(problems)
+        if (named := named_centre(fact)) is not None:
+            await self.require_centre(named)
+        event_id = (
+            new_event_id()
+            if key is None
+            else derived_event_id("http", caller.centre, fact.person_id, key)
+        )
+        try:
+            recorded = await self._handlers.record_person_fact(
+                fact,
+                event_id=event_id,
+                correlation_id=event_id,
+                at_centre=centre_id,
+                recorded_by=caller.subject,
+            )
+        except UnknownPerson as error:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person") from error
+        except LinkRefused as error:
+            refusal = error.refusal
+            raise HTTPException(REFUSAL_STATUS[refusal.kind], refusal.message) from error
+        except EventIdReused as error:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "this Idempotency-Key was used for a different fact"
+            ) from error
+        return RecordedOut(
+            event_id=recorded.event_id, event_type=recorded.event_type, duplicate=recorded.duplicate
+        )
