@@ -5,9 +5,10 @@
 
 Against the real server (PEERLINK_MONGO_URL), in a fresh database. Seeds N persons spread
 over C centres, each with the facts that qualify them (a programme completed at their
-centre, 500 days sober, a low craving check-in today, volunteering) and the decision at
-their centre that the person path leaves. Then a centre new to the network opens to
-network graduates, which concerns every one of them, and the bulk job runs twice: when
+centre, 500 days sober, a low craving check-in today, volunteering, the choice to be
+offered across the network) and the decision at their centre that the person path leaves.
+Then a centre new to the network opens to network graduates, which concerns every one of
+them (they all share with the network), and the bulk job runs twice: when
 every decision changes (each person gets a decision there, announced in the outbox) and
 when none does (the same policy again: reads only).
 
@@ -39,6 +40,7 @@ from peerlink_eligibility.domain.facts import (
     Completion,
     ConsentChange,
     CravingCheckIn,
+    SharingChange,
     SobrietyDate,
     fold_facts,
 )
@@ -77,6 +79,7 @@ async def seed(
                 {"kind": "sobriety", "sober_since": sober_since.isoformat()},
                 {"kind": "check_in", "checked_on": today.isoformat(), "level": 1},
                 {"kind": "consent", "changed_on": today.isoformat(), "volunteering": True},
+                {"kind": "sharing", "changed_on": today.isoformat(), "sharing": True},
             ]
             event_ids = [f"{person(n)}-{k}" for k in range(len(facts))]
             documents.append(
@@ -89,9 +92,11 @@ async def seed(
                     SobrietyDate(sober_since),
                     CravingCheckIn(today, 1),
                     ConsentChange(today, volunteering=True),
+                    SharingChange(today, sharing=True),
                 ],
             )
-            writes.append(DecisionWrite(decide(folded, default_policy(home), today), 4, None))
+            decided = decide(folded, default_policy(home), today)
+            writes.append(DecisionWrite(decided, len(facts), None))
         await db["person_facts"].insert_many(documents, ordered=False)
         await repository.save_decisions(writes, at=datetime.now(UTC))
 

@@ -18,6 +18,7 @@ from peerlink_shared.contracts import (
     AdmissionRecorded,
     CravingCheckInRecorded,
     EligibilityChanged,
+    ReferralAccepted,
     SobrietyMilestoneRecorded,
 )
 from peerlink_shared.topics import Topics, dead_letter_topic
@@ -34,6 +35,7 @@ from tests.integration.helpers import (
 from tests.servers import Servers
 
 CENTRE = "bay"
+ANOTHER = "cove"  # registered, and linked to nobody here
 TODAY = datetime.now(UTC).date()
 CANARY = "CANARY-John-Roe"
 
@@ -43,8 +45,9 @@ async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator
     async with in_process(
         bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="inbound"
     ) as client:
-        centre = {"centre_id": CENTRE, "display_name": "Bay", "region": "east", "timezone": "UTC"}
-        await client.put(f"/centres/{CENTRE}", json=centre, headers=headers(Role.OPS, "*"))
+        for centre_id in (CENTRE, ANOTHER):
+            centre = {"centre_id": centre_id, "display_name": "C", "region": "e", "timezone": "UTC"}
+            await client.put(f"/centres/{centre_id}", json=centre, headers=headers(Role.OPS, "*"))
         yield client
 
 
@@ -68,7 +71,8 @@ async def test_a_clinic_event_is_recorded_once_and_published(
     async def published() -> list[dict[str, Any]] | None:
         records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
         events = [as_event(r.value) for r in records if r.key == person_id.encode()]
-        return [e for e in events if e] or None
+        # (Registration is published too, as the home centre's link.)
+        return [e for e in events if e and e["type"] == CravingCheckInRecorded.event_type()] or None
 
     (event,) = await eventually(published)
     assert event["type"] == CravingCheckInRecorded.event_type()
@@ -99,6 +103,29 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
             .model_dump_json()
             .encode(),
             "unknown_centre",
+        ),
+        "not-linked": (
+            envelope_for(
+                AdmissionRecorded(person_id=person_id, centre_id=ANOTHER, admitted_on=TODAY),
+                subject=person_id,
+            )
+            .model_dump_json()
+            .encode(),
+            "not_linked",
+        ),
+        "link-fact": (
+            envelope_for(
+                ReferralAccepted(
+                    person_id=person_id,
+                    centre_id=ANOTHER,
+                    referred_by_centre_id=CENTRE,
+                    accepted_on=TODAY,
+                ),
+                subject=person_id,
+            )
+            .model_dump_json()
+            .encode(),
+            "unknown_event_type",
         ),
         "future-date": (
             envelope_for(

@@ -28,6 +28,7 @@ from peerlink_shared.clock import SystemClock
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     CravingCheckInRecorded,
+    NetworkSharingChanged,
     Payload,
     ProgrammeEnded,
     RelapseRecorded,
@@ -144,9 +145,13 @@ async def eligibility(servers: Servers, run_id: str) -> AsyncIterator[Eligibilit
 
 
 def qualifying(person_id: str, centre_id: str) -> list[tuple[Payload, str]]:
-    """A graduate of `centre_id` who meets every default criterion, as facts and the
-    handler each goes to."""
+    """A graduate of `centre_id` who meets every default criterion and shares with the
+    network, as facts and the handler each goes to."""
     return [
+        (
+            NetworkSharingChanged(person_id=person_id, sharing=True, changed_on=TODAY),
+            "on_network_sharing",
+        ),
         (
             ProgrammeEnded(
                 person_id=person_id,

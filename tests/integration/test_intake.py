@@ -193,19 +193,39 @@ async def test_another_centre_cannot_alter_this_centres_people(intake: httpx.Asy
         headers=other,
     )
     assert relapse.status_code == 403
-    # An admission links the person to the admitting centre; then its facts are accepted.
+    # Nor does admitting them link the centre: only a referral it accepts, or the person's
+    # consent (tests/integration/test_links_and_sharing.py).
     admitted = await intake.post(
         f"/centres/elsewhere/persons/{person_id}/admissions",
         json={"admitted_on": "2025-02-01"},
         headers=other,
     )
-    assert admitted.status_code == 202
+    assert admitted.status_code == 403
+    assert "not linked" in admitted.json()["detail"]
     relapse = await intake.post(
         f"/centres/elsewhere/persons/{person_id}/relapses",
         json={"relapsed_on": "2025-03-01"},
         headers=other,
     )
-    assert relapse.status_code == 202
+    assert relapse.status_code == 403
+
+
+async def test_registration_is_published_as_the_home_link(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    person_id = await new_person(intake)
+
+    async def registered() -> list[dict[str, object]] | None:
+        records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
+        events = [as_event(r.value) for r in records if r.key == person_id.encode()]
+        return [e for e in events if e and e["type"] == "peerlink.person.registered.v1"] or None
+
+    (event,) = await eventually(registered)
+    assert event["data"] == {
+        "person_id": person_id,
+        "centre_id": CENTRE,
+        "registered_on": str(event["time"])[:10],
+    }
 
 
 async def test_an_idempotency_key_reused_for_a_different_fact_is_a_conflict(

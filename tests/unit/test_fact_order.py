@@ -14,7 +14,9 @@ from peerlink_eligibility.domain.facts import (
     CravingCheckIn,
     Discharge,
     Fact,
+    Link,
     Relapse,
+    SharingChange,
     SobrietyDate,
     Training,
     fold_facts,
@@ -33,6 +35,8 @@ facts = st.one_of(
     st.builds(ConsentChange, days, st.booleans()),
     st.builds(Training, days, days),
     st.builds(BackgroundCheck, days, days),
+    st.builds(Link, centres),
+    st.builds(SharingChange, days, st.booleans()),
 )
 POLICIES = [
     Policy(centre_id="north"),

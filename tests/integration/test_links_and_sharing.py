@@ -1,0 +1,538 @@
+"""Links and network sharing across intake and eligibility, on the real servers: one centre
+cannot take over another's person; a referral the receiving centre accepts, or the person's
+consent, links it; a centre open to the network sees only those who chose to be shared, and
+only their standing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+import httpx
+import pytest
+from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
+from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
+from peerlink_eligibility.settings import EligibilitySettings
+from peerlink_intake.bootstrap import bootstrap as intake_app
+from peerlink_intake.settings import IntakeSettings
+from peerlink_shared.auth import Role
+from peerlink_shared.contracts import (
+    LINK_FACTS,
+    AdmissionRecorded,
+    DischargeRecorded,
+    RelapseRecorded,
+)
+from peerlink_shared.topics import Topics, dead_letter_topic
+
+from tests.integration.helpers import (
+    as_event,
+    envelope_for,
+    eventually,
+    headers,
+    in_process,
+    publish,
+)
+from tests.servers import Servers
+
+HOME, OTHER, OPEN = "north", "bay", "quay"  # OPEN takes network graduates
+TODAY = datetime.now(UTC).date()
+
+
+@dataclass
+class Services:
+    intake: httpx.AsyncClient
+    eligibility: httpx.AsyncClient
+    group: str  # eligibility's consumer group
+
+
+@pytest.fixture(scope="module")
+async def services(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[Services]:
+    async with (
+        in_process(
+            intake_app, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="links"
+        ) as intake,
+        in_process(
+            eligibility_app,
+            EligibilitySettings,
+            servers=servers,
+            topics=topics,
+            run_id=run_id,
+            name="links-eligibility",
+        ) as eligibility,
+    ):
+        for centre in (HOME, OTHER, OPEN):
+            body = {"centre_id": centre, "display_name": centre, "region": "n", "timezone": "UTC"}
+            response = await intake.put(f"/centres/{centre}", json=body, headers=ops())
+            assert response.status_code == 200, response.text
+        opened = await eligibility.put(
+            f"/centres/{OPEN}/policy",
+            json={"accept_network_graduates": True},
+            headers=coordinator(OPEN),
+        )
+        assert opened.status_code == 202, opened.text
+        yield Services(intake, eligibility, f"{run_id}-links-eligibility")
+
+
+def coordinator(centre: str) -> dict[str, str]:
+    return headers(Role.COORDINATOR, centre, subject=f"coordinator-of-{centre}")
+
+
+def ops() -> dict[str, str]:
+    return headers(Role.OPS, "*", subject="ops-1")
+
+
+async def post(
+    services: Services,
+    centre: str,
+    person: str,
+    path: str,
+    body: dict[str, Any],
+    *,
+    caller: dict[str, str],
+) -> httpx.Response:
+    return await services.intake.post(
+        f"/centres/{centre}/persons/{person}/{path}", json=body, headers=caller
+    )
+
+
+async def graduate(services: Services, *, craving: int = 2) -> str:
+    """A person of HOME who qualifies there: admitted, completed, 500 days sober,
+    volunteering, calm. Returns once HOME's decision says eligible."""
+    response = await services.intake.post(f"/centres/{HOME}/persons", headers=coordinator(HOME))
+    assert response.status_code == 201, response.text
+    person: str = response.json()["person_id"]
+    facts: list[tuple[str, dict[str, Any]]] = [
+        ("admissions", {"admitted_on": str(TODAY - timedelta(days=700))}),
+        ("programme-ends", {"ended_on": str(TODAY - timedelta(days=600)), "outcome": "completed"}),
+        (
+            "sobriety-milestones",
+            {
+                "sober_since": str(TODAY - timedelta(days=500)),
+                "days": 500,
+                "recorded_on": str(TODAY),
+            },
+        ),
+        ("volunteering", {"volunteering": True, "changed_on": str(TODAY)}),
+        ("craving-check-ins", {"level": craving, "checked_on": str(TODAY)}),
+    ]
+    for path, body in facts:
+        recorded = await post(services, HOME, person, path, body, caller=coordinator(HOME))
+        assert recorded.status_code == 202, (path, recorded.text)
+    await eventually(lambda: decision(services, HOME, person, eligible=True))
+    return person
+
+
+async def decision(
+    services: Services, centre: str, person: str, *, eligible: bool | None = None
+) -> dict[str, Any] | None:
+    response = await services.eligibility.get(
+        f"/centres/{centre}/persons/{person}/decision", headers=coordinator(centre)
+    )
+    found: dict[str, Any] | None = response.json() if response.status_code == 200 else None
+    if found is None or (eligible is not None and found["eligible"] is not eligible):
+        return None
+    return found
+
+
+async def standing(services: Services, person: str) -> httpx.Response:
+    return await services.eligibility.get(
+        f"/centres/{OPEN}/persons/{person}/standing", headers=coordinator(OPEN)
+    )
+
+
+async def events_of(servers: Servers, topics: Topics, person: str) -> list[dict[str, Any]]:
+    records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
+    return [e for r in records if r.key == person.encode() and (e := as_event(r.value))]
+
+
+async def settled(services: Services, servers: Servers, topics: Topics, person: str) -> None:
+    """Everything intake published about the person so far has been decided on: a last fact
+    from HOME is on the topic, and eligibility has consumed the topic to its end."""
+    sentinel = await post(
+        services,
+        HOME,
+        person,
+        "trainings",
+        {"completed_on": str(TODAY), "expires_on": str(TODAY + timedelta(days=365))},
+        caller=coordinator(HOME),
+    )
+    assert sentinel.status_code == 202
+    event_id = sentinel.json()["event_id"]
+
+    async def published() -> bool:
+        return any(e["id"] == event_id for e in await events_of(servers, topics, person))
+
+    await eventually(published)
+    await wait_for_zero_lag(servers.kafka, {services.group: [topics.person_events]})
+
+
+async def test_another_centre_cannot_take_over_a_person(
+    services: Services, servers: Servers, topics: Topics
+) -> None:
+    person = await graduate(services)
+    other = coordinator(OTHER)
+    attempts: list[tuple[str, dict[str, Any]]] = [
+        ("admissions", {"admitted_on": str(TODAY)}),
+        ("relapses", {"relapsed_on": str(TODAY)}),
+        ("discharges", {"discharged_on": str(TODAY)}),
+        ("volunteering", {"volunteering": False, "changed_on": str(TODAY)}),
+        ("network-sharing", {"sharing": True, "changed_on": str(TODAY)}),
+        ("link-consents", {"to_centre_id": OTHER, "consented_on": str(TODAY)}),
+        ("referrals", {"to_centre_id": OPEN, "referred_on": str(TODAY)}),
+        ("referral-acceptances", {"referred_by_centre_id": HOME, "accepted_on": str(TODAY)}),
+    ]
+    for path, body in attempts:
+        refused = await post(services, OTHER, person, path, body, caller=other)
+        assert refused.status_code == 403, (path, refused.text)
+        assert (
+            "not linked" in refused.json()["detail"]
+            or "no pending referral" in refused.json()["detail"]
+        ), path
+    # Nor through the clinic door: a clinic system's admission at OTHER is dead-lettered.
+    admission = envelope_for(
+        AdmissionRecorded(person_id=person, centre_id=OTHER, admitted_on=TODAY), subject=person
+    )
+    discharge = envelope_for(
+        DischargeRecorded(person_id=person, centre_id=OTHER, discharged_on=TODAY), subject=person
+    )
+    await publish(servers.kafka, topics.clinic_inbound, admission, discharge)
+
+    async def dead_lettered() -> dict[str, dict[str, str]] | None:
+        records = await read_all(
+            servers.kafka, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=0.5
+        )
+        wanted = {admission.id, discharge.id}
+        found = {
+            event["id"]: r.headers
+            for r in records
+            if (event := as_event(r.value)) and event["id"] in wanted
+        }
+        return found if len(found) == len(wanted) else None
+
+    refusals = await eventually(dead_lettered)
+    assert {h["x-dlq-reason-code"] for h in refusals.values()} == {"not_linked"}
+    assert all(person not in h["x-dlq-reason"] for h in refusals.values())
+
+    await settled(services, servers, topics, person)
+    types = [event["type"] for event in await events_of(servers, topics, person)]
+    assert RelapseRecorded.event_type() not in types
+    assert types.count(AdmissionRecorded.event_type()) == 1  # HOME's own
+    assert await decision(services, HOME, person, eligible=True) is not None
+    everywhere = await services.eligibility.get(f"/persons/{person}/decisions", headers=ops())
+    assert {d["centre_id"] for d in everywhere.json()} == {HOME}
+    links = await services.intake.get(f"/centres/{OTHER}/persons/{person}/links", headers=other)
+    assert links.status_code == 403
+
+
+async def test_a_referral_the_receiving_centre_accepts_links_it(
+    services: Services, servers: Servers, topics: Topics
+) -> None:
+    person = await graduate(services)
+    other = coordinator(OTHER)
+    referral = await post(
+        services,
+        HOME,
+        person,
+        "referrals",
+        {"to_centre_id": OTHER, "referred_on": str(TODAY)},
+        caller=coordinator(HOME),
+    )
+    assert referral.status_code == 202, referral.text
+    # A referral alone links nothing: OTHER must accept it first.
+    early = await post(
+        services, OTHER, person, "relapses", {"relapsed_on": str(TODAY)}, caller=other
+    )
+    assert early.status_code == 403
+    pending = await services.intake.get(f"/centres/{OTHER}/referrals", headers=other)
+    assert {
+        "person_id": person,
+        "centre_id": OTHER,
+        "referred_by_centre_id": HOME,
+        "referred_on": str(TODAY),
+        "made_by": f"coordinator-of-{HOME}",
+    } in pending.json()
+    elsewhere = await services.intake.get(f"/centres/{OPEN}/referrals", headers=coordinator(OPEN))
+    assert person not in {r["person_id"] for r in elsewhere.json()}
+
+    wrong = await post(
+        services,
+        OTHER,
+        person,
+        "referral-acceptances",
+        {"referred_by_centre_id": OPEN, "accepted_on": str(TODAY)},
+        caller=other,
+    )
+    assert wrong.status_code == 403
+    acceptance = {"referred_by_centre_id": HOME, "accepted_on": str(TODAY)}
+    retry = {**other, "Idempotency-Key": "accept-1"}
+    accepted = await post(services, OTHER, person, "referral-acceptances", acceptance, caller=retry)
+    again = await post(services, OTHER, person, "referral-acceptances", acceptance, caller=retry)
+    assert (accepted.status_code, again.status_code) == (202, 202), accepted.text
+    assert (accepted.json()["duplicate"], again.json()["duplicate"]) == (False, True)
+    twice = await post(services, OTHER, person, "referral-acceptances", acceptance, caller=other)
+    assert twice.status_code == 409
+
+    for reader in (OTHER, HOME):
+        links = await services.intake.get(
+            f"/centres/{reader}/persons/{person}/links", headers=coordinator(reader)
+        )
+        assert links.status_code == 200
+        assert links.json() == {
+            "person_id": person,
+            "links": [
+                {
+                    "centre_id": OTHER,
+                    "basis": "referral",
+                    "linked_on": str(TODAY),
+                    "referred_by_centre_id": HOME,
+                    "recorded_by": f"coordinator-of-{OTHER}",
+                },
+                {
+                    "centre_id": HOME,
+                    "basis": "home",
+                    "linked_on": str(TODAY),
+                    "referred_by_centre_id": None,
+                    "recorded_by": f"coordinator-of-{HOME}",
+                },
+            ],
+            "pending_referrals": [],
+        }
+    pending = await services.intake.get(f"/centres/{OTHER}/referrals", headers=other)
+    assert person not in {r["person_id"] for r in pending.json()}
+
+    # Linked now: OTHER records, and a relapse it records revokes everywhere.
+    admitted = await post(
+        services, OTHER, person, "admissions", {"admitted_on": str(TODAY)}, caller=other
+    )
+    assert admitted.status_code == 202
+    relapse = await post(
+        services, OTHER, person, "relapses", {"relapsed_on": str(TODAY)}, caller=other
+    )
+    assert relapse.status_code == 202
+    revoked = await eventually(lambda: decision(services, HOME, person, eligible=False))
+    assert "relapsed_since_sobriety_date" in revoked["reasons"]
+
+    types = [event["type"] for event in await events_of(servers, topics, person)]
+    assert types.index("peerlink.person.referral-made.v1") < types.index(
+        "peerlink.person.referral-accepted.v1"
+    )
+
+
+async def test_the_persons_consent_links_a_centre(services: Services) -> None:
+    person = await graduate(services)
+    itself = await post(
+        services,
+        OTHER,
+        person,
+        "link-consents",
+        {"to_centre_id": OTHER, "consented_on": str(TODAY)},
+        caller=coordinator(OTHER),
+    )
+    assert itself.status_code == 403
+    unknown = await post(
+        services,
+        HOME,
+        person,
+        "link-consents",
+        {"to_centre_id": "nowhere", "consented_on": str(TODAY)},
+        caller=coordinator(HOME),
+    )
+    assert unknown.status_code == 404
+    # The person themself, through their home centre.
+    own = headers(Role.SUPPORTER, HOME, subject=person)
+    consented = await post(
+        services,
+        HOME,
+        person,
+        "link-consents",
+        {"to_centre_id": OTHER, "consented_on": str(TODAY)},
+        caller=own,
+    )
+    assert consented.status_code == 202, consented.text
+    check_in = await post(
+        services,
+        OTHER,
+        person,
+        "craving-check-ins",
+        {"level": 1, "checked_on": str(TODAY)},
+        caller=coordinator(OTHER),
+    )
+    assert check_in.status_code == 202
+    links = await services.intake.get(f"/centres/{OTHER}/persons/{person}/links", headers=own)
+    assert links.status_code == 403  # the person's token is for HOME
+    links = await services.intake.get(f"/centres/{HOME}/persons/{person}/links", headers=own)
+    (link,) = [item for item in links.json()["links"] if item["centre_id"] == OTHER]
+    assert (link["basis"], link["recorded_by"], link["linked_on"]) == (
+        "consent",
+        person,
+        str(TODAY),
+    )
+    someone_else = await post(
+        services,
+        HOME,
+        person,
+        "link-consents",
+        {"to_centre_id": OPEN, "consented_on": str(TODAY)},
+        caller=headers(Role.SUPPORTER, HOME, subject="p-someone-else"),
+    )
+    assert someone_else.status_code == 403
+
+
+async def test_a_network_centre_sees_only_the_standing_of_those_who_share(
+    services: Services, servers: Servers, topics: Topics
+) -> None:
+    private = await graduate(services)
+    shared = await graduate(services)
+    withdrawn = await graduate(services)
+    for person in (shared, withdrawn):
+        chose = await post(
+            services,
+            HOME,
+            person,
+            "network-sharing",
+            {"sharing": True, "changed_on": str(TODAY)},
+            caller=headers(Role.SUPPORTER, HOME, subject=person),
+        )
+        assert chose.status_code == 202, chose.text
+
+    async def offered(person: str) -> dict[str, Any] | None:
+        response = await standing(services, person)
+        found: dict[str, Any] | None = response.json() if response.status_code == 200 else None
+        return found if found and found["standing"] == "eligible" else None
+
+    seen = await eventually(lambda: offered(shared))
+    assert seen == {
+        "person_id": shared,
+        "centre_id": OPEN,
+        "standing": "eligible",
+        "eligible_from": None,
+    }
+    await eventually(lambda: offered(withdrawn))
+    # No reasons, and nothing at all of one who does not share.
+    assert (
+        await services.eligibility.get(
+            f"/centres/{OPEN}/persons/{shared}/decision", headers=coordinator(OPEN)
+        )
+    ).status_code == 403
+    assert (await standing(services, private)).status_code == 404
+    assert (
+        await services.eligibility.get(
+            f"/centres/{OPEN}/persons/{private}/decision", headers=coordinator(OPEN)
+        )
+    ).status_code == 403
+    assert (await standing(services, "p-nobody")).status_code == 404
+    pool = await services.eligibility.get(
+        f"/centres/{OPEN}/eligible-supporters", headers=coordinator(OPEN)
+    )
+    assert {shared, withdrawn} <= set(pool.json()["person_ids"])
+    assert private not in pool.json()["person_ids"]
+
+    # Revoking the choice removes them from the network.
+    revoked = await post(
+        services,
+        HOME,
+        withdrawn,
+        "network-sharing",
+        {"sharing": False, "changed_on": str(TODAY)},
+        caller=coordinator(HOME),
+    )
+    assert revoked.status_code == 202
+
+    async def gone() -> bool:
+        return (await standing(services, withdrawn)).status_code == 404
+
+    await eventually(gone)
+    pool = await services.eligibility.get(
+        f"/centres/{OPEN}/eligible-supporters", headers=coordinator(OPEN)
+    )
+    assert withdrawn not in pool.json()["person_ids"]
+
+    # A relapse recorded at home: the network centre learns "not yet", never why.
+    await post(
+        services, HOME, shared, "relapses", {"relapsed_on": str(TODAY)}, caller=coordinator(HOME)
+    )
+
+    async def not_yet() -> dict[str, Any] | None:
+        response = await standing(services, shared)
+        found: dict[str, Any] = response.json()
+        return found if found.get("standing") == "not_yet" else None
+
+    assert (await eventually(not_yet))["eligible_from"] is None
+    own = await eventually(lambda: decision(services, HOME, shared, eligible=False))
+    assert own["reasons"] == ["relapsed_since_sobriety_date"]
+    home_view = await services.eligibility.get(
+        f"/centres/{HOME}/persons/{shared}/standing", headers=coordinator(HOME)
+    )
+    assert home_view.json()["standing"] == "not_yet"
+
+
+async def test_stepping_the_craving_threshold_reveals_nothing(
+    services: Services, servers: Servers, topics: Topics
+) -> None:
+    """A graduate who shares, with cravings at 3: whatever threshold the network centre
+    sets, their standing there is the network standard's (eligible), and the job that
+    re-decides everyone on each step changes no decision."""
+    person = await graduate(services, craving=3)
+    chose = await post(
+        services,
+        HOME,
+        person,
+        "network-sharing",
+        {"sharing": True, "changed_on": str(TODAY)},
+        caller=coordinator(HOME),
+    )
+    assert chose.status_code == 202
+
+    async def eligible_there() -> bool:
+        response = await standing(services, person)
+        return response.status_code == 200 and response.json()["standing"] == "eligible"
+
+    await eventually(eligible_there)
+    await settled(services, servers, topics, person)
+    for threshold in (2, 0, 10):
+        current = await services.eligibility.get(
+            f"/centres/{OPEN}/policy", headers=coordinator(OPEN)
+        )
+        step = await services.eligibility.put(
+            f"/centres/{OPEN}/policy",
+            json={
+                "accept_network_graduates": True,
+                "craving_threshold": threshold,
+                "craving_max_age_days": 1,
+                "expected_version": current.json()["version"],
+            },
+            headers=coordinator(OPEN),
+        )
+        assert step.status_code == 202, step.text
+        job = await eventually(partial(finished, services, step.json()["job_id"]), timeout=60)
+        assert job["changed"] == 0, threshold
+        assert await eligible_there(), threshold
+
+
+async def finished(services: Services, job_id: str) -> dict[str, Any] | None:
+    job = await services.eligibility.get(f"/jobs/{job_id}", headers=coordinator(OPEN))
+    return job.json() if job.status_code == 200 and job.json()["state"] == "done" else None
+
+
+async def test_the_contracts_say_how_links_come_to_be(services: Services) -> None:
+    intake = (await services.intake.get("/asyncapi.json")).json()
+    sent = set(intake["channels"]["person-events"]["messages"])
+    assert {model.__name__ for model in LINK_FACTS} <= sent
+    assert set(intake["channels"]["clinic-inbound"]["messages"]).isdisjoint(
+        {model.__name__ for model in LINK_FACTS}
+    )
+    eligibility = (await services.eligibility.get("/openapi.json")).json()
+    standing_schema = eligibility["components"]["schemas"]["StandingOut"]
+    assert set(standing_schema["properties"]) == {
+        "person_id",
+        "centre_id",
+        "standing",
+        "eligible_from",
+    }
+    route = eligibility["paths"]["/centres/{centre_id}/persons/{person_id}/standing"]["get"]
+    assert route["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/StandingOut"
+    }
