@@ -397,3 +397,116 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
                 assert word not in text.lower(), (word, text)
     finally:
         await api.close()
+
+
+async def test_a_graduate_serves_another_centre_only_while_they_share_with_the_network(
+    network: Network, servers: Servers, topics: Topics
+) -> None:
+    """A graduate of one centre chooses to be offered across the network: a centre open to
+    network graduates gets them for its session, and sees their standing but never their
+    reasons. They withdraw the choice: the place is released."""
+    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    today = datetime.now(UTC).date()
+    home, host = f"home-{run_suffix()}", f"host-{run_suffix()}"
+    home_staff = api.token(role=Role.COORDINATOR, centre=home, subject="coordinator-1")
+    host_staff = api.token(role=Role.COORDINATOR, centre=host, subject="coordinator-2")
+    steps: list[str] = []
+    try:
+        await register_centre(api, centre_id=home, name="North House", coordinator=home_staff)
+        await register_centre(api, centre_id=host, name="Bay House", coordinator=host_staff)
+        opened = await api.call(
+            "PUT",
+            "eligibility",
+            f"/centres/{host}/policy",
+            headers=host_staff,
+            json={"accept_network_graduates": True},
+        )
+        assert opened.status_code == 202, opened.text
+        person = await enrol_graduate(
+            api, centre_id=home, coordinator=home_staff, today=today, say=steps.append
+        )
+        await record_year_sober(
+            api, centre_id=home, person_id=person, coordinator=home_staff, today=today,
+            key=f"m-{person}",
+        )  # fmt: skip
+        starts_at = datetime.combine(today + timedelta(days=5), time(15, 0), tzinfo=UTC)
+        created = await api.call(
+            "POST",
+            "scheduling",
+            f"/centres/{host}/sessions",
+            headers=host_staff,
+            json={"starts_at": starts_at.isoformat(), "duration_minutes": 60},
+        )
+        assert created.status_code == 201, created.text
+
+        async def staffed_by() -> list[str]:
+            response = await api.call(
+                "GET", "scheduling", f"/centres/{host}/sessions", headers=host_staff
+            )
+            (session,) = response.json()
+            return [a["supporter_id"] for a in session["assignments"]]
+
+        async def share(sharing: bool) -> None:
+            chose = await api.call(
+                "POST",
+                "intake",
+                f"/centres/{home}/persons/{person}/network-sharing",
+                headers=api.token(role=Role.SUPPORTER, centre=home, subject=person),
+                json={"sharing": sharing, "changed_on": str(today)},
+            )
+            assert chose.status_code == 202, chose.text
+
+        # Eligible at home, but not offered elsewhere until they choose it.
+        async def eligible_at_home() -> bool:
+            response = await api.call(
+                "GET",
+                "eligibility",
+                f"/centres/{home}/persons/{person}/decision",
+                headers=home_staff,
+            )
+            return response.status_code == 200 and response.json()["eligible"] is True
+
+        await eventually(eligible_at_home, timeout=90)
+        await caught_up(network, servers, topics)
+        assert await staffed_by() == []
+        await share(True)
+
+        async def booked() -> list[str] | None:
+            return who if (who := await staffed_by()) == [person] else None
+
+        await eventually(booked, timeout=90)
+        reasons = await api.call(
+            "GET",
+            "eligibility",
+            f"/centres/{host}/persons/{person}/decision",
+            headers=host_staff,
+        )
+        assert reasons.status_code == 403
+        standing = await api.call(
+            "GET",
+            "eligibility",
+            f"/centres/{host}/persons/{person}/standing",
+            headers=host_staff,
+        )
+        assert standing.json() == {
+            "person_id": person,
+            "centre_id": host,
+            "standing": "eligible",
+            "eligible_from": None,
+        }
+
+        await share(False)
+
+        async def released() -> bool:
+            return await staffed_by() == []
+
+        await eventually(released, timeout=90)
+        gone = await api.call(
+            "GET",
+            "eligibility",
+            f"/centres/{host}/persons/{person}/standing",
+            headers=host_staff,
+        )
+        assert gone.status_code == 404
+    finally:
+        await api.close()
