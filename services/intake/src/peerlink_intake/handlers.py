@@ -14,7 +14,7 @@ from peerlink_shared.topics import Topics
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import latest_local_date
 from peerlink_intake.domain.links import Link, LinkRefusal, Referral
-from peerlink_intake.linking import link_refusal, new_link
+from peerlink_intake.linking import link_refusal, named_centre, new_link
 from peerlink_intake.validation import fact_problems
 
 SOURCE = "/peerlink/intake"
@@ -105,11 +105,7 @@ class IntakeHandlers:
         records and publishes nothing."""
         recorded = await self._record_once(fact, event_id=event_id)
         if recorded is None:
-            links = await self._repository.links_of(fact.person_id)
-            if links is None:
-                raise UnknownPerson(fact.person_id)
-            if (refusal := link_refusal(fact, at_centre=at_centre, links=links)) is not None:
-                raise LinkRefused(refusal)
+            await self._require_link(fact, at_centre=at_centre)
             recorded = await self._record(fact, event_id=event_id, correlation_id=correlation_id)
         # After the fact, and again on a retry: a crash between the two loses no link.
         match new_link(fact, recorded_by=recorded_by):
@@ -118,6 +114,19 @@ class IntakeHandlers:
             case Referral() as referral:
                 await self._repository.add_referral(fact.person_id, referral, at=self._clock.now())
         return recorded
+
+    async def _require_link(self, fact: PersonFact, *, at_centre: str | None) -> None:
+        if at_centre is None and named_centre(fact) is None:
+            # Nothing to hold the fact to (the clinic door, a fact naming no centre): the
+            # person need only exist, which is known without reading their links.
+            if not await self._repository.person_exists(fact.person_id):
+                raise UnknownPerson(fact.person_id)
+            return
+        links = await self._repository.links_of(fact.person_id)
+        if links is None:
+            raise UnknownPerson(fact.person_id)
+        if (refusal := link_refusal(fact, at_centre=at_centre, links=links)) is not None:
+            raise LinkRefused(refusal)
 
     async def _record_once(self, fact: PersonFact, *, event_id: str) -> Recorded | None:
         """The fact as recorded before under this event id; None if the id is new."""
