@@ -512,6 +512,54 @@ async def test_stepping_the_craving_threshold_reveals_nothing(
         assert await eligible_there(), threshold
 
 
+CANARY = "CANARY-Jane-Roe"
+
+
+D = str(TODAY)
+HOSTILE: list[tuple[str, str, dict[str, Any], str]] = [
+    # case, route, body, the field the answer names
+    ("an operator as a centre", "referrals", {"to_centre_id": "$gt", "referred_on": D},
+     "to_centre_id"),
+    ("a dotted centre", "link-consents", {"to_centre_id": "a.b", "consented_on": D},
+     "to_centre_id"),
+    ("a name as a centre", "referrals", {"to_centre_id": f"{CANARY} x", "referred_on": D},
+     "to_centre_id"),
+    ("a field nobody asked for", "referral-acceptances",
+     {"referred_by_centre_id": HOME, "accepted_on": D, "note": CANARY}, "note"),
+    ("a future date", "link-consents",
+     {"to_centre_id": OTHER, "consented_on": str(TODAY + timedelta(days=3))}, "consented_on"),
+    ("a consent that is text", "network-sharing", {"sharing": "yes", "changed_on": D},
+     "sharing"),
+    ("a consent as a number", "network-sharing", {"sharing": 1, "changed_on": D}, "sharing"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "path", "body", "field"), HOSTILE, ids=[h[0] for h in HOSTILE])
+async def test_hostile_link_requests_are_refused_and_name_the_field(
+    services: Services, case: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    person = (
+        await services.intake.post(f"/centres/{HOME}/persons", headers=coordinator(HOME))
+    ).json()["person_id"]
+    response = await post(services, HOME, person, path, body, caller=coordinator(HOME))
+    assert response.status_code == 422, (case, response.text)
+    assert ["body", field] in [item["loc"] for item in response.json()["detail"]], case
+    assert CANARY not in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/centres/quay/referrals?limit=0",
+        "/centres/quay/referrals?limit=501",
+        "/centres/$gt/referrals",
+    ],
+)
+async def test_the_referral_list_is_bounded(services: Services, path: str) -> None:
+    response = await services.intake.get(path, headers=ops())
+    assert response.status_code == 422, response.text
+
+
 async def finished(services: Services, job_id: str) -> dict[str, Any] | None:
     job = await services.eligibility.get(f"/jobs/{job_id}", headers=coordinator(OPEN))
     return job.json() if job.status_code == 200 and job.json()["state"] == "done" else None

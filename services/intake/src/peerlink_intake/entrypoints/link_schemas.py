@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from peerlink_intake.domain.links import Basis
 from peerlink_intake.entrypoints.schemas import Body
@@ -31,7 +31,8 @@ class LinkConsentIn(Body):
 
 
 class NetworkSharingIn(Body):
-    sharing: bool = Field(
+    # Strict: a consent is true or false, never "yes" or 1.
+    sharing: StrictBool = Field(
         description="True: the person may be offered as a supporter across the network "
         "(other centres see only eligible / not yet / from date); false: withdrawn."
     )
