@@ -76,14 +76,12 @@ class IntakeHandlers:
         fact = PersonRegistered(
             person_id=person_id, centre_id=centre_id, registered_on=self._clock.today()
         )
+        # Under an id fixed by the person id: a clash with an earlier registration finds
+        # that one's fact, and publishes nothing.
+        event_id = derived_event_id("registered", person_id)
         try:
-            # Under an id fixed by the person id: a clash with an earlier registration finds
-            # that one's fact, and publishes nothing.
-            await self._record(
-                fact,
-                event_id=derived_event_id("registered", person_id),
-                correlation_id=correlation_id,
-            )
+            if await self._record_once(fact, event_id=event_id) is None:
+                await self._record(fact, event_id=event_id, correlation_id=correlation_id)
         except EventIdReused:
             return False
         home = Link(centre_id, "home", fact.registered_on, recorded_by=recorded_by)
@@ -138,8 +136,6 @@ class IntakeHandlers:
         return Recorded(event_id=event_id, event_type=fact.event_type(), duplicate=True)
 
     async def _record(self, fact: PersonFact, *, event_id: str, correlation_id: str) -> Recorded:
-        if (recorded := await self._record_once(fact, event_id=event_id)) is not None:
-            return recorded
         data = fact.model_dump(mode="json")
         now = self._clock.now()
         envelope = make_envelope(
