@@ -8,6 +8,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.person_access import Audited, PersonCaller
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerlink_eligibility.adapters.jobs import JobRepository
@@ -104,7 +105,7 @@ def eligibility_router(
 
     @router.get("/centres/{centre_id}/persons/{person_id}/decision", response_model=DecisionOut)
     async def read_decision(
-        centre_id: CentreId, person_id: PersonId, caller: Caller
+        centre_id: CentreId, person_id: PersonId, caller: PersonCaller
     ) -> DecisionOut:
         authorize(caller, centre_id=centre_id, roles=READERS)
         decision = await repository.decision(person_id, centre_id)
@@ -113,18 +114,20 @@ def eligibility_router(
         return _decision_out(decision)
 
     @router.get("/persons/{person_id}/decisions", response_model=list[DecisionOut])
-    async def read_decisions(person_id: PersonId, caller: Caller) -> list[DecisionOut]:
+    async def read_decisions(person_id: PersonId, caller: PersonCaller) -> list[DecisionOut]:
         """Every centre's decision for a person, for ops (coordinators see their centre's)."""
         authorize(caller, centre_id="*", roles={Role.OPS})
         stored = await repository.decisions_of(person_id)
         return [_decision_out(stored[centre].decision) for centre in sorted(stored)]
 
     @router.get("/centres/{centre_id}/eligible-supporters", response_model=EligibleSupportersOut)
-    async def eligible_supporters(centre_id: CentreId, caller: Caller) -> EligibleSupportersOut:
+    async def eligible_supporters(
+        centre_id: CentreId, caller: PersonCaller, audited: Audited
+    ) -> EligibleSupportersOut:
         authorize(caller, centre_id=centre_id, roles=READERS)
-        return EligibleSupportersOut(
-            centre_id=centre_id, person_ids=await repository.eligible_at(centre_id)
-        )
+        person_ids = await repository.eligible_at(centre_id)
+        audited.names(*person_ids)
+        return EligibleSupportersOut(centre_id=centre_id, person_ids=person_ids)
 
     @router.get("/centres/{centre_id}/policy", response_model=PolicyOut)
     async def read_policy(centre_id: CentreId, caller: Caller) -> PolicyOut:

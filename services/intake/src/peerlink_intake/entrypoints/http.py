@@ -26,6 +26,7 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.envelope import derived_event_id, new_event_id
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import FactProblem, latest_local_date
@@ -105,7 +106,9 @@ def intake_router(
         status_code=status.HTTP_201_CREATED,
         response_model=PersonOut,
     )
-    async def register_person(centre_id: CentreId, caller: Caller) -> PersonOut:
+    async def register_person(
+        centre_id: CentreId, caller: PersonCaller, audited: Audited
+    ) -> PersonOut:
         """Issues a pseudonymous person id. Intake stores no name or contact detail."""
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
         await require_centre(centre_id)
@@ -114,6 +117,7 @@ def intake_router(
             if await repository.add_person(
                 person_id=person_id, centre_id=centre_id, at=clock.now()
             ):
+                audited.names(person_id)
                 return PersonOut(person_id=person_id)
 
     async def require_centre(centre_id: str) -> None:
@@ -167,7 +171,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: AdmissionIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -179,7 +183,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: ProgrammeEndIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -191,7 +195,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: DischargeIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -203,7 +207,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: MilestoneIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -215,7 +219,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: RelapseIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -227,7 +231,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: CheckInIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         """A supporter may report their own check-in; coordinators may record it for them."""
@@ -241,7 +245,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: VolunteeringIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         """A supporter may change their own consent; coordinators may record it for them."""
@@ -255,7 +259,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: TrainingIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -267,7 +271,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: BackgroundCheckIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
