@@ -17,6 +17,9 @@ from peerlink_shared.audit import AuditEntry
 from peerlink_shared.mongo import Database, Document
 
 MAX_PAGE = 500
+# The actor's subject again at the top level: FerretDB v1 serves a filter on a top-level
+# field from an index, and reads the whole collection for a dotted path (`actor.subject`).
+ACTOR_KEY = "actor_subject"
 
 
 class AuditRecorder(Protocol):
@@ -50,13 +53,11 @@ class AuditLog:
         # `_id` sorts by time, so (key, _id) serves "this person's / this actor's entries,
         # newest first"; `at` serves a time range over everyone.
         await self._entries.create_index([("person_ids", 1), ("_id", -1)])
-        await self._entries.create_index([("actor.subject", 1), ("_id", -1)])
+        await self._entries.create_index([(ACTOR_KEY, 1), ("_id", -1)])
         await self._entries.create_index([("at", -1)])
 
     async def record(self, entry: AuditEntry) -> None:
-        # JSON-mode for the enums; `at` stays a BSON date, so time ranges compare as times.
-        document = entry.model_dump(mode="json", exclude={"entry_id", "at"})
-        await self._entries.insert_one({"_id": entry.entry_id, "at": entry.at, **document})
+        await self._entries.insert_one(as_document(entry))
 
     async def page(self, query: AuditQuery) -> AuditPage:
         """Entries matching every given filter, newest first, at most `limit` of them."""
@@ -67,12 +68,18 @@ class AuditLog:
         return AuditPage(entries=entries, next=entries[-1].entry_id if more else None)
 
 
+def as_document(entry: AuditEntry) -> Document:
+    # JSON-mode for the enums; `at` stays a BSON date, so time ranges compare as times.
+    fields = entry.model_dump(mode="json", exclude={"entry_id", "at"})
+    return {"_id": entry.entry_id, "at": entry.at, ACTOR_KEY: entry.actor.subject, **fields}
+
+
 def _filter(query: AuditQuery) -> Document:
     found: Document = {}
     if query.person_id is not None:
         found["person_ids"] = query.person_id
     if query.actor is not None:
-        found["actor.subject"] = query.actor
+        found[ACTOR_KEY] = query.actor
     at: Document = {}
     if query.since is not None:
         at["$gte"] = query.since
@@ -86,5 +93,5 @@ def _filter(query: AuditQuery) -> Document:
 
 
 def _entry(doc: Document) -> AuditEntry:
-    fields = {key: value for key, value in doc.items() if key != "_id"}
+    fields = {key: value for key, value in doc.items() if key not in {"_id", ACTOR_KEY}}
     return AuditEntry.model_validate({"entry_id": doc["_id"], **fields})
