@@ -92,7 +92,7 @@ async def decided_person(eligibility: httpx.AsyncClient, servers: Servers, topic
         CravingCheckInRecorded(person_id=person_id, level=1, checked_on=TODAY),
     ]
     await publish(
-        servers.kafka_bootstrap,
+        servers.kafka,
         topics.person_events,
         *(envelope_for(fact, subject=person_id) for fact in facts),
     )
@@ -329,7 +329,7 @@ async def test_clinic_facts_over_kafka_are_recorded_accepted_or_refused(
         RelapseRecorded(person_id=stranger, relapsed_on=TODAY - timedelta(days=2)),
         subject=stranger,
     )
-    await publish(servers.kafka_bootstrap, topics.clinic_inbound, accepted, refused)
+    await publish(servers.kafka, topics.clinic_inbound, accepted, refused)
 
     async def recorded(person_id: str) -> dict[str, Any] | None:
         entries = await trail(intake, person_id=person_id)
