@@ -39,7 +39,7 @@ CENTRES = ("drain-north", "drain-south")
 
 async def register(api: Api, graduates: int) -> list[tuple[bytes, bytes]]:
     """Centres, a session at each, and the graduates; returns their facts as Kafka records."""
-    ops = api.token(role=Role.OPS, centre="*", subject="bench-drain")
+    ops = api.token(role=Role.OPS, centre="*", subject="bench-drain", reason="benchmark set-up")
     today = datetime.now(UTC).date()
     starts = datetime.combine(today + timedelta(days=3), datetime.min.time(), UTC)
     for centre in CENTRES:

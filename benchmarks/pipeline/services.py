@@ -72,7 +72,9 @@ class PipelineSide:
         api = self._api
         if api is None:
             raise RuntimeError("start the pipeline first")
-        ops = api.token(role=Role.OPS, centre="*", subject="bench-pipeline")
+        ops = api.token(
+            role=Role.OPS, centre="*", subject="bench-pipeline", reason="benchmark population"
+        )
         today = datetime.now(UTC).date()
         centres = tuple(f"{self.topics.prefix}c{step}-{n}" for n in range(self._layout.centres))
         limit = asyncio.Semaphore(HTTP_CONCURRENCY)

@@ -1,16 +1,19 @@
-"""The inbox and outbox (peerlink_shared): the same code and indexes in every service's
-database, so they are listed once."""
+"""The inbox, outbox and audit trail (peerlink_shared): the same code and indexes in every
+service's database, so they are listed once."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from peerlink_shared.audit import http_entry
+from peerlink_shared.audit_log import AuditLog, AuditQuery, as_document
+from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import SystemClock
 from peerlink_shared.inbox import Inbox
-from peerlink_shared.mongo import Database
+from peerlink_shared.mongo import Database, Document
 from peerlink_shared.outbox import Entry, Outbox
 
-from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
 
 CLOCK = SystemClock()
 SWEEP_AGE = timedelta(seconds=10)
@@ -26,9 +29,29 @@ async def sweep(db: Database) -> list[Entry]:
     return [entry async for entry in Outbox(db, clock=CLOCK).stored(older_than=SWEEP_AGE)]
 
 
+def audit_entry(i: int) -> Document:
+    """A coordinator's read of one person's decision, as the audit trail stores it."""
+    entry = http_entry(
+        service="eligibility",
+        at=BASE + timedelta(seconds=i),
+        method="GET",
+        route="/centres/{centre_id}/persons/{person_id}/decision",
+        path_params={"centre_id": "harbour", "person_id": f"p{i:07d}"},
+        named=[],
+        principal=Principal(
+            subject=f"coordinator-{i:07d}", centre="harbour", role=Role.COORDINATOR
+        ),
+        status=200,
+        access_reason=None,
+        request_id=f"req-{i}",
+    )
+    return as_document(entry)
+
+
 async def prepare(db: Database) -> None:
     # What every service's runtime runs at startup (the inbox declares no index).
     await Outbox(db, clock=CLOCK).ensure_indexes()
+    await AuditLog(db).ensure_indexes()
 
 
 STORE = Store(
@@ -36,6 +59,7 @@ STORE = Store(
     prepare=prepare,
     seeds=(
         Seed("inbox", lambda i: {"_id": event(i), "handled_at": BASE}),
+        Seed("audit", audit_entry),
         Seed(
             "outbox",
             lambda i: {
@@ -62,6 +86,16 @@ STORE = Store(
             (),
             scan="$lt on created_at and the sort on seq are not pushed down by FerretDB v1: "
             "every stored entry is read each sweep; small while the relay keeps up",
+        ),
+        Lookup(
+            "audit: a person's trail, newest first (ops query)",
+            lambda db, k: AuditLog(db).page(AuditQuery(person_id=f"p{k:07d}")),
+            (Twin("person_ids_1__id_-1"),),
+        ),
+        Lookup(
+            "audit: an actor's trail, newest first (ops query)",
+            lambda db, k: AuditLog(db).page(AuditQuery(actor=f"coordinator-{k:07d}")),
+            (Twin("actor_subject_1__id_-1"),),
         ),
     ),
 )

@@ -27,7 +27,10 @@ T = TypeVar("T")
 S = TypeVar("S", bound=ServiceSettings)
 
 
-def headers(role: Role, centre: str, subject: str = "tester") -> dict[str, str]:
+def headers(
+    role: Role, centre: str, subject: str = "tester", *, reason: str | None = None
+) -> dict[str, str]:
+    """A bearer token; `reason` goes in X-Access-Reason (ops needs one on a person's data)."""
     token = issue_token(
         secret=SECRET,
         subject=subject,
@@ -36,7 +39,10 @@ def headers(role: Role, centre: str, subject: str = "tester") -> dict[str, str]:
         now=datetime.now(UTC),
         ttl=timedelta(hours=1),
     )
-    return {"Authorization": f"Bearer {token}"}
+    found = {"Authorization": f"Bearer {token}"}
+    if reason is not None:
+        found["X-Access-Reason"] = reason
+    return found
 
 
 def settings_for(kafka: KafkaAccess) -> dict[str, object]:

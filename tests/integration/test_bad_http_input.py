@@ -102,7 +102,7 @@ async def test_a_hostile_centre_body_is_refused_with_a_reason(
     ],
 )
 async def test_a_hostile_path_is_refused(intake: httpx.AsyncClient, case: str, path: str) -> None:
-    response = await intake.post(path, headers=headers(Role.OPS, "*"))
+    response = await intake.post(path, headers=headers(Role.OPS, "*", reason="hostile paths"))
     assert response.status_code == 422, (case, response.text)
     assert "centre_id" in response.text
 

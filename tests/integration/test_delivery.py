@@ -475,7 +475,9 @@ async def test_without_consent_nothing_is_sent_on_that_channel(
         ["email", "webhook"],
         ["webhook"],
     )
-    to_ops = await service.get("/persons/p-d5/contact", headers=headers(Role.OPS, "*"))
+    to_ops = await service.get(
+        "/persons/p-d5/contact", headers=headers(Role.OPS, "*", reason="support ticket 12")
+    )
     assert to_ops.json()["on_file"] == ["email", "webhook"]
     assert CANARY not in to_ops.text
 

@@ -81,7 +81,7 @@ def coordinator(centre: str) -> dict[str, str]:
 
 
 def ops() -> dict[str, str]:
-    return headers(Role.OPS, "*", subject="ops-1")
+    return headers(Role.OPS, "*", subject="ops-1", reason="checking the links tests")
 
 
 async def post(

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from peerlink_shared.asyncapi import Channel, asyncapi_document
+from peerlink_shared.audit_routes import audit_router
+from peerlink_shared.audit_trail import AuditTrail
 from peerlink_shared.body_limit import BodyLimit
 from peerlink_shared.http import ops_router
 from peerlink_shared.runtime import ServiceRuntime
@@ -59,11 +61,20 @@ def create_app(
 
     app.state.token_secret = runtime.settings.token_secret.get_secret_value()
     app.add_middleware(BodyLimit)
+    # Outermost of ours, so a request BodyLimit refuses still leaves its audit entry.
+    app.add_middleware(
+        AuditTrail,
+        recorder=runtime.audit,
+        clock=runtime.clock,
+        service=runtime.service,
+        routes=app.router.routes,
+    )
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     # A contract model built in a route from checked input should not fail; if it does,
     # it is still the caller's input, answered as a 422 rather than a 500 with a traceback.
     app.add_exception_handler(ValidationError, validation_error_without_input)
     app.include_router(ops_router(kafka_ready=runtime.kafka_ready, mongo_ready=runtime.mongo_ready))
+    app.include_router(audit_router(log=runtime.audit))
     for router in routers:
         app.include_router(router)
     return app

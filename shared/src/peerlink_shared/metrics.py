@@ -23,3 +23,9 @@ HANDLER_RETRIES = Counter(
 OUTBOX_PENDING = Gauge(
     "peerlink_outbox_pending", "Outbox events not yet confirmed published (last scan)."
 )
+AUDIT_WRITE_FAILURES = Counter(
+    "peerlink_audit_write_failures_total",
+    "Audit entries that could not be written, by what happened to the answer "
+    "(withheld: a read answered 503 instead; sent: the entry is only in the log).",
+    ["answer"],
+)

@@ -14,6 +14,7 @@ from typing import Protocol
 import structlog
 from fastapi import FastAPI
 
+from peerlink_shared.audit_log import AuditLog
 from peerlink_shared.clock import Clock
 from peerlink_shared.consumer import EventConsumer
 from peerlink_shared.inbox import Inbox
@@ -56,7 +57,11 @@ class ServiceRuntime:
             clock=self.clock,
             publish_timeout=settings.publish_timeout_seconds,
         )
-        self.startup_hooks: list[StartupHook] = [self.outbox.ensure_indexes]
+        self.audit = AuditLog(self.db)
+        self.startup_hooks: list[StartupHook] = [
+            self.outbox.ensure_indexes,
+            self.audit.ensure_indexes,
+        ]
         self.background: list[BackgroundTask] = [self.relay]
 
     async def kafka_ready(self) -> bool:

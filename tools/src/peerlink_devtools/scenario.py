@@ -37,7 +37,11 @@ class Api:
         self._secret = token_secret
         self._client = httpx.AsyncClient(timeout=10.0)
 
-    def token(self, *, role: Role, centre: str, subject: str) -> dict[str, str]:
+    def token(
+        self, *, role: Role, centre: str, subject: str, reason: str | None = None
+    ) -> dict[str, str]:
+        """Headers with a bearer token; `reason` is the X-Access-Reason an ops token must
+        state to reach a person's data (break-glass), kept in the audit trail."""
         token = issue_token(
             secret=self._secret,
             subject=subject,
@@ -46,7 +50,10 @@ class Api:
             now=datetime.now(UTC),
             ttl=timedelta(hours=1),
         )
-        return {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}"}
+        if reason is not None:
+            headers["X-Access-Reason"] = reason
+        return headers
 
     async def call(
         self, method: str, service: str, path: str, *, headers: dict[str, str], json: object = None

@@ -27,7 +27,9 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
     )
     consumers.subscribe(
         runtime.consumer,
-        inbound=InboundHandlers(handlers=handlers, repository=repository, clock=runtime.clock),
+        inbound=InboundHandlers(
+            handlers=handlers, repository=repository, clock=runtime.clock, audit=runtime.audit
+        ),
         topics=runtime.topics,
         group_id=settings.consumer_group,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from peerlink_shared.audit import AuditEntry, event_entry
+from peerlink_shared.audit_log import AuditRecorder
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import CentreFact, CentreRegistered, PersonFact, PersonRegistered
 from peerlink_shared.dead_letters import ReasonCode, Refused
@@ -160,16 +162,45 @@ class IntakeHandlers:
 
 
 class InboundHandlers:
-    """Facts from other clinic systems over Kafka: the same checks as the HTTP door."""
+    """Facts from other clinic systems over Kafka: the same checks as the HTTP door, and an
+    audit entry for each, accepted or refused."""
 
     def __init__(
-        self, *, handlers: IntakeHandlers, repository: IntakeRepository, clock: Clock
+        self,
+        *,
+        handlers: IntakeHandlers,
+        repository: IntakeRepository,
+        clock: Clock,
+        audit: AuditRecorder,
     ) -> None:
         self._handlers = handlers
         self._repository = repository
         self._clock = clock
+        self._audit = audit
 
     async def on_clinic_fact(self, envelope: Envelope, fact: PersonFact) -> None:
+        # A failed audit write raises: the consumer retries the event, which records the fact
+        # once (its event id is fixed) and the entry again, so no accepted fact goes unaudited.
+        try:
+            await self._accept(envelope, fact)
+        except Refused as refused:
+            await self._audit.record(self._entry(envelope, fact, refused.refusal.code.value))
+            raise
+        await self._audit.record(self._entry(envelope, fact, None))
+
+    def _entry(self, envelope: Envelope, fact: PersonFact, refusal: str | None) -> AuditEntry:
+        return event_entry(
+            service="intake",
+            at=self._clock.now(),
+            event_type=envelope.type,
+            event_id=envelope.id,
+            source=envelope.source,
+            person_id=fact.person_id,
+            centre_id=fact.centre_id if isinstance(fact, CentreFact) else None,
+            refusal=refusal,
+        )
+
+    async def _accept(self, envelope: Envelope, fact: PersonFact) -> None:
         if envelope.subject != fact.person_id:
             raise Refused(ReasonCode.SUBJECT_MISMATCH, "subject differs from data.person_id")
         if problems := fact_problems(fact, today=latest_local_date(self._clock.now())):

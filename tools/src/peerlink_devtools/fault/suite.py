@@ -196,7 +196,7 @@ async def run_once(
 async def _set_up(work: Workload, cluster: Cluster, secret: str, say: Say) -> None:
     """Centres, persons and sessions over HTTP, before any fault."""
     api = Api({s: cluster.url(s) for s in ("intake", "scheduling")}, secret)
-    ops = api.token(role=Role.OPS, centre="*", subject="fault-suite")
+    ops = api.token(role=Role.OPS, centre="*", subject="fault-suite", reason="fault suite: set-up")
     try:
         for centre in work.centres:
             body = {"centre_id": centre, "display_name": centre, "region": "north",
@@ -365,7 +365,9 @@ async def _observe(
     work: Workload, cluster: Cluster, secret: str, kafka: KafkaAccess, topics: Topics
 ) -> Observed:
     api = Api({s: cluster.url(s) for s in ("eligibility", "scheduling", "notifications")}, secret)
-    ops = api.token(role=Role.OPS, centre="*", subject="fault-suite")
+    ops = api.token(
+        role=Role.OPS, centre="*", subject="fault-suite", reason="fault suite: the oracle reads"
+    )
     try:
         decisions = {}
         for person_id, person in work.persons.items():

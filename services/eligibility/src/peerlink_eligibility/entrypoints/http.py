@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.person_access import Audited, PersonCaller
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerlink_eligibility.adapters.jobs import JobRepository
@@ -135,7 +136,7 @@ def eligibility_router(
         responses={403: {"description": "Not one of this centre's people: see /standing."}},
     )
     async def read_decision(
-        centre_id: CentreId, person_id: PersonId, caller: Caller
+        centre_id: CentreId, person_id: PersonId, caller: PersonCaller
     ) -> DecisionOut:
         """The decision with its reasons, for the centre's own people (linked to it)."""
         authorize(caller, centre_id=centre_id, roles=READERS)
@@ -156,7 +157,7 @@ def eligibility_router(
         responses={404: {"description": "No standing here that this centre may see."}},
     )
     async def read_standing(
-        centre_id: CentreId, person_id: PersonId, caller: Caller
+        centre_id: CentreId, person_id: PersonId, caller: PersonCaller
     ) -> StandingOut:
         """Eligible, or not yet and from when: for the centre's own people, and for a
         network graduate who chose to be offered across the network."""
@@ -170,18 +171,20 @@ def eligibility_router(
         return _standing_out(decision)
 
     @router.get("/persons/{person_id}/decisions", response_model=list[DecisionOut])
-    async def read_decisions(person_id: PersonId, caller: Caller) -> list[DecisionOut]:
+    async def read_decisions(person_id: PersonId, caller: PersonCaller) -> list[DecisionOut]:
         """Every centre's decision for a person, for ops (coordinators see their centre's)."""
         authorize(caller, centre_id="*", roles={Role.OPS})
         stored = await repository.decisions_of(person_id)
         return [_decision_out(stored[centre].decision) for centre in sorted(stored)]
 
     @router.get("/centres/{centre_id}/eligible-supporters", response_model=EligibleSupportersOut)
-    async def eligible_supporters(centre_id: CentreId, caller: Caller) -> EligibleSupportersOut:
+    async def eligible_supporters(
+        centre_id: CentreId, caller: PersonCaller, audited: Audited
+    ) -> EligibleSupportersOut:
         authorize(caller, centre_id=centre_id, roles=READERS)
-        return EligibleSupportersOut(
-            centre_id=centre_id, person_ids=await repository.eligible_at(centre_id)
-        )
+        person_ids = await repository.eligible_at(centre_id)
+        audited.names(*person_ids)
+        return EligibleSupportersOut(centre_id=centre_id, person_ids=person_ids)
 
     @router.get("/centres/{centre_id}/policy", response_model=PolicyOut)
     async def read_policy(centre_id: CentreId, caller: Caller) -> PolicyOut:

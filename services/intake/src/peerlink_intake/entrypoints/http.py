@@ -23,6 +23,7 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.envelope import new_event_id
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import FactProblem
@@ -93,7 +94,9 @@ def intake_router(
         status_code=status.HTTP_201_CREATED,
         response_model=PersonOut,
     )
-    async def register_person(centre_id: CentreId, caller: Caller) -> PersonOut:
+    async def register_person(
+        centre_id: CentreId, caller: PersonCaller, audited: Audited
+    ) -> PersonOut:
         """Issues a pseudonymous person id, linked to this centre (their home centre) from
         now on. Intake stores no name or contact detail."""
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -106,6 +109,7 @@ def intake_router(
                 recorded_by=caller.subject,
                 correlation_id=new_event_id(),
             ):
+                audited.names(person_id)
                 return PersonOut(person_id=person_id)
 
     base = "/centres/{centre_id}/persons/{person_id}"
@@ -120,7 +124,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: AdmissionIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -132,7 +136,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: ProgrammeEndIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -144,7 +148,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: DischargeIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -156,7 +160,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: MilestoneIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -168,7 +172,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: RelapseIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -180,7 +184,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: CheckInIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         """A supporter may report their own check-in; coordinators may record it for them."""
@@ -194,7 +198,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: VolunteeringIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         """A supporter may change their own consent; coordinators may record it for them."""
@@ -208,7 +212,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: TrainingIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
@@ -220,7 +224,7 @@ def intake_router(
         centre_id: CentreId,
         person_id: PersonId,
         body: BackgroundCheckIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         authorize(caller, centre_id=centre_id, roles=RECORDERS)

@@ -14,7 +14,8 @@ from peerlink_shared.contracts import (
     ReferralAccepted,
     ReferralMade,
 )
-from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.http import CentreId, PersonId, authorize
+from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.links import PersonLinks, Referral
@@ -61,7 +62,7 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         centre_id: CentreId,
         person_id: PersonId,
         body: ReferralIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         """This centre, linked to the person, refers them to another; that centre is linked
@@ -80,7 +81,7 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         centre_id: CentreId,
         person_id: PersonId,
         body: ReferralAcceptanceIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         """This centre accepts a pending referral to it: it is linked to the person."""
@@ -98,7 +99,7 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         centre_id: CentreId,
         person_id: PersonId,
         body: LinkConsentIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         """The person's consent to be linked to another centre, recorded through this
@@ -118,7 +119,7 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         centre_id: CentreId,
         person_id: PersonId,
         body: NetworkSharingIn,
-        caller: Caller,
+        caller: PersonCaller,
         key: IdempotencyKey = None,
     ) -> RecordedOut:
         """The person's choice to be offered across the network, or its withdrawal: by the
@@ -133,7 +134,9 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         response_model=LinksOut,
         responses={403: {"description": "This centre is not linked to the person."}},
     )
-    async def read_links(centre_id: CentreId, person_id: PersonId, caller: Caller) -> LinksOut:
+    async def read_links(
+        centre_id: CentreId, person_id: PersonId, caller: PersonCaller
+    ) -> LinksOut:
         """Every centre linked to the person and how each link came to be, for the staff of
         a linked centre (or the person themself)."""
         if not is_self(caller, person_id=person_id, centre_id=centre_id):
@@ -149,12 +152,14 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
     @router.get("/centres/{centre_id}/referrals", response_model=list[PendingReferralOut])
     async def pending_referrals(
         centre_id: CentreId,
-        caller: Caller,
+        caller: PersonCaller,
+        audited: Audited,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[PendingReferralOut]:
         """Referrals to this centre waiting for it to accept them."""
         authorize(caller, centre_id=centre_id, roles=RECORDERS)
         found = await repository.referrals_to(centre_id, limit=limit)
+        audited.names(*(person_id for person_id, _ in found))
         return [_referral_out(person_id, referral) for person_id, referral in found]
 
     return router

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize, authorize_self
+from peerlink_shared.person_access import PersonCaller
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -132,13 +133,15 @@ def contacts_router(*, contacts: ContactStore) -> APIRouter:
         return ContactOut.of(contact, with_addresses=owner)
 
     @router.put("/persons/{person_id}/contact", status_code=status.HTTP_204_NO_CONTENT)
-    async def set_person_contact(person_id: PersonId, body: ContactIn, caller: Caller) -> None:
+    async def set_person_contact(
+        person_id: PersonId, body: ContactIn, caller: PersonCaller
+    ) -> None:
         """Replaces the whole contact: a channel left out is removed."""
         authorize_self(caller, person_id=person_id)
         await contacts.replace("person", person_id, body.to_contact())
 
     @router.get("/persons/{person_id}/contact", response_model=ContactOut)
-    async def person_contact(person_id: PersonId, caller: Caller) -> ContactOut:
+    async def person_contact(person_id: PersonId, caller: PersonCaller) -> ContactOut:
         authorize_self(caller, person_id=person_id)
         return await show("person", person_id, owner=caller.role is Role.SUPPORTER)
 

@@ -4,12 +4,14 @@ delivery got. No route here returns an address or says why a session changed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from fastapi import APIRouter
 from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
-from peerlink_shared.http import Caller, CentreId, PersonId, authorize, authorize_self
+from peerlink_shared.http import CentreId, PersonId, authorize, authorize_self
 from peerlink_shared.mongo import Document
+from peerlink_shared.person_access import Audited, PersonCaller
 from pydantic import BaseModel, Field
 
 from peerlink_notifications.adapters.deliveries import DeliveryStore
@@ -47,22 +49,24 @@ def notifications_router(
     router = APIRouter(tags=["notifications"])
 
     @router.get("/persons/{person_id}/messages", response_model=list[MessageOut])
-    async def own_messages(person_id: PersonId, caller: Caller) -> list[MessageOut]:
+    async def own_messages(person_id: PersonId, caller: PersonCaller) -> list[MessageOut]:
         authorize_self(caller, person_id=person_id)
         return [_message(doc) for doc in await repository.messages_for(person_id)]
 
     @router.get("/centres/{centre_id}/messages", response_model=list[MessageOut])
     async def centre_messages(
-        centre_id: CentreId, caller: Caller, days: int = 30
+        centre_id: CentreId, caller: PersonCaller, audited: Audited, days: int = 30
     ) -> list[MessageOut]:
         """What was sent about this centre's sessions: to whom and how, for its coordinators."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         since = clock.now() - dt.timedelta(days=days)
-        return [_message(doc) for doc in await repository.messages_at(centre_id, since=since)]
+        messages = [_message(doc) for doc in await repository.messages_at(centre_id, since=since)]
+        audited.names(*_persons(centre_id, (m.recipient_id for m in messages)))
+        return messages
 
     @router.get("/persons/{person_id}/deliveries", response_model=list[DeliveryOut])
     async def own_deliveries(
-        person_id: PersonId, caller: Caller, days: int = 30
+        person_id: PersonId, caller: PersonCaller, days: int = 30
     ) -> list[DeliveryOut]:
         authorize_self(caller, person_id=person_id)
         since = clock.now() - dt.timedelta(days=days)
@@ -71,14 +75,22 @@ def notifications_router(
 
     @router.get("/centres/{centre_id}/deliveries", response_model=list[DeliveryOut])
     async def centre_deliveries(
-        centre_id: CentreId, caller: Caller, days: int = 30
+        centre_id: CentreId, caller: PersonCaller, audited: Audited, days: int = 30
     ) -> list[DeliveryOut]:
         """How far each message about this centre's sessions got, on every channel."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         since = clock.now() - dt.timedelta(days=days)
-        return [_delivery(doc) for doc in await deliveries.at_centre(centre_id, since=since)]
+        found = [_delivery(doc) for doc in await deliveries.at_centre(centre_id, since=since)]
+        audited.names(*_persons(centre_id, (d.recipient_id for d in found)))
+        return found
 
     return router
+
+
+def _persons(centre_id: str, recipients: Iterable[str]) -> list[str]:
+    """The persons among a centre's recipients (the centre itself is told of unfilled
+    sessions under its own id)."""
+    return [recipient for recipient in recipients if recipient != centre_id]
 
 
 def _message(doc: Document) -> MessageOut:

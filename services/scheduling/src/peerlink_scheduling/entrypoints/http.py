@@ -18,6 +18,7 @@ from peerlink_shared.http import (
     authorize,
     authorize_self,
 )
+from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
 from peerlink_scheduling.domain.matching import SessionRequest
@@ -39,6 +40,10 @@ def _in_the_future(field: str, value: datetime, clock: Clock) -> None:
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", field], "msg": "must be in the future", "type": "value_error"}],
         )
+
+
+def _resident(resident_id: str | None) -> list[str]:
+    return [] if resident_id is None else [resident_id]
 
 
 def scheduling_router(
@@ -95,8 +100,11 @@ def scheduling_router(
         status_code=status.HTTP_201_CREATED,
         response_model=SessionOut,
     )
-    async def request_meeting(centre_id: CentreId, body: MeetingIn, caller: Caller) -> SessionOut:
+    async def request_meeting(
+        centre_id: CentreId, body: MeetingIn, caller: PersonCaller, audited: Audited
+    ) -> SessionOut:
         """A one-on-one: a supporter with no conflict of interest, at a start in the window."""
+        audited.names(body.resident_id)
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         _in_the_future("window_starts_at", body.window_starts_at, clock)
         request = SessionRequest(
@@ -117,37 +125,53 @@ def scheduling_router(
         status_code=status.HTTP_204_NO_CONTENT,
     )
     async def set_exclusions(
-        centre_id: CentreId, person_id: PersonId, body: ExclusionsIn, caller: Caller
+        centre_id: CentreId,
+        person_id: PersonId,
+        body: ExclusionsIn,
+        caller: PersonCaller,
+        audited: Audited,
     ) -> None:
         """Supporters this resident must never be paired with at this centre."""
+        audited.names(*body.supporter_ids)
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         await repository.set_exclusions(centre_id, person_id, body.supporter_ids)
 
     @router.delete(
         "/centres/{centre_id}/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT
     )
-    async def cancel_session(centre_id: CentreId, session_id: SessionId, caller: Caller) -> None:
+    async def cancel_session(
+        centre_id: CentreId, session_id: SessionId, caller: PersonCaller, audited: Audited
+    ) -> None:
         """Cancels a session; everyone booked is released and told."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         request = await repository.session(session_id)
         if request is None or request.centre_id != centre_id:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such session at this centre")
-        await handlers.cancel(request, correlation_id=new_event_id())
+        released = await handlers.cancel(request, correlation_id=new_event_id())
+        audited.names(*released, *_resident(request.resident_id))
 
     @router.get("/centres/{centre_id}/sessions", response_model=list[SessionOut])
-    async def centre_schedule(centre_id: CentreId, caller: Caller) -> list[SessionOut]:
+    async def centre_schedule(
+        centre_id: CentreId, caller: PersonCaller, audited: Audited
+    ) -> list[SessionOut]:
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         sessions = await repository.upcoming_sessions(centre_id, after=clock.now())
-        return [await session_out(session) for session in sessions]
+        schedule = [await session_out(session) for session in sessions]
+        for session in schedule:
+            audited.names(*_resident(session.resident_id))
+            audited.names(*(assignment.supporter_id for assignment in session.assignments))
+        return schedule
 
     @router.put("/supporters/{person_id}/availability", status_code=status.HTTP_204_NO_CONTENT)
-    async def set_availability(person_id: PersonId, body: AvailabilityIn, caller: Caller) -> None:
+    async def set_availability(
+        person_id: PersonId, body: AvailabilityIn, caller: PersonCaller
+    ) -> None:
         """The supporter's own availability (or ops on their behalf)."""
         authorize_self(caller, person_id=person_id)
         await repository.set_availability(person_id, body.to_domain())
 
     @router.get("/supporters/{person_id}/bookings", response_model=list[BookingOut])
-    async def own_bookings(person_id: PersonId, caller: Caller) -> list[BookingOut]:
+    async def own_bookings(person_id: PersonId, caller: PersonCaller) -> list[BookingOut]:
         authorize_self(caller, person_id=person_id)
         return [
             BookingOut(
