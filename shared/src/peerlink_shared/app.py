@@ -57,7 +57,9 @@ def create_app(
     async def asyncapi() -> JSONResponse:
         return JSONResponse(document)
 
-    app.state.token_secret = runtime.settings.token_secret.get_secret_value()
+    app.state.token_verifier = runtime.settings.token_verifier(
+        audience=runtime.settings.token_audience
+    )
     app.add_middleware(BodyLimit)
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     # A contract model built in a route from checked input should not fail; if it does,
