@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from peerlink_shared.auth import Role, issue_token
+from peerlink_shared.auth import ALL_AUDIENCES, Role
+from peerlink_shared.auth_local import LOCAL_ISSUER, issue_token, local_key
 from peerlink_shared.contracts import Payload
 from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
 from peerlink_shared.kafka_access import KafkaAccess
@@ -28,11 +29,20 @@ S = TypeVar("S", bound=ServiceSettings)
 
 
 def headers(
-    role: Role, centre: str, subject: str = "tester", *, reason: str | None = None
+    role: Role,
+    centre: str,
+    subject: str = "tester",
+    *,
+    reason: str | None = None,
+    audiences: Sequence[str] = ALL_AUDIENCES,
 ) -> dict[str, str]:
-    """A bearer token; `reason` goes in X-Access-Reason (ops needs one on a person's data)."""
+    """A bearer header signed as the in-process services expect, for every service unless
+    `audiences` narrows it; `reason` goes in X-Access-Reason (ops needs one on a person's
+    data)."""
     token = issue_token(
-        secret=SECRET,
+        key=local_key(SECRET),
+        issuer=LOCAL_ISSUER,
+        audiences=audiences,
         subject=subject,
         centre=centre,
         role=role,

@@ -4,18 +4,21 @@ nothing is stored or published from it, and the service goes on serving good req
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
+import jwt
 import pytest
 from peerlink_devtools.kafka_watch import read_all
 from peerlink_intake.bootstrap import bootstrap as intake_app
 from peerlink_intake.settings import IntakeSettings
 from peerlink_scheduling.bootstrap import bootstrap as scheduling_app
 from peerlink_scheduling.settings import SchedulingSettings
-from peerlink_shared.auth import Role
+from peerlink_shared.auth import Role, audience_of
+from peerlink_shared.auth_local import DEFAULT_KID, LOCAL_ISSUER
 from peerlink_shared.topics import Topics
 
-from tests.integration.helpers import headers, in_process
+from tests.integration.helpers import SECRET, headers, in_process
 from tests.servers import Servers
 
 CENTRE = "bad-input-house"
@@ -38,6 +41,23 @@ def centre_with(**fields: str) -> bytes:
 
 
 NO_WINDOWS: dict[str, object] = {"timezone": "UTC", "weekly": []}
+TOKEN_CENTRE = "token-house"
+
+
+def bearer(claims: dict[str, object], *, kid: str = DEFAULT_KID) -> dict[str, str]:
+    """A token signed with the services' own secret, saying what no minter would write."""
+    now = int(datetime.now(UTC).timestamp())
+    base: dict[str, object] = {
+        "iss": LOCAL_ISSUER,
+        "aud": audience_of("intake"),
+        "sub": "coord-1",
+        "centre": TOKEN_CENTRE,
+        "role": "coordinator",
+        "iat": now,
+        "exp": now + 600,
+    }
+    token = jwt.encode({**base, **claims}, SECRET, algorithm="HS256", headers={"kid": kid})
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +168,53 @@ async def test_hostile_availability_is_refused(
     )
     assert response.status_code == 422, (case, response.text)
     assert says in response.text, (case, response.text)
+
+
+async def test_each_service_accepts_only_tokens_meant_for_it(
+    intake: httpx.AsyncClient, scheduling: httpx.AsyncClient
+) -> None:
+    centre = GOOD_CENTRE.replace(b"bad-input-house", TOKEN_CENTRE.encode())
+    json_body = {"content-type": "application/json"}
+    for_scheduling = headers(Role.COORDINATOR, TOKEN_CENTRE, audiences=[audience_of("scheduling")])
+    for_intake = headers(Role.COORDINATOR, TOKEN_CENTRE, audiences=[audience_of("intake")])
+
+    refused = await intake.put(
+        f"/centres/{TOKEN_CENTRE}", content=centre, headers={**for_scheduling, **json_body}
+    )
+    assert refused.status_code == 401, refused.text
+    assert "not meant for this service (aud)" in refused.json()["detail"]
+    assert 'error="invalid_token"' in refused.headers["www-authenticate"]
+    nothing = await intake.get(f"/centres/{TOKEN_CENTRE}", headers=for_intake)
+    assert nothing.status_code == 404, nothing.text
+
+    accepted = await intake.put(
+        f"/centres/{TOKEN_CENTRE}", content=centre, headers={**for_intake, **json_body}
+    )
+    assert accepted.status_code == 200, accepted.text
+    sessions = await scheduling.get(f"/centres/{TOKEN_CENTRE}/sessions", headers=for_scheduling)
+    assert sessions.status_code == 200, sessions.text
+    crossed = await scheduling.get(f"/centres/{TOKEN_CENTRE}/sessions", headers=for_intake)
+    assert crossed.status_code == 401, crossed.text
+
+
+@pytest.mark.parametrize(
+    ("case", "claims", "kid", "says"),
+    [
+        ("a coordinator for every centre", {"centre": "*"}, DEFAULT_KID, "only for the ops role"),
+        ("a supporter for every centre", {"centre": "*", "role": "supporter"}, DEFAULT_KID, "ops"),
+        ("expired", {"iat": 1_700_000_000, "exp": 1_700_000_600}, DEFAULT_KID, "expired"),
+        ("a week long", {"exp": 2_000_000_000}, DEFAULT_KID, "lives longer"),
+        ("another issuer", {"iss": "https://elsewhere"}, DEFAULT_KID, "(iss)"),
+        ("a retired key", {}, "2020-01", "key id"),
+    ],
+)
+async def test_a_token_outside_the_rules_is_refused_with_the_reason(
+    intake: httpx.AsyncClient, case: str, claims: dict[str, object], kid: str, says: str
+) -> None:
+    response = await intake.get(f"/centres/{TOKEN_CENTRE}", headers=bearer(claims, kid=kid))
+    assert response.status_code == 401, (case, response.text)
+    assert says in response.json()["detail"], (case, response.text)
+    assert SECRET not in response.text
 
 
 async def test_after_all_that_good_requests_still_work_and_nothing_bad_was_published(

@@ -59,7 +59,9 @@ def create_app(
     async def asyncapi() -> JSONResponse:
         return JSONResponse(document)
 
-    app.state.token_secret = runtime.settings.token_secret.get_secret_value()
+    app.state.token_verifier = runtime.settings.token_verifier(
+        audience=runtime.settings.token_audience
+    )
     app.add_middleware(BodyLimit)
     # Outermost of ours, so a request BodyLimit refuses still leaves its audit entry.
     app.add_middleware(

@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
+import structlog
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from peerlink_shared.auth import InvalidToken, Principal, Role, verify_token
+from peerlink_shared.auth import (
+    InvalidToken,
+    Principal,
+    Role,
+    TokenKeysUnavailable,
+    TokenVerifier,
+)
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 
+log = structlog.get_logger("peerlink.http")
 bearer = HTTPBearer(auto_error=False)
 
 # Path ids are opaque: a name or an operator in a URL is refused with a 422 at the door.
@@ -25,21 +33,35 @@ def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller, from a bearer token signed with this app's secret (`app.state`)."""
+    """The caller, from a bearer token this app's verifier (`app.state`) accepts.
+
+    A sync dependency on purpose: in oidc mode a cold JWKS cache fetches the provider's keys
+    over the network, which FastAPI then does in its thread pool, not on the event loop.
+    """
     if credentials is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "a bearer token is required",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    secret: str = request.app.state.token_secret
+    verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        return verify_token(credentials.credentials, secret=secret)
+        return verifier.verify(credentials.credentials)
     except InvalidToken as error:
+        # The reason is one of auth's fixed phrases: never the token, a key or a secret.
+        reason = str(error)
+        log.info("token_refused", reason=reason, path=request.url.path)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "the bearer token is invalid or expired",
-            headers={"WWW-Authenticate": "Bearer"},
+            f"the bearer token was refused: {reason}",
+            headers={
+                "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'
+            },
+        ) from error
+    except TokenKeysUnavailable as error:
+        log.warning("token_keys_unavailable", reason=str(error))
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "tokens cannot be checked right now; try again"
         ) from error
 
 

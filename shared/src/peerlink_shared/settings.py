@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
+from peerlink_shared.auth_settings import MIN_SECRET_LENGTH, PLACEHOLDER_SECRETS, TokenSettings
 from peerlink_shared.clock import Clock, OffsetClock, SystemClock
 from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 
-PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "todo"}
-MIN_SECRET_LENGTH = 32
+__all__ = ["MIN_SECRET_LENGTH", "PLACEHOLDER_SECRETS", "ServiceSettings"]
 
 
-class ServiceSettings(BaseSettings):
-    """What every service needs; each service subclasses it with its own defaults."""
+class ServiceSettings(TokenSettings):
+    """What every service needs; each service subclasses it with its own defaults.
 
-    model_config = SettingsConfigDict(env_prefix="PEERLINK_", extra="ignore")
+    Token settings (PEERLINK_TOKEN_*) come from TokenSettings; `token_audience` is the `aud`
+    this service accepts, `peerlink-<service>` by default.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="PEERLINK_", extra="ignore", hide_input_in_errors=True
+    )
 
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_security_protocol: str = Field(
@@ -35,23 +41,12 @@ class ServiceSettings(BaseSettings):
     topic_prefix: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = Field(ge=1, le=65535)
-    token_secret: SecretStr
+    token_audience: str = Field(min_length=1)
     log_level: str = "INFO"
     publish_timeout_seconds: float = Field(default=10.0, gt=0)
     clock_offset_days: int = Field(
         default=0, description="Shifts the service clock; for demos and tests only."
     )
-
-    @field_validator("token_secret")
-    @classmethod
-    def refuse_placeholder_secret(cls, value: SecretStr) -> SecretStr:
-        secret = value.get_secret_value()
-        if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
-            raise ValueError(
-                f"PEERLINK_TOKEN_SECRET must be a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters, not a placeholder"
-            )
-        return value
 
     def kafka_access(self) -> KafkaAccess:
         """The broker address and this service's own login (checked when the service starts)."""

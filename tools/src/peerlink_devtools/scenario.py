@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
-from peerlink_shared.auth import Role, issue_token
+from peerlink_shared.auth import ALL_AUDIENCES, Role
+from peerlink_shared.auth_local import LOCAL_ISSUER, issue_token, local_key
 
 Say = Callable[[str], None]
 Headers = dict[str, str]
@@ -32,9 +33,12 @@ class ScenarioResult:
 
 
 class Api:
+    """Calls the services as a network started with PEERLINK_TOKEN_SECRET=`token_secret`
+    (the default key id and issuer) would accept: every token is for all four services."""
+
     def __init__(self, urls: Mapping[str, str], token_secret: str) -> None:
         self._urls = urls
-        self._secret = token_secret
+        self._key = local_key(token_secret)
         self._client = httpx.AsyncClient(timeout=10.0)
 
     def token(
@@ -43,7 +47,9 @@ class Api:
         """Headers with a bearer token; `reason` is the X-Access-Reason an ops token must
         state to reach a person's data (break-glass), kept in the audit trail."""
         token = issue_token(
-            secret=self._secret,
+            key=self._key,
+            issuer=LOCAL_ISSUER,
+            audiences=ALL_AUDIENCES,
             subject=subject,
             centre=centre,
             role=role,

@@ -7,6 +7,7 @@ from pydantic import Field
 class EligibilitySettings(ServiceSettings):
     mongo_database: str = "peerlink_eligibility"
     consumer_group: str = "peerlink-eligibility"
+    token_audience: str = "peerlink-eligibility"
     http_port: int = 8102
     review_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often decisions due for a clock review are checked."

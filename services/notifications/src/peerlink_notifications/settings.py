@@ -9,6 +9,7 @@ from pydantic import AnyHttpUrl, Field, model_validator
 class NotificationsSettings(ServiceSettings):
     mongo_database: str = "peerlink_notifications"
     consumer_group: str = "peerlink-notifications"
+    token_audience: str = "peerlink-notifications"
     http_port: int = 8104
 
     smtp_host: str = "127.0.0.1"
