@@ -4,6 +4,7 @@ UV_VERSION := 0.13.8
 TOOLS := .local/tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
+ASYNCAPI_CHECK := tools/asyncapi-check
 
 LOCAL := $(or $(PEERLINK_LOCAL_DIR),$(CURDIR)/.local)
 export PEERLINK_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
@@ -23,8 +24,17 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-install: $(UV)  ## the workspace and its locked dependencies, into .venv
+install: $(UV) $(ASYNCAPI_CHECK)/node_modules/.package-lock.json  ## the workspace and its locked dependencies, into .venv
 	$(UV) sync --frozen --all-packages
+
+# The official AsyncAPI parser, which the unit tests run on every service's document.
+# Installed again only when its lockfile changes; npm's download cache is kept in .local.
+# No install scripts: the parser needs none, and one dependency's only phones home.
+$(ASYNCAPI_CHECK)/node_modules/.package-lock.json: $(ASYNCAPI_CHECK)/package.json $(ASYNCAPI_CHECK)/package-lock.json
+	@command -v npm >/dev/null || { echo "[make] npm not found: install Node.js 20 or later (with npm), then run make install again" >&2; exit 1; }
+	@echo "[make] installing the AsyncAPI parser into $(ASYNCAPI_CHECK)/node_modules"
+	cd $(ASYNCAPI_CHECK) && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline --cache "$(CURDIR)/.local/npm-cache"
+	touch $@
 
 up:  ## start local Kafka and FerretDB (fetches and builds on first run)
 	infra/local-servers up
@@ -68,7 +78,7 @@ fault-short: install up  ## the short fault suite that `make test` runs
 	$(RUN) python -m peerlink_devtools.fault --short
 
 clean: down
-	rm -rf .local .venv
+	rm -rf .local .venv $(ASYNCAPI_CHECK)/node_modules
 
 PERSONS ?= 100000
 CENTRES ?= 200

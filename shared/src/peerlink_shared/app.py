@@ -53,7 +53,13 @@ def create_app(
     receives: Sequence[Channel] = (),
 ) -> FastAPI:
     app = FastAPI(title=title, version=VERSION, lifespan=runtime.lifespan)
-    document = asyncapi_document(title=title, version=VERSION, sends=sends, receives=receives)
+    document = asyncapi_document(
+        title=title,
+        version=VERSION,
+        bootstrap=runtime.settings.kafka_bootstrap,
+        sends=sends,
+        receives=receives,
+    )
 
     @app.get("/asyncapi.json", tags=["ops"], summary="The AsyncAPI 3.0 document of this service")
     async def asyncapi() -> JSONResponse:

@@ -1,5 +1,6 @@
-"""The AsyncAPI 3.0 document of a service: the topics it reads and writes, every message's
-CloudEvents envelope and versioned payload schema, and each topic's key.
+"""The AsyncAPI 3.0 document of a service: the topics it reads and writes and the dead-letter
+topics it writes refusals to, every message's CloudEvents envelope, versioned payload
+schema, headers and key, and the servers with how to log in to them.
 
 Written here rather than by FastStream's generator because our subscribers take raw bytes
 (so that invalid input reaches our dead-letter path instead of failing inside the
@@ -8,26 +9,54 @@ framework); FastStream derives schemas from typed handler arguments, which we do
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from pydantic import BaseModel
 
+from peerlink_shared.asyncapi_kafka import (
+    BINDING_VERSION,
+    DEAD_LETTER_MESSAGE,
+    SECURITY_SCHEMES,
+    JsonSchema,
+    KafkaSecurity,
+    dead_letter_message,
+    event_headers,
+    event_key,
+    kafka_servers,
+    key_binding,
+)
 from peerlink_shared.contracts import Payload
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.kafka import ENVELOPE_CONTENT_TYPE
-from peerlink_shared.topics import CATALOGUE, dead_letter_topic
+from peerlink_shared.topics import CATALOGUE, TopicSpec, dead_letter_topic
 
-JsonSchema = dict[str, Any]
 REF = "#/components/schemas/{model}"
+Action = Literal["send", "receive"]
+ABOUT = (
+    "Every event is a CloudEvents 1.0 JSON document in structured mode, its `data` a "
+    "versioned payload, keyed by its `subject` so that one aggregate's events stay in order. "
+    "A record a consumer refuses is never dropped: it is copied unchanged to `<topic>.dlq` "
+    "with the reason in `x-dlq-*` headers."
+)
 
 
 @dataclass(frozen=True)
 class Channel:
-    address: str  # the concrete topic name
+    address: str  # the concrete topic name, or a template holding `{parameter}`s
     payloads: Sequence[type[Payload]]
     catalogue_name: str  # its entry in the topic catalogue
+    parameters: Mapping[str, str] = field(default_factory=dict)  # a template's, described
+
+    def __post_init__(self) -> None:
+        named = set(re.findall(r"\{([^{}]*)\}", self.address))
+        if named != set(self.parameters):
+            raise ValueError(
+                f"address {self.address!r} holds parameters {sorted(named)}, "
+                f"but {sorted(self.parameters)} are described"
+            )
 
 
 def _schema(model: type[BaseModel], schemas: dict[str, JsonSchema]) -> JsonSchema:
@@ -37,7 +66,7 @@ def _schema(model: type[BaseModel], schemas: dict[str, JsonSchema]) -> JsonSchem
     return {"$ref": REF.format(model=model.__name__)}
 
 
-def _message(payload: type[Payload], schemas: dict[str, JsonSchema]) -> JsonSchema:
+def _message(payload: type[Payload], spec: TopicSpec, schemas: dict[str, JsonSchema]) -> JsonSchema:
     data = _schema(payload, schemas)
     envelope = Envelope.model_json_schema(ref_template=REF, mode="serialization")
     envelope["title"] = f"{payload.__name__}Event"
@@ -49,47 +78,119 @@ def _message(payload: type[Payload], schemas: dict[str, JsonSchema]) -> JsonSche
         "title": payload.__name__,
         "summary": (payload.__doc__ or payload.__name__).strip().splitlines()[0],
         "contentType": ENVELOPE_CONTENT_TYPE,
+        "headers": event_headers(payload.event_type()),
         "payload": {"$ref": REF.format(model=envelope["title"])},
+        "bindings": key_binding(event_key(spec.key)),
     }
 
 
+@dataclass
+class _Document:
+    """The parts of a document as they are gathered, channel by channel."""
+
+    schemas: dict[str, JsonSchema] = field(default_factory=dict)
+    messages: dict[str, JsonSchema] = field(default_factory=dict)
+    channels: dict[str, JsonSchema] = field(default_factory=dict)
+    operations: dict[str, JsonSchema] = field(default_factory=dict)
+
+    def add_events(self, action: Action, channel: Channel, spec: TopicSpec) -> None:
+        names = []
+        for payload in channel.payloads:
+            message = _message(payload, spec, self.schemas)
+            known = self.messages.setdefault(payload.__name__, message)
+            if known["bindings"] != message["bindings"]:
+                raise ValueError(f"{payload.__name__} is keyed differently on two topics")
+            names.append(payload.__name__)
+        description = (
+            f"{spec.description} Key: {spec.key}. "
+            f"Refused events go to {dead_letter_topic(channel.address)}."
+        )
+        self._add(
+            action,
+            channel.catalogue_name,
+            channel=channel,
+            spec=spec,
+            messages=names,
+            description=description,
+        )
+
+    def add_dead_letters(self, channel: Channel, spec: TopicSpec) -> None:
+        """The dead-letter topic a receiver copies what it refuses on `channel` to."""
+        self.messages[DEAD_LETTER_MESSAGE] = dead_letter_message()
+        description = (
+            f"Dead letters of {channel.address}: each record refused there, unchanged, with "
+            "the reason. Ops read and replay them with `peerlink-dlq`."
+        )
+        self._add(
+            "send",
+            f"{channel.catalogue_name}-dlq",
+            channel=replace(channel, address=dead_letter_topic(channel.address), payloads=()),
+            spec=spec,
+            messages=[DEAD_LETTER_MESSAGE],
+            description=description,
+        )
+
+    def _add(
+        self,
+        action: Action,
+        name: str,
+        *,
+        channel: Channel,
+        spec: TopicSpec,
+        messages: Sequence[str],
+        description: str,
+    ) -> None:
+        """A channel, its messages by reference (components), and this service's operation."""
+        self.channels[name] = {
+            "address": channel.address,
+            "description": description,
+            "messages": {key: {"$ref": f"#/components/messages/{key}"} for key in messages},
+            "bindings": {
+                "kafka": {"partitions": spec.partitions, "bindingVersion": BINDING_VERSION}
+            },
+        }
+        if channel.parameters:
+            self.channels[name]["parameters"] = {
+                key: {"description": text} for key, text in channel.parameters.items()
+            }
+        self.operations[f"{action}-{name}"] = {
+            "action": action,
+            "channel": {"$ref": f"#/channels/{name}"},
+            "messages": [{"$ref": f"#/channels/{name}/messages/{key}"} for key in messages],
+        }
+
+
 def asyncapi_document(
-    *, title: str, version: str, sends: Sequence[Channel], receives: Sequence[Channel]
+    *,
+    title: str,
+    version: str,
+    bootstrap: str,
+    security: KafkaSecurity = "SASL_SSL",
+    sends: Sequence[Channel],
+    receives: Sequence[Channel],
 ) -> JsonSchema:
+    """`bootstrap` is the service's own Kafka bootstrap (comma-separated `host:port`s)."""
     specs = {spec.name: spec for spec in CATALOGUE}
-    schemas: dict[str, JsonSchema] = {}
-    messages: dict[str, JsonSchema] = {}
-    channels: dict[str, JsonSchema] = {}
-    operations: dict[str, JsonSchema] = {}
-    for action, listed in (("send", sends), ("receive", receives)):
+    document = _Document()
+    directions: tuple[tuple[Action, Sequence[Channel]], ...] = (
+        ("send", sends),
+        ("receive", receives),
+    )
+    for action, listed in directions:
         for channel in listed:
-            spec = specs[channel.catalogue_name]
-            refs = {}
-            for payload in channel.payloads:
-                key = payload.__name__
-                messages[key] = _message(payload, schemas)
-                refs[key] = {"$ref": f"#/components/messages/{key}"}
-            channels[channel.catalogue_name] = {
-                "address": channel.address,
-                "description": f"{spec.description} Key: {spec.key}. "
-                f"Refused events go to {dead_letter_topic(channel.address)}.",
-                "messages": refs,
-                "bindings": {"kafka": {"partitions": spec.partitions, "bindingVersion": "0.5.0"}},
-            }
-            operations[f"{action}-{channel.catalogue_name}"] = {
-                "action": action,
-                "channel": {"$ref": f"#/channels/{channel.catalogue_name}"},
-                "messages": [
-                    {"$ref": f"#/channels/{channel.catalogue_name}/messages/{name}"}
-                    for name in refs
-                ],
-            }
+            document.add_events(action, channel, specs[channel.catalogue_name])
+    for channel in receives:
+        document.add_dead_letters(channel, specs[channel.catalogue_name])
     return {
         "asyncapi": "3.0.0",
-        "info": {"title": title, "version": version},
+        "info": {"title": title, "version": version, "description": ABOUT},
         "defaultContentType": ENVELOPE_CONTENT_TYPE,
-        "servers": {"kafka": {"host": "kafka:9092", "protocol": "kafka"}},
-        "channels": channels,
-        "operations": operations,
-        "components": {"messages": messages, "schemas": schemas},
+        "servers": kafka_servers(bootstrap, security=security),
+        "channels": document.channels,
+        "operations": document.operations,
+        "components": {
+            "messages": document.messages,
+            "schemas": document.schemas,
+            "securitySchemes": SECURITY_SCHEMES,
+        },
     }

@@ -13,6 +13,13 @@ from enum import StrEnum
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
+from peerlink_shared.dead_letter_view import (
+    ORIGINAL_OFFSET_HEADER,
+    ORIGINAL_PARTITION_HEADER,
+    ORIGINAL_TOPIC_HEADER,
+    REASON_CODE_HEADER,
+    REASON_HEADER,
+)
 from peerlink_shared.topics import dead_letter_topic
 
 
@@ -39,7 +46,7 @@ class Refusal:
     detail: str
 
     def as_headers(self) -> dict[str, str]:
-        return {"x-dlq-reason-code": self.code.value, "x-dlq-reason": self.detail}
+        return {REASON_CODE_HEADER: self.code.value, REASON_HEADER: self.detail}
 
 
 class Refused(Exception):
@@ -73,9 +80,9 @@ async def send_to_dead_letters(
     """Copies the original bytes unchanged (so they can be replayed) with the reason in headers."""
     headers = {
         **refusal.as_headers(),
-        "x-original-topic": topic,
-        "x-original-partition": str(partition),
-        "x-original-offset": str(offset),
+        ORIGINAL_TOPIC_HEADER: topic,
+        ORIGINAL_PARTITION_HEADER: str(partition),
+        ORIGINAL_OFFSET_HEADER: str(offset),
     }
     await asyncio.wait_for(
         broker.publish(body, topic=dead_letter_topic(topic), key=key, headers=headers),

@@ -18,6 +18,12 @@ from peerlink_shared.kafka_access import KafkaAccess
 # if the wrapper itself raises, the message is sought back and redelivered, not committed.
 SUBSCRIBER_ACK_POLICY = AckPolicy.NACK_ON_ERROR
 ENVELOPE_CONTENT_TYPE = "application/cloudevents+json"
+# The headers on every published event (the AsyncAPI documents describe them). The body is
+# a structured-mode CloudEvent; `ce_type` repeats its type so routers need not parse it.
+CONTENT_TYPE_HEADER = "content-type"
+EVENT_TYPE_HEADER = "ce_type"
+# Where FastStream writes `publish(correlation_id=...)`, and a fresh id when none is given.
+CORRELATION_ID_HEADER = "correlation_id"
 
 
 def make_broker(*, kafka: KafkaAccess, client_id: str) -> KafkaBroker:
@@ -73,8 +79,8 @@ async def send_all(
                         topic=message.topic,
                         key=message.key,
                         headers={
-                            "content-type": ENVELOPE_CONTENT_TYPE,
-                            "ce_type": message.event_type,
+                            CONTENT_TYPE_HEADER: ENVELOPE_CONTENT_TYPE,
+                            EVENT_TYPE_HEADER: message.event_type,
                         },
                         correlation_id=message.correlation_id,
                         no_confirm=True,

@@ -1,0 +1,98 @@
+"""The headers and keys intake's AsyncAPI document describes are the ones on the real wire:
+on an event it publishes, and on the copy it dead-letters."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from peerlink_devtools.kafka_watch import Record, read_all
+from peerlink_intake.bootstrap import bootstrap
+from peerlink_intake.settings import IntakeSettings
+from peerlink_shared.auth import Role
+from peerlink_shared.contracts import CravingCheckInRecorded
+from peerlink_shared.topics import Topics, dead_letter_topic
+
+from tests.integration.helpers import (
+    as_event,
+    envelope_for,
+    eventually,
+    headers,
+    in_process,
+    publish,
+    publish_raw,
+)
+from tests.servers import Servers
+
+CENTRE = "wire"
+
+
+@pytest.fixture(scope="module")
+async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with in_process(
+        bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="wire"
+    ) as client:
+        centre = {"centre_id": CENTRE, "display_name": "Wire", "region": "east", "timezone": "UTC"}
+        await client.put(f"/centres/{CENTRE}", json=centre, headers=headers(Role.OPS, "*"))
+        yield client
+
+
+async def one_record(bootstrap: str, topic: str, *, key: bytes) -> Record:
+    async def found() -> Record | None:
+        records = await read_all(bootstrap, [topic], idle_seconds=0.5)
+        return next((r for r in records if r.key == key and as_event(r.value) is not None), None)
+
+    return await eventually(found)
+
+
+def documented(document: dict[str, Any], message: str) -> dict[str, Any]:
+    headers: dict[str, Any] = document["components"]["messages"][message]["headers"]
+    return headers
+
+
+async def test_a_published_event_carries_the_documented_headers_and_key(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    document = (await intake.get("/asyncapi.json")).json()
+    response = await intake.post(
+        f"/centres/{CENTRE}/persons", headers=headers(Role.CLINIC_SYSTEM, CENTRE)
+    )
+    person_id = response.json()["person_id"]
+    check_in = envelope_for(
+        CravingCheckInRecorded(person_id=person_id, level=2, checked_on=datetime.now(UTC).date()),
+        subject=person_id,
+    )
+    await publish(servers.kafka_bootstrap, topics.clinic_inbound, check_in)
+
+    record = await one_record(servers.kafka_bootstrap, topics.person_events, key=person_id.encode())
+
+    schema = documented(document, "CravingCheckInRecorded")
+    sent = {name for name in schema["properties"] if name != "x-dlq-replayed-from"}
+    assert set(record.headers) == sent
+    assert record.headers["content-type"] == schema["properties"]["content-type"]["const"]
+    assert record.headers["ce_type"] == schema["properties"]["ce_type"]["const"]
+    assert record.headers["correlation_id"] == check_in.correlationid
+    assert record.key == person_id.encode()  # the key binding: the person id, the subject
+
+
+async def test_a_dead_letter_carries_the_documented_headers_and_the_original_key(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    document = (await intake.get("/asyncapi.json")).json()
+    key = f"wire-{secrets.token_hex(4)}".encode()
+    await publish_raw(servers.kafka_bootstrap, topics.clinic_inbound, [(key, b'{"id": "x"}')])
+
+    letter = await one_record(
+        servers.kafka_bootstrap, dead_letter_topic(topics.clinic_inbound), key=key
+    )
+
+    schema = documented(document, "DeadLetter")
+    assert set(schema["required"]) <= set(letter.headers) <= set(schema["properties"])
+    assert letter.headers["x-dlq-reason-code"] in schema["properties"]["x-dlq-reason-code"]["enum"]
+    assert letter.headers["x-original-topic"] == topics.clinic_inbound
+    assert letter.headers["content-type"] == schema["properties"]["content-type"]["const"]
+    assert letter.value == b'{"id": "x"}'
