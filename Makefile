@@ -28,12 +28,13 @@ install: $(UV) $(ASYNCAPI_CHECK)/node_modules/.package-lock.json  ## the workspa
 	$(UV) sync --frozen --all-packages
 
 # The official AsyncAPI parser, which the unit tests run on every service's document.
-# Installed again only when its lockfile changes; npm's download cache is kept in .local.
+# Installed again only when its lockfile changes; npm's download cache is kept with the others
+# (PEERLINK_CACHE, default ~/.cache/peerlink), so a fresh clone on this machine is fast too.
 # No install scripts: the parser needs none, and one dependency's only phones home.
 $(ASYNCAPI_CHECK)/node_modules/.package-lock.json: $(ASYNCAPI_CHECK)/package.json $(ASYNCAPI_CHECK)/package-lock.json
 	@command -v npm >/dev/null || { echo "[make] npm not found: install Node.js 20 or later (with npm), then run make install again" >&2; exit 1; }
 	@echo "[make] installing the AsyncAPI parser into $(ASYNCAPI_CHECK)/node_modules"
-	cd $(ASYNCAPI_CHECK) && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline --cache "$(CURDIR)/.local/npm-cache"
+	cd $(ASYNCAPI_CHECK) && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline --cache "$(or $(PEERLINK_CACHE),$(HOME)/.cache/peerlink)/npm"
 	touch $@
 
 up:  ## start local Kafka and FerretDB (fetches and builds on first run)

@@ -57,6 +57,7 @@ def create_app(
         title=title,
         version=VERSION,
         bootstrap=runtime.settings.kafka_bootstrap,
+        security=runtime.settings.kafka_access().security_protocol,
         sends=sends,
         receives=receives,
     )
