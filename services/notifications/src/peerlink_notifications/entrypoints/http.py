@@ -4,8 +4,9 @@ delivery got. No route here returns an address or says why a session changed."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize, authorize_self
@@ -16,6 +17,17 @@ from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.domain.contacts import Channel
 from peerlink_notifications.domain.delivery import Status
+
+MAX_HISTORY_DAYS = 366
+# Bounded so a window can't overflow a date (days=1000000 was a 500) or scan all history.
+HistoryDays = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=MAX_HISTORY_DAYS,
+        description=f"How many days back to look: 1 to {MAX_HISTORY_DAYS}.",
+    ),
+]
 
 
 class MessageOut(BaseModel):
@@ -53,7 +65,7 @@ def notifications_router(
 
     @router.get("/centres/{centre_id}/messages", response_model=list[MessageOut])
     async def centre_messages(
-        centre_id: CentreId, caller: Caller, days: int = 30
+        centre_id: CentreId, caller: Caller, days: HistoryDays = 30
     ) -> list[MessageOut]:
         """What was sent about this centre's sessions: to whom and how, for its coordinators."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
@@ -62,7 +74,7 @@ def notifications_router(
 
     @router.get("/persons/{person_id}/deliveries", response_model=list[DeliveryOut])
     async def own_deliveries(
-        person_id: PersonId, caller: Caller, days: int = 30
+        person_id: PersonId, caller: Caller, days: HistoryDays = 30
     ) -> list[DeliveryOut]:
         authorize_self(caller, person_id=person_id)
         since = clock.now() - dt.timedelta(days=days)
@@ -71,7 +83,7 @@ def notifications_router(
 
     @router.get("/centres/{centre_id}/deliveries", response_model=list[DeliveryOut])
     async def centre_deliveries(
-        centre_id: CentreId, caller: Caller, days: int = 30
+        centre_id: CentreId, caller: Caller, days: HistoryDays = 30
     ) -> list[DeliveryOut]:
         """How far each message about this centre's sessions got, on every channel."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
