@@ -527,7 +527,7 @@ async def test_the_centre_is_told_of_an_unfilled_session_at_its_own_address(
     )
     assert refused.status_code == 403
     accepted = await service.put(f"/centres/{CENTRE}/contact", json=contact, headers=coordinator)
-    assert accepted.status_code == 204
+    assert accepted.status_code == 200
     unfilled = SessionUnfilled(
         session_id="s-d6",
         centre_id=CENTRE,
@@ -586,6 +586,26 @@ async def test_quiet_hours_defer_a_delivery_to_their_end(
 
     assert (await eventually(sent, timeout=10))["attempts"] == 1
     assert len(mailbox.to(address)) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.1/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::ffff:10.0.0.1]/hook",
+        "http://[fd00:ec2::254]/hook",
+        "http://100.64.0.1/hook",
+    ],
+)
+async def test_allowing_local_receivers_opens_loopback_and_nothing_else(
+    service: httpx.AsyncClient, url: str
+) -> None:
+    response = await service.put(
+        "/persons/p-d8/contact", json={"webhook_url": url}, headers=own("p-d8")
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["type"] == "webhook_address_refused"
 
 
 async def test_two_replicas_never_make_the_same_attempt(

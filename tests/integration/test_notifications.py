@@ -115,7 +115,8 @@ async def test_contact_details_are_validated(notifications: httpx.AsyncClient) -
     accepted = await notifications.put(
         "/persons/p-n3/contact", json={"email": "p3@example.org", "locale": "en-GB"}, headers=own
     )
-    assert accepted.status_code == 204
+    assert accepted.status_code == 200
+    assert accepted.json() == {"webhook_secret": None}
 
 
 async def test_a_released_supporter_is_told_once_and_not_why(
