@@ -81,6 +81,7 @@ ADDRESS_REFUSED = "webhook_address_refused"
         ("https://0.0.0.0/hook", ADDRESS_REFUSED),
         ("https://localhost:8443/hook", ADDRESS_REFUSED),
         ("https://2130706433/hook", ADDRESS_REFUSED),  # 127.0.0.1 written as one number
+        ("https://0x7f.1/hook", ADDRESS_REFUSED),  # 127.0.0.1 in hex, shortened
         ("https://intranet.example.org/hook", ADDRESS_REFUSED),
         ("https://dual.example.org/hook", ADDRESS_REFUSED),  # one private address is enough
         ("https://nowhere.example.org/hook", ADDRESS_REFUSED),  # same answer: no DNS oracle
