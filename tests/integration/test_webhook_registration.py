@@ -163,3 +163,19 @@ async def test_a_centre_webhook_follows_the_same_rules(service: httpx.AsyncClien
     assert accepted.json()["webhook_secret"].startswith("whsec_")
     other = headers(Role.COORDINATOR, "elsewhere")
     assert (await service.put(path, json={}, headers=other)).status_code == 403
+
+
+async def test_the_contact_puts_document_the_secret_and_the_refusals(
+    service: httpx.AsyncClient,
+) -> None:
+    document = (await service.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    for path in ("/persons/{person_id}/contact", "/centres/{centre_id}/contact"):
+        responses = document["paths"][path]["put"]["responses"]
+        saved = responses["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert saved.endswith("/ContactSaved")
+        refused = responses["422"]
+        assert "webhook_address_refused" in refused["description"]
+        assert refused["content"]["application/json"]["schema"]["$ref"].endswith("/FieldProblems")
+    assert "webhook_secret" in schemas["ContactSaved"]["properties"]
+    assert "webhook_secret" not in schemas["ContactOut"]["properties"]

@@ -110,9 +110,23 @@ class ContactSaved(BaseModel):
     )
 
 
-WEBHOOK_REFUSED_RESPONSE = {
-    "description": "Invalid input, or a webhook URL that is not https or does not lead "
-    "only to public internet addresses (`webhook_not_https`, `webhook_address_refused`).",
+class FieldProblem(BaseModel):
+    loc: list[str | int] = Field(examples=[["body", "webhook_url"]])
+    msg: str
+    type: str = Field(examples=["webhook_address_refused"])
+
+
+class FieldProblems(BaseModel):
+    """The shape of every 422 here: request validation and the webhook checks alike."""
+
+    detail: list[FieldProblem]
+
+
+WEBHOOK_REFUSED_RESPONSE: dict[str, object] = {
+    "model": FieldProblems,
+    "description": "Invalid input, or a webhook URL that is not https "
+    "(`webhook_not_https`) or whose host does not resolve only to public internet "
+    "addresses (`webhook_address_refused`).",
 }
 
 
