@@ -41,18 +41,22 @@ def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) 
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no contact details on file")
         return ContactOut.of(contact, with_addresses=owner)
 
+    async def refuse_unsafe_webhook(kind: RecipientKind, recipient_id: str, url: str) -> None:
+        checked = await webhook_targets.check(url)
+        if isinstance(checked, Target):
+            return
+        # Who tried which kind of address, for whoever watches for probing; never the URL.
+        log.warning(
+            "webhook_registration_refused",
+            recipient=recipient_id,
+            kind=kind,
+            reason=checked.reason if isinstance(checked, Refused) else "unresolvable",
+        )
+        raise webhook_refused(checked)
+
     async def save(kind: RecipientKind, recipient_id: str, body: ContactIn) -> ContactSaved:
         if body.webhook_url is not None:
-            checked = await webhook_targets.check(str(body.webhook_url))
-            if not isinstance(checked, Target):
-                # Who tried which kind of address, for whoever watches for probing; no URL.
-                log.warning(
-                    "webhook_registration_refused",
-                    recipient=recipient_id,
-                    kind=kind,
-                    reason=checked.reason if isinstance(checked, Refused) else "unresolvable",
-                )
-                raise webhook_refused(checked)
+            await refuse_unsafe_webhook(kind, recipient_id, str(body.webhook_url))
         contact, issued = with_webhook_secret(
             body.to_contact(),
             await contacts.find(kind, recipient_id),
