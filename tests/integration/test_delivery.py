@@ -1,6 +1,8 @@
 """Delivery against real servers: Kafka, FerretDB, an SMTP server (aiosmtpd) and an HTTP
-receiver, both on 127.0.0.1. Exactly one send per (event, recipient, channel); retries with
-backoff; permanent failures visible and published; quiet hours; consent; no address on Kafka.
+receiver, both on 127.0.0.1 (so this service runs with webhooks to loopback allowed).
+Exactly one send per (event, recipient, channel); retries with backoff; permanent failures
+visible, generic for webhooks, and published; signed webhooks sent to the address checked;
+quiet hours; consent; no address on Kafka.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import json
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from ipaddress import IPv4Address
 from typing import Any
 
 import httpx
@@ -26,9 +29,12 @@ from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.delivery_events import DeliveryEvents
 from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.adapters.webhook import WebhookTransport
+from peerlink_notifications.adapters.webhook_signing import new_webhook_secret
+from peerlink_notifications.adapters.webhook_targets import WebhookTargets, system_resolver
 from peerlink_notifications.bootstrap import bootstrap
 from peerlink_notifications.domain.delivery import RetryPolicy
-from peerlink_notifications.entrypoints.contacts import ContactIn
+from peerlink_notifications.domain.webhook_addresses import IPAddress
+from peerlink_notifications.entrypoints.contact_bodies import ContactIn
 from peerlink_notifications.handlers import NotificationsHandlers
 from peerlink_notifications.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
@@ -45,6 +51,7 @@ from peerlink_shared.mongo import make_mongo_client
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import ensure_topics
+from standardwebhooks import Webhook
 
 from tests.integration.helpers import (
     as_event,
@@ -63,6 +70,15 @@ MAX_ATTEMPTS = 4
 # Planted in every address: none may show up on any topic.
 CANARY = "canary7731"
 REFUSED_MAILBOX = f"refused-{CANARY}@example.org"
+# A name only this service's resolver knows: a request can reach the receiver through it
+# only by going to the address that was checked, never by looking the name up again.
+RECEIVER_NAME = "peerlink-receiver.test"
+
+
+async def receiver_dns(host: str, port: int) -> list[IPAddress]:
+    if host == RECEIVER_NAME:
+        return [IPv4Address("127.0.0.1")]
+    return await system_resolver(host, port)
 
 
 class MovableClock:
@@ -109,6 +125,7 @@ class Request:
     headers: dict[str, str]
     body: dict[str, Any]
     at: float
+    raw: bytes
 
 
 @dataclass
@@ -130,6 +147,9 @@ class Receiver:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
+    def named_url(self, path: str) -> str:
+        return f"http://{RECEIVER_NAME}:{self.port}{path}"
+
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
@@ -138,7 +158,7 @@ class Receiver:
             found = {name.strip().lower(): value.strip() for name, value in fields.items()}
             body = await reader.readexactly(int(found.get("content-length", "0")))
             now = asyncio.get_running_loop().time()
-            self.requests.append(Request(path, found, json.loads(body), now))
+            self.requests.append(Request(path, found, json.loads(body), now, body))
             queue = self.script.get(path, [])
             status = queue.pop(0) if queue else self.then.get(path, 200)
             writer.write(
@@ -201,7 +221,7 @@ async def service(
     receiver: Receiver,
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with in_process(
-        lambda settings: bootstrap(settings, clock=clock),
+        lambda settings: bootstrap(settings, clock=clock, resolver=receiver_dns),
         NotificationsSettings,
         servers=servers,
         topics=topics,
@@ -209,6 +229,7 @@ async def service(
         name="delivery",
         smtp_port=mailbox.port,
         sms_provider_url=receiver.url("/sms"),
+        webhook_allow_insecure_local=True,
         delivery_base_delay_seconds=BASE_DELAY,
         delivery_max_delay_seconds=2.0,
         delivery_max_attempts=MAX_ATTEMPTS,
@@ -243,9 +264,12 @@ def assigned(person: str) -> EventEnvelope:
     )
 
 
-async def set_contact(service: httpx.AsyncClient, person: str, **contact: object) -> None:
+async def set_contact(service: httpx.AsyncClient, person: str, **contact: object) -> str | None:
+    """Saves the contact; the webhook secret, when this saving issued one."""
     response = await service.put(f"/persons/{person}/contact", json=contact, headers=own(person))
-    assert response.status_code == 204, response.text
+    assert response.status_code == 200, response.text
+    secret: str | None = response.json()["webhook_secret"]
+    return secret
 
 
 async def settled(
@@ -286,11 +310,11 @@ async def test_email_webhook_and_sms_arrive_once_however_often_the_event_arrives
     person = "p-d1"
     address = f"p-d1-{CANARY}@example.org"
     hook = f"/hooks/{CANARY}-d1"
-    await set_contact(
+    secret = await set_contact(
         service,
         person,
         email=address,
-        webhook_url=receiver.url(hook),
+        webhook_url=receiver.named_url(hook),
         sms="+35386007731",
         consent=["email", "webhook", "sms"],
         locale="es",
@@ -313,6 +337,16 @@ async def test_email_webhook_and_sms_arrive_once_however_often_the_event_arrives
     assert mail["Message-ID"] == f"<{email_id}@notifications.peerlink>"
     (post,) = receiver.at(hook)
     assert post.headers["idempotency-key"] == deliveries["webhook"]["delivery_id"]
+    assert post.headers["host"] == f"{RECEIVER_NAME}:{receiver.port}"
+    # The receiver checks the signature with the secret it was given once.
+    assert secret is not None
+    assert secret.startswith("whsec_")
+    assert Webhook(secret).verify(post.raw, post.headers) == post.body
+    assert post.headers["webhook-id"] == deliveries["webhook"]["delivery_id"]
+    shown = await service.get(f"/persons/{person}/contact", headers=own(person))
+    assert shown.status_code == 200
+    assert secret.removeprefix("whsec_") not in shown.text
+    assert "secret" not in shown.text
     assert post.body["text"] == text
     assert post.body["message_id"] == deliveries["in_app"]["message_id"]
     (sms,) = receiver.at("/sms")
@@ -378,7 +412,7 @@ async def test_transient_failures_are_retried_with_backoff_until_sent_or_exhaust
     recovered = (await settled(service, "p-d2", channels=2))["webhook"]
     assert recovered["status"] == "sent"
     assert recovered["attempts"] == 3
-    assert recovered["last_error"] == "http_500"
+    assert recovered["last_error"] == "webhook_failed"  # not what answered: http_500
     posts = receiver.at("/hooks/d2")
     assert len(posts) == 3
     assert {p.headers["idempotency-key"] for p in posts} == {recovered["delivery_id"]}
@@ -388,7 +422,7 @@ async def test_transient_failures_are_retried_with_backoff_until_sent_or_exhaust
 
     gave_up = (await settled(service, "p-d3", channels=2))["webhook"]
     assert gave_up["status"] == "failed"
-    assert (gave_up["reason"], gave_up["last_error"]) == ("attempts_exhausted", "http_503")
+    assert (gave_up["reason"], gave_up["last_error"]) == ("attempts_exhausted", "webhook_failed")
     assert gave_up["attempts"] == MAX_ATTEMPTS
     assert len(receiver.at("/hooks/d3")) == MAX_ATTEMPTS
 
@@ -410,7 +444,8 @@ async def test_a_permanent_failure_is_recorded_visible_and_published(
     )
     await publish(servers.kafka, topics.session_events, assigned("p-d4"))
     deliveries = await settled(service, "p-d4", channels=3)
-    for channel, reason in (("email", "smtp_550"), ("webhook", "http_400")):
+    # The relay is ours, so its code is shown; a webhook's answer is its owner's network's.
+    for channel, reason in (("email", "smtp_550"), ("webhook", "webhook_failed")):
         assert deliveries[channel]["status"] == "failed"
         assert deliveries[channel]["reason"] == reason
         assert deliveries[channel]["attempts"] == 1
@@ -421,7 +456,8 @@ async def test_a_permanent_failure_is_recorded_visible_and_published(
     coordinator = headers(Role.COORDINATOR, CENTRE)
     at_centre = (await service.get(f"/centres/{CENTRE}/deliveries", headers=coordinator)).json()
     failed = {(d["recipient_id"], d["channel"], d["reason"]) for d in at_centre}
-    assert {("p-d4", "email", "smtp_550"), ("p-d4", "webhook", "http_400")} <= failed
+    assert {("p-d4", "email", "smtp_550"), ("p-d4", "webhook", "webhook_failed")} <= failed
+    assert "http_400" not in json.dumps(at_centre)
     assert CANARY not in json.dumps(at_centre)
     other = headers(Role.COORDINATOR, "elsewhere")
     assert (await service.get(f"/centres/{CENTRE}/deliveries", headers=other)).status_code == 403
@@ -436,7 +472,7 @@ async def test_a_permanent_failure_is_recorded_visible_and_published(
     events = await eventually(failures)
     assert sorted((e["data"]["channel"], e["data"]["reason"]) for e in events) == [
         ("email", "smtp_550"),
-        ("webhook", "http_400"),
+        ("webhook", "webhook_failed"),
     ]
 
 
@@ -493,7 +529,7 @@ async def test_the_centre_is_told_of_an_unfilled_session_at_its_own_address(
     )
     assert refused.status_code == 403
     accepted = await service.put(f"/centres/{CENTRE}/contact", json=contact, headers=coordinator)
-    assert accepted.status_code == 204
+    assert accepted.status_code == 200
     unfilled = SessionUnfilled(
         session_id="s-d6",
         centre_id=CENTRE,
@@ -554,6 +590,26 @@ async def test_quiet_hours_defer_a_delivery_to_their_end(
     assert len(mailbox.to(address)) == 1
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.1/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::ffff:10.0.0.1]/hook",
+        "http://[fd00:ec2::254]/hook",
+        "http://100.64.0.1/hook",
+    ],
+)
+async def test_allowing_local_receivers_opens_loopback_and_nothing_else(
+    service: httpx.AsyncClient, url: str
+) -> None:
+    response = await service.put(
+        "/persons/p-d8/contact", json={"webhook_url": url}, headers=own("p-d8")
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["type"] == "webhook_address_refused"
+
+
 async def test_two_replicas_never_make_the_same_attempt(
     servers: Servers, topics: Topics, run_id: str, receiver: Receiver
 ) -> None:
@@ -579,8 +635,9 @@ async def test_two_replicas_never_make_the_same_attempt(
         for index in range(5):
             contact = ContactIn(
                 webhook_url=receiver.url(f"/hooks/race{index}"), consent=["webhook"]
-            )
-            await contacts.replace("person", f"p-race{index}", contact.to_contact())
+            ).to_contact()
+            signed = replace(contact, webhook_secret=new_webhook_secret())
+            await contacts.replace("person", f"p-race{index}", signed)
             event = assigned(f"p-race{index}")
             await handlers.on_supporter_assigned(
                 event, SupporterAssigned.model_validate(event.data)
@@ -592,7 +649,13 @@ async def test_two_replicas_never_make_the_same_attempt(
                 contacts=contacts,
                 events=DeliveryEvents(outbox=Outbox(db, clock=clock), topics=topics, clock=clock),
                 clock=clock,
-                transports={"webhook": WebhookTransport(timeout=3.0)},
+                transports={
+                    "webhook": WebhookTransport(
+                        targets=WebhookTargets(allow_insecure_local=True, timeout=3.0),
+                        clock=clock,
+                        timeout=3.0,
+                    )
+                },
                 policy=RetryPolicy(max_attempts=3, base_delay=timedelta(milliseconds=50)),
                 replica=name,
                 claim_lease=timedelta(minutes=2),

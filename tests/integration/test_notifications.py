@@ -115,7 +115,8 @@ async def test_contact_details_are_validated(notifications: httpx.AsyncClient) -
     accepted = await notifications.put(
         "/persons/p-n3/contact", json={"email": "p3@example.org", "locale": "en-GB"}, headers=own
     )
-    assert accepted.status_code == 204
+    assert accepted.status_code == 200
+    assert accepted.json() == {"webhook_secret": None}
 
 
 async def test_a_released_supporter_is_told_once_and_not_why(
@@ -241,3 +242,85 @@ async def test_each_supporter_of_a_cancelled_session_is_told(
     for person in ("p-n5", "p-n6"):
         (text,) = await eventually(lambda: told(person))  # noqa: B023 - awaited at once
         assert text.endswith("has been cancelled. You don't need to attend.")
+
+
+HISTORY_ROUTES = [
+    pytest.param("/centres/n-centre/messages", Role.COORDINATOR, id="centre messages"),
+    pytest.param("/centres/n-centre/deliveries", Role.COORDINATOR, id="centre deliveries"),
+    pytest.param("/persons/p-n9/deliveries", Role.SUPPORTER, id="own deliveries"),
+]
+
+
+@pytest.mark.parametrize(("path", "role"), HISTORY_ROUTES)
+@pytest.mark.parametrize(
+    ("days", "error_type", "message"),
+    [
+        ("1000000", "less_than_equal", "Input should be less than or equal to 366"),
+        ("367", "less_than_equal", "Input should be less than or equal to 366"),
+        ("0", "greater_than_equal", "Input should be greater than or equal to 1"),
+        ("-30", "greater_than_equal", "Input should be greater than or equal to 1"),
+        (
+            "a-month",
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        (
+            "1e9",
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+    ],
+)
+async def test_a_history_window_out_of_range_is_a_422_that_says_so(
+    *,
+    notifications: httpx.AsyncClient,
+    path: str,
+    role: Role,
+    days: str,
+    error_type: str,
+    message: str,
+) -> None:
+    """These answered 500 (a timedelta overflow) for `days=1000000`."""
+    caller = headers(role, "n-centre", "p-n9")
+    response = await notifications.get(path, params={"days": days}, headers=caller)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == [
+        {"loc": ["query", "days"], "msg": message, "type": error_type}
+    ]
+
+
+@pytest.mark.parametrize(("path", "role"), HISTORY_ROUTES)
+async def test_a_history_window_within_its_range_is_answered(
+    notifications: httpx.AsyncClient, path: str, role: Role
+) -> None:
+    caller = headers(role, "n-centre", "p-n9")
+    for days in ("1", "366"):
+        response = await notifications.get(path, params={"days": days}, headers=caller)
+        assert response.status_code == 200, response.text
+        assert isinstance(response.json(), list)
+
+
+async def test_every_query_parameter_documents_its_range(
+    notifications: httpx.AsyncClient,
+) -> None:
+    document = (await notifications.get("/openapi.json")).json()
+    queries = [
+        (path, parameter)
+        for path, operations in document["paths"].items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+    days = [(path, parameter) for path, parameter in queries if parameter["name"] == "days"]
+    assert len(days) == 3
+    for path, parameter in days:
+        schema = parameter["schema"]
+        assert (schema.get("minimum"), schema.get("maximum")) == (1, 366), path
+        assert parameter.get("description"), path
+    for path, parameter in queries:  # the rest (the audit trail's): bounded too
+        options = parameter["schema"].get("anyOf", [parameter["schema"]])
+        for option in options:
+            if option.get("type") == "integer":
+                assert "minimum" in option and "maximum" in option, (path, parameter["name"])
+            if option.get("type") == "string" and option.get("format") != "date-time":
+                assert "pattern" in option or "maxLength" in option, (path, parameter["name"])

@@ -10,16 +10,18 @@ from peerlink_notifications.domain.contacts import (
     ExternalChannel,
     QuietHours,
     channels_to_use,
+    with_webhook_secret,
 )
 from peerlink_notifications.domain.delivery import (
     NO_ADDRESS,
     NO_CONSENT,
+    Destination,
     Failure,
     Planned,
-    address_to_use,
+    destination_for,
     plan_deliveries,
 )
-from peerlink_notifications.entrypoints.contacts import ContactIn
+from peerlink_notifications.entrypoints.contact_bodies import ContactIn
 from pydantic import ValidationError
 
 ADDRESSES = {
@@ -84,16 +86,91 @@ def test_the_in_app_message_is_always_kept_and_quiet_hours_defer_the_rest() -> N
 
 
 def test_consent_withdrawn_or_address_removed_after_recording_stops_the_send() -> None:
-    assert address_to_use(None, "email") == Failure(NO_CONSENT, permanent=True)
-    assert address_to_use(Contact(email="a@example.org"), "email") == Failure(
+    assert destination_for(None, "email") == Failure(NO_CONSENT, permanent=True)
+    assert destination_for(Contact(email="a@example.org"), "email") == Failure(
         NO_CONSENT, permanent=True
     )
-    assert address_to_use(Contact(consent=frozenset({"sms"})), "sms") == Failure(
+    assert destination_for(Contact(consent=frozenset({"sms"})), "sms") == Failure(
         NO_ADDRESS, permanent=True
     )
-    assert address_to_use(Contact(sms="+15551234567", consent=frozenset({"sms"})), "sms") == (
-        "+15551234567"
+    assert destination_for(Contact(sms="+15551234567", consent=frozenset({"sms"})), "sms") == (
+        Destination("+15551234567")
     )
+
+
+def test_only_a_webhook_carries_its_signing_secret() -> None:
+    contact = Contact(
+        email="a@example.org",
+        webhook_url="https://hooks.example.org/x",
+        webhook_secret="whsec_c2VjcmV0",
+        consent=frozenset({"email", "webhook"}),
+    )
+    assert destination_for(contact, "webhook") == Destination(
+        "https://hooks.example.org/x", "whsec_c2VjcmV0"
+    )
+    assert destination_for(contact, "email") == Destination("a@example.org", None)
+    assert "whsec_" not in repr(contact)
+    assert "whsec_" not in repr(destination_for(contact, "webhook"))
+
+
+HOOK = "https://hooks.example.org/x"
+ISSUED = "whsec_bmV3"
+
+
+@pytest.mark.parametrize(
+    ("url", "previous", "rotate", "kept", "shown"),
+    [
+        pytest.param(HOOK, None, False, ISSUED, ISSUED, id="first webhook: issued, shown"),
+        pytest.param(
+            HOOK,
+            Contact(webhook_url=HOOK, webhook_secret="whsec_b2xk"),
+            False,
+            "whsec_b2xk",
+            None,
+            id="same URL: kept, not shown again",
+        ),
+        pytest.param(
+            HOOK,
+            Contact(webhook_url=HOOK, webhook_secret="whsec_b2xk"),
+            True,
+            ISSUED,
+            ISSUED,
+            id="rotation asked: issued, shown",
+        ),
+        pytest.param(
+            HOOK,
+            Contact(webhook_url="https://old.example.org/", webhook_secret="whsec_b2xk"),
+            False,
+            ISSUED,
+            ISSUED,
+            id="URL changed: issued, shown",
+        ),
+        pytest.param(
+            HOOK,
+            Contact(webhook_url=HOOK),
+            False,
+            ISSUED,
+            ISSUED,
+            id="registered before signing: issued",
+        ),
+        pytest.param(
+            None,
+            Contact(webhook_url=HOOK, webhook_secret="whsec_b2xk"),
+            False,
+            None,
+            None,
+            id="webhook removed: secret dropped",
+        ),
+    ],
+)
+def test_a_webhook_secret_is_issued_for_a_new_url_and_shown_only_then(
+    *, url: str | None, previous: Contact | None, rotate: bool, kept: str | None, shown: str | None
+) -> None:
+    contact, issued = with_webhook_secret(
+        Contact(webhook_url=url), previous, rotate=rotate, new_secret=lambda: ISSUED
+    )
+    assert (contact.webhook_secret, issued) == (kept, shown)
+    assert contact.webhook_url == url
 
 
 def test_a_contact_never_shows_its_addresses_in_its_repr() -> None:
@@ -108,6 +185,11 @@ def test_a_contact_never_shows_its_addresses_in_its_repr() -> None:
         pytest.param({"email": "not-an-email"}, "value_error", id="bad email"),
         pytest.param({"sms": "0861234567"}, "string_pattern_mismatch", id="sms not E.164"),
         pytest.param({"webhook_url": "ftp://x.example.org"}, "url_scheme", id="webhook not http"),
+        pytest.param({"webhook_url": "javascript:alert(1)"}, "url_scheme", id="javascript:"),
+        pytest.param(
+            {"webhook_url": "https://x.example.org/" + "a" * 2100}, "too_long", id="long URL"
+        ),
+        pytest.param({"rotate_webhook_secret": "yes"}, "bool_type", id="rotate is a boolean"),
         pytest.param({"consent": ["email"]}, "consent_without_address", id="consent, no address"),
         pytest.param({"consent": ["fax"]}, "literal_error", id="unknown channel"),
         pytest.param(

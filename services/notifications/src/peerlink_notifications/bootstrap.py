@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import socket
+import ssl
 import uuid
 from datetime import timedelta
 
@@ -30,8 +31,13 @@ from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.delivery_events import DeliveryEvents
 from peerlink_notifications.adapters.repository import NotificationsRepository
-from peerlink_notifications.adapters.smtp import SmtpTransport
+from peerlink_notifications.adapters.smtp import SmtpRelay, SmtpTransport
 from peerlink_notifications.adapters.webhook import SmsTransport, WebhookTransport
+from peerlink_notifications.adapters.webhook_targets import (
+    Resolver,
+    WebhookTargets,
+    system_resolver,
+)
 from peerlink_notifications.domain.delivery import RetryPolicy
 from peerlink_notifications.entrypoints import consumers
 from peerlink_notifications.entrypoints.contacts import contacts_router
@@ -42,7 +48,12 @@ from peerlink_notifications.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
 
 
-def bootstrap(settings: NotificationsSettings, *, clock: Clock | None = None) -> FastAPI:
+def bootstrap(
+    settings: NotificationsSettings,
+    *,
+    clock: Clock | None = None,
+    resolver: Resolver = system_resolver,
+) -> FastAPI:
     runtime = ServiceRuntime(service="notifications", settings=settings, clock=clock)
     # httpx logs every request's URL at INFO, and a webhook URL is a contact detail.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -51,6 +62,11 @@ def bootstrap(settings: NotificationsSettings, *, clock: Clock | None = None) ->
     deliveries = DeliveryStore(runtime.db)
     runtime.startup_hooks += [repository.ensure_indexes, deliveries.ensure_indexes]
     wake = asyncio.Event()
+    webhook_targets = WebhookTargets(
+        allow_insecure_local=settings.webhook_allow_insecure_local,
+        timeout=settings.delivery_send_timeout_seconds,
+        resolver=resolver,
+    )
     handlers = NotificationsHandlers(
         repository=repository,
         contacts=contacts,
@@ -65,7 +81,13 @@ def bootstrap(settings: NotificationsSettings, *, clock: Clock | None = None) ->
     )
     runtime.background.append(
         DeliveryLoop(
-            sender=_sender(settings, runtime, contacts=contacts, deliveries=deliveries),
+            sender=_sender(
+                settings,
+                runtime,
+                contacts=contacts,
+                deliveries=deliveries,
+                webhook_targets=webhook_targets,
+            ),
             wake=wake,
             poll_seconds=settings.delivery_poll_seconds,
         )
@@ -76,7 +98,7 @@ def bootstrap(settings: NotificationsSettings, *, clock: Clock | None = None) ->
         title="PeerLink notifications",
         routers=[
             notifications_router(repository=repository, deliveries=deliveries, clock=runtime.clock),
-            contacts_router(contacts=contacts),
+            contacts_router(contacts=contacts, webhook_targets=webhook_targets),
         ],
         receives=[
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
@@ -108,6 +130,7 @@ def _sender(
     *,
     contacts: ContactStore,
     deliveries: DeliveryStore,
+    webhook_targets: WebhookTargets,
 ) -> DeliverySender:
     timeout = settings.delivery_send_timeout_seconds
     provider = settings.sms_provider_url
@@ -117,13 +140,10 @@ def _sender(
         events=DeliveryEvents(outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock),
         clock=runtime.clock,
         transports={
-            "email": SmtpTransport(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.smtp_from,
-                timeout=timeout,
+            "email": SmtpTransport(relay=smtp_relay(settings), timeout=timeout),
+            "webhook": WebhookTransport(
+                targets=webhook_targets, clock=runtime.clock, timeout=timeout
             ),
-            "webhook": WebhookTransport(timeout=timeout),
             "sms": SmsTransport(
                 provider_url=None if provider is None else str(provider), timeout=timeout
             ),
@@ -136,4 +156,18 @@ def _sender(
         # Names the claimer in its claims, for whoever reads them after a crash.
         replica=f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
         claim_lease=timedelta(seconds=settings.delivery_claim_lease_seconds),
+    )
+
+
+def smtp_relay(settings: NotificationsSettings) -> SmtpRelay:
+    password = settings.smtp_password
+    ca_file = settings.smtp_ca_file
+    return SmtpRelay(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=None if password is None else password.get_secret_value(),
+        tls_context=None if ca_file is None else ssl.create_default_context(cafile=ca_file),
     )

@@ -29,13 +29,14 @@ from peerlink_notifications.domain.delivery import (
     AttemptOutcome,
     Delivered,
     Delivery,
+    Destination,
     Failure,
     GaveUp,
     Next,
     RetryAt,
     RetryPolicy,
-    address_to_use,
     after_attempt,
+    destination_for,
 )
 from peerlink_notifications.domain.quiet_hours import defer_past_quiet_hours
 
@@ -49,7 +50,7 @@ OUTCOME_LABELS: dict[type[Next], str] = {Delivered: "sent", RetryAt: "retry", Ga
 
 
 class Transport(Protocol):
-    async def send(self, delivery: Delivery, address: str) -> AttemptOutcome: ...
+    async def send(self, delivery: Delivery, destination: Destination) -> AttemptOutcome: ...
 
 
 class DeliverySender:
@@ -132,11 +133,11 @@ class DeliverySender:
         return None
 
     async def _send(self, delivery: Delivery, contact: Contact | None) -> AttemptOutcome:
-        address = address_to_use(contact, delivery.channel)
-        if isinstance(address, Failure):
-            return address
+        destination = destination_for(contact, delivery.channel)
+        if isinstance(destination, Failure):
+            return destination
         try:
-            return await self._transports[delivery.channel].send(delivery, address)
+            return await self._transports[delivery.channel].send(delivery, destination)
         except Exception as error:
             # A defect in a transport, not the recipient's fault: worth another try.
             log.warning(

@@ -3,10 +3,16 @@ from __future__ import annotations
 from typing import Self
 
 from peerlink_shared.settings import ServiceSettings
-from pydantic import AnyHttpUrl, Field, model_validator
+from pydantic import AnyHttpUrl, Field, FilePath, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from peerlink_notifications.adapters.smtp import SmtpTls
 
 
 class NotificationsSettings(ServiceSettings):
+    # A refused setting's error would otherwise quote every input, passwords included.
+    model_config = SettingsConfigDict(hide_input_in_errors=True)
+
     mongo_database: str = "peerlink_notifications"
     consumer_group: str = "peerlink-notifications"
     token_audience: str = "peerlink-notifications"
@@ -15,6 +21,22 @@ class NotificationsSettings(ServiceSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "PeerLink <no-reply@peerlink.invalid>"
+    smtp_tls: SmtpTls = Field(
+        default="opportunistic",
+        description="opportunistic: STARTTLS when the relay offers it (a local relay, no "
+        "credentials); starttls: STARTTLS required; implicit: TLS from connect (port 465).",
+    )
+    smtp_username: str | None = Field(default=None, min_length=1)
+    smtp_password: SecretStr | None = None
+    smtp_ca_file: FilePath | None = Field(
+        default=None, description="A CA bundle for the relay's certificate, if not public."
+    )
+    webhook_allow_insecure_local: bool = Field(
+        default=False,
+        description="Lets webhooks reach receivers on loopback (127.0.0.0/8, ::1), over "
+        "plain http too: for local development and tests only. Every other internal "
+        "address stays refused, and any other receiver needs https.",
+    )
     sms_provider_url: AnyHttpUrl | None = Field(
         default=None, description="A webhook-style SMS provider: POST {to, text} as JSON."
     )
@@ -29,6 +51,17 @@ class NotificationsSettings(ServiceSettings):
         description="After this long, an attempt whose claimer never recorded it is "
         "taken as lost (the claimer died) and the next attempt may be claimed.",
     )
+
+    @model_validator(mode="after")
+    def credentials_only_over_tls(self) -> Self:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("PEERLINK_SMTP_USERNAME and PEERLINK_SMTP_PASSWORD go together")
+        if self.smtp_username is not None and self.smtp_tls == "opportunistic":
+            raise ValueError(
+                "SMTP credentials are never sent over plaintext: set PEERLINK_SMTP_TLS to "
+                "starttls or implicit"
+            )
+        return self
 
     @model_validator(mode="after")
     def lease_outlasts_an_attempt(self) -> Self:

@@ -54,10 +54,10 @@ class MessageDeliveryFailed(Payload):
     reason: str = Field(
         pattern=REASON_CODE_PATTERN,
         description="Why it stopped.",
-        examples=["http_404", "smtp_550", "attempts_exhausted", "no_consent"],
+        examples=["webhook_failed", "smtp_550", "attempts_exhausted", "no_consent"],
     )
     last_error: str = Field(
         pattern=REASON_CODE_PATTERN,
         description="What the last attempt met.",
-        examples=["http_503", "smtp_unreachable"],
+        examples=["webhook_failed", "smtp_unreachable"],
     )

@@ -45,6 +45,8 @@ def _document(contact: Contact) -> Document:
     return {
         "email": contact.email,
         "webhook_url": contact.webhook_url,
+        # One field, so encrypting stored secrets later touches one place.
+        "webhook_secret": contact.webhook_secret,
         "sms": contact.sms,
         "consent": sorted(contact.consent),
         "quiet_hours": None
@@ -63,6 +65,7 @@ def _contact(doc: Document) -> Contact:
     return Contact(
         email=doc.get("email"),
         webhook_url=doc.get("webhook_url"),
+        webhook_secret=doc.get("webhook_secret"),
         sms=doc.get("sms"),
         consent=frozenset(c for c in EXTERNAL_CHANNELS if c in doc.get("consent", [])),
         quiet_hours=None

@@ -6,7 +6,8 @@ Addresses stay out of every repr, so a logged contact cannot leak one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import time
 from typing import Literal, assert_never
 
@@ -29,6 +30,8 @@ class QuietHours:
 class Contact:
     email: str | None = field(default=None, repr=False)
     webhook_url: str | None = field(default=None, repr=False)
+    # Signs every webhook body; shown to the owner once, when issued.
+    webhook_secret: str | None = field(default=None, repr=False)
     sms: str | None = field(default=None, repr=False)
     consent: frozenset[ExternalChannel] = frozenset()
     quiet_hours: QuietHours | None = None
@@ -57,3 +60,18 @@ def channels_to_use(contact: Contact | None) -> list[ExternalChannel]:
     if contact is None:
         return []
     return [channel for channel in EXTERNAL_CHANNELS if contact.reachable_by(channel)]
+
+
+def with_webhook_secret(
+    contact: Contact, previous: Contact | None, *, rotate: bool, new_secret: Callable[[], str]
+) -> tuple[Contact, str | None]:
+    """The contact with the secret that signs its webhooks, and that secret when it was
+    issued now (to be shown once). A webhook URL kept as it was keeps its secret, so
+    changing quiet hours does not break the receiver; a new URL, or `rotate`, issues one."""
+    if contact.webhook_url is None:
+        return replace(contact, webhook_secret=None), None
+    kept = previous.webhook_secret if previous else None
+    if kept and not rotate and previous and previous.webhook_url == contact.webhook_url:
+        return replace(contact, webhook_secret=kept), None
+    secret = new_secret()
+    return replace(contact, webhook_secret=secret), secret

@@ -1,13 +1,14 @@
 """Deliveries: when to send, what an attempt's outcome means, and what to do next.
 
 One delivery per (event, recipient, channel). Each attempt ends `Sent` or in a `Failure`
-with a reason code; a reason code names what went wrong (`http_503`, `smtp_550`) and never
-an address.
+with a reason code; a reason code names what went wrong (`smtp_550`, `webhook_failed`) and
+never an address. A webhook's code says no more than failed or refused: the recipient
+chose where it leads, and what answered there is for our log, not for them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -29,6 +30,18 @@ NO_CONSENT = "no_consent"
 NO_ADDRESS = "no_address"
 INVALID_RECIPIENT = "invalid_recipient"
 SMS_PROVIDER_UNSET = "sms_provider_unset"
+WEBHOOK_FAILED = "webhook_failed"
+WEBHOOK_REFUSED = "webhook_refused"  # its host leads to an address we may not reach
+NO_WEBHOOK_SECRET = "no_webhook_secret"  # registered before signing; register it again
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where one delivery goes: the recipient's address and, for a webhook, the secret
+    that signs it."""
+
+    address: str = field(repr=False)
+    secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -151,9 +164,12 @@ def after_attempt(
     return RetryAt(at, "deferred" if at > due else "pending", attempt, outcome.reason)
 
 
-def address_to_use(contact: Contact | None, channel: ExternalChannel) -> str | Failure:
-    """The address to send to now, or why not: consent withdrawn or the address removed
-    since the message was recorded."""
+def destination_for(contact: Contact | None, channel: ExternalChannel) -> Destination | Failure:
+    """Where to send now, or why not: consent withdrawn or the address removed since the
+    message was recorded."""
     if contact is None or channel not in contact.consent:
         return Failure(NO_CONSENT, permanent=True)
-    return contact.address(channel) or Failure(NO_ADDRESS, permanent=True)
+    address = contact.address(channel)
+    if not address:
+        return Failure(NO_ADDRESS, permanent=True)
+    return Destination(address, contact.webhook_secret if channel == "webhook" else None)

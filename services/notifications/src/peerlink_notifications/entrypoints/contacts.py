@@ -2,128 +2,38 @@
 
 Addresses are returned only to their owner: the person themself, or a coordinator of the
 centre. Ops may set and review a contact, and sees which channels are on file, not where
-they lead.
+they lead. A webhook URL must lead to a public https endpoint; its signing secret is shown
+once, in the answer to the PUT that issued it, and never again.
 """
 
 from __future__ import annotations
 
-from datetime import time
-from typing import Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+import structlog
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize, authorize_self
 from peerlink_shared.person_access import PersonCaller
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, model_validator
-from pydantic_core import PydanticCustomError
 
 from peerlink_notifications.adapters.contacts import ContactStore
-from peerlink_notifications.domain.contacts import (
-    EXTERNAL_CHANNELS,
-    Contact,
-    ExternalChannel,
-    QuietHours,
-    RecipientKind,
+from peerlink_notifications.adapters.webhook_signing import new_webhook_secret
+from peerlink_notifications.adapters.webhook_targets import (
+    Refused,
+    Target,
+    Unresolved,
+    WebhookTargets,
+)
+from peerlink_notifications.domain.contacts import RecipientKind, with_webhook_secret
+from peerlink_notifications.entrypoints.contact_bodies import (
+    WEBHOOK_REFUSED_RESPONSE,
+    ContactIn,
+    ContactOut,
+    ContactSaved,
 )
 
-E164 = r"^\+[1-9][0-9]{6,14}$"
+log = structlog.get_logger("peerlink.notifications.contacts")
 
 
-class QuietHoursIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    start: time = Field(description="Local time quiet begins.", examples=["22:00"])
-    end: time = Field(description="Local time it ends; before `start` wraps midnight.")
-    timezone: str = Field(max_length=64, examples=["Europe/Dublin"])
-
-    @model_validator(mode="after")
-    def check(self) -> Self:
-        # Custom error types keep their message: the shared 422 handler blanks `value_error`s.
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise PydanticCustomError(
-                "unknown_timezone", "timezone must be an IANA name such as Europe/Dublin"
-            ) from error
-        if self.start == self.end:
-            raise PydanticCustomError("empty_quiet_hours", "start and end must differ")
-        if self.start.tzinfo or self.end.tzinfo or self.start.second or self.end.second:
-            raise PydanticCustomError(
-                "quiet_hours_precision", "start and end are local hh:mm, without an offset"
-            )
-        return self
-
-
-class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: EmailStr | None = None
-    webhook_url: AnyHttpUrl | None = Field(
-        default=None, description="Receives a JSON POST per message, https or http."
-    )
-    sms: str | None = Field(default=None, pattern=E164, description="E.164: +353861234567.")
-    consent: list[ExternalChannel] = Field(
-        default_factory=list, description="The channels we may use; in-app needs no consent."
-    )
-    quiet_hours: QuietHoursIn | None = None
-    locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
-
-    @model_validator(mode="after")
-    def consent_needs_an_address(self) -> Self:
-        missing = [c for c in self.consent if not self._address(c)]
-        if missing:
-            raise PydanticCustomError(
-                "consent_without_address",
-                "consent was given for {channels} with no address for it",
-                {"channels": ", ".join(missing)},
-            )
-        return self
-
-    def _address(self, channel: ExternalChannel) -> str | AnyHttpUrl | None:
-        return {"email": self.email, "webhook": self.webhook_url, "sms": self.sms}[channel]
-
-    def to_contact(self) -> Contact:
-        quiet = self.quiet_hours
-        return Contact(
-            email=self.email,
-            webhook_url=None if self.webhook_url is None else str(self.webhook_url),
-            sms=self.sms,
-            consent=frozenset(self.consent),
-            quiet_hours=None
-            if quiet is None
-            else QuietHours(quiet.start, quiet.end, quiet.timezone),
-            locale=self.locale,
-        )
-
-
-class ContactOut(BaseModel):
-    email: str | None = None
-    webhook_url: str | None = None
-    sms: str | None = None
-    on_file: list[ExternalChannel] = Field(description="Channels with an address on file.")
-    consent: list[ExternalChannel]
-    quiet_hours: QuietHoursIn | None
-    locale: str
-
-    @classmethod
-    def of(cls, contact: Contact, *, with_addresses: bool) -> ContactOut:
-        quiet = contact.quiet_hours
-        shown = with_addresses
-        return cls(
-            email=contact.email if shown else None,
-            webhook_url=contact.webhook_url if shown else None,
-            sms=contact.sms if shown else None,
-            on_file=[c for c in EXTERNAL_CHANNELS if contact.address(c)],
-            consent=[c for c in EXTERNAL_CHANNELS if c in contact.consent],
-            quiet_hours=None
-            if quiet is None
-            else QuietHoursIn(start=quiet.start, end=quiet.end, timezone=quiet.timezone),
-            locale=contact.locale,
-        )
-
-
-def contacts_router(*, contacts: ContactStore) -> APIRouter:
+def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) -> APIRouter:
     router = APIRouter(tags=["contacts"])
 
     async def show(kind: RecipientKind, recipient_id: str, *, owner: bool) -> ContactOut:
@@ -132,24 +42,59 @@ def contacts_router(*, contacts: ContactStore) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no contact details on file")
         return ContactOut.of(contact, with_addresses=owner)
 
-    @router.put("/persons/{person_id}/contact", status_code=status.HTTP_204_NO_CONTENT)
+    async def refuse_unsafe_webhook(kind: RecipientKind, recipient_id: str, url: str) -> None:
+        checked = await webhook_targets.check(url)
+        if isinstance(checked, Target):
+            return
+        # Who tried which kind of address, for whoever watches for probing; never the URL.
+        log.warning(
+            "webhook_registration_refused",
+            recipient=recipient_id,
+            kind=kind,
+            reason=checked.reason if isinstance(checked, Refused) else "unresolvable",
+        )
+        raise webhook_refused(checked)
+
+    async def save(kind: RecipientKind, recipient_id: str, body: ContactIn) -> ContactSaved:
+        if body.webhook_url is not None:
+            await refuse_unsafe_webhook(kind, recipient_id, str(body.webhook_url))
+        contact, issued = with_webhook_secret(
+            body.to_contact(),
+            await contacts.find(kind, recipient_id),
+            rotate=body.rotate_webhook_secret,
+            new_secret=new_webhook_secret,
+        )
+        await contacts.replace(kind, recipient_id, contact)
+        return ContactSaved(webhook_secret=issued)
+
+    @router.put(
+        "/persons/{person_id}/contact",
+        response_model=ContactSaved,
+        responses={422: WEBHOOK_REFUSED_RESPONSE},
+    )
     async def set_person_contact(
         person_id: PersonId, body: ContactIn, caller: PersonCaller
-    ) -> None:
+    ) -> ContactSaved:
         """Replaces the whole contact: a channel left out is removed."""
         authorize_self(caller, person_id=person_id)
-        await contacts.replace("person", person_id, body.to_contact())
+        return await save("person", person_id, body)
 
     @router.get("/persons/{person_id}/contact", response_model=ContactOut)
     async def person_contact(person_id: PersonId, caller: PersonCaller) -> ContactOut:
         authorize_self(caller, person_id=person_id)
         return await show("person", person_id, owner=caller.role is Role.SUPPORTER)
 
-    @router.put("/centres/{centre_id}/contact", status_code=status.HTTP_204_NO_CONTENT)
-    async def set_centre_contact(centre_id: CentreId, body: ContactIn, caller: Caller) -> None:
+    @router.put(
+        "/centres/{centre_id}/contact",
+        response_model=ContactSaved,
+        responses={422: WEBHOOK_REFUSED_RESPONSE},
+    )
+    async def set_centre_contact(
+        centre_id: CentreId, body: ContactIn, caller: Caller
+    ) -> ContactSaved:
         """Where the centre's coordinators hear of sessions it cannot staff."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
-        await contacts.replace("centre", centre_id, body.to_contact())
+        return await save("centre", centre_id, body)
 
     @router.get("/centres/{centre_id}/contact", response_model=ContactOut)
     async def centre_contact(centre_id: CentreId, caller: Caller) -> ContactOut:
@@ -157,3 +102,24 @@ def contacts_router(*, contacts: ContactStore) -> APIRouter:
         return await show("centre", centre_id, owner=caller.role is Role.COORDINATOR)
 
     return router
+
+
+def webhook_refused(checked: Refused | Unresolved) -> HTTPException:
+    """The 422 for a webhook URL that is not https to a host with only public addresses.
+
+    A host that does not resolve gets the same answer as one that resolves inside a
+    network, so the registrant cannot use us to learn which internal names exist.
+    """
+    if isinstance(checked, Refused) and checked.reason == "not_https":
+        error_type, message = "webhook_not_https", "webhook_url must use https"
+    else:
+        error_type, message = (
+            "webhook_address_refused",
+            "webhook_url's host must resolve, and only to public internet addresses: "
+            "loopback, private, link-local, unique-local, shared (CGNAT), multicast, "
+            "reserved and cloud metadata addresses are refused",
+        )
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"loc": ["body", "webhook_url"], "msg": message, "type": error_type}],
+    )

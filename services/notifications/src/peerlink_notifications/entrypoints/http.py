@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.http import CentreId, PersonId, authorize, authorize_self
@@ -18,6 +19,17 @@ from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.domain.contacts import Channel
 from peerlink_notifications.domain.delivery import Status
+
+MAX_HISTORY_DAYS = 366
+# Bounded so a window can't overflow a date (days=1000000 was a 500) or scan all history.
+HistoryDays = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=MAX_HISTORY_DAYS,
+        description=f"How many days back to look: 1 to {MAX_HISTORY_DAYS}.",
+    ),
+]
 
 
 class MessageOut(BaseModel):
@@ -55,7 +67,7 @@ def notifications_router(
 
     @router.get("/centres/{centre_id}/messages", response_model=list[MessageOut])
     async def centre_messages(
-        centre_id: CentreId, caller: PersonCaller, audited: Audited, days: int = 30
+        centre_id: CentreId, caller: PersonCaller, audited: Audited, days: HistoryDays = 30
     ) -> list[MessageOut]:
         """What was sent about this centre's sessions: to whom and how, for its coordinators."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
@@ -66,7 +78,7 @@ def notifications_router(
 
     @router.get("/persons/{person_id}/deliveries", response_model=list[DeliveryOut])
     async def own_deliveries(
-        person_id: PersonId, caller: PersonCaller, days: int = 30
+        person_id: PersonId, caller: PersonCaller, days: HistoryDays = 30
     ) -> list[DeliveryOut]:
         authorize_self(caller, person_id=person_id)
         since = clock.now() - dt.timedelta(days=days)
@@ -75,7 +87,7 @@ def notifications_router(
 
     @router.get("/centres/{centre_id}/deliveries", response_model=list[DeliveryOut])
     async def centre_deliveries(
-        centre_id: CentreId, caller: PersonCaller, audited: Audited, days: int = 30
+        centre_id: CentreId, caller: PersonCaller, audited: Audited, days: HistoryDays = 30
     ) -> list[DeliveryOut]:
         """How far each message about this centre's sessions got, on every channel."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
