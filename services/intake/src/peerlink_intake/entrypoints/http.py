@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Header, HTTPException, status
 from peerlink_shared.auth import Principal, Role
@@ -80,10 +79,6 @@ def intake_router(
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "centre_id differs from the path"
             )
-        try:
-            ZoneInfo(body.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise unprocessable([FactProblem("timezone", "is not an IANA time zone")]) from error
         centre = CentreRegistered(**body.model_dump())
         await handlers.register_centre(
             centre, event_id=new_event_id(), correlation_id=new_event_id()
