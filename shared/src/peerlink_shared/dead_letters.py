@@ -30,15 +30,23 @@ class ReasonCode(StrEnum):
     INCOHERENT_FACT = "incoherent_fact"
     EVENT_ID_REUSED = "event_id_reused"
     FORBIDDEN_KEY = "forbidden_key"
+    TOO_DEEP = "too_deep"
+    DUPLICATE_KEY = "duplicate_key"
+    NUMBER_OUT_OF_RANGE = "number_out_of_range"
+    UNPARSEABLE = "unparseable"
 
 
 @dataclass(frozen=True)
 class Refusal:
     code: ReasonCode
     detail: str
+    attempts: int | None = None  # how often a handler tried, when it kept failing
 
     def as_headers(self) -> dict[str, str]:
-        return {"x-dlq-reason-code": self.code.value, "x-dlq-reason": self.detail}
+        headers = {"x-dlq-reason-code": self.code.value, "x-dlq-reason": self.detail}
+        if self.attempts is not None:
+            headers["x-dlq-attempts"] = str(self.attempts)
+        return headers
 
 
 class Refused(Exception):

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from peerlink_shared.clock import Clock
 from peerlink_shared.consumer import EventConsumer
+from peerlink_shared.consumer_health import ConsumerHealth
 from peerlink_shared.inbox import Inbox
 from peerlink_shared.kafka import make_broker
 from peerlink_shared.mongo import make_mongo_client, mongo_ready
@@ -55,6 +56,8 @@ class ServiceRuntime:
             inbox=Inbox(self.db),
             clock=self.clock,
             publish_timeout=settings.publish_timeout_seconds,
+            max_attempts=settings.consumer_max_attempts,
+            health=ConsumerHealth(stuck_after_seconds=settings.consumer_stuck_seconds),
         )
         self.startup_hooks: list[StartupHook] = [self.outbox.ensure_indexes]
         self.background: list[BackgroundTask] = [self.relay]
