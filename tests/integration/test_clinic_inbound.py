@@ -204,9 +204,9 @@ async def test_deep_and_ambiguous_json_is_dead_lettered_and_the_partition_moves_
     intake: httpx.AsyncClient, servers: Servers, topics: Topics
 ) -> None:
     """A body nested 10,000 deep once raised RecursionError past the dead-letter path (the
-    partition redelivered it forever); `"type"` twice was read as its last value. Both are
-    refused with their reason, and a valid event behind them, on the same partition (same
-    key), is recorded."""
+    partition redelivered it forever); `"type"` twice was read as its last value. Each is
+    refused with its reason (and a truncated body too), and a valid event behind them, on
+    the same partition (same key), is recorded."""
     person_id = await new_person(intake)
     check_in = envelope_for(
         CravingCheckInRecorded(person_id=person_id, level=2, checked_on=TODAY), subject=person_id
@@ -215,11 +215,15 @@ async def test_deep_and_ambiguous_json_is_dead_lettered_and_the_partition_moves_
     deep = valid.replace(b'"level":2', b'"level":2,"note":' + b"[" * 10_000 + b"]" * 10_000)
     relapse = b'"type":"' + RelapseRecorded.event_type().encode() + b'",'
     twice = valid.replace(b'"type":', relapse + b'"type":', 1)
+    truncated = valid[:-20]
     assert deep.count(b"[") == 10_000 and twice.count(b'"type":') == 2
+    # Declared JSON, as a CloudEvents sender would: FastStream's own decoder once parsed
+    # such bodies before the consumer saw them, and raised outside the dead-letter path.
     await publish_raw(
         servers.kafka,
         topics.clinic_inbound,
-        [(person_id.encode(), body) for body in (deep, twice, valid)],
+        [(person_id.encode(), body) for body in (deep, twice, truncated, valid)],
+        headers=[("content-type", b"application/json")],
     )
 
     async def recorded() -> list[dict[str, Any]] | None:
@@ -239,8 +243,8 @@ async def test_deep_and_ambiguous_json_is_dead_lettered_and_the_partition_moves_
         r.headers["x-dlq-reason-code"]: r.headers for r in records if r.key == person_id.encode()
     }
     # Refused once each: the consumer moved on instead of failing and being redelivered.
-    assert len([r for r in records if r.key == person_id.encode()]) == 2
-    assert set(found) == {"too_deep", "duplicate_key"}
+    assert len([r for r in records if r.key == person_id.encode()]) == 3
+    assert set(found) == {"too_deep", "duplicate_key", "malformed_json"}
     assert found["too_deep"]["x-dlq-reason"] == "arrays and objects nested deeper than 32"
     assert found["duplicate_key"]["x-dlq-reason"] == "an object has the same key twice"
     ready = await intake.get("/ready")

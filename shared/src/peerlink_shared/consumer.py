@@ -30,6 +30,7 @@ import structlog
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from pydantic import ValidationError
 
 from peerlink_shared.clock import Clock
@@ -79,6 +80,15 @@ def route(model: type[P], handler: Callable[[Envelope, P], Awaitable[None]]) -> 
         return lambda: handler(envelope, payload)
 
     return Route(event_type=model.event_type(), bind=bind)
+
+
+async def _left_undecoded(message: StreamMessage[object]) -> bytes:
+    """Stands in for FastStream's decoder, which parses every body as JSON before the handler
+    runs, with Python's recursive parser, outside any dead-letter path: a body 10,000 deep
+    raised RecursionError there (and a malformed body sent as application/json raised its
+    JSONDecodeError), and the batch was redelivered for ever. Bodies are read in one place,
+    strictly: `parsing.parse_envelope`."""
+    return b""
 
 
 @dataclass
@@ -138,6 +148,7 @@ class EventConsumer:
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
             max_poll_interval_ms=max_poll_interval_ms,
+            decoder=_left_undecoded,
             title=f"{group_id}:{topic}",
         )
         async def consume(message: KafkaMessage) -> None:
