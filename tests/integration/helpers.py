@@ -116,13 +116,17 @@ def envelope_for(payload: Payload, *, subject: str, event_id: str | None = None)
 
 
 async def publish_raw(
-    kafka: KafkaAccess, topic: str, values: list[tuple[bytes | None, bytes]]
+    kafka: KafkaAccess,
+    topic: str,
+    values: list[tuple[bytes | None, bytes]],
+    *,
+    headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
     producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for key, value in values:
-            await producer.send_and_wait(topic, value, key=key)
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
 

@@ -96,6 +96,8 @@ async def scheduling(
         ("a NUL in a name", centre_with(display_name='"Bad\\u0000House"'), 422, "pattern_mismatch"),
         ("a control character", centre_with(region='"no\\u001brth"'), 422, "pattern_mismatch"),
         ("an unknown timezone", centre_with(timezone='"Mars/Olympus"'), 422, "timezone"),
+        ("a timezone that is a directory", centre_with(timezone='"America"'), 422, "timezone"),
+        ("a timezone path", centre_with(timezone='"/etc/localtime"'), 422, "timezone"),
         ("oversized", centre_with(display_name=f'"{CANARY}{"x" * 100_000}"'), 413, "larger than"),
     ],
 )  # fmt: skip
@@ -144,6 +146,7 @@ async def test_a_chunked_body_over_the_limit_is_refused(intake: httpx.AsyncClien
     ("case", "body", "says"),
     [
         ("an unknown timezone", {"timezone": "../../etc/passwd", "weekly": []}, "timezone"),
+        ("a timezone that is a directory", {"timezone": "Europe", "weekly": []}, "timezone"),
         (
             "a window ending before it starts",
             {"timezone": "UTC", "weekly": [{"weekday": 1, "start": "18:00", "end": "17:00"}]},

@@ -19,6 +19,7 @@ from peerlink_shared.contracts import (
     CravingCheckInRecorded,
     EligibilityChanged,
     ReferralAccepted,
+    RelapseRecorded,
     SobrietyMilestoneRecorded,
 )
 from peerlink_shared.topics import Topics, dead_letter_topic
@@ -224,6 +225,57 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
     )
     assert found["canary-in-level"]["x-dlq-reason"] == "level: int_parsing"
     assert all(CANARY not in json.dumps(headers) for headers in found.values())
+
+
+async def test_deep_and_ambiguous_json_is_dead_lettered_and_the_partition_moves_on(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics
+) -> None:
+    """A body nested 10,000 deep once raised RecursionError past the dead-letter path (the
+    partition redelivered it forever); `"type"` twice was read as its last value. Each is
+    refused with its reason (and a truncated body too), and a valid event behind them, on
+    the same partition (same key), is recorded."""
+    person_id = await new_person(intake)
+    check_in = envelope_for(
+        CravingCheckInRecorded(person_id=person_id, level=2, checked_on=TODAY), subject=person_id
+    )
+    valid = check_in.model_dump_json().encode()
+    deep = valid.replace(b'"level":2', b'"level":2,"note":' + b"[" * 10_000 + b"]" * 10_000)
+    relapse = b'"type":"' + RelapseRecorded.event_type().encode() + b'",'
+    twice = valid.replace(b'"type":', relapse + b'"type":', 1)
+    truncated = valid[:-20]
+    assert deep.count(b"[") == 10_000 and twice.count(b'"type":') == 2
+    # Declared JSON, as a CloudEvents sender would: FastStream's own decoder once parsed
+    # such bodies before the consumer saw them, and raised outside the dead-letter path.
+    await publish_raw(
+        servers.kafka,
+        topics.clinic_inbound,
+        [(person_id.encode(), body) for body in (deep, twice, truncated, valid)],
+        headers=[("content-type", b"application/json")],
+    )
+
+    async def recorded() -> list[dict[str, Any]] | None:
+        records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
+        events = [as_event(r.value) for r in records if r.key == person_id.encode()]
+        return [e for e in events if e] or None
+
+    (event,) = await eventually(recorded)
+    assert event["type"] == CravingCheckInRecorded.event_type()
+    assert event["correlationid"] == check_in.correlationid
+
+    # The valid event came after both on the partition: their copies are already written.
+    records = await read_all(
+        servers.kafka, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=0.5
+    )
+    found = {
+        r.headers["x-dlq-reason-code"]: r.headers for r in records if r.key == person_id.encode()
+    }
+    # Refused once each: the consumer moved on instead of failing and being redelivered.
+    assert len([r for r in records if r.key == person_id.encode()]) == 3
+    assert set(found) == {"too_deep", "duplicate_key", "malformed_json"}
+    assert found["too_deep"]["x-dlq-reason"] == "arrays and objects nested deeper than 32"
+    assert found["duplicate_key"]["x-dlq-reason"] == "an object has the same key twice"
+    ready = await intake.get("/ready")
+    assert (ready.status_code, ready.json()["stuck"]) == (200, [])
 
 
 async def test_the_asyncapi_document_describes_the_clinic_door(intake: httpx.AsyncClient) -> None:

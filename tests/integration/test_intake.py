@@ -169,7 +169,7 @@ async def test_ops_routes(intake: httpx.AsyncClient) -> None:
     ready = await intake.get("/ready")
     assert (ready.status_code, ready.json()) == (
         200,
-        {"status": "ready", "kafka": True, "mongo": True},
+        {"status": "ready", "kafka": True, "mongo": True, "consumers": True, "stuck": []},
     )
     metrics = (await intake.get("/metrics")).text
     assert "peerlink_events_published_total" in metrics

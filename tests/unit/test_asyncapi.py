@@ -212,7 +212,8 @@ def test_a_dead_letter_documents_its_reason_headers(
     letter = documents[name]["components"]["messages"]["DeadLetter"]
     headers = letter["headers"]
     assert set(headers["required"]) == DEAD_LETTER_HEADERS
-    assert DEAD_LETTER_HEADERS | {"content-type", "correlation_id"} == set(headers["properties"])
+    optional = {"content-type", "correlation_id", "x-dlq-attempts"}
+    assert DEAD_LETTER_HEADERS | optional == set(headers["properties"])
     assert headers["properties"]["x-dlq-reason-code"]["enum"] == [code.value for code in ReasonCode]
     assert letter["bindings"]["kafka"]["key"]["description"].startswith("The refused record's key")
 

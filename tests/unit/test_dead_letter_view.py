@@ -99,6 +99,13 @@ def test_the_view_names_the_event_and_never_shows_its_data() -> None:
         (f'{{"id": "{CANARY}", "data": '.encode(), "not_json"),
         (json.dumps([CANARY]).encode(), "not_an_object"),
         (json.dumps(CANARY).encode(), "not_an_object"),
+        # Refused by the consumer for these, and must not crash the tools either.
+        (
+            b'{"id": "' + CANARY.encode() + b'", "x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+            "not_json",
+        ),
+        (f'{{"id": "{CANARY}", "id": "e-2"}}'.encode(), "not_json"),
+        (b'{"id": 1' + b"0" * 5_000 + b"}", "not_json"),
     ],
 )
 def test_a_body_that_is_not_an_envelope_is_described_by_its_size_only(

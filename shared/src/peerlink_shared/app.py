@@ -82,7 +82,13 @@ def create_app(
     # A contract model built in a route from checked input should not fail; if it does,
     # it is still the caller's input, answered as a 422 rather than a 500 with a traceback.
     app.add_exception_handler(ValidationError, validation_error_without_input)
-    app.include_router(ops_router(kafka_ready=runtime.kafka_ready, mongo_ready=runtime.mongo_ready))
+    app.include_router(
+        ops_router(
+            kafka_ready=runtime.kafka_ready,
+            mongo_ready=runtime.mongo_ready,
+            stuck_partitions=runtime.consumer.health.stuck,
+        )
+    )
     app.include_router(audit_router(log=runtime.audit))
     for router in routers:
         app.include_router(router)

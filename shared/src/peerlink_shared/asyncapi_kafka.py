@@ -10,6 +10,7 @@ from typing import Any, Literal, assert_never
 
 from peerlink_shared.dead_letter_replay import REPLAYED_FROM_HEADER
 from peerlink_shared.dead_letter_view import (
+    ATTEMPTS_HEADER,
     ORIGINAL_OFFSET_HEADER,
     ORIGINAL_PARTITION_HEADER,
     ORIGINAL_TOPIC_HEADER,
@@ -162,6 +163,11 @@ def dead_letter_message() -> JsonSchema:
                     "description": "Its partition there, in decimal.",
                 },
                 ORIGINAL_OFFSET_HEADER: {**digits, "description": "Its offset there, in decimal."},
+                ATTEMPTS_HEADER: {
+                    **digits,
+                    "description": "Only with `handler_failed`: how many times the handler was "
+                    "tried before the record was dead-lettered.",
+                },
                 CONTENT_TYPE_HEADER: {
                     "type": "string",
                     "const": "",

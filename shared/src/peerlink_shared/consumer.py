@@ -12,27 +12,30 @@ one write per batch, and the batch is committed with one offset commit, instead 
 each per record. A crash before that write makes Kafka redeliver the batch; handlers are
 idempotent (deterministic outbox ids, unique inserts), so handling a record again changes
 nothing, and the inbox spares the work for records whose batch was completed.
+
+No record holds its partition for good: an outage is waited out, any other failure is
+retried a bounded number of times and then dead-lettered (`EventConsumer._consume_record`),
+and a record that keeps failing shows in `/ready` (`consumer_health`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 import structlog
 from aiokafka import ConsumerRecord
-from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from pydantic import ValidationError
-from pymongo.errors import ConnectionFailure
 
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import PAYLOAD_BY_TYPE, Payload
+from peerlink_shared.consumer_health import ConsumerHealth
+from peerlink_shared.contracts import Payload
 from peerlink_shared.dead_letters import (
     ReasonCode,
     Refusal,
@@ -44,25 +47,23 @@ from peerlink_shared.envelope import Envelope
 from peerlink_shared.inbox import Inbox
 from peerlink_shared.kafka import SUBSCRIBER_ACK_POLICY
 from peerlink_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_RETRIES
+from peerlink_shared.outages import is_outage
+from peerlink_shared.parsing import parse_envelope
 
 P = TypeVar("P", bound=Payload)
 T = TypeVar("T")
 log = structlog.get_logger("peerlink.consumer")
 
-MAX_EVENT_BYTES = 256 * 1024
-# Infrastructure that is down is waited for (the partition pauses); anything else is a
-# defect in handling this one event, retried a few times, then dead-lettered.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    ConnectionFailure,
-    KafkaError,
-    TimeoutError,
-    ConnectionError,
-)
 MAX_BACKOFF_SECONDS = 5.0
 # Records per poll, and how long a poll waits for the first one. FastStream sleeps as long
 # again after an empty poll, so the wait bounds the latency an idle consumer adds per hop.
 MAX_BATCH_RECORDS = 200
 BATCH_WAIT_MS = 5
+
+
+def backoff_seconds(attempt: int) -> float:
+    """0.4 s, 0.8 s, 1.6 s, ... up to 5 s between tries of one record."""
+    return min(MAX_BACKOFF_SECONDS, 0.2 * 2.0 ** min(attempt, 5))
 
 
 @dataclass(frozen=True)
@@ -81,45 +82,13 @@ def route(model: type[P], handler: Callable[[Envelope, P], Awaitable[None]]) -> 
     return Route(event_type=model.event_type(), bind=bind)
 
 
-def _forbidden_key(value: object, where: str) -> str | None:
-    """Whether a key starts with '$', holds a '.' or a NUL, at any depth: such keys mean
-    something to MongoDB and nothing to any contract. Names only the envelope field it is
-    under (keys may be anything a sender chose, names included)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key.startswith("$") or "." in key or "\x00" in key:
-                return f"a key under {where} starts with '$' or holds '.' or NUL"
-            inner = where if where != "the envelope" else f"'{key}'" if key.isidentifier() else "?"
-            if (found := _forbidden_key(item, inner)) is not None:
-                return found
-    elif isinstance(value, list):
-        for item in value:
-            if (found := _forbidden_key(item, where)) is not None:
-                return found
-    return None
-
-
-def parse_envelope(body: bytes) -> Envelope | Refusal:
-    if len(body) > MAX_EVENT_BYTES:
-        return Refusal(ReasonCode.OVERSIZED, f"{len(body)} bytes > {MAX_EVENT_BYTES}")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return Refusal(ReasonCode.NOT_UTF8, "body is not UTF-8")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        return Refusal(ReasonCode.MALFORMED_JSON, f"line {error.lineno} column {error.colno}")
-    if (where := _forbidden_key(document, "the envelope")) is not None:
-        return Refusal(ReasonCode.FORBIDDEN_KEY, where)
-    try:
-        envelope = Envelope.model_validate(document)
-    except ValidationError as error:
-        return Refusal(ReasonCode.INVALID_ENVELOPE, describe_validation_error(error))
-    if envelope.type not in PAYLOAD_BY_TYPE:
-        # Only the type string's shape is described, not the value itself.
-        return Refusal(ReasonCode.UNKNOWN_EVENT_TYPE, "type is not in the contract catalogue")
-    return envelope
+async def _left_undecoded(message: StreamMessage[object]) -> bytes:
+    """Stands in for FastStream's decoder, which parses every body as JSON before the handler
+    runs, with Python's recursive parser, outside any dead-letter path: a body 10,000 deep
+    raised RecursionError there (and a malformed body sent as application/json raised its
+    JSONDecodeError), and the batch was redelivered for ever. Bodies are read in one place,
+    strictly: `parsing.parse_envelope`."""
+    return b""
 
 
 @dataclass
@@ -143,7 +112,8 @@ class EventConsumer:
         inbox: Inbox,
         clock: Clock,
         publish_timeout: float,
-        max_attempts: int = 3,
+        max_attempts: int,
+        health: ConsumerHealth,
         max_batch: int = MAX_BATCH_RECORDS,
     ) -> None:
         self._broker = broker
@@ -152,6 +122,7 @@ class EventConsumer:
         self._publish_timeout = publish_timeout
         self._max_attempts = max_attempts
         self._max_batch = max_batch
+        self.health = health
 
     def subscribe(
         self,
@@ -177,6 +148,7 @@ class EventConsumer:
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
             max_poll_interval_ms=max_poll_interval_ms,
+            decoder=_left_undecoded,
             title=f"{group_id}:{topic}",
         )
         async def consume(message: KafkaMessage) -> None:
@@ -236,20 +208,120 @@ class EventConsumer:
                     offset=record.offset,
                     batch=batch,
                 )
-                await self._until_done(step)
+                await self._consume_record(step, record, topic=topic)
+
+    async def _consume_record(
+        self,
+        step: Callable[[], Awaitable[None]],
+        record: ConsumerRecord[bytes, bytes],
+        *,
+        topic: str,
+    ) -> None:
+        """Repeats the whole (idempotent) step until the record is handled, ignored or
+        dead-lettered, so a batch is committed only then, and no record holds its partition
+        for good:
+
+        - an outage (`outages.is_outage`: Kafka, MongoDB or FerretDB's PostgreSQL away, a
+          timeout) is waited out without limit: the event is not at fault, and dead-lettering
+          it would lose a good event to a restart;
+        - any other failure is a defect in handling this event: tried `max_attempts` times in
+          all, with backoff, then dead-lettered as `handler_failed` with the error's class
+          and `x-dlq-attempts`;
+        - while either keeps failing past the health threshold, `/ready` answers 503 naming
+          the partition and why.
+
+        Unreadable or invalid input never gets here as a failure: parsing and validation
+        refuse it at once (`parsing.parse_envelope`, `Route.bind`).
+        """
+        # The record's own topic: a subscription by pattern spans several.
+        where = (record.topic, record.partition)
+        self.health.taking(*where, record.offset)
+        attempts = waits = 0
+        try:
+            while True:
+                try:
+                    await step()
+                    return
+                except Exception as error:
+                    kind = type(error).__name__
+                    if is_outage(error):
+                        waits += 1
+                        self.health.failed(*where, f"waiting for infrastructure: {kind}")
+                        log.warning("consumer_waiting_for_infrastructure", error=kind, waits=waits)
+                    else:
+                        attempts += 1
+                        self.health.failed(*where, f"handler failing: {kind}")
+                        if attempts >= self._max_attempts:
+                            await self._give_up(record, topic=topic, error=error, attempts=attempts)
+                            return
+                        HANDLER_RETRIES.labels(topic=topic).inc()
+                        log.warning("handler_retrying", attempt=attempts, error=kind)
+                await asyncio.sleep(backoff_seconds(attempts + waits))
+        finally:
+            self.health.finished(*where)
+
+    async def _give_up(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        *,
+        topic: str,
+        error: Exception,
+        attempts: int,
+    ) -> None:
+        log.error("handler_failed", attempts=attempts, exc_info=error)
+        refusal = Refusal(
+            ReasonCode.HANDLER_FAILED,
+            f"{type(error).__name__} after {attempts} attempts",
+            attempts=attempts,
+        )
+        send = functools.partial(
+            self._dead_letter,
+            topic=topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            body=record.value or b"",
+            refusal=refusal,
+        )
+        await self._until_done(send)
 
     async def _until_done(self, step: Callable[[], Awaitable[T]]) -> T:
-        """Repeats the whole (idempotent) step while infrastructure is away: a batch is
-        committed only once every record was handled, ignored or dead-lettered. Anything
-        else escapes to FastStream, whose NACK_ON_ERROR policy seeks back to redeliver."""
-        attempt = 0
+        """Repeats a step while infrastructure is away. Anything else escapes to FastStream,
+        whose NACK_ON_ERROR policy seeks back to redeliver the batch."""
+        waits = 0
         while True:
             try:
                 return await step()
-            except TRANSIENT_ERRORS as error:
-                attempt += 1
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                waits += 1
                 log.warning("consumer_waiting_for_infrastructure", error=type(error).__name__)
-                await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.2 * 2 ** min(attempt, 5)))
+                await asyncio.sleep(backoff_seconds(waits))
+
+    async def _dead_letter(
+        self,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        body: bytes,
+        refusal: Refusal,
+    ) -> None:
+        await send_to_dead_letters(
+            self._broker,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key=key,
+            body=body,
+            refusal=refusal,
+            timeout=self._publish_timeout,
+        )
+        DEAD_LETTERS.labels(topic=topic, reason=refusal.code.value).inc()
+        EVENTS_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
+        log.warning("event_dead_lettered", reason_code=refusal.code.value, reason=refusal.detail)
 
     async def _consume(
         self,
@@ -264,20 +336,8 @@ class EventConsumer:
         batch: _Batch,
     ) -> None:
         async def refuse(refusal: Refusal) -> None:
-            await send_to_dead_letters(
-                self._broker,
-                topic=topic,
-                partition=partition,
-                offset=offset,
-                key=key,
-                body=body,
-                refusal=refusal,
-                timeout=self._publish_timeout,
-            )
-            DEAD_LETTERS.labels(topic=topic, reason=refusal.code.value).inc()
-            EVENTS_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
-            log.warning(
-                "event_dead_lettered", reason_code=refusal.code.value, reason=refusal.detail
+            await self._dead_letter(
+                topic=topic, partition=partition, offset=offset, key=key, body=body, refusal=refusal
             )
 
         parsed = parse_envelope(body)
@@ -300,11 +360,17 @@ class EventConsumer:
             except ValidationError as error:
                 await refuse(Refusal(ReasonCode.INVALID_PAYLOAD, describe_validation_error(error)))
                 return
+            except Exception as error:
+                # A validator failing in a way pydantic does not catch (an OSError from a
+                # lookup) would fail the same way on every redelivery.
+                detail = f"{type(error).__name__} while validating"
+                await refuse(Refusal(ReasonCode.INVALID_PAYLOAD, detail))
+                return
             if envelope.id in batch.ids or await self._inbox.seen(envelope.id):
                 EVENTS_CONSUMED.labels(topic=topic, outcome="duplicate").inc()
                 log.info("event_duplicate_ignored")
                 return
-            failure = await self._run(call, topic=topic)
+            failure = await self._run(call)
             if failure is not None:
                 await refuse(failure)
                 return
@@ -312,25 +378,11 @@ class EventConsumer:
             EVENTS_CONSUMED.labels(topic=topic, outcome="handled").inc()
             log.info("event_handled")
 
-    async def _run(self, call: Callable[[], Awaitable[None]], *, topic: str) -> Refusal | None:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await call()
-                return None
-            except Refused as refused:
-                return refused.refusal
-            except TRANSIENT_ERRORS:
-                # An outage, not a bad event: the whole step is retried by _until_done.
-                raise
-            except Exception as error:
-                if attempt >= self._max_attempts:
-                    log.exception("handler_failed", attempts=attempt)
-                    return Refusal(
-                        ReasonCode.HANDLER_FAILED,
-                        f"{type(error).__name__} after {attempt} attempts",
-                    )
-                log.warning("handler_retrying", attempt=attempt, error=type(error).__name__)
-            HANDLER_RETRIES.labels(topic=topic).inc()
-            await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.2 * 2 ** min(attempt, 5)))
+    async def _run(self, call: Callable[[], Awaitable[None]]) -> Refusal | None:
+        """A handler's refusal is dead-lettered at once; any other failure is raised for
+        `_consume_record` to wait out or retry."""
+        try:
+            await call()
+        except Refused as refused:
+            return refused.refusal
+        return None

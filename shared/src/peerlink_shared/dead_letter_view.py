@@ -8,7 +8,6 @@ attribute only when its value has the shape of an identifier, an event type or a
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -16,8 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from peerlink_shared.strict_json import JsonRefusal, loads
+
 REASON_CODE_HEADER = "x-dlq-reason-code"
 REASON_HEADER = "x-dlq-reason"
+ATTEMPTS_HEADER = "x-dlq-attempts"
 ORIGINAL_TOPIC_HEADER = "x-original-topic"
 ORIGINAL_PARTITION_HEADER = "x-original-partition"
 ORIGINAL_OFFSET_HEADER = "x-original-offset"
@@ -120,14 +122,11 @@ def envelope_metadata(document: Mapping[str, object]) -> EnvelopeMetadata:
 
 
 def parse_body(value: bytes) -> tuple[BodyShape, dict[str, object] | None]:
-    try:
-        text = value.decode("utf-8")
-    except UnicodeDecodeError:
-        return "not_utf8", None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
-        return "not_json", None
+    """Read as strictly as the consumer did: a letter refused for its depth or an ambiguous
+    key must not crash the tools (or be shown as one of its readings)."""
+    document = loads(value)
+    if isinstance(document, JsonRefusal):
+        return ("not_utf8" if document.code == "not_utf8" else "not_json"), None
     if not isinstance(document, dict):
         return "not_an_object", None
     return "json", document

@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
 from peerlink_shared.dead_letter_view import (
+    ATTEMPTS_HEADER,
     ORIGINAL_OFFSET_HEADER,
     ORIGINAL_PARTITION_HEADER,
     ORIGINAL_TOPIC_HEADER,
@@ -38,15 +39,23 @@ class ReasonCode(StrEnum):
     EVENT_ID_REUSED = "event_id_reused"
     FORBIDDEN_KEY = "forbidden_key"
     NOT_LINKED = "not_linked"
+    TOO_DEEP = "too_deep"
+    DUPLICATE_KEY = "duplicate_key"
+    NUMBER_OUT_OF_RANGE = "number_out_of_range"
+    UNPARSEABLE = "unparseable"
 
 
 @dataclass(frozen=True)
 class Refusal:
     code: ReasonCode
     detail: str
+    attempts: int | None = None  # how often a handler tried, when it kept failing
 
     def as_headers(self) -> dict[str, str]:
-        return {REASON_CODE_HEADER: self.code.value, REASON_HEADER: self.detail}
+        headers = {REASON_CODE_HEADER: self.code.value, REASON_HEADER: self.detail}
+        if self.attempts is not None:
+            headers[ATTEMPTS_HEADER] = str(self.attempts)
+        return headers
 
 
 class Refused(Exception):

@@ -6,7 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from peerlink_shared.contracts.base import PLAIN_TEXT_PATTERN
+from peerlink_shared.contracts.fields import EventId, Moment, OpaqueId
 
 # Deterministic event ids (uuid5 under this namespace) make a re-run handler emit the same
 # event again rather than a new one, so consumers can drop the copy by id.
@@ -28,9 +31,13 @@ class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents version.")
-    id: str = Field(min_length=1, max_length=128, description="Unique per event; dedup key.")
+    id: EventId = Field(description="Unique per source and event; dedup key.")
     source: str = Field(
-        min_length=1, max_length=256, description="Who produced it.", examples=["/intake"]
+        min_length=1,
+        max_length=256,
+        pattern=PLAIN_TEXT_PATTERN,
+        description="Who produced it.",
+        examples=["/intake"],
     )
     type: str = Field(
         min_length=1,
@@ -38,16 +45,12 @@ class Envelope(BaseModel):
         description="Event type with its schema version suffix.",
         examples=["peerlink.person.admission-recorded.v1"],
     )
-    subject: str = Field(
-        min_length=1, max_length=128, description="The aggregate id, also the Kafka key."
-    )
-    time: AwareDatetime = Field(description="When the fact happened or was recorded (UTC).")
+    subject: OpaqueId = Field(description="The aggregate id, also the Kafka key.")
+    time: Moment = Field(description="When the fact happened or was recorded (UTC).")
     datacontenttype: Literal["application/json"] = "application/json"
-    correlationid: str = Field(
-        min_length=1, max_length=128, description="Shared by every event of one flow."
-    )
-    causationid: str | None = Field(
-        default=None, max_length=128, description="Id of the event that caused this one."
+    correlationid: EventId = Field(description="Shared by every event of one flow.")
+    causationid: EventId | None = Field(
+        default=None, description="Id of the event that caused this one."
     )
     data: dict[str, JsonValue] = Field(description="The versioned payload of `type`.")
 

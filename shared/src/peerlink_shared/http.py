@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from peerlink_shared.auth import (
     InvalidToken,
@@ -18,6 +19,7 @@ from peerlink_shared.auth import (
     TokenKeysUnavailable,
     TokenVerifier,
 )
+from peerlink_shared.consumer_health import StuckPartition
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 
 log = structlog.get_logger("peerlink.http")
@@ -94,14 +96,31 @@ class Health(BaseModel):
     status: str
 
 
+class StuckOut(BaseModel):
+    """A partition whose record in hand has kept failing; `why` is an error class, never
+    the event's content."""
+
+    topic: str
+    partition: int
+    offset: int
+    failing_seconds: float
+    failures: int
+    why: str = Field(examples=["waiting for infrastructure: AutoReconnect"])
+
+
 class Readiness(BaseModel):
     status: str
     kafka: bool
     mongo: bool
+    consumers: bool = Field(description="False while a partition is stuck (see `stuck`).")
+    stuck: list[StuckOut] = Field(default=[], description="Partitions that stopped moving.")
 
 
 def ops_router(
-    *, kafka_ready: Callable[[], Awaitable[bool]], mongo_ready: Callable[[], Awaitable[bool]]
+    *,
+    kafka_ready: Callable[[], Awaitable[bool]],
+    mongo_ready: Callable[[], Awaitable[bool]],
+    stuck_partitions: Callable[[], Sequence[StuckPartition]],
 ) -> APIRouter:
     router = APIRouter(tags=["ops"])
 
@@ -112,10 +131,16 @@ def ops_router(
     @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
     async def ready(response: Response) -> Readiness:
         kafka, mongo = await kafka_ready(), await mongo_ready()
-        if not (kafka and mongo):
+        stuck = [StuckOut(**asdict(item)) for item in stuck_partitions()]
+        ok = kafka and mongo and not stuck
+        if not ok:
             response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return Readiness(
-            status="ready" if kafka and mongo else "not_ready", kafka=kafka, mongo=mongo
+            status="ready" if ok else "not_ready",
+            kafka=kafka,
+            mongo=mongo,
+            consumers=not stuck,
+            stuck=stuck,
         )
 
     @router.get("/metrics", response_class=Response)

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from peerlink_shared.audit_log import AuditLog
 from peerlink_shared.clock import Clock
 from peerlink_shared.consumer import EventConsumer
+from peerlink_shared.consumer_health import ConsumerHealth
 from peerlink_shared.inbox import Inbox
 from peerlink_shared.kafka import make_broker
 from peerlink_shared.mongo import make_mongo_client, mongo_ready
@@ -56,6 +57,8 @@ class ServiceRuntime:
             inbox=Inbox(self.db),
             clock=self.clock,
             publish_timeout=settings.publish_timeout_seconds,
+            max_attempts=settings.consumer_max_attempts,
+            health=ConsumerHealth(stuck_after_seconds=settings.consumer_stuck_seconds),
         )
         self.audit = AuditLog(self.db)
         self.startup_hooks: list[StartupHook] = [

@@ -44,6 +44,18 @@ class ServiceSettings(TokenSettings):
     token_audience: str = Field(min_length=1)
     log_level: str = "INFO"
     publish_timeout_seconds: float = Field(default=10.0, gt=0)
+    consumer_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Tries of an event whose handler keeps failing (outages aside) before "
+        "it is dead-lettered as handler_failed.",
+    )
+    consumer_stuck_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="/ready answers 503 once a partition's record has kept failing this long.",
+    )
     clock_offset_days: int = Field(
         default=0, description="Shifts the service clock; for demos and tests only."
     )

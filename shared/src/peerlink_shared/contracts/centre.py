@@ -6,7 +6,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, PLAIN_TEXT_PATTERN, Payload
+from peerlink_shared.contracts.base import Payload
+from peerlink_shared.contracts.fields import DisplayName, OpaqueId, RegionName, TimeZoneName
 
 
 class CentreRegistered(Payload):
@@ -14,9 +15,7 @@ class CentreRegistered(Payload):
 
     TYPE: ClassVar[str] = "peerlink.centre.registered"
 
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
-    display_name: str = Field(
-        min_length=1, max_length=120, pattern=PLAIN_TEXT_PATTERN, examples=["North House"]
-    )
-    region: str = Field(min_length=1, max_length=60, pattern=PLAIN_TEXT_PATTERN, examples=["north"])
-    timezone: str = Field(min_length=1, max_length=60, examples=["Europe/Dublin"])
+    centre_id: OpaqueId = Field(examples=["north-house"])
+    display_name: DisplayName = Field(examples=["North House"])
+    region: RegionName = Field(examples=["north"])
+    timezone: TimeZoneName = Field(description="An IANA time zone name.")

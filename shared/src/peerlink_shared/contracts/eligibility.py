@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar
 
 from pydantic import Field
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, Payload
+from peerlink_shared.contracts.base import Payload
+from peerlink_shared.contracts.fields import OpaqueId, ReasonCodeText, RecordDate
 
 
 class EligibilityChanged(Payload):
@@ -15,14 +15,15 @@ class EligibilityChanged(Payload):
 
     TYPE: ClassVar[str] = "peerlink.eligibility.changed"
 
-    person_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["p-7f3a9c"])
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
+    person_id: OpaqueId = Field(examples=["p-7f3a9c"])
+    centre_id: OpaqueId = Field(examples=["north-house"])
     eligible: bool
-    reasons: tuple[str, ...] = Field(
+    reasons: tuple[ReasonCodeText, ...] = Field(
+        max_length=32,
         description="Codes of every failed criterion; empty when eligible.",
         examples=[["sober_too_short"]],
     )
-    eligible_from: dt.date | None = Field(
+    eligible_from: RecordDate | None = Field(
         default=None, description="When only time is missing: the day it will hold."
     )
-    decided_on: dt.date
+    decided_on: RecordDate

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, Payload
+from peerlink_shared.contracts.base import Payload
+from peerlink_shared.contracts.fields import EventId, OpaqueId, ReasonCodeText
 
 
 class MessageRecorded(Payload):
     TYPE: ClassVar[str] = "peerlink.notification.message-recorded"
 
-    message_id: str = Field(min_length=1, max_length=64)
-    recipient_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    message_id: OpaqueId
+    recipient_id: OpaqueId
     channel: Literal["in_app", "email", "webhook", "sms"]
-    cause_event_id: str = Field(min_length=1, max_length=128)
+    cause_event_id: EventId
 
 
-REASON_CODE_PATTERN = r"^[a-z0-9_]{1,64}$"
+# Attempts at one delivery: the delivery policy allows at most 20.
+Attempts = Annotated[int, Field(le=1000)]
 ExternalChannel = Literal["email", "webhook", "sms"]
 
 
@@ -27,17 +29,13 @@ class MessageDelivered(Payload):
 
     TYPE: ClassVar[str] = "peerlink.notification.message-delivered"
 
-    message_id: str = Field(
-        min_length=1, max_length=64, description="The message (its in-app record's id)."
+    message_id: OpaqueId = Field(description="The message (its in-app record's id).")
+    delivery_id: OpaqueId = Field(
+        description="One per (event, recipient, channel); the receiver's idempotency key."
     )
-    delivery_id: str = Field(
-        min_length=1,
-        max_length=64,
-        description="One per (event, recipient, channel); the receiver's idempotency key.",
-    )
-    recipient_id: str = Field(pattern=OPAQUE_ID_PATTERN, description="A person or a centre.")
+    recipient_id: OpaqueId = Field(description="A person or a centre.")
     channel: ExternalChannel
-    attempts: int = Field(ge=1, description="Attempts it took, this one included.")
+    attempts: Attempts = Field(ge=1, description="Attempts it took, this one included.")
 
 
 class MessageDeliveryFailed(Payload):
@@ -46,18 +44,16 @@ class MessageDeliveryFailed(Payload):
 
     TYPE: ClassVar[str] = "peerlink.notification.message-delivery-failed"
 
-    message_id: str = Field(min_length=1, max_length=64)
-    delivery_id: str = Field(min_length=1, max_length=64)
-    recipient_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    message_id: OpaqueId
+    delivery_id: OpaqueId
+    recipient_id: OpaqueId
     channel: ExternalChannel
-    attempts: int = Field(ge=0)
-    reason: str = Field(
-        pattern=REASON_CODE_PATTERN,
+    attempts: Attempts = Field(ge=0)
+    reason: ReasonCodeText = Field(
         description="Why it stopped.",
         examples=["webhook_failed", "smtp_550", "attempts_exhausted", "no_consent"],
     )
-    last_error: str = Field(
-        pattern=REASON_CODE_PATTERN,
+    last_error: ReasonCodeText = Field(
         description="What the last attempt met.",
         examples=["webhook_failed", "smtp_unreachable"],
     )

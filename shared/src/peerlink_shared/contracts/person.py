@@ -5,12 +5,12 @@ They carry pseudonymous ids and dates only: never a name, contact detail or narr
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, Payload
+from peerlink_shared.contracts.base import Payload
+from peerlink_shared.contracts.fields import CravingLevel, OpaqueId, RecordDate, SoberDays
 
 ProgrammeOutcome = Literal["completed", "left_early", "transferred", "discharged_for_cause"]
 
@@ -18,47 +18,47 @@ ProgrammeOutcome = Literal["completed", "left_early", "transferred", "discharged
 class PersonFact(Payload):
     """A fact about one person; the person id is also the event's subject and Kafka key."""
 
-    person_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["p-7f3a9c"])
+    person_id: OpaqueId = Field(examples=["p-7f3a9c"])
 
 
 class CentreFact(PersonFact):
     """A fact about a person's stay at one centre."""
 
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
+    centre_id: OpaqueId = Field(examples=["north-house"])
 
 
 class AdmissionRecorded(CentreFact):
     TYPE: ClassVar[str] = "peerlink.person.admission-recorded"
 
-    admitted_on: dt.date = Field(description="Day of admission, centre-local.")
+    admitted_on: RecordDate = Field(description="Day of admission, centre-local.")
 
 
 class ProgrammeEnded(CentreFact):
     TYPE: ClassVar[str] = "peerlink.person.programme-ended"
 
-    ended_on: dt.date
+    ended_on: RecordDate
     outcome: ProgrammeOutcome = Field(description="Only `completed` counts towards qualifying.")
 
 
 class SobrietyMilestoneRecorded(PersonFact):
     TYPE: ClassVar[str] = "peerlink.person.sobriety-milestone-recorded"
 
-    sober_since: dt.date = Field(description="The sobriety date the milestone counts from.")
-    days: int = Field(ge=0, le=36500, description="Days sober on `recorded_on`.")
-    recorded_on: dt.date
+    sober_since: RecordDate = Field(description="The sobriety date the milestone counts from.")
+    days: SoberDays = Field(description="Days sober on `recorded_on`.")
+    recorded_on: RecordDate
 
 
 class RelapseRecorded(PersonFact):
     TYPE: ClassVar[str] = "peerlink.person.relapse-recorded"
 
-    relapsed_on: dt.date = Field(description="When it happened; may precede facts already sent.")
+    relapsed_on: RecordDate = Field(description="When it happened; may precede facts already sent.")
 
 
 class VolunteeringChanged(PersonFact):
     TYPE: ClassVar[str] = "peerlink.person.volunteering-changed"
 
     volunteering: bool = Field(description="True: volunteered; false: withdrew consent.")
-    changed_on: dt.date
+    changed_on: RecordDate
 
 
 class DischargeRecorded(CentreFact):
@@ -66,7 +66,7 @@ class DischargeRecorded(CentreFact):
 
     TYPE: ClassVar[str] = "peerlink.person.discharge-recorded"
 
-    discharged_on: dt.date
+    discharged_on: RecordDate
 
 
 class CravingCheckInRecorded(PersonFact):
@@ -74,19 +74,19 @@ class CravingCheckInRecorded(PersonFact):
 
     TYPE: ClassVar[str] = "peerlink.person.craving-check-in-recorded"
 
-    level: int = Field(ge=0, le=10, description="0 none … 10 overwhelming.")
-    checked_on: dt.date
+    level: CravingLevel
+    checked_on: RecordDate
 
 
 class TrainingCompleted(PersonFact):
     TYPE: ClassVar[str] = "peerlink.person.training-completed"
 
-    completed_on: dt.date
-    expires_on: dt.date
+    completed_on: RecordDate
+    expires_on: RecordDate
 
 
 class BackgroundCheckCleared(PersonFact):
     TYPE: ClassVar[str] = "peerlink.person.background-check-cleared"
 
-    cleared_on: dt.date
-    expires_on: dt.date
+    cleared_on: RecordDate
+    expires_on: RecordDate

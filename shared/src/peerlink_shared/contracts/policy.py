@@ -6,7 +6,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, Payload
+from peerlink_shared.contracts.base import Payload
+from peerlink_shared.contracts.fields import OpaqueId
 
 
 class PolicyChanged(Payload):
@@ -14,8 +15,8 @@ class PolicyChanged(Payload):
 
     TYPE: ClassVar[str] = "peerlink.policy.changed"
 
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
-    version: int = Field(ge=1)
+    centre_id: OpaqueId = Field(examples=["north-house"])
+    version: int = Field(ge=1, le=2**31 - 1)
     accept_network_graduates: bool = Field(
         description="Graduates of any centre qualify, not only this centre's."
     )

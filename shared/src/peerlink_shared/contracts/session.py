@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, Payload
+from peerlink_shared.contracts.base import Payload
+from peerlink_shared.contracts.fields import (
+    DurationMinutes,
+    Moment,
+    OpaqueId,
+    RecordDate,
+    Slot,
+    SupportersNeeded,
+)
 
 SessionKind = Literal["group"]
 
@@ -15,12 +22,12 @@ SessionKind = Literal["group"]
 class SessionRequested(Payload):
     TYPE: ClassVar[str] = "peerlink.session.requested"
 
-    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    session_id: OpaqueId
+    centre_id: OpaqueId
     kind: SessionKind = "group"
-    starts_at: AwareDatetime
-    duration_minutes: int = Field(ge=15, le=480)
-    supporters_needed: int = Field(ge=1, le=20)
+    starts_at: Moment
+    duration_minutes: DurationMinutes
+    supporters_needed: SupportersNeeded
 
 
 class MeetingRequested(Payload):
@@ -29,11 +36,11 @@ class MeetingRequested(Payload):
 
     TYPE: ClassVar[str] = "peerlink.session.meeting-requested"
 
-    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    window_starts_at: AwareDatetime
-    window_ends_at: AwareDatetime
-    duration_minutes: int = Field(ge=15, le=480)
+    session_id: OpaqueId
+    centre_id: OpaqueId
+    window_starts_at: Moment
+    window_ends_at: Moment
+    duration_minutes: DurationMinutes
 
 
 class SupporterAssigned(Payload):
@@ -41,13 +48,13 @@ class SupporterAssigned(Payload):
 
     TYPE: ClassVar[str] = "peerlink.session.supporter-assigned"
 
-    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    supporter_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    slot: int = Field(ge=0)
-    starts_at: AwareDatetime
-    duration_minutes: int = Field(ge=15, le=480)
-    assigned_on: dt.date
+    session_id: OpaqueId
+    centre_id: OpaqueId
+    supporter_id: OpaqueId
+    slot: Slot
+    starts_at: Moment
+    duration_minutes: DurationMinutes
+    assigned_on: RecordDate
 
 
 class SupporterUnassigned(Payload):
@@ -56,20 +63,20 @@ class SupporterUnassigned(Payload):
 
     TYPE: ClassVar[str] = "peerlink.session.supporter-unassigned"
 
-    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    supporter_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    slot: int = Field(ge=0)
-    starts_at: AwareDatetime
+    session_id: OpaqueId
+    centre_id: OpaqueId
+    supporter_id: OpaqueId
+    slot: Slot
+    starts_at: Moment
 
 
 class SessionFilled(Payload):
     TYPE: ClassVar[str] = "peerlink.session.filled"
 
-    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    starts_at: AwareDatetime
-    supporter_ids: tuple[str, ...]
+    session_id: OpaqueId
+    centre_id: OpaqueId
+    starts_at: Moment
+    supporter_ids: tuple[OpaqueId, ...] = Field(max_length=20)
 
 
 UnfilledReason = Literal["no_eligible_supporters", "no_free_supporters"]
@@ -81,10 +88,10 @@ class SessionUnfilled(Payload):
 
     TYPE: ClassVar[str] = "peerlink.session.unfilled"
 
-    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    starts_at: AwareDatetime
-    open_slots: int = Field(ge=1)
+    session_id: OpaqueId
+    centre_id: OpaqueId
+    starts_at: Moment
+    open_slots: SupportersNeeded
     reason: UnfilledReason = Field(
         description="no_eligible_supporters: nobody qualifies here yet; no_free_supporters: "
         "those who qualify are booked, away or at their weekly limit."
@@ -96,7 +103,7 @@ class SessionCancelled(Payload):
 
     TYPE: ClassVar[str] = "peerlink.session.cancelled"
 
-    session_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    starts_at: AwareDatetime
-    supporter_ids: tuple[str, ...]
+    session_id: OpaqueId
+    centre_id: OpaqueId
+    starts_at: Moment
+    supporter_ids: tuple[OpaqueId, ...] = Field(max_length=20)

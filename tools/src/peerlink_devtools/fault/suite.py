@@ -50,9 +50,9 @@ class Config:
     settle_timeout: float = 240.0
 
 
-SHORT = Config(40, 2, 2, 11, 2, 30, 2.0, server_restarts=True)
+SHORT = Config(40, 2, 2, 13, 2, 30, 2.0, server_restarts=True)
 # About 10,000 events a run (1,600 persons' facts, a sixth of them twice, and the hostile ones).
-LONG = Config(1600, 8, 3, 22, 2, 120, 2.0, server_restarts=True, settle_timeout=600.0)
+LONG = Config(1600, 8, 3, 26, 2, 120, 2.0, server_restarts=True, settle_timeout=600.0)
 
 
 @dataclass

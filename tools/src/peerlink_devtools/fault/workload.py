@@ -117,6 +117,9 @@ def facts_for(person_id: str, centre_id: str, kind: Kind, today: date) -> tuple[
     return tuple(facts)
 
 
+DEEP = "__nested_10000_deep__"
+
+
 def bad_inputs(seed: int, *, person_id: str, count: int, canary: str) -> list[BadInput]:
     """Hostile events for the clinic door, each with the reason it must be refused for; the
     canary sits in the fields a careless reason or log would echo."""
@@ -160,6 +163,20 @@ def bad_inputs(seed: int, *, person_id: str, count: int, canary: str) -> list[Ba
         (
             lambda m: envelope(m, data(person_id="p-nobody"), check_in, subject="p-nobody"),
             "unknown_person",
+        ),
+        # Once raised RecursionError past the dead-letter path, redelivered for ever.
+        (
+            lambda m: envelope(m, data(note=canary, deep=DEEP), check_in).replace(
+                f'"{DEEP}"'.encode(), b"[" * 10_000 + b"]" * 10_000
+            ),
+            "too_deep",
+        ),
+        # A relapse to a reader keeping the first key, a check-in to one keeping the last.
+        (
+            lambda m: envelope(m, data(note=canary), check_in).replace(
+                b'"type": ', b'"type": "peerlink.person.relapse-recorded.v1", "type": ', 1
+            ),
+            "duplicate_key",
         ),
     ]
     found = []

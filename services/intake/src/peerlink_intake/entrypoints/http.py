@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
@@ -26,13 +25,11 @@ from peerlink_shared.http import Caller, CentreId, PersonId, authorize
 from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.domain.checks import FactProblem
 from peerlink_intake.entrypoints.recording import (
     RECORDERS,
     FactRecording,
     IdempotencyKey,
     is_self,
-    unprocessable,
 )
 from peerlink_intake.entrypoints.schemas import (
     AdmissionIn,
@@ -69,10 +66,6 @@ def intake_router(
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "centre_id differs from the path"
             )
-        try:
-            ZoneInfo(body.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise unprocessable([FactProblem("timezone", "is not an IANA time zone")]) from error
         centre = CentreRegistered(**body.model_dump())
         await handlers.register_centre(
             centre, event_id=new_event_id(), correlation_id=new_event_id()

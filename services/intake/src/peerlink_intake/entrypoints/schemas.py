@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
+from peerlink_shared.contracts.fields import (
+    CravingLevel,
+    DisplayName,
+    OpaqueId,
+    RecordDate,
+    RegionName,
+    SoberDays,
+    TimeZoneName,
+)
 from peerlink_shared.contracts.person import ProgrammeOutcome
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,10 +21,10 @@ class Body(BaseModel):
 
 
 class CentreIn(Body):
-    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
-    display_name: str = Field(min_length=1, max_length=120, examples=["North House"])
-    region: str = Field(min_length=1, max_length=60, examples=["north"])
-    timezone: str = Field(min_length=1, max_length=60, examples=["Europe/Dublin"])
+    centre_id: OpaqueId = Field(examples=["north-house"])
+    display_name: DisplayName = Field(examples=["North House"])
+    region: RegionName = Field(examples=["north"])
+    timezone: TimeZoneName = Field(description="An IANA time zone name.")
 
 
 class PersonOut(BaseModel):
@@ -26,46 +32,46 @@ class PersonOut(BaseModel):
 
 
 class AdmissionIn(Body):
-    admitted_on: dt.date
+    admitted_on: RecordDate
 
 
 class ProgrammeEndIn(Body):
-    ended_on: dt.date
+    ended_on: RecordDate
     outcome: ProgrammeOutcome
 
 
 class MilestoneIn(Body):
-    sober_since: dt.date
-    days: int = Field(ge=0, le=36500)
-    recorded_on: dt.date
+    sober_since: RecordDate
+    days: SoberDays
+    recorded_on: RecordDate
 
 
 class RelapseIn(Body):
-    relapsed_on: dt.date
+    relapsed_on: RecordDate
 
 
 class VolunteeringIn(Body):
     volunteering: bool
-    changed_on: dt.date
+    changed_on: RecordDate
 
 
 class DischargeIn(Body):
-    discharged_on: dt.date
+    discharged_on: RecordDate
 
 
 class CheckInIn(Body):
-    level: int = Field(ge=0, le=10, description="0 none … 10 overwhelming.")
-    checked_on: dt.date
+    level: CravingLevel
+    checked_on: RecordDate
 
 
 class TrainingIn(Body):
-    completed_on: dt.date
-    expires_on: dt.date
+    completed_on: RecordDate
+    expires_on: RecordDate
 
 
 class BackgroundCheckIn(Body):
-    cleared_on: dt.date
-    expires_on: dt.date
+    cleared_on: RecordDate
+    expires_on: RecordDate
 
 
 class RecordedOut(BaseModel):

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import timedelta
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Literal
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN, PLAIN_TEXT_PATTERN
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from peerlink_shared.contracts.fields import (
+    DurationMinutes,
+    Moment,
+    OpaqueId,
+    RecordDate,
+    RegionName,
+    SupportersNeeded,
+    TimeZoneName,
+)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from peerlink_scheduling.domain.availability import Availability, Window
@@ -17,9 +24,9 @@ from peerlink_scheduling.domain.availability import Availability, Window
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: AwareDatetime = Field(description="With its UTC offset.")
-    duration_minutes: int = Field(ge=15, le=480)
-    supporters_needed: int = Field(default=1, ge=1, le=20)
+    starts_at: Moment = Field(description="With its UTC offset.")
+    duration_minutes: DurationMinutes
+    supporters_needed: SupportersNeeded = 1
 
 
 class AssignmentOut(BaseModel):
@@ -46,10 +53,10 @@ class MeetingIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resident_id: str = Field(pattern=OPAQUE_ID_PATTERN)
-    window_starts_at: AwareDatetime
-    window_ends_at: AwareDatetime
-    duration_minutes: int = Field(default=60, ge=15, le=240)
+    resident_id: OpaqueId
+    window_starts_at: Moment
+    window_ends_at: Moment
+    duration_minutes: DurationMinutes = Field(default=60, le=240)
 
     @model_validator(mode="after")
     def window_fits(self) -> MeetingIn:
@@ -66,7 +73,7 @@ class ExclusionsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    supporter_ids: list[Annotated[str, Field(pattern=OPAQUE_ID_PATTERN)]] = Field(max_length=500)
+    supporter_ids: list[OpaqueId] = Field(max_length=500)
 
 
 class WindowIn(BaseModel):
@@ -89,7 +96,7 @@ class WeeklyWindowIn(WindowIn):
 class ExceptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: RecordDate
     windows: list[WindowIn] = Field(default=[], description="Empty: away all day.")
 
 
@@ -98,32 +105,22 @@ class AvailabilityIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    timezone: str = Field(examples=["Europe/Dublin"])
+    timezone: TimeZoneName
     weekly: list[WeeklyWindowIn] = Field(max_length=70)
     exceptions: list[ExceptionIn] = Field(default=[], max_length=366)
     max_sessions_per_week: int | None = Field(default=None, ge=0, le=50)
-    centres: list[Annotated[str, Field(pattern=OPAQUE_ID_PATTERN)]] | None = Field(
+    centres: list[OpaqueId] | None = Field(
         default=None, description="Centres they will travel to.", max_length=200
     )
-    regions: list[Annotated[str, Field(pattern=PLAIN_TEXT_PATTERN, max_length=60)]] | None = Field(
+    regions: list[RegionName] | None = Field(
         default=None,
         description="Regions they will travel anywhere in; with `centres` both null: anywhere.",
         max_length=50,
     )
-    home_centre: str | None = Field(
+    home_centre: OpaqueId | None = Field(
         default=None,
-        pattern=OPAQUE_ID_PATTERN,
         description="Where their travel is measured from; default: the centres they graduated.",
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError("not an IANA time zone") from error
-        return value
 
     def to_domain(self) -> Availability:
         weekly: dict[int, tuple[Window, ...]] = {}
