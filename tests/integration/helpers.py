@@ -143,7 +143,7 @@ def as_event(value: bytes) -> dict[str, Any] | None:
     """The JSON event in a record, or None for the junk other tests put on shared topics."""
     try:
         event = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or a hostile 10,000-deep body
         return None
     return event if isinstance(event, dict) and "id" in event else None
 

@@ -88,6 +88,7 @@ async def service(
         name="failing",
         consumer_max_attempts=MAX_ATTEMPTS,
         consumer_stuck_seconds=STUCK_SECONDS,
+        token_audience="peerlink-failing",
     ) as client:
         yield client
 
