@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from peerlink_shared.contracts import Payload
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.kafka import ENVELOPE_CONTENT_TYPE
-from peerlink_shared.topics import CATALOGUE, dead_letter_topic
+from peerlink_shared.topics import CATALOGUE, CLINIC_INBOUND, CLINIC_INBOUND_SPEC, dead_letter_topic
 
 JsonSchema = dict[str, Any]
 REF = "#/components/schemas/{model}"
@@ -25,9 +25,9 @@ REF = "#/components/schemas/{model}"
 
 @dataclass(frozen=True)
 class Channel:
-    address: str  # the concrete topic name
+    address: str  # the concrete topic name, or a template: `{clinic}` for each clinic's
     payloads: Sequence[type[Payload]]
-    catalogue_name: str  # its entry in the topic catalogue
+    catalogue_name: str  # its entry in the topic catalogue (or `clinic-inbound`)
 
 
 def _schema(model: type[BaseModel], schemas: dict[str, JsonSchema]) -> JsonSchema:
@@ -56,7 +56,7 @@ def _message(payload: type[Payload], schemas: dict[str, JsonSchema]) -> JsonSche
 def asyncapi_document(
     *, title: str, version: str, sends: Sequence[Channel], receives: Sequence[Channel]
 ) -> JsonSchema:
-    specs = {spec.name: spec for spec in CATALOGUE}
+    specs = {spec.name: spec for spec in CATALOGUE} | {CLINIC_INBOUND: CLINIC_INBOUND_SPEC}
     schemas: dict[str, JsonSchema] = {}
     messages: dict[str, JsonSchema] = {}
     channels: dict[str, JsonSchema] = {}
@@ -76,6 +76,15 @@ def asyncapi_document(
                 "messages": refs,
                 "bindings": {"kafka": {"partitions": spec.partitions, "bindingVersion": "0.5.0"}},
             }
+            if "{clinic}" in channel.address:
+                channels[channel.catalogue_name]["parameters"] = {
+                    "clinic": {
+                        "description": "The clinic system's id, given when it is added. Only "
+                        "that clinic's Kafka principal may write its topic: intake knows the "
+                        "sender from the topic, and records facts only about persons at the "
+                        "centres the clinic may act for (else `sender_not_allowed`)."
+                    }
+                }
             operations[f"{action}-{channel.catalogue_name}"] = {
                 "action": action,
                 "channel": {"$ref": f"#/channels/{channel.catalogue_name}"},
