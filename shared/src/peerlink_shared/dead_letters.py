@@ -30,6 +30,7 @@ class ReasonCode(StrEnum):
     INCOHERENT_FACT = "incoherent_fact"
     EVENT_ID_REUSED = "event_id_reused"
     FORBIDDEN_KEY = "forbidden_key"
+    SENDER_NOT_ALLOWED = "sender_not_allowed"
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,15 @@ SUBSCRIBER_ACK_POLICY = AckPolicy.NACK_ON_ERROR
 ENVELOPE_CONTENT_TYPE = "application/cloudevents+json"
 
 
-def make_broker(*, bootstrap: str, client_id: str) -> KafkaBroker:
+def make_broker(
+    *, bootstrap: str, client_id: str, metadata_max_age_ms: int = 5 * 60 * 1000
+) -> KafkaBroker:
+    """`metadata_max_age_ms` also bounds how long a pattern subscription takes to notice a
+    topic created after it started."""
     return KafkaBroker(
         bootstrap,
         client_id=client_id,
+        metadata_max_age_ms=metadata_max_age_ms,
         acks="all",
         enable_idempotence=True,
         request_timeout_ms=15000,

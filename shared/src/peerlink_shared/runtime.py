@@ -46,7 +46,9 @@ class ServiceRuntime:
         self.mongo = make_mongo_client(settings.mongo_url)
         self.db = self.mongo[settings.mongo_database]
         self.broker = make_broker(
-            bootstrap=settings.kafka_bootstrap, client_id=f"peerlink-{service}"
+            bootstrap=settings.kafka_bootstrap,
+            client_id=f"peerlink-{service}",
+            metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
         )
         self.outbox = Outbox(self.db, clock=self.clock)
         self.relay = OutboxRelay(

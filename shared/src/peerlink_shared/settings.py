@@ -20,6 +20,13 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PEERLINK_", extra="ignore")
 
     kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_metadata_max_age_ms: int = Field(
+        default=5 * 60 * 1000,
+        ge=500,
+        le=60 * 60 * 1000,
+        description="How often the Kafka clients refresh metadata: a pattern subscription "
+        "sees a new topic within this long.",
+    )
     mongo_url: str = "mongodb://127.0.0.1:27027/?directConnection=true"
     mongo_database: str
     consumer_group: str
