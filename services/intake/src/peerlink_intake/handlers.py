@@ -11,8 +11,10 @@ from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
+from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import latest_local_date
+from peerlink_intake.domain.clinics import sender_refusal
 from peerlink_intake.validation import fact_problems
 
 SOURCE = "/peerlink/intake"
@@ -86,16 +88,23 @@ class IntakeHandlers:
 
 
 class InboundHandlers:
-    """Facts from other clinic systems over Kafka: the same checks as the HTTP door."""
+    """Facts from other clinic systems over Kafka: the same checks as the HTTP door, and the
+    sender (the clinic whose topic it came on) must act for the person's centres."""
 
     def __init__(
-        self, *, handlers: IntakeHandlers, repository: IntakeRepository, clock: Clock
+        self,
+        *,
+        handlers: IntakeHandlers,
+        repository: IntakeRepository,
+        clinics: ClinicRepository,
+        clock: Clock,
     ) -> None:
         self._handlers = handlers
         self._repository = repository
+        self._clinics = clinics
         self._clock = clock
 
-    async def on_clinic_fact(self, envelope: Envelope, fact: PersonFact) -> None:
+    async def on_clinic_fact(self, envelope: Envelope, fact: PersonFact, clinic: str) -> None:
         if envelope.subject != fact.person_id:
             raise Refused(ReasonCode.SUBJECT_MISMATCH, "subject differs from data.person_id")
         if problems := fact_problems(fact, today=latest_local_date(self._clock.now())):
@@ -106,11 +115,13 @@ class InboundHandlers:
         known = self._repository.centre_exists
         if isinstance(fact, CentreFact) and not await known(fact.centre_id):
             raise Refused(ReasonCode.UNKNOWN_CENTRE, "data.centre_id is not a registered centre")
-        # Clinic systems choose their own ids; namespaced by source so two cannot collide.
+        await self._require_sender_may_act(clinic, fact)
+        # Clinic systems choose their own ids; namespaced by the sender and the source the
+        # event names, so neither two clinics nor two sources of one clinic can collide.
         try:
             await self._handlers.record_person_fact(
                 fact,
-                event_id=derived_event_id("inbound", envelope.source, envelope.id),
+                event_id=derived_event_id("inbound", clinic, envelope.source, envelope.id),
                 correlation_id=envelope.correlationid,
             )
         except EventIdReused as reused:
@@ -119,3 +130,20 @@ class InboundHandlers:
             ) from reused
         if isinstance(fact, AdmissionRecorded):
             await self._repository.link_centre(fact.person_id, fact.centre_id)
+
+    async def _require_sender_may_act(self, clinic: str, fact: PersonFact) -> None:
+        """Checked against the grants current now, so a revocation holds from the next event."""
+        grants = await self._clinics.current(clinic)
+        if grants is None:
+            raise Refused(ReasonCode.SENDER_NOT_ALLOWED, "the clinic is not registered with intake")
+        admits = isinstance(fact, AdmissionRecorded)
+        # An admission needs no more than its centre; every other fact, where the person is.
+        person_centres = None if admits else await self._repository.centres_of(fact.person_id)
+        refusal = sender_refusal(
+            grants.centres,
+            fact_centre=fact.centre_id if isinstance(fact, CentreFact) else None,
+            admits=admits,
+            person_centres=frozenset(person_centres or ()),
+        )
+        if refusal is not None:
+            raise Refused(ReasonCode.SENDER_NOT_ALLOWED, refusal)
