@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import ensure_topics
+from peerlink_shared.topics_admin import ensure_clinic_topics, ensure_topics
 
-from benchmarks.pipeline.hops import HopSpec
+from benchmarks.pipeline.hops import CLINIC, HopSpec
 from benchmarks.pipeline.opcount import counting_environment
 from benchmarks.pipeline.population import Layout, Population, graduate
 
@@ -38,7 +38,7 @@ class BaselineSide:
         hops: tuple[HopSpec, ...],
     ) -> None:
         self.topics = Topics(prefix=f"{run_id}-b-")
-        self.groups = {self._group(hop): [self.topics.name(hop.source)] for hop in hops}
+        self.groups = {self._group(hop): [f"{self.topics.prefix}{hop.source}"] for hop in hops}
         self.database_prefix = f"{run_id}_b_"
         self.ops_dir = log_dir / "ops"
         self._kafka, self._mongo = kafka, mongo
@@ -52,6 +52,7 @@ class BaselineSide:
 
     async def start(self) -> None:
         await ensure_topics(bootstrap=self._kafka, topics=self.topics)
+        await ensure_clinic_topics(bootstrap=self._kafka, topics=self.topics, clinic=CLINIC)
         await asyncio.to_thread(self._start_and_wait, timeout=60.0)
 
     def _command(self, hop: HopSpec) -> list[str]:

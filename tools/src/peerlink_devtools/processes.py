@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +23,13 @@ def consumer_group(prefix: str, service: str) -> str:
     return f"{prefix}peerlink-{service}"
 
 
-def consumer_groups(prefix: str, topics: Topics) -> dict[str, list[str]]:
-    """Each service's consumer group and the topics it reads: what to watch for lag."""
+def consumer_groups(
+    prefix: str, topics: Topics, *, clinics: Sequence[str] = ()
+) -> dict[str, list[str]]:
+    """Each service's consumer group and the topics it reads: what to watch for lag. Intake
+    reads every clinic's topic; these clinics' are the ones watched."""
     subscriptions = {
-        "intake": [topics.clinic_inbound],
+        "intake": [topics.clinic_inbound(clinic) for clinic in clinics],
         "eligibility": [topics.person_events, topics.policy_events],
         "scheduling": [topics.eligibility_changes, topics.centre_events, topics.person_events],
         "notifications": [topics.centre_events, topics.session_events],
