@@ -73,10 +73,12 @@ async def in_process(
         yield client
 
 
-def envelope_for(payload: Payload, *, subject: str, event_id: str | None = None) -> Envelope:
+def envelope_for(
+    payload: Payload, *, subject: str, event_id: str | None = None, source: str = "/tests"
+) -> Envelope:
     return make_envelope(
         event_id=event_id or new_event_id(),
-        source="/tests",
+        source=source,
         event_type=payload.event_type(),
         subject=subject,
         time=datetime.now(UTC),

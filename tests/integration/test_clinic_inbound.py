@@ -1,4 +1,5 @@
-"""Intake's Kafka door for other clinic systems, against the real servers."""
+"""Intake's Kafka door for other clinic systems, each on its own topic, against the real
+servers. The grants and the per-sender duplicates are in `test_clinic_senders.py`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from peerlink_shared.contracts import (
     SobrietyMilestoneRecorded,
 )
 from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.topics_admin import ensure_clinic_topics
 
 from tests.integration.helpers import (
     as_event,
@@ -34,6 +36,7 @@ from tests.integration.helpers import (
 from tests.servers import Servers
 
 CENTRE = "bay"
+CLINIC = "bay-ehr"
 TODAY = datetime.now(UTC).date()
 CANARY = "CANARY-John-Roe"
 
@@ -44,7 +47,11 @@ async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator
         bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="inbound"
     ) as client:
         centre = {"centre_id": CENTRE, "display_name": "Bay", "region": "east", "timezone": "UTC"}
-        await client.put(f"/centres/{CENTRE}", json=centre, headers=headers(Role.OPS, "*"))
+        ops = headers(Role.OPS, "*")
+        await client.put(f"/centres/{CENTRE}", json=centre, headers=ops)
+        await ensure_clinic_topics(bootstrap=servers.kafka_bootstrap, topics=topics, clinic=CLINIC)
+        registered = await client.put(f"/clinics/{CLINIC}", json={"centres": [CENTRE]}, headers=ops)
+        assert registered.status_code == 200, registered.text
         yield client
 
 
@@ -63,7 +70,7 @@ async def test_a_clinic_event_is_recorded_once_and_published(
     check_in = envelope_for(
         CravingCheckInRecorded(person_id=person_id, level=3, checked_on=TODAY), subject=person_id
     )
-    await publish(servers.kafka_bootstrap, topics.clinic_inbound, check_in, check_in)
+    await publish(servers.kafka_bootstrap, topics.clinic_inbound(CLINIC), check_in, check_in)
 
     async def published() -> list[dict[str, Any]] | None:
         records = await read_all(servers.kafka_bootstrap, [topics.person_events], idle_seconds=0.5)
@@ -74,7 +81,7 @@ async def test_a_clinic_event_is_recorded_once_and_published(
     assert event["type"] == CravingCheckInRecorded.event_type()
     assert event["data"] == {"person_id": person_id, "level": 3, "checked_on": str(TODAY)}
     assert event["correlationid"] == check_in.correlationid
-    assert event["id"] != check_in.id  # namespaced by the clinic's source
+    assert event["id"] != check_in.id  # namespaced by the clinic and its source
 
 
 async def test_refused_clinic_events_are_dead_lettered_with_reasons(
@@ -174,15 +181,16 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
             "invalid_payload",
         ),
     }
+    inbound = topics.clinic_inbound(CLINIC)
     await publish_raw(
         servers.kafka_bootstrap,
-        topics.clinic_inbound,
+        inbound,
         [(name.encode(), body) for name, (body, _) in cases.items()],
     )
 
     async def dead_letters() -> dict[str, dict[str, str]] | None:
         records = await read_all(
-            servers.kafka_bootstrap, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=0.5
+            servers.kafka_bootstrap, [dead_letter_topic(inbound)], idle_seconds=0.5
         )
         found = {r.key.decode(): r.headers for r in records if r.key and r.key.decode() in cases}
         return found if len(found) == len(cases) else None
@@ -197,13 +205,16 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
     )
     assert found["canary-in-level"]["x-dlq-reason"] == "level: int_parsing"
     assert all(CANARY not in json.dumps(headers) for headers in found.values())
+    assert {found[name]["x-original-topic"] for name in cases} == {inbound}
 
 
 async def test_the_asyncapi_document_describes_the_clinic_door(intake: httpx.AsyncClient) -> None:
     document = (await intake.get("/asyncapi.json")).json()
     assert document["asyncapi"] == "3.0.0"
     inbound = document["channels"]["clinic-inbound"]
-    assert inbound["address"].endswith("clinic-inbound")
+    # One topic per clinic: the address is a template, its parameter says who may write it.
+    assert inbound["address"].endswith("clinic-inbound.{clinic}")
+    assert "sender_not_allowed" in inbound["parameters"]["clinic"]["description"]
     assert set(inbound["messages"]) == {model.__name__ for model in PERSON_FACTS}
     assert document["operations"]["receive-clinic-inbound"]["action"] == "receive"
     check_in = document["components"]["schemas"]["CravingCheckInRecordedEvent"]
