@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_shared.mongo import Database
+from peerlink_shared.mongo import Database, Document
 
-from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
 
 
 def centre(i: int) -> str:
@@ -20,8 +21,26 @@ def fact(i: int) -> str:
     return f"evt-{i:08d}"
 
 
+def clinic(i: int) -> str:
+    return f"k{i:07d}"
+
+
+def grants(i: int, *, version: int) -> Document:
+    """Version `version` of clinic i's grants (its current one, for the current collection)."""
+    return {
+        "clinic": clinic(i),
+        "version": version,
+        "centres": [centre(i % 40)],
+        "change": "granted",
+        "centre": centre(i % 40),
+        "changed_by": {"subject": "coordinator-1", "role": "coordinator", "centre": centre(i % 40)},
+        "changed_at": BASE,
+    }
+
+
 async def prepare(db: Database) -> None:
     await IntakeRepository(db).ensure_indexes()
+    await ClinicRepository(db).ensure_indexes()
 
 
 STORE = Store(
@@ -57,6 +76,15 @@ STORE = Store(
                 "recorded_at": BASE,
             },
         ),
+        Seed("clinic_grants", lambda i: {"_id": clinic(i), **grants(i, version=3)}),
+        # Three versions of each of a third as many clinics.
+        Seed(
+            "clinic_grant_versions",
+            lambda i: {
+                "_id": f"{clinic(i // 3)}:v{i % 3 + 1}",
+                **grants(i // 3, version=i % 3 + 1),
+            },
+        ),
     ),
     lookups=(
         Lookup(
@@ -83,6 +111,16 @@ STORE = Store(
             "link a person to a centre (update)",
             lambda db, k: IntakeRepository(db).link_centre(person(k), centre(k % 40)),
             (BY_ID,),
+        ),
+        Lookup(
+            "a clinic's current grants (per inbound fact)",
+            lambda db, k: ClinicRepository(db).current(clinic(k)),
+            (BY_ID,),
+        ),
+        Lookup(
+            "a clinic's grant versions (per request)",
+            lambda db, k: ClinicRepository(db).history(clinic(k // 3)),
+            (Twin("clinic_1_version_1"),),
         ),
         Lookup(
             "fact by event id (per fact recorded)",
