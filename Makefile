@@ -5,10 +5,18 @@ TOOLS := .local/tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
 
+LOCAL := $(or $(PEERLINK_LOCAL_DIR),$(CURDIR)/.local)
 export PEERLINK_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export PEERLINK_MONGO_URL ?= mongodb://127.0.0.1:27027/?directConnection=true
+# The local broker is SASL_SSL only; tools and tests log in as admin, and devtools start each
+# service as its own principal (passwords from the credentials folder `up` made).
+export PEERLINK_KAFKA_SECURITY_PROTOCOL ?= SASL_SSL
+export PEERLINK_KAFKA_CA_FILE ?= $(LOCAL)/kafka-secrets/ca.pem
+export PEERLINK_KAFKA_CREDENTIALS_DIR ?= $(LOCAL)/kafka-secrets/credentials
+export PEERLINK_KAFKA_USERNAME ?= admin
+export PEERLINK_KAFKA_PASSWORD_FILE ?= $(LOCAL)/kafka-secrets/credentials/admin
 
-.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-drain fault fault-short
+.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-tls bench-drain fault fault-short
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -89,6 +97,19 @@ bench-pipeline: install up  ## the services against a hand-written relay: sustai
 		$(if $(START_RATE),--start-rate $(START_RATE)) $(if $(MAX_RATE),--max-rate $(MAX_RATE)) \
 		$(if $(STEP_SECONDS),--step-seconds $(STEP_SECONDS)) \
 		$(if $(HALF_SECONDS),--half-seconds $(HALF_SECONDS)) $(if $(SLO),--slo $(SLO))
+
+# TLS + SASL's cost: the same pipeline over SASL_SSL and over PLAINTEXT in one run. The
+# PLAINTEXT broker is a second, throwaway Kafka on loopback ports 19192/19193, started for
+# the run and stopped after it; the real one stays SASL_SSL only.
+PLAINTEXT_KAFKA := PEERLINK_LOCAL_DIR=$(CURDIR)/.local/bench-plaintext PEERLINK_KAFKA_PLAINTEXT=1 \
+	PEERLINK_KAFKA_PORT=19192 PEERLINK_KAFKA_CONTROLLER_PORT=19193
+bench-tls: install up  ## TLS+SASL's cost on the pipeline benchmark (same run, with and without)
+	$(PLAINTEXT_KAFKA) infra/local-servers restart kafka
+	PEERLINK_BENCH_PLAINTEXT_BOOTSTRAP=127.0.0.1:19192 $(RUN) python -m benchmarks.pipeline --tls-cost \
+		$(if $(QUICK),--quick) $(if $(START_RATE),--start-rate $(START_RATE)) \
+		$(if $(MAX_RATE),--max-rate $(MAX_RATE)) $(if $(STEP_SECONDS),--step-seconds $(STEP_SECONDS)) \
+		$(if $(HALF_SECONDS),--half-seconds $(HALF_SECONDS)); \
+		status=$$?; $(PLAINTEXT_KAFKA) infra/local-servers down >/dev/null 2>&1; exit $$status
 
 GRADUATES ?= 300
 bench-drain: install up  ## a backlog of GRADUATES' facts at once: how fast the four services work it off

@@ -31,15 +31,16 @@ from peerlink_devtools.processes import Network
 from peerlink_devtools.scenario import Api
 from peerlink_shared.auth import Role
 from peerlink_shared.envelope import make_envelope, new_event_id
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import ensure_topics
+from peerlink_shared.topics_admin import provision
 
 CENTRES = ("drain-north", "drain-south")
 CLINIC = "drain-ehr"
 
 
 async def register(
-    api: Api, graduates: int, *, kafka: str, topics: Topics
+    api: Api, graduates: int, *, kafka: KafkaAccess, topics: Topics
 ) -> list[tuple[bytes, bytes]]:
     """Centres, the clinic acting for them, a session at each, and the graduates; returns
     their facts as Kafka records."""
@@ -56,7 +57,7 @@ async def register(
                    "duration_minutes": 60, "supporters_needed": 2}  # fmt: skip
         path = f"/centres/{centre}/sessions"
         (await api.call("POST", "scheduling", path, headers=ops, json=session)).raise_for_status()
-    await add_clinic(api, bootstrap=kafka, topics=topics, clinic=CLINIC, centres=CENTRES, ops=ops)
+    await add_clinic(api, kafka=kafka, topics=topics, clinic=CLINIC, centres=CENTRES, ops=ops)
     records = []
     for n in range(graduates):
         centre = CENTRES[n % len(CENTRES)]
@@ -72,13 +73,13 @@ async def register(
     return records
 
 
-async def drain(kafka: str, topics: Topics, records: list[tuple[bytes, bytes]], graduates: int,
-                timeout: float) -> tuple[float, list[float]]:  # fmt: skip
+async def drain(kafka: KafkaAccess, topics: Topics, records: list[tuple[bytes, bytes]],
+                graduates: int, timeout: float) -> tuple[float, list[float]]:  # fmt: skip
     """Seconds until every graduate was decided eligible, and when each one was."""
     consumer = AIOKafkaConsumer(
-        topics.eligibility_changes, bootstrap_servers=kafka, auto_offset_reset="earliest"
+        topics.eligibility_changes, **kafka.client_options(), auto_offset_reset="earliest"
     )
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
     await consumer.start()
     await producer.start()
     try:
@@ -102,13 +103,13 @@ async def drain(kafka: str, topics: Topics, records: list[tuple[bytes, bytes]], 
 
 
 async def run(graduates: int, timeout: float) -> int:
-    kafka = os.environ.get("PEERLINK_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
+    kafka = KafkaAccess.from_env()
     mongo = os.environ.get("PEERLINK_MONGO_URL", "mongodb://127.0.0.1:27027/?directConnection=true")
     run_id = f"d{secrets.token_hex(3)}"
     topics = Topics(prefix=f"{run_id}-")
-    await ensure_topics(bootstrap=kafka, topics=topics)
+    await provision(kafka, topics)
     network = Network(
-        kafka_bootstrap=kafka, mongo_url=mongo, log_dir=Path(tempfile.mkdtemp(prefix="drain-")),
+        kafka=kafka, mongo_url=mongo, log_dir=Path(tempfile.mkdtemp(prefix="drain-")),
         topic_prefix=topics.prefix, database_prefix=f"{run_id}_",
     )  # fmt: skip
     try:
@@ -121,7 +122,7 @@ async def run(graduates: int, timeout: float) -> int:
         seconds, decided = await drain(kafka, topics, records, graduates, timeout)
     finally:
         network.stop_all()
-        await forget(kafka=kafka, mongo=mongo, database_prefix=run_id, topic_prefix=run_id)
+        await forget(kafka=kafka, mongo=mongo, database_prefix=run_id, topic_prefix=f"{run_id}-")
     print(f"{graduates} graduates, {len(records)} facts pushed at once")
     print(f"decided eligible: {len(decided)} of {graduates} in {seconds:.1f} s")
     rate = len(records) / seconds

@@ -1,15 +1,22 @@
 """Answers whether the local Kafka and FerretDB serve real requests (standard library only).
 
 `local-servers up` runs before any project environment exists, so this speaks the two wire
-protocols directly: a Kafka Metadata request that must list at least one broker, and a
-MongoDB `hello` command over OP_MSG that must answer ok: 1.
+protocols directly: a Kafka Metadata request that must list at least one broker (over TLS,
+after a SASL SCRAM-SHA-512 login as admin), and a MongoDB `hello` command over OP_MSG that
+must answer ok: 1.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
 import socket
+import ssl
 import struct
 import sys
+from pathlib import Path
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
@@ -22,19 +29,81 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
     return chunks
 
 
-def kafka_brokers(host: str, port: int, timeout: float) -> int:
-    """Number of brokers a Metadata v1 request reports (0 when the cluster is not ready)."""
-    client_id = b"peerlink-probe"
-    # Metadata v1 header: api_key=3, api_version=1, correlation_id, client_id; body: topics=null.
-    body = struct.pack(">hhih", 3, 1, 7, len(client_id)) + client_id + struct.pack(">i", -1)
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        sock.sendall(struct.pack(">i", len(body)) + body)
-        (size,) = struct.unpack(">i", _recv_exact(sock, 4))
-        response = _recv_exact(sock, size)
-    correlation_id, broker_count = struct.unpack(">ii", response[:8])
-    if correlation_id != 7:
+CLIENT_ID = b"peerlink-probe"
+
+
+def _kafka_call(sock: socket.socket, api_key: int, version: int, body: bytes) -> bytes:
+    """One request with a v1 header (api key, version, correlation id, client id)."""
+    header = struct.pack(">hhih", api_key, version, 7, len(CLIENT_ID)) + CLIENT_ID
+    sock.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
+    (size,) = struct.unpack(">i", _recv_exact(sock, 4))
+    response = _recv_exact(sock, size)
+    if struct.unpack(">i", response[:4])[0] != 7:
         raise ConnectionError("unexpected correlation id")
-    return int(broker_count)
+    return response[4:]
+
+
+def _kafka_string(value: bytes) -> bytes:
+    return struct.pack(">h", len(value)) + value
+
+
+def _sasl_step(sock: socket.socket, token: bytes) -> bytes:
+    """SaslAuthenticate v1: error code, error message, auth bytes, session lifetime."""
+    response = _kafka_call(sock, 36, 1, struct.pack(">i", len(token)) + token)
+    (error,) = struct.unpack(">h", response[:2])
+    if error:
+        raise ConnectionError(f"SASL authentication failed (error {error})")
+    (message_length,) = struct.unpack(">h", response[2:4])
+    position = 4 + max(message_length, 0)
+    (length,) = struct.unpack(">i", response[position : position + 4])
+    return response[position + 4 : position + 4 + length]
+
+
+def scram_sha512_login(sock: socket.socket, username: str, password: str) -> None:
+    """RFC 5802 SCRAM over Kafka's SaslHandshake v1 + SaslAuthenticate v1."""
+    handshake = _kafka_call(sock, 17, 1, _kafka_string(b"SCRAM-SHA-512"))
+    if struct.unpack(">h", handshake[:2])[0]:
+        raise ConnectionError("the broker does not offer SCRAM-SHA-512")
+    client_nonce = secrets.token_urlsafe(18)
+    first_bare = f"n={username},r={client_nonce}"
+    server_first = _sasl_step(sock, f"n,,{first_bare}".encode()).decode()
+    fields = dict(item.split("=", 1) for item in server_first.split(","))
+    if not fields["r"].startswith(client_nonce):
+        raise ConnectionError("the broker's SCRAM nonce does not extend ours")
+    salted = hashlib.pbkdf2_hmac(
+        "sha512", password.encode(), base64.b64decode(fields["s"]), int(fields["i"])
+    )
+    client_key = hmac.digest(salted, b"Client Key", "sha512")
+    without_proof = f"c=biws,r={fields['r']}"
+    auth_message = f"{first_bare},{server_first},{without_proof}".encode()
+    signature = hmac.digest(hashlib.sha512(client_key).digest(), auth_message, "sha512")
+    proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
+    server_final = _sasl_step(
+        sock, f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
+    ).decode()
+    server_key = hmac.digest(salted, b"Server Key", "sha512")
+    expected = base64.b64encode(hmac.digest(server_key, auth_message, "sha512")).decode()
+    if server_final != f"v={expected}":
+        raise ConnectionError("the broker's SCRAM signature does not verify")
+
+
+def kafka_brokers(host: str, port: int, timeout: float, ca_file: str, password_file: str) -> int:
+    """Number of brokers a Metadata v1 request reports (0 when the cluster is not ready)."""
+    context = ssl.create_default_context(cafile=ca_file)
+    with (
+        socket.create_connection((host, port), timeout=timeout) as raw,
+        context.wrap_socket(raw, server_hostname=host) as sock,
+    ):
+        scram_sha512_login(sock, "admin", Path(password_file).read_text().strip())
+        # Metadata v1 body: topics=null (all).
+        response = _kafka_call(sock, 3, 1, struct.pack(">i", -1))
+    return int(struct.unpack(">i", response[:4])[0])
+
+
+def plaintext_kafka_brokers(host: str, port: int, timeout: float) -> int:
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        response = _kafka_call(sock, 3, 1, struct.pack(">i", -1))
+    return int(struct.unpack(">i", response[:4])[0])
 
 
 def _bson_hello() -> bytes:
@@ -112,10 +181,13 @@ def main(argv: list[str]) -> int:
     host, _, port = address.rpartition(":")
     try:
         if kind == "kafka":
-            return 0 if kafka_brokers(host, int(port), 2.0) >= 1 else 1
+            if len(argv) == 3:  # the PLAINTEXT broker of `make bench-tls`
+                return 0 if plaintext_kafka_brokers(host, int(port), 2.0) >= 1 else 1
+            ca_file, password_file = argv[3], argv[4]
+            return 0 if kafka_brokers(host, int(port), 2.0, ca_file, password_file) >= 1 else 1
         if kind == "mongo":
             return 0 if mongo_ok(host, int(port), 2.0) else 1
-    except (OSError, ValueError, struct.error):
+    except (OSError, ValueError, KeyError, struct.error):
         return 1
     print(f"unknown server kind {kind!r}", file=sys.stderr)
     return 2

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from peerlink_devtools.cleanup import forget
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import ensure_topics
+from peerlink_shared.topics_admin import provision
 
 from tests.servers import NoServers, Servers, real_servers
 
@@ -31,12 +31,13 @@ def run_id() -> str:
 @pytest.fixture(scope="session")
 async def topics(servers: Servers, run_id: str) -> AsyncIterator[Topics]:
     names = Topics(prefix=f"{run_id}-")
-    await ensure_topics(bootstrap=servers.kafka_bootstrap, topics=names)
+    # The topics and every principal's ACLs for them, as in production.
+    await provision(servers.kafka, names)
     yield names
-    # Drops this run's databases and topics.
+    # Drops this run's databases, topics and ACLs.
     await forget(
-        kafka=servers.kafka_bootstrap,
+        kafka=servers.kafka,
         mongo=servers.mongo_url,
         database_prefix=run_id,
-        topic_prefix=run_id,
+        topic_prefix=names.prefix,
     )

@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
+from peerlink_shared.kafka_access import KafkaAccess
+
 START_COMMAND = 'make up   (or: infra/local-servers up && eval "$(infra/local-servers env)")'
 
 
 @dataclass(frozen=True)
 class Servers:
-    kafka_bootstrap: str
+    kafka: KafkaAccess
     mongo_url: str
 
 
@@ -45,7 +47,8 @@ def docker_available() -> bool:
 def real_servers() -> Iterator[Servers]:
     kafka, mongo = os.environ.get("PEERLINK_KAFKA_BOOTSTRAP"), os.environ.get("PEERLINK_MONGO_URL")
     if kafka and mongo:
-        yield Servers(kafka_bootstrap=kafka, mongo_url=mongo)
+        # The local servers' environment logs the tests in as the admin principal.
+        yield Servers(kafka=KafkaAccess.from_env(), mongo_url=mongo)
         return
     if docker_available():
         from testcontainers.kafka import KafkaContainer
@@ -55,7 +58,10 @@ def real_servers() -> Iterator[Servers]:
             kafka_container = stack.enter_context(KafkaContainer("apache/kafka:4.1.1").with_kraft())
             mongo_container = stack.enter_context(MongoDbContainer("mongo:7.0"))
             yield Servers(
-                kafka_bootstrap=kafka_container.get_bootstrap_server(),
+                kafka=KafkaAccess(
+                    bootstrap=kafka_container.get_bootstrap_server(),
+                    security_protocol="PLAINTEXT",
+                ),
                 mongo_url=mongo_container.get_connection_url(),
             )
         return

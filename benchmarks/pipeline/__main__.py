@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from peerlink_devtools.cleanup import forget
+from peerlink_shared.kafka_access import KafkaAccess
 
 from benchmarks.pipeline.baseline import BaselineSide
 from benchmarks.pipeline.figures import plot, write_json
@@ -38,11 +39,25 @@ def report(step: StepResult) -> None:
 
 
 def make_side(
-    name: str, *, kafka: str, mongo: str, run_id: str, options: Options, log_dir: Path
+    name: str, *, kafka: KafkaAccess, mongo: str, run_id: str, options: Options, log_dir: Path
 ) -> Side:
     if name == "pipeline":
         return PipelineSide(
             kafka=kafka, mongo=mongo, run_id=run_id, log_dir=log_dir, layout=options.layout
+        )
+    if name == "pipeline-plaintext":
+        plaintext = KafkaAccess(
+            bootstrap=os.environ["PEERLINK_BENCH_PLAINTEXT_BOOTSTRAP"],
+            security_protocol="PLAINTEXT",
+        )
+        return PipelineSide(
+            kafka=plaintext,
+            mongo=mongo,
+            run_id=run_id,
+            log_dir=log_dir,
+            layout=options.layout,
+            name=name,
+            letter="q",
         )
     return BaselineSide(
         kafka=kafka,
@@ -60,7 +75,7 @@ async def run(options: Options) -> int:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     # The producers' and consumers' own chatter (rebalances, retries) is not the result.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    kafka = os.environ.get("PEERLINK_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
+    kafka = KafkaAccess.from_env()
     mongo = os.environ.get("PEERLINK_MONGO_URL", "mongodb://127.0.0.1:27027/?directConnection=true")
     run_id = f"bp{secrets.token_hex(3)}"
     run_dir = options.out_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{run_id}"
@@ -82,10 +97,13 @@ async def run(options: Options) -> int:
         for name in options.sides
     ]
     try:
-        outcomes = await measure(sides, kafka=kafka, options=options, say=say, report=report)
+        outcomes = await measure(sides, options=options, say=say, report=report)
     finally:
         say(f"dropping the run's topics and databases ({run_id}*)")
-        await forget(kafka=kafka, mongo=mongo, database_prefix=run_id, topic_prefix=run_id)
+        for side in sides:
+            await forget(
+                kafka=side.kafka, mongo=mongo, database_prefix=run_id, topic_prefix=f"{run_id}-"
+            )
     print()
     print(hop_table(options.hops))
     print(stages_table(outcomes))

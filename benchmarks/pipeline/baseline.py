@@ -14,8 +14,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import ensure_clinic_topics, ensure_topics
+from peerlink_shared.topics_admin import provision, provision_clinic
 
 from benchmarks.pipeline.hops import CLINIC, HopSpec
 from benchmarks.pipeline.opcount import counting_environment
@@ -30,7 +31,7 @@ class BaselineSide:
     def __init__(
         self,
         *,
-        kafka: str,
+        kafka: KafkaAccess,
         mongo: str,
         run_id: str,
         log_dir: Path,
@@ -41,7 +42,8 @@ class BaselineSide:
         self.groups = {self._group(hop): [f"{self.topics.prefix}{hop.source}"] for hop in hops}
         self.database_prefix = f"{run_id}_b_"
         self.ops_dir = log_dir / "ops"
-        self._kafka, self._mongo = kafka, mongo
+        self.kafka = self._kafka = kafka
+        self._mongo = mongo
         self._log_dir = log_dir
         self._layout = layout
         self._hops = hops
@@ -51,8 +53,8 @@ class BaselineSide:
         return f"{self.topics.prefix}relay-hop{hop.number}"
 
     async def start(self) -> None:
-        await ensure_topics(bootstrap=self._kafka, topics=self.topics)
-        await ensure_clinic_topics(bootstrap=self._kafka, topics=self.topics, clinic=CLINIC)
+        await provision(self._kafka, self.topics)
+        await provision_clinic(self._kafka, self.topics, CLINIC)
         await asyncio.to_thread(self._start_and_wait, timeout=60.0)
 
     def _command(self, hop: HopSpec) -> list[str]:
@@ -63,7 +65,7 @@ class BaselineSide:
             "--spec",
             json.dumps(asdict(hop)),
             "--kafka",
-            self._kafka,
+            self._kafka.bootstrap,
             "--mongo",
             self._mongo,
             "--database",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from peerlink_shared.kafka_access import KafkaAccess
 
 # Commands as the MongoDB driver names them; one document each in every service and hop.
 WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findAndModify"})
@@ -46,9 +47,9 @@ def database_ops(ops_dir: Path) -> dict[str, DatabaseOps]:
 
 
 class Counters:
-    def __init__(self, *, kafka: str) -> None:
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=kafka, request_timeout_ms=15000)
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    def __init__(self, *, kafka: KafkaAccess) -> None:
+        self._admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=15000)
+        self._consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
         self._partitions: dict[str, list[TopicPartition]] = {}
 
     async def start(self) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.mongo import Database, Document, MongoClient
 from pymongo import AsyncMongoClient, DeleteOne, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -187,14 +188,18 @@ async def run(args: argparse.Namespace) -> None:
     mongo: MongoClient = AsyncMongoClient(args.mongo, tz_aware=True)
     consumer = AIOKafkaConsumer(
         f"{args.topic_prefix}{spec.source}",
-        bootstrap_servers=args.kafka,
+        **KafkaAccess.from_env(bootstrap=args.kafka).client_options(),
         group_id=args.group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         session_timeout_ms=10000,
         heartbeat_interval_ms=1000,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=args.kafka, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        **KafkaAccess.from_env(bootstrap=args.kafka).client_options(),
+        acks="all",
+        enable_idempotence=True,
+    )
     hop = Hop(
         spec=spec,
         places=args.places,

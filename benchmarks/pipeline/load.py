@@ -9,6 +9,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
+from peerlink_shared.kafka_access import KafkaAccess
 
 from benchmarks.pipeline.population import FACTS_PER_GRADUATE, Graduate
 
@@ -29,10 +30,10 @@ class Sent:
 
 
 class Sender:
-    def __init__(self, *, bootstrap: str, topic: str) -> None:
+    def __init__(self, *, kafka: KafkaAccess, topic: str) -> None:
         self._topic = topic
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=0
+            **kafka.client_options(), acks="all", enable_idempotence=True, linger_ms=0
         )
 
     async def start(self) -> None:

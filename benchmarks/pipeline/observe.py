@@ -11,18 +11,21 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer
 from peerlink_shared.contracts import EligibilityChanged, MessageRecorded
+from peerlink_shared.kafka_access import KafkaAccess
 
 ELIGIBILITY_CHANGED = EligibilityChanged.event_type()
 MESSAGE_RECORDED = MessageRecorded.event_type()
 
 
 class Observer:
-    def __init__(self, *, bootstrap: str, eligibility_topic: str, notification_topic: str) -> None:
+    def __init__(
+        self, *, kafka: KafkaAccess, eligibility_topic: str, notification_topic: str
+    ) -> None:
         # Topics are new for every run, so reading from the start misses nothing.
         self._consumer = AIOKafkaConsumer(
             eligibility_topic,
             notification_topic,
-            bootstrap_servers=bootstrap,
+            **kafka.client_options(),
             group_id=None,
             auto_offset_reset="earliest",
             enable_auto_commit=False,

@@ -12,6 +12,8 @@ from benchmarks.pipeline.step import Limits
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDES = ("pipeline", "baseline")
+# `--tls-cost`: the same pipeline on the SASL_SSL broker and on a PLAINTEXT one (make bench-tls).
+TLS_SIDES = ("pipeline", "pipeline-plaintext")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,12 @@ def parse(argv: list[str] | None = None) -> Options:
     add("--hop-reads", help="baseline reads per consumed event, 4 comma-separated numbers")
     add("--hop-writes", help="baseline per-event writes (besides inbox and outbox), 4 numbers")
     add("--only", choices=SIDES, help="measure one side only")
+    add(
+        "--tls-cost",
+        action="store_true",
+        help="the pipeline over SASL_SSL against the same pipeline over PLAINTEXT "
+        "(PEERLINK_BENCH_PLAINTEXT_BOOTSTRAP names the PLAINTEXT broker)",
+    )
     add("--out", type=Path, default=ROOT / ".local" / "bench-pipeline")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -105,6 +113,6 @@ def parse(argv: list[str] | None = None) -> Options:
         ),
         layout=layout,
         hops=hops,
-        sides=(args.only,) if args.only else SIDES,
+        sides=TLS_SIDES if args.tls_cost else (args.only,) if args.only else SIDES,
         out_dir=args.out,
     )

@@ -10,7 +10,7 @@ from benchmarks.pipeline.sweep import SideOutcome
 
 SENDER_LATE = 0.05  # seconds behind its schedule before the load generator is called late
 HEADER = (
-    f"{'side':<9}{'phase':<6}{'offered/s':>10}{'sent':>6}{'achieved/s':>11} | "
+    f"{'side':<19}{'phase':<6}{'offered/s':>10}{'sent':>6}{'achieved/s':>11} | "
     f"{'eligible: n':>11}{'p50':>8}{'p99':>8}{'p99.9':>8} | "
     f"{'booked: n':>9}{'p50':>8}{'p99':>8}{'p99.9':>8} | "
     f"{'drain':>6}{'lag mid/end':>12} | {'db r/w per grad':>15} | verdict"
@@ -38,7 +38,7 @@ def row(step: StepResult) -> str:
         # from the due time), but the offered rate arrived in bursts.
         verdict += f" (generator up to {seconds(step.sender_behind)} late)"
     return (
-        f"{step.side:<9}{step.phase:<6}{step.rate:>10g}{step.graduates:>6}{step.achieved:>11.1f}"
+        f"{step.side:<19}{step.phase:<6}{step.rate:>10g}{step.graduates:>6}{step.achieved:>11.1f}"
         f" |       {_latency(step.eligible)} |     {_latency(step.booked)} | "
         f"{drain:>6}{f'{step.lag_mid}/{step.lag_end}':>12} | "
         f"{f'{step.reads_per_graduate:.0f}/{step.writes_per_graduate:.0f}':>15} | {verdict}"
@@ -80,7 +80,7 @@ def stages_table(outcomes: Sequence[SideOutcome]) -> str:
         step = max(outcome.steps, key=lambda step: step.graduates)
         stages = "  ".join(f"{name} {r:.1f}/{w:.1f}" for name, (r, w) in step.ops_by_stage.items())
         topics = "  ".join(f"{name} {n:.2f}" for name, n in step.events_per_graduate.items())
-        lines += [f"  {outcome.side:<9}{stages}", f"  {'':<9}{topics}"]
+        lines += [f"  {outcome.side:<19}{stages}", f"  {'':<19}{topics}"]
     return "\n".join(lines)
 
 
@@ -94,10 +94,10 @@ def verdict(outcomes: Sequence[SideOutcome], *, slo: float, slo_booked: float) -
         found = outcome.sustainable
         tried = min((step.rate for step in outcome.steps), default=0)
         text = f"{found:g} graduates/s" if found is not None else f"below {tried:g} graduates/s"
-        lines.append(f"  {outcome.side:<9} {text}")
+        lines.append(f"  {outcome.side:<19} {text}")
         if (half := outcome.half) is not None:
             lines.append(
-                f"  {'':<9} at {half.rate:g}/s: eligible p50 {seconds(half.eligible.p50)} "
+                f"  {'':<19} at {half.rate:g}/s: eligible p50 {seconds(half.eligible.p50)} "
                 f"p99 {seconds(half.eligible.p99)} p99.9 {seconds(half.eligible.p999)} "
                 f"(n={half.eligible.count}); booked p50 {seconds(half.booked.p50)} "
                 f"p99 {seconds(half.booked.p99)} p99.9 {seconds(half.booked.p999)} "
@@ -106,4 +106,14 @@ def verdict(outcomes: Sequence[SideOutcome], *, slo: float, slo_booked: float) -
     pipeline, baseline = rates.get("pipeline"), rates.get("baseline")
     if pipeline and baseline:
         lines.append(f"  pipeline / baseline = {pipeline / baseline:.3g}")
+    plaintext = rates.get("pipeline-plaintext")
+    if pipeline and plaintext:
+        lines.append(f"  SASL_SSL / PLAINTEXT sustainable rate = {pipeline / plaintext:.3g}")
+    halves = {outcome.side: outcome.half for outcome in outcomes}
+    secure, bare = halves.get("pipeline"), halves.get("pipeline-plaintext")
+    if secure is not None and bare is not None and secure.eligible.p99 and bare.eligible.p99:
+        lines.append(
+            f"  SASL_SSL / PLAINTEXT p99 to eligible at half rate = "
+            f"{secure.eligible.p99 / bare.eligible.p99:.3g}"
+        )
     return "\n".join(lines)

@@ -13,8 +13,9 @@ from peerlink_devtools.clinics import add_clinic
 from peerlink_devtools.processes import SERVICES, Network, consumer_groups
 from peerlink_devtools.scenario import Api
 from peerlink_shared.auth import Role
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import ensure_topics
+from peerlink_shared.topics_admin import provision
 
 from benchmarks.pipeline.hops import CLINIC
 from benchmarks.pipeline.opcount import counting_environment
@@ -25,36 +26,43 @@ HTTP_CONCURRENCY = 8
 
 
 class PipelineSide:
-    name = "pipeline"
-
     def __init__(
-        self, *, kafka: str, mongo: str, run_id: str, log_dir: Path, layout: Layout
+        self,
+        *,
+        kafka: KafkaAccess,
+        mongo: str,
+        run_id: str,
+        log_dir: Path,
+        layout: Layout,
+        name: str = "pipeline",
+        letter: str = "p",
     ) -> None:
-        self.topics = Topics(prefix=f"{run_id}-p-")
+        self.name = name
+        self.topics = Topics(prefix=f"{run_id}-{letter}-")
         self.groups = consumer_groups(self.topics.prefix, self.topics, clinics=[CLINIC])
-        self.database_prefix = f"{run_id}_p_peerlink_"
+        self.database_prefix = f"{run_id}_{letter}_peerlink_"
         self.ops_dir = log_dir / "ops"
-        self._kafka = kafka
+        self.kafka = self._kafka = kafka
         self._layout = layout
         self._network = Network(
-            kafka_bootstrap=kafka,
+            kafka=kafka,
             mongo_url=mongo,
             log_dir=log_dir,
             topic_prefix=self.topics.prefix,
-            database_prefix=f"{run_id}_p_",
+            database_prefix=f"{run_id}_{letter}_",
             # Logs at INFO write a JSON line per event: part of what the services cost.
             extra_env={"PEERLINK_LOG_LEVEL": "INFO", **counting_environment(self.ops_dir)},
         )
         self._api: Api | None = None
 
     async def start(self) -> None:
-        await ensure_topics(bootstrap=self._kafka, topics=self.topics)
+        await provision(self._kafka, self.topics)
         await asyncio.to_thread(self._network.start_all, ready_timeout=120.0)
         urls = {service: self._network.url(service) for service in SERVICES}
         self._api = Api(urls, self._network.token_secret)
         ops = self._api.token(role=Role.OPS, centre="*", subject="bench-pipeline")
         await add_clinic(
-            self._api, bootstrap=self._kafka, topics=self.topics, clinic=CLINIC, centres=(), ops=ops
+            self._api, kafka=self._kafka, topics=self.topics, clinic=CLINIC, centres=(), ops=ops
         )
 
     def dead(self) -> list[str]:

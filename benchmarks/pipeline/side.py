@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 
 from benchmarks.pipeline.population import Population
@@ -13,6 +14,7 @@ from benchmarks.pipeline.population import Population
 
 class Side(Protocol):
     name: str
+    kafka: KafkaAccess  # the broker and login its clients use
     topics: Topics
     # Every consumer group of the side and the topics it reads: all of them must be caught up
     # for the side to be idle.

@@ -57,16 +57,16 @@ class SideOutcome:
 
 
 @contextlib.asynccontextmanager
-async def running(side: Side, *, kafka: str, say: Say) -> AsyncIterator[Tools]:
+async def running(side: Side, *, say: Say) -> AsyncIterator[Tools]:
     """The side's processes and the run's clients for it, stopped however the run ends."""
     say(f"{side.name}: starting")
-    counters = Counters(kafka=kafka)
+    counters = Counters(kafka=side.kafka)
     observer = Observer(
-        bootstrap=kafka,
+        kafka=side.kafka,
         eligibility_topic=side.topics.eligibility_changes,
         notification_topic=side.topics.notification_events,
     )
-    sender = Sender(bootstrap=kafka, topic=side.topics.clinic_inbound(CLINIC))
+    sender = Sender(kafka=side.kafka, topic=side.topics.clinic_inbound(CLINIC))
     try:
         await side.start()
         for client in (counters, observer, sender):
@@ -81,12 +81,12 @@ async def running(side: Side, *, kafka: str, say: Say) -> AsyncIterator[Tools]:
 
 
 async def measure(
-    sides: Sequence[Side], *, kafka: str, options: Options, say: Say, report: Report
+    sides: Sequence[Side], *, options: Options, say: Say, report: Report
 ) -> list[SideOutcome]:
     outcomes = [SideOutcome(side.name) for side in sides]
     limits = options.limits
     async with contextlib.AsyncExitStack() as stack:
-        tools = [await stack.enter_async_context(running(s, kafka=kafka, say=say)) for s in sides]
+        tools = [await stack.enter_async_context(running(s, say=say)) for s in sides]
         climbs = [Climb(options.rates, options.lower_rates) for _ in sides]
         pairs = list(zip(tools, outcomes, climbs, strict=True))
         for round_number in itertools.count():

@@ -43,7 +43,7 @@ def network(
     servers: Servers, topics: Topics, run_id: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Network]:
     running = Network(
-        kafka_bootstrap=servers.kafka_bootstrap,
+        kafka=servers.kafka,
         mongo_url=servers.mongo_url,
         log_dir=tmp_path_factory.mktemp("service-logs"),
         topic_prefix=topics.prefix,
@@ -65,7 +65,7 @@ def run_suffix() -> str:
 
 async def caught_up(network: Network, servers: Servers, topics: Topics) -> None:
     groups = consumer_groups(network.topic_prefix, topics, clinics=(CLINIC, STRANGER))
-    await wait_for_zero_lag(servers.kafka_bootstrap, groups, timeout=90)
+    await wait_for_zero_lag(servers.kafka, groups, timeout=90)
 
 
 async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
@@ -80,7 +80,7 @@ async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
         # What the demo does next: the centre's clinic is heard over Kafka, another is refused.
         await two_clinics_report(
             api,
-            bootstrap=servers.kafka_bootstrap,
+            kafka=servers.kafka,
             topics=topics,
             centre_id=result.centre_id,
             person_id=result.person_id,
@@ -102,15 +102,13 @@ async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
             "duplicate": True,
             "event_id": result.milestone_event_id,
         }
-        milestone = await find_event(
-            servers.kafka_bootstrap, topics.person_events, result.milestone_event_id
-        )
-        await republish(servers.kafka_bootstrap, milestone, times=2)
+        milestone = await find_event(servers.kafka, topics.person_events, result.milestone_event_id)
+        await republish(servers.kafka, milestone, times=2)
         for record in await read_all(
-            servers.kafka_bootstrap, [topics.eligibility_changes, topics.session_events]
+            servers.kafka, [topics.eligibility_changes, topics.session_events]
         ):
             if record.key in {result.person_id.encode(), result.session_id.encode()}:
-                await republish(servers.kafka_bootstrap, record)
+                await republish(servers.kafka, record)
         await caught_up(network, servers, topics)
 
         supporter = api.token(
@@ -163,14 +161,17 @@ async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
         person_id = (
             await api.call("POST", "intake", f"/centres/{centre_id}/persons", headers=clinic)
         ).json()["person_id"]
-        inbound = await add_clinic(
+        # The clinic logs in as itself: its principal may write its own topic, nothing else.
+        clinic_system = await add_clinic(
             api,
-            bootstrap=servers.kafka_bootstrap,
+            kafka=servers.kafka,
             topics=topics,
             clinic=f"dune-ehr-{run_suffix()}",
             centres=[centre_id],
             ops=ops,
+            own_login=True,
         )
+        inbound = clinic_system.topic
         today = datetime.now(UTC).date()
         facts = [
             ProgrammeEnded(
@@ -204,7 +205,7 @@ async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
             b'{"specversion": "1.0", "type": "peerlink.person.relapse-recorded.v1", "data": '
         )
         await publish_raw(
-            servers.kafka_bootstrap,
+            clinic_system.login,
             inbound,
             [(person_id.encode(), e.model_dump_json().encode()) for e in events]
             + [(b"malformed", malformed)],
@@ -225,7 +226,7 @@ async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
         assert decision["reasons"] == []
 
         async def dead_lettered() -> dict[str, str] | None:
-            records = await read_all(servers.kafka_bootstrap, [dead_letter_topic(inbound)])
+            records = await read_all(servers.kafka, [dead_letter_topic(inbound)])
             found = [r.headers for r in records if r.key == b"malformed"]
             return found[0] if found else None
 
@@ -267,22 +268,19 @@ async def test_contact_details_and_refused_input_never_travel(
         )
         assert refused.status_code == 422
         assert CANARY not in refused.text
-        inbound = await add_clinic(
-            api,
-            bootstrap=servers.kafka_bootstrap,
-            topics=topics,
-            clinic="canary-ehr",
-            centres=[],
-            ops=ops,
-        )
+        inbound = (
+            await add_clinic(
+                api, kafka=servers.kafka, topics=topics, clinic="canary-ehr", centres=[], ops=ops
+            )
+        ).topic
         await publish_raw(
-            servers.kafka_bootstrap,
+            servers.kafka,
             inbound,
             [(b"canary", f'{{"id": "x", "data": {{"name": "{CANARY}"}}}}'.encode())],
         )
 
         async def dead_lettered() -> bool | None:
-            records = await read_all(servers.kafka_bootstrap, [dead_letter_topic(inbound)])
+            records = await read_all(servers.kafka, [dead_letter_topic(inbound)])
             return True if any(r.key == b"canary" for r in records) else None
 
         await eventually(dead_lettered, timeout=30)
@@ -291,7 +289,7 @@ async def test_contact_details_and_refused_input_never_travel(
 
     planted = {inbound, dead_letter_topic(inbound)}
     everything = [name for name, _ in topics.all_with_dead_letters()] + sorted(planted)
-    for record in await read_all(servers.kafka_bootstrap, everything):
+    for record in await read_all(servers.kafka, everything):
         if record.topic in planted and record.key == b"canary":
             # The planted event itself, and its dead-letter copy kept for replay; the
             # reason in the copy's headers never quotes it.
@@ -385,11 +383,11 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
         # Kafka delivers everything of this story again.
         await caught_up(network, servers, topics)
         for record in await read_all(
-            servers.kafka_bootstrap,
+            servers.kafka,
             [topics.person_events, topics.eligibility_changes, topics.session_events],
         ):
             if record.key in {first.encode(), session_id.encode()}:
-                await republish(servers.kafka_bootstrap, record)
+                await republish(servers.kafka, record)
         await caught_up(network, servers, topics)
         assert await staffed_by() == [second]
 

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from peerlink_shared.auth import Role, issue_token
 from peerlink_shared.contracts import Payload
 from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.settings import ServiceSettings
 from peerlink_shared.topics import Topics
 
@@ -38,6 +39,19 @@ def headers(role: Role, centre: str, subject: str = "tester") -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def settings_for(kafka: KafkaAccess) -> dict[str, object]:
+    """A service's Kafka settings for this access (tests run in-process services as admin;
+    the end-to-end tests start each service as its own principal)."""
+    return {
+        "kafka_bootstrap": kafka.bootstrap,
+        "kafka_security_protocol": kafka.security_protocol,
+        "kafka_sasl_mechanism": kafka.sasl_mechanism,
+        "kafka_username": kafka.username,
+        "kafka_password": kafka.password,
+        "kafka_ca_file": kafka.ca_file,
+    }
+
+
 @asynccontextmanager
 async def in_process(
     bootstrap: Callable[[S], FastAPI],
@@ -53,7 +67,7 @@ async def in_process(
     its whole lifespan (broker, subscribers, outbox relay), and an HTTP client to it."""
     settings = settings_type.model_validate(
         {
-            "kafka_bootstrap": servers.kafka_bootstrap,
+            **settings_for(servers.kafka),
             "mongo_url": servers.mongo_url,
             "mongo_database": f"{run_id}_{name}",
             "consumer_group": f"{run_id}-{name}",
@@ -87,8 +101,10 @@ def envelope_for(
     )
 
 
-async def publish_raw(bootstrap: str, topic: str, values: list[tuple[bytes | None, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+async def publish_raw(
+    kafka: KafkaAccess, topic: str, values: list[tuple[bytes | None, bytes]]
+) -> None:
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for key, value in values:
@@ -97,9 +113,9 @@ async def publish_raw(bootstrap: str, topic: str, values: list[tuple[bytes | Non
         await producer.stop()
 
 
-async def publish(bootstrap: str, topic: str, *envelopes: Envelope) -> None:
+async def publish(kafka: KafkaAccess, topic: str, *envelopes: Envelope) -> None:
     await publish_raw(
-        bootstrap,
+        kafka,
         topic,
         [(item.subject.encode(), item.model_dump_json().encode()) for item in envelopes],
     )

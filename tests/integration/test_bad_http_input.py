@@ -160,7 +160,7 @@ async def test_after_all_that_good_requests_still_work_and_nothing_bad_was_publi
     )
     assert response.status_code == 200, response.text
     assert (await intake.get("/health")).status_code == 200
-    records = await read_all(servers.kafka_bootstrap, [topics.centre_events], idle_seconds=0.5)
+    records = await read_all(servers.kafka, [topics.centre_events], idle_seconds=0.5)
     ours = [r.value for r in records if r.key == CENTRE.encode()]
     assert ours, "the good centre was not published"
     for value in ours:

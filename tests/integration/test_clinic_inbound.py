@@ -22,7 +22,7 @@ from peerlink_shared.contracts import (
     SobrietyMilestoneRecorded,
 )
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import ensure_clinic_topics
+from peerlink_shared.topics_admin import provision_clinic
 
 from tests.integration.helpers import (
     as_event,
@@ -49,7 +49,7 @@ async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator
         centre = {"centre_id": CENTRE, "display_name": "Bay", "region": "east", "timezone": "UTC"}
         ops = headers(Role.OPS, "*")
         await client.put(f"/centres/{CENTRE}", json=centre, headers=ops)
-        await ensure_clinic_topics(bootstrap=servers.kafka_bootstrap, topics=topics, clinic=CLINIC)
+        await provision_clinic(servers.kafka, topics, CLINIC)
         registered = await client.put(f"/clinics/{CLINIC}", json={"centres": [CENTRE]}, headers=ops)
         assert registered.status_code == 200, registered.text
         yield client
@@ -70,10 +70,10 @@ async def test_a_clinic_event_is_recorded_once_and_published(
     check_in = envelope_for(
         CravingCheckInRecorded(person_id=person_id, level=3, checked_on=TODAY), subject=person_id
     )
-    await publish(servers.kafka_bootstrap, topics.clinic_inbound(CLINIC), check_in, check_in)
+    await publish(servers.kafka, topics.clinic_inbound(CLINIC), check_in, check_in)
 
     async def published() -> list[dict[str, Any]] | None:
-        records = await read_all(servers.kafka_bootstrap, [topics.person_events], idle_seconds=0.5)
+        records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
         events = [as_event(r.value) for r in records if r.key == person_id.encode()]
         return [e for e in events if e] or None
 
@@ -183,15 +183,13 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
     }
     inbound = topics.clinic_inbound(CLINIC)
     await publish_raw(
-        servers.kafka_bootstrap,
+        servers.kafka,
         inbound,
         [(name.encode(), body) for name, (body, _) in cases.items()],
     )
 
     async def dead_letters() -> dict[str, dict[str, str]] | None:
-        records = await read_all(
-            servers.kafka_bootstrap, [dead_letter_topic(inbound)], idle_seconds=0.5
-        )
+        records = await read_all(servers.kafka, [dead_letter_topic(inbound)], idle_seconds=0.5)
         found = {r.key.decode(): r.headers for r in records if r.key and r.key.decode() in cases}
         return found if len(found) == len(cases) else None
 

@@ -27,7 +27,7 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import ensure_clinic_topics
+from peerlink_shared.topics_admin import provision_clinic
 
 from tests.integration.helpers import (
     as_event,
@@ -62,22 +62,20 @@ class Intake:
         return person_id
 
     async def send(self, clinic: str, *envelopes: Envelope) -> None:
-        await publish(self.servers.kafka_bootstrap, self.topics.clinic_inbound(clinic), *envelopes)
+        await publish(self.servers.kafka, self.topics.clinic_inbound(clinic), *envelopes)
 
     async def caught_up(self, *clinics: str) -> None:
         """Until intake has committed everything on these clinics' topics."""
         names = [self.topics.clinic_inbound(clinic) for clinic in clinics]
 
         async def no_lag() -> bool:
-            return await group_lag(self.servers.kafka_bootstrap, self.group, names) == 0
+            return await group_lag(self.servers.kafka, self.group, names) == 0
 
         await eventually(no_lag, timeout=45)
 
     async def published(self, person_id: str) -> list[dict[str, Any]]:
         """What intake published about the person, in order."""
-        records = await read_all(
-            self.servers.kafka_bootstrap, [self.topics.person_events], idle_seconds=0.5
-        )
+        records = await read_all(self.servers.kafka, [self.topics.person_events], idle_seconds=0.5)
         events = [as_event(r.value) for r in records if r.key == person_id.encode()]
         return [event for event in events if event]
 
@@ -93,7 +91,7 @@ class Intake:
         topic = dead_letter_topic(self.topics.clinic_inbound(clinic))
 
         async def found() -> dict[str, str] | None:
-            for record in await read_all(self.servers.kafka_bootstrap, [topic], idle_seconds=0.5):
+            for record in await read_all(self.servers.kafka, [topic], idle_seconds=0.5):
                 event = as_event(record.value)
                 if event is not None and event["id"] == event_id:
                     return record.headers
@@ -105,7 +103,7 @@ class Intake:
 @pytest.fixture(scope="module")
 async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[Intake]:
     for clinic in (BAY_EHR, TIDE_EHR, COVE_EHR, GHOST_EHR):
-        await ensure_clinic_topics(bootstrap=servers.kafka_bootstrap, topics=topics, clinic=clinic)
+        await provision_clinic(servers.kafka, topics, clinic)
     async with in_process(
         bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="senders"
     ) as client:
@@ -224,9 +222,7 @@ async def test_a_genuine_duplicate_from_one_sender_is_recorded_once(intake: Inta
 async def test_a_clinic_added_while_intake_runs_is_heard_within_seconds(intake: Intake) -> None:
     person_id = await intake.person(BAY)
     clinic = "late-ehr"
-    await ensure_clinic_topics(
-        bootstrap=intake.servers.kafka_bootstrap, topics=intake.topics, clinic=clinic
-    )
+    await provision_clinic(intake.servers.kafka, intake.topics, clinic)
     registered = await intake.client.put(f"/clinics/{clinic}", json={"centres": [BAY]}, headers=OPS)
     assert registered.status_code == 200, registered.text
     sent = check_in(person_id)
@@ -243,9 +239,7 @@ async def _published_or_none(intake: Intake, person_id: str) -> list[dict[str, A
 
 async def test_a_revoked_grant_refuses_the_events_that_follow(intake: Intake) -> None:
     clinic = "swap-ehr"
-    await ensure_clinic_topics(
-        bootstrap=intake.servers.kafka_bootstrap, topics=intake.topics, clinic=clinic
-    )
+    await provision_clinic(intake.servers.kafka, intake.topics, clinic)
     coordinator = headers(Role.COORDINATOR, BAY, "coordinator-bay")
     assert (
         await intake.client.put(f"/clinics/{clinic}", json={"centres": []}, headers=OPS)

@@ -17,8 +17,9 @@ from peerlink_devtools.kafka_watch import Record, read_all
 from peerlink_shared.contracts import CravingCheckInRecorded
 from peerlink_shared.dead_letter_kafka import partitions_of
 from peerlink_shared.dead_letters_cli import run
+from peerlink_shared.kafka_access import child_environment
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import ensure_clinic_topics, ensure_topics
+from peerlink_shared.topics_admin import provision, provision_clinic
 
 from tests.integration.helpers import envelope_for
 from tests.servers import Servers
@@ -53,7 +54,7 @@ class Seeded:
 
     async def dlq(self, *argv: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
-        common = ["--bootstrap", self.servers.kafka_bootstrap, "--prefix", self.topics.prefix]
+        common = ["--bootstrap", self.servers.kafka.bootstrap, "--prefix", self.topics.prefix]
         code = await run([argv[0], *common, *argv[1:]], out=out, err=err)
         return code, out.getvalue(), err.getvalue()
 
@@ -70,8 +71,8 @@ async def seeded(servers: Servers, topics: Topics, run_id: str) -> Seeded:
     # Topics of their own (still under the run id, so the session drops them): other tests
     # dead-letter to this run's shared topics, and these counts must be exact.
     mine = Topics(prefix=f"{run_id}-dlq-")
-    await ensure_topics(bootstrap=servers.kafka_bootstrap, topics=mine)
-    await ensure_clinic_topics(bootstrap=servers.kafka_bootstrap, topics=mine, clinic=CLINIC)
+    await provision(servers.kafka, mine)
+    await provision_clinic(servers.kafka, mine, CLINIC)
     inbound, person_events = mine.clinic_inbound(CLINIC), mine.person_events
     wanted = {
         "payload-1": (b"p-1", check_in("e-payload-1", "p-1"), "invalid_payload", inbound),
@@ -84,7 +85,7 @@ async def seeded(servers: Servers, topics: Topics, run_id: str) -> Seeded:
         "person-events": (b"p-7", check_in("e-fact", "p-7"), "incoherent_fact", person_events),
     }
     producer = AIOKafkaProducer(
-        bootstrap_servers=servers.kafka_bootstrap, acks="all", enable_idempotence=True
+        **servers.kafka.client_options(), acks="all", enable_idempotence=True
     )
     await producer.start()
     letters: dict[str, Letter] = {}
@@ -122,15 +123,15 @@ async def seeded(servers: Servers, topics: Topics, run_id: str) -> Seeded:
 async def replayed_from(seeded: Seeded, topic: str) -> dict[str, list[Record]]:
     """Records on a topic, by the dead letter they were replayed from."""
     found: dict[str, list[Record]] = {}
-    for record in await read_all(seeded.servers.kafka_bootstrap, [topic], idle_seconds=0.5):
+    for record in await read_all(seeded.servers.kafka, [topic], idle_seconds=0.5):
         found.setdefault(record.headers.get("x-dlq-replayed-from", ""), []).append(record)
     return found
 
 
 async def records_on(seeded: Seeded, topic: str) -> int:
-    bootstrap = seeded.servers.kafka_bootstrap
-    (parts,) = (await partitions_of(bootstrap, [topic])).values()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    kafka = seeded.servers.kafka
+    (parts,) = (await partitions_of(kafka, [topic])).values()
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
         ends = await consumer.end_offsets([TopicPartition(topic, part) for part in parts])
@@ -290,7 +291,8 @@ async def test_the_console_script_reads_the_environment(seeded: Seeded) -> None:
         "--json",
         env={
             **os.environ,
-            "PEERLINK_KAFKA_BOOTSTRAP": seeded.servers.kafka_bootstrap,
+            # As on call: the ops principal, with only its own ACLs.
+            **child_environment(seeded.servers.kafka, "ops"),
             "PEERLINK_TOPIC_PREFIX": seeded.topics.prefix,
         },
         stdout=asyncio.subprocess.PIPE,

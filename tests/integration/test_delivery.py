@@ -181,7 +181,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 async def topics(servers: Servers, run_id: str) -> Topics:
     """This module's own topics: it reads back every record to look for addresses."""
     own = Topics(prefix=f"{run_id}-delivery-")
-    await ensure_topics(bootstrap=servers.kafka_bootstrap, topics=own)
+    await ensure_topics(kafka=servers.kafka, topics=own)
     return own
 
 
@@ -218,13 +218,9 @@ async def service(
         centre = CentreRegistered(
             centre_id=CENTRE, display_name="Casa del Lago", region="south", timezone="Europe/Madrid"
         )
-        await publish(
-            servers.kafka_bootstrap, topics.centre_events, envelope_for(centre, subject=CENTRE)
-        )
+        await publish(servers.kafka, topics.centre_events, envelope_for(centre, subject=CENTRE))
         # Texts name the centre: its name must be known before the first session event.
-        await wait_for_zero_lag(
-            servers.kafka_bootstrap, {f"{run_id}-delivery": [topics.centre_events]}
-        )
+        await wait_for_zero_lag(servers.kafka, {f"{run_id}-delivery": [topics.centre_events]})
         yield client
 
 
@@ -269,9 +265,7 @@ async def settled(
 async def notification_events(
     servers: Servers, topics: Topics, person: str
 ) -> list[dict[str, Any]]:
-    records = await read_all(
-        servers.kafka_bootstrap, [topics.notification_events], idle_seconds=0.5
-    )
+    records = await read_all(servers.kafka, [topics.notification_events], idle_seconds=0.5)
     events = [as_event(r.value) for r in records if r.key == person.encode()]
     return [e for e in events if e is not None]
 
@@ -302,7 +296,7 @@ async def test_email_webhook_and_sms_arrive_once_however_often_the_event_arrives
         locale="es",
     )
     event = assigned(person)
-    await publish(servers.kafka_bootstrap, topics.session_events, event, event, event)
+    await publish(servers.kafka, topics.session_events, event, event, event)
     deliveries = await settled(service, person, channels=4)
 
     assert {channel: d["status"] for channel, d in deliveries.items()} == {
@@ -379,9 +373,7 @@ async def test_transient_failures_are_retried_with_backoff_until_sent_or_exhaust
     receiver.answer("/hooks/d3", then=503)
     await set_contact(service, "p-d2", webhook_url=receiver.url("/hooks/d2"), consent=["webhook"])
     await set_contact(service, "p-d3", webhook_url=receiver.url("/hooks/d3"), consent=["webhook"])
-    await publish(
-        servers.kafka_bootstrap, topics.session_events, assigned("p-d2"), assigned("p-d3")
-    )
+    await publish(servers.kafka, topics.session_events, assigned("p-d2"), assigned("p-d3"))
 
     recovered = (await settled(service, "p-d2", channels=2))["webhook"]
     assert recovered["status"] == "sent"
@@ -416,7 +408,7 @@ async def test_a_permanent_failure_is_recorded_visible_and_published(
         webhook_url=receiver.url("/hooks/d4"),
         consent=["email", "webhook"],
     )
-    await publish(servers.kafka_bootstrap, topics.session_events, assigned("p-d4"))
+    await publish(servers.kafka, topics.session_events, assigned("p-d4"))
     deliveries = await settled(service, "p-d4", channels=3)
     for channel, reason in (("email", "smtp_550"), ("webhook", "http_400")):
         assert deliveries[channel]["status"] == "failed"
@@ -471,7 +463,7 @@ async def test_without_consent_nothing_is_sent_on_that_channel(
         webhook_url=receiver.url("/hooks/d5"),
         consent=["webhook"],
     )
-    await publish(servers.kafka_bootstrap, topics.session_events, assigned("p-d5"))
+    await publish(servers.kafka, topics.session_events, assigned("p-d5"))
     deliveries = await settled(service, "p-d5", channels=2)
     assert sorted(deliveries) == ["in_app", "webhook"]
     assert len(receiver.at("/hooks/d5")) == 1
@@ -507,9 +499,7 @@ async def test_the_centre_is_told_of_an_unfilled_session_at_its_own_address(
         open_slots=1,
         reason="no_free_supporters",
     )
-    await publish(
-        servers.kafka_bootstrap, topics.session_events, envelope_for(unfilled, subject="s-d6")
-    )
+    await publish(servers.kafka, topics.session_events, envelope_for(unfilled, subject="s-d6"))
 
     async def mail() -> EmailMessage | None:
         return mailbox.to(address)[0] if mailbox.to(address) else None
@@ -544,7 +534,7 @@ async def test_quiet_hours_defer_a_delivery_to_their_end(
             "timezone": "UTC",
         },
     )
-    await publish(servers.kafka_bootstrap, topics.session_events, assigned("p-d7"))
+    await publish(servers.kafka, topics.session_events, assigned("p-d7"))
     waiting = (await settled(service, "p-d7", channels=2))["email"]
     assert waiting["status"] == "deferred"
     assert datetime.fromisoformat(waiting["next_attempt_at"]) == ends
@@ -629,7 +619,7 @@ async def test_two_replicas_never_make_the_same_attempt(
 async def test_no_address_travels_on_any_topic(servers: Servers, topics: Topics) -> None:
     """Runs last: every record this module caused, on every topic, without an address."""
     everything = [name for name, _ in topics.all_with_dead_letters()]
-    records = await read_all(servers.kafka_bootstrap, everything)
+    records = await read_all(servers.kafka, everything)
     assert any(r.topic == topics.notification_events for r in records)
     for record in records:
         assert CANARY.encode() not in record.value, record.topic

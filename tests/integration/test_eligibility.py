@@ -95,9 +95,7 @@ async def decision(client: httpx.AsyncClient, person_id: str) -> dict[str, objec
 
 
 async def changes_for(servers: Servers, topics: Topics, person_id: str) -> list[dict[str, object]]:
-    records = await read_all(
-        servers.kafka_bootstrap, [topics.eligibility_changes], idle_seconds=0.5
-    )
+    records = await read_all(servers.kafka, [topics.eligibility_changes], idle_seconds=0.5)
     return [json.loads(r.value) for r in records if r.key == person_id.encode()]
 
 
@@ -106,7 +104,7 @@ async def test_facts_in_any_order_make_a_person_eligible(
 ) -> None:
     person_id = "p-order-1"
     # The milestone arrives before the completion it depends on.
-    await publish(servers.kafka_bootstrap, topics.person_events, *qualifying_events(person_id))
+    await publish(servers.kafka, topics.person_events, *qualifying_events(person_id))
 
     async def eligible() -> dict[str, object] | None:
         found = await decision(eligibility, person_id)
@@ -127,7 +125,7 @@ async def test_only_time_missing_names_the_day(
 ) -> None:
     person_id = "p-time-1"
     await publish(
-        servers.kafka_bootstrap, topics.person_events, *qualifying_events(person_id, sober_days=355)
+        servers.kafka, topics.person_events, *qualifying_events(person_id, sober_days=355)
     )
 
     async def decided() -> dict[str, object] | None:
@@ -143,14 +141,14 @@ async def test_a_late_relapse_with_an_earlier_date_revokes(
 ) -> None:
     person_id = "p-relapse-1"
     await publish(
-        servers.kafka_bootstrap, topics.person_events, *qualifying_events(person_id, sober_days=400)
+        servers.kafka, topics.person_events, *qualifying_events(person_id, sober_days=400)
     )
     await eventually(lambda: _eligible(eligibility, person_id, True))
     relapse = envelope_for(
         RelapseRecorded(person_id=person_id, relapsed_on=TODAY - timedelta(days=30)),
         subject=person_id,
     )
-    await publish(servers.kafka_bootstrap, topics.person_events, relapse)
+    await publish(servers.kafka, topics.person_events, relapse)
     revoked = await eventually(lambda: _eligible(eligibility, person_id, False))
     assert revoked["reasons"] == ["relapsed_since_sobriety_date"]
 
@@ -167,13 +165,13 @@ async def test_duplicates_publish_nothing_new(
 ) -> None:
     person_id = "p-dup-1"
     events = qualifying_events(person_id)
-    await publish(servers.kafka_bootstrap, topics.person_events, *events)
+    await publish(servers.kafka, topics.person_events, *events)
     await eventually(lambda: _eligible(eligibility, person_id, True))
-    await wait_for_zero_lag(servers.kafka_bootstrap, {group: [topics.person_events]})
+    await wait_for_zero_lag(servers.kafka, {group: [topics.person_events]})
     before = await changes_for(servers, topics, person_id)
 
-    await publish(servers.kafka_bootstrap, topics.person_events, *events, *events)
-    await wait_for_zero_lag(servers.kafka_bootstrap, {group: [topics.person_events]})
+    await publish(servers.kafka, topics.person_events, *events, *events)
+    await wait_for_zero_lag(servers.kafka, {group: [topics.person_events]})
     after = await changes_for(servers, topics, person_id)
     assert [event["id"] for event in after] == [event["id"] for event in before]
 
@@ -196,13 +194,13 @@ async def test_junk_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
             .encode(),
         ),
     ]
-    await publish_raw(servers.kafka_bootstrap, topics.person_events, junk)
-    await publish(servers.kafka_bootstrap, topics.person_events, *qualifying_events(person_id))
+    await publish_raw(servers.kafka, topics.person_events, junk)
+    await publish(servers.kafka, topics.person_events, *qualifying_events(person_id))
     await eventually(lambda: _eligible(eligibility, person_id, True))
 
     async def dead_letters() -> dict[bytes | None, dict[str, str]] | None:
         records = await read_all(
-            servers.kafka_bootstrap, [dead_letter_topic(topics.person_events)], idle_seconds=0.5
+            servers.kafka, [dead_letter_topic(topics.person_events)], idle_seconds=0.5
         )
         found = {r.key: r.headers for r in records if r.key in {key for key, _ in junk}}
         return found if len(found) == len(junk) else None

@@ -49,7 +49,7 @@ async def new_person(client: httpx.AsyncClient) -> str:
 
 async def events_with_id(servers: Servers, topic: str, event_id: str) -> list[dict[str, object]]:
     found = []
-    for record in await read_all(servers.kafka_bootstrap, [topic], idle_seconds=0.5):
+    for record in await read_all(servers.kafka, [topic], idle_seconds=0.5):
         event = as_event(record.value)
         if event is not None and event["id"] == event_id:
             found.append({**event, "_key": record.key.decode() if record.key else None})
@@ -106,7 +106,7 @@ async def test_the_same_idempotency_key_records_once(
 async def test_the_centre_is_published(
     intake: httpx.AsyncClient, servers: Servers, topics: Topics
 ) -> None:
-    records = await read_all(servers.kafka_bootstrap, [topics.centre_events], idle_seconds=0.5)
+    records = await read_all(servers.kafka, [topics.centre_events], idle_seconds=0.5)
     centres = [
         json.loads(record.value)["data"] for record in records if record.key == CENTRE.encode()
     ]

@@ -73,12 +73,10 @@ async def test_a_meeting_skips_conflicts_and_exclusions_and_finds_a_free_time(
     centre = CentreRegistered(
         centre_id=CENTRE, display_name="Lough House", region="west", timezone="Europe/Dublin"
     )
-    await publish(
-        servers.kafka_bootstrap, topics.centre_events, envelope_for(centre, subject=CENTRE)
-    )
+    await publish(servers.kafka, topics.centre_events, envelope_for(centre, subject=CENTRE))
     resident_in = date.today() - timedelta(days=20)
     await publish(
-        servers.kafka_bootstrap,
+        servers.kafka,
         topics.person_events,
         # The resident arrived 20 days ago and is still there.
         fact(AdmissionRecorded(person_id="p-res", centre_id=CENTRE, admitted_on=resident_in)),
@@ -102,12 +100,12 @@ async def test_a_meeting_skips_conflicts_and_exclusions_and_finds_a_free_time(
         ),
     )
     await publish(
-        servers.kafka_bootstrap,
+        servers.kafka,
         topics.eligibility_changes,
         *(eligible(person) for person in ("p-s1", "p-s2", "p-s3")),
     )
     await wait_for_zero_lag(
-        servers.kafka_bootstrap,
+        servers.kafka,
         {
             f"{run_id}-meetings": [
                 topics.centre_events,

@@ -56,12 +56,8 @@ async def test_one_message_however_often_the_assignment_arrives(
     centre = CentreRegistered(
         centre_id="n-centre", display_name="Lake House", region="west", timezone="America/New_York"
     )
-    await publish(
-        servers.kafka_bootstrap, topics.centre_events, envelope_for(centre, subject="n-centre")
-    )
-    await wait_for_zero_lag(
-        servers.kafka_bootstrap, {f"{run_id}-notifications": [topics.centre_events]}
-    )
+    await publish(servers.kafka, topics.centre_events, envelope_for(centre, subject="n-centre"))
+    await wait_for_zero_lag(servers.kafka, {f"{run_id}-notifications": [topics.centre_events]})
     assigned = envelope_for(
         SupporterAssigned(
             session_id="s-n1",
@@ -74,10 +70,8 @@ async def test_one_message_however_often_the_assignment_arrives(
         ),
         subject="s-n1",
     )
-    await publish(servers.kafka_bootstrap, topics.session_events, assigned, assigned, assigned)
-    await wait_for_zero_lag(
-        servers.kafka_bootstrap, {f"{run_id}-notifications": [topics.session_events]}
-    )
+    await publish(servers.kafka, topics.session_events, assigned, assigned, assigned)
+    await wait_for_zero_lag(servers.kafka, {f"{run_id}-notifications": [topics.session_events]})
     supporter = headers(Role.SUPPORTER, "n-centre", "p-n1")
 
     async def messages() -> list[dict[str, str]] | None:
@@ -103,9 +97,7 @@ async def test_one_message_however_often_the_assignment_arrives(
     assert other.status_code == 403
 
     async def recorded_events() -> list[dict[str, object]] | None:
-        records = await read_all(
-            servers.kafka_bootstrap, [topics.notification_events], idle_seconds=0.5
-        )
+        records = await read_all(servers.kafka, [topics.notification_events], idle_seconds=0.5)
         events = [as_event(r.value) for r in records if r.key == b"p-n1"]
         return [e for e in events if e is not None] or None
 
@@ -135,10 +127,8 @@ async def test_a_released_supporter_is_told_once_and_not_why(
         ),
         subject="s-n2",
     )
-    await publish(servers.kafka_bootstrap, topics.session_events, released, released)
-    await wait_for_zero_lag(
-        servers.kafka_bootstrap, {f"{run_id}-notifications": [topics.session_events]}
-    )
+    await publish(servers.kafka, topics.session_events, released, released)
+    await wait_for_zero_lag(servers.kafka, {f"{run_id}-notifications": [topics.session_events]})
     supporter = headers(Role.SUPPORTER, "n-centre", "p-n4")
 
     async def messages() -> list[dict[str, str]] | None:
@@ -166,7 +156,7 @@ async def test_the_centre_hears_of_a_session_it_cannot_staff(
         ),
         subject="s-n3",
     )
-    await publish(servers.kafka_bootstrap, topics.session_events, unfilled)
+    await publish(servers.kafka, topics.session_events, unfilled)
     coordinator = headers(Role.COORDINATOR, "n-centre")
 
     async def centre_messages() -> list[str] | None:
@@ -199,7 +189,7 @@ async def test_the_centre_hears_when_a_short_or_re_staffed_session_is_full_again
     )
     twice = filled("s-n6", "p-x2")
     await publish(
-        servers.kafka_bootstrap,
+        servers.kafka,
         topics.session_events,
         filled("s-n6", "p-x1"),  # filled at once: nothing to tell
         filled("s-n6", "p-x1"),  # the same state again (a new event id): still nothing
@@ -208,9 +198,7 @@ async def test_the_centre_hears_when_a_short_or_re_staffed_session_is_full_again
         envelope_for(short, subject="s-n7"),  # short: told
         filled("s-n7", "p-x3"),  # full again: told
     )
-    await wait_for_zero_lag(
-        servers.kafka_bootstrap, {f"{run_id}-notifications": [topics.session_events]}
-    )
+    await wait_for_zero_lag(servers.kafka, {f"{run_id}-notifications": [topics.session_events]})
     found = (
         await notifications.get(
             "/centres/n-centre/messages", headers=headers(Role.COORDINATOR, "n-centre")
@@ -240,7 +228,7 @@ async def test_each_supporter_of_a_cancelled_session_is_told(
         ),
         subject="s-n4",
     )
-    await publish(servers.kafka_bootstrap, topics.session_events, cancelled, cancelled)
+    await publish(servers.kafka, topics.session_events, cancelled, cancelled)
 
     async def told(person: str) -> list[str] | None:
         found = (

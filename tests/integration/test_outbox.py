@@ -31,7 +31,7 @@ async def test_an_entry_written_before_a_crash_is_published_by_the_next_relay(
     await outbox.add(envelope=event, topic=topics.person_events)
     assert await outbox.count_pending() == 1
 
-    broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-test")
+    broker = make_broker(kafka=servers.kafka, client_id="outbox-test")
     await broker.start()
     try:
         # The next process: nothing in memory, only what the database kept.
@@ -45,7 +45,7 @@ async def test_an_entry_written_before_a_crash_is_published_by_the_next_relay(
         await broker.stop()
         await client.close()
 
-    records = await read_all(servers.kafka_bootstrap, [topics.person_events], idle_seconds=0.5)
+    records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
     published = [r for r in records if (as_event(r.value) or {}).get("id") == event.id]
     assert len(published) == 1
     assert published[0].key == b"p-crash"
@@ -67,7 +67,7 @@ async def test_an_entry_that_can_never_be_published_is_parked_not_blocking(
     await outbox.add(envelope=event, topic=topics.person_events)
     outbox.fresh.clear()  # as after a restart: only the database copies are left
 
-    broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-poison-test")
+    broker = make_broker(kafka=servers.kafka, client_id="outbox-poison-test")
     await broker.start()
     try:
         relay = OutboxRelay(outbox=outbox, broker=broker, publish_timeout=10)
@@ -94,7 +94,7 @@ async def test_what_a_process_records_it_publishes_in_order_without_reading_it_b
     ]
     for event in events:
         await outbox.add(envelope=event, topic=topics.person_events)
-    broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-fresh-test")
+    broker = make_broker(kafka=servers.kafka, client_id="outbox-fresh-test")
     await broker.start()
     try:
         relay = OutboxRelay(outbox=outbox, broker=broker, publish_timeout=10)
@@ -106,7 +106,7 @@ async def test_what_a_process_records_it_publishes_in_order_without_reading_it_b
     finally:
         await broker.stop()
         await client.close()
-    records = await read_all(servers.kafka_bootstrap, [topics.person_events], idle_seconds=0.5)
+    records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
     ids = {event.id for event in events}
     published = [
         found["id"] for r in records if (found := as_event(r.value) or {}).get("id") in ids
@@ -124,7 +124,7 @@ async def test_a_failed_send_leaves_the_entries_for_the_sweep(
     )
     # A topic that does not exist (auto-creation is off): the send cannot succeed.
     await outbox.add(envelope=event, topic=f"{topics.prefix}no-such-topic")
-    broker = make_broker(bootstrap=servers.kafka_bootstrap, client_id="outbox-failed-test")
+    broker = make_broker(kafka=servers.kafka, client_id="outbox-failed-test")
     await broker.start()
     try:
         relay = OutboxRelay(outbox=outbox, broker=broker, publish_timeout=2)

@@ -58,7 +58,7 @@ def clock() -> MovableClock:
 async def topics(servers: Servers, run_id: str) -> Topics:
     """This module's own topics: counts of persons and changes are exact only in isolation."""
     own = Topics(prefix=f"{run_id}-policies-")
-    await ensure_topics(bootstrap=servers.kafka_bootstrap, topics=own)
+    await ensure_topics(kafka=servers.kafka, topics=own)
     return own
 
 
@@ -132,9 +132,7 @@ async def test_opening_a_centre_to_network_graduates_re_decides_them_all(
     assert eligible.json()["person_ids"] == persons
 
     async def published() -> int | None:
-        records = await read_all(
-            servers.kafka_bootstrap, [topics.eligibility_changes], idle_seconds=0.5
-        )
+        records = await read_all(servers.kafka, [topics.eligibility_changes], idle_seconds=0.5)
         changes = [as_event(r.value) for r in records]
         north = [c for c in changes if c and c["data"].get("centre_id") == "north"]
         return len(north) if len(north) >= GRADUATES else None
@@ -185,7 +183,7 @@ async def test_the_clock_grants_eligibility_with_no_new_event(
         VolunteeringChanged(person_id=person_id, volunteering=True, changed_on=today),
     ]
     sent = [envelope_for(fact, subject=person_id) for fact in facts]
-    await publish(servers.kafka_bootstrap, topics.person_events, *sent)
+    await publish(servers.kafka, topics.person_events, *sent)
     coordinator = headers(Role.COORDINATOR, "west")
 
     async def decision(reasons: list[str]) -> dict[str, Any] | None:
@@ -204,9 +202,7 @@ async def test_the_clock_grants_eligibility_with_no_new_event(
     assert granted["eligible"] is True
 
     async def announced() -> dict[str, Any] | None:
-        records = await read_all(
-            servers.kafka_bootstrap, [topics.eligibility_changes], idle_seconds=0.5
-        )
+        records = await read_all(servers.kafka, [topics.eligibility_changes], idle_seconds=0.5)
         for record in records:
             event = as_event(record.value)
             data = event["data"] if event else {}

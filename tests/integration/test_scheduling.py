@@ -89,7 +89,7 @@ async def test_a_newly_eligible_supporter_fills_an_open_session(
     session = await request_session(scheduling, "centre-a")
     assert session["assignments"] == []
     await publish(
-        servers.kafka_bootstrap,
+        servers.kafka,
         topics.eligibility_changes,
         envelope_for(became_eligible("p-a1", "centre-a"), subject="p-a1"),
     )
@@ -102,7 +102,7 @@ async def test_a_newly_eligible_supporter_fills_an_open_session(
     assert assignment["supporter_id"] == "p-a1"  # type: ignore[index]
 
     async def announced() -> list[dict[str, Any]] | None:
-        records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+        records = await read_all(servers.kafka, [topics.session_events], idle_seconds=0.5)
         events = [
             json.loads(r.value) for r in records if r.key == str(session["session_id"]).encode()
         ]
@@ -121,7 +121,7 @@ async def test_a_request_is_filled_at_once_when_someone_is_eligible(
     scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
 ) -> None:
     await publish(
-        servers.kafka_bootstrap,
+        servers.kafka,
         topics.eligibility_changes,
         envelope_for(became_eligible("p-b1", "centre-b"), subject="p-b1"),
     )
@@ -141,7 +141,7 @@ async def test_a_duplicate_eligibility_event_assigns_no_one_twice(
 ) -> None:
     await request_session(scheduling, "centre-c", needed=2)
     event = envelope_for(became_eligible("p-c1", "centre-c"), subject="p-c1")
-    await publish(servers.kafka_bootstrap, topics.eligibility_changes, event, event, event)
+    await publish(servers.kafka, topics.eligibility_changes, event, event, event)
 
     async def filled() -> list[object] | None:
         (found,) = await schedule(scheduling, "centre-c")
@@ -192,19 +192,19 @@ async def test_a_revoked_supporter_is_replaced_on_future_sessions(
     scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
 ) -> None:
     first = envelope_for(became_eligible("p-d1", "centre-d"), subject="p-d1")
-    await publish(servers.kafka_bootstrap, topics.eligibility_changes, first)
+    await publish(servers.kafka, topics.eligibility_changes, first)
     session = await eventually(lambda: _filled_by(scheduling, "centre-d", "p-d1"))
     second = envelope_for(became_eligible("p-d2", "centre-d"), subject="p-d2")
     revoked = envelope_for(became_eligible("p-d1", "centre-d", eligible=False), subject="p-d1")
-    await publish(servers.kafka_bootstrap, topics.eligibility_changes, second)
-    await publish(servers.kafka_bootstrap, topics.eligibility_changes, revoked, revoked)
+    await publish(servers.kafka, topics.eligibility_changes, second)
+    await publish(servers.kafka, topics.eligibility_changes, revoked, revoked)
 
     await eventually(lambda: _filled_by(scheduling, "centre-d", "p-d2"))
     (found,) = await schedule(scheduling, "centre-d")
     assert [a["supporter_id"] for a in found["assignments"]] == ["p-d2"]  # type: ignore[attr-defined]
 
     async def session_story() -> list[tuple[str, str]] | None:
-        records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+        records = await read_all(servers.kafka, [topics.session_events], idle_seconds=0.5)
         story = [
             (e["type"].split(".")[-2], e["data"]["supporter_id"])
             for e in (json.loads(r.value) for r in records if r.key == session.encode())
@@ -225,7 +225,7 @@ async def test_a_supporter_keeps_sessions_from_the_day_they_qualify_again(
     """Ineligible until a known day (time alone is missing): sessions before it are released,
     those on or after it are kept."""
     await publish(
-        servers.kafka_bootstrap,
+        servers.kafka,
         topics.eligibility_changes,
         envelope_for(became_eligible("p-k1", "centre-k"), subject="p-k1"),
     )
@@ -251,12 +251,12 @@ async def test_a_supporter_keeps_sessions_from_the_day_they_qualify_again(
         decided_on=TOMORROW.date(),
     )
     await publish(
-        servers.kafka_bootstrap,
+        servers.kafka,
         topics.eligibility_changes,
         envelope_for(not_yet, subject="p-k1"),
     )
     assert await eventually(lambda: _exactly(held, 1)) == [later["session_id"]]
-    records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+    records = await read_all(servers.kafka, [topics.session_events], idle_seconds=0.5)
     kept = [
         json.loads(r.value)["type"].split(".")[-2]
         for r in records
@@ -328,7 +328,7 @@ async def test_only_available_supporters_are_booked(
 ) -> None:
     for supporter in ("p-e1", "p-e2"):
         event = envelope_for(became_eligible(supporter, "centre-e"), subject=supporter)
-        await publish(servers.kafka_bootstrap, topics.eligibility_changes, event)
+        await publish(servers.kafka, topics.eligibility_changes, event)
     # p-e1 (alphabetically first, so chosen when free) serves only on one evening a week.
     starts_at = (TOMORROW + timedelta(days=7)).replace(hour=18, minute=0, second=0)
     evening = {"weekday": starts_at.weekday(), "start": "17:00", "end": "21:00"}
@@ -349,9 +349,7 @@ async def test_only_available_supporters_are_booked(
         ("body", "weekly"),
     }
 
-    await wait_for_zero_lag(
-        servers.kafka_bootstrap, {f"{run_id}-scheduling": [topics.eligibility_changes]}
-    )
+    await wait_for_zero_lag(servers.kafka, {f"{run_id}-scheduling": [topics.eligibility_changes]})
 
     async def book(at: datetime) -> list[str] | None:
         response = await scheduling.post(
@@ -374,10 +372,10 @@ async def test_staffing_is_reported_to_the_centre_once_per_change(
     session = await request_session(scheduling, "centre-f")
     await request_session(scheduling, "centre-f", hours=5)  # a second fill at the centre
     supporter = envelope_for(became_eligible("p-f1", "centre-f"), subject="p-f1")
-    await publish(servers.kafka_bootstrap, topics.eligibility_changes, supporter, supporter)
+    await publish(servers.kafka, topics.eligibility_changes, supporter, supporter)
 
     async def story() -> list[dict[str, Any]] | None:
-        records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+        records = await read_all(servers.kafka, [topics.session_events], idle_seconds=0.5)
         events = [
             json.loads(r.value) for r in records if r.key == str(session["session_id"]).encode()
         ]
@@ -394,7 +392,7 @@ async def test_a_cancelled_session_releases_its_supporters(
     scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
 ) -> None:
     supporter = envelope_for(became_eligible("p-g1", "centre-g"), subject="p-g1")
-    await publish(servers.kafka_bootstrap, topics.eligibility_changes, supporter)
+    await publish(servers.kafka, topics.eligibility_changes, supporter)
     session_id = await eventually(lambda: _filled_by(scheduling, "centre-g", "p-g1"))
     coordinator = headers(Role.COORDINATOR, "centre-g")
     other = await scheduling.delete(
@@ -412,7 +410,7 @@ async def test_a_cancelled_session_releases_its_supporters(
     assert bookings.json() == []
 
     async def announced() -> dict[str, Any] | None:
-        records = await read_all(servers.kafka_bootstrap, [topics.session_events], idle_seconds=0.5)
+        records = await read_all(servers.kafka, [topics.session_events], idle_seconds=0.5)
         for record in records:
             event = json.loads(record.value)
             if (

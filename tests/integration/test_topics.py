@@ -12,7 +12,7 @@ from tests.servers import Servers
 async def test_catalogue_topics_exist_with_several_partitions(
     servers: Servers, topics: Topics
 ) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**servers.kafka.client_options())
     await admin.start()
     try:
         wanted = dict(topics.all_with_dead_letters())
@@ -25,4 +25,4 @@ async def test_catalogue_topics_exist_with_several_partitions(
 
 
 async def test_creating_again_creates_nothing(servers: Servers, topics: Topics) -> None:
-    assert await ensure_topics(bootstrap=servers.kafka_bootstrap, topics=topics) == []
+    assert await ensure_topics(kafka=servers.kafka, topics=topics) == []

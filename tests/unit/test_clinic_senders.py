@@ -15,6 +15,7 @@ from peerlink_intake.domain.clinics import (
     sender_refusal,
 )
 from peerlink_shared.inbox import inbox_key
+from peerlink_shared.kafka_acls import catalogue_grants, clinic_grants
 from peerlink_shared.topics import CATALOGUE, Topics, is_clinic_id
 
 TOPICS = Topics(prefix="run1-")
@@ -169,3 +170,15 @@ def test_the_inbox_key_tells_senders_and_sources_apart_and_cannot_be_forged() ->
     )
     # Storable whatever the id holds (a lone surrogate is escaped, not an encoding error).
     assert inbox_key(sender="", source="/s", event_id="\ud800").isascii()
+
+
+def test_a_clinic_may_write_its_topic_alone_and_intake_read_it_and_dead_letter_it() -> None:
+    assert [str(rule).split() for rule in clinic_grants(TOPICS, "bay-ehr")] == [
+        ["User:run1-clinic-bay-ehr", "WRITE", "topic", "run1-clinic-inbound.bay-ehr"],
+        ["User:intake", "READ", "topic", "run1-clinic-inbound.bay-ehr"],
+        ["User:intake", "WRITE", "topic", "run1-clinic-inbound.bay-ehr.dlq"],
+    ]
+    # Nothing for the catalogue grants any principal a clinic's topic, or intake a prefix.
+    for rule in catalogue_grants(TOPICS):
+        assert not rule.name.startswith("run1-clinic-inbound"), rule
+        assert rule.principal != "intake" or rule.pattern == "LITERAL" or rule.resource == "GROUP"

@@ -22,7 +22,14 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "scheduling": SchedulingSettings,
     "notifications": NotificationsSettings,
 }
-TOPICS_CLI_VARIABLES = {"PEERLINK_KAFKA_BOOTSTRAP", "PEERLINK_TOPIC_PREFIX"}
+TOPICS_CLI_VARIABLES = {
+    "PEERLINK_KAFKA_BOOTSTRAP",
+    "PEERLINK_KAFKA_SECURITY_PROTOCOL",
+    "PEERLINK_KAFKA_CA_FILE",
+    "PEERLINK_KAFKA_USERNAME",
+    "PEERLINK_KAFKA_PASSWORD_FILE",
+    "PEERLINK_TOPIC_PREFIX",
+}
 
 
 def test_every_part_is_present() -> None:
@@ -87,3 +94,23 @@ def test_kafka_is_the_version_the_local_servers_run() -> None:
     assert COMPOSE["services"]["kafka"]["image"] == f"apache/kafka:{version.group(1)}"
     assert "healthcheck" in COMPOSE["services"]["kafka"]
     assert "healthcheck" in COMPOSE["services"]["mongo"]
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_each_service_logs_in_to_kafka_as_itself_over_sasl_ssl(service: str) -> None:
+    environment = {
+        **COMPOSE["x-service-env"],
+        **COMPOSE["services"][service]["environment"],
+    }
+    assert environment["PEERLINK_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert environment["PEERLINK_KAFKA_USERNAME"] == service
+    assert environment["PEERLINK_KAFKA_PASSWORD_FILE"].endswith(f"/credentials/{service}")
+    assert "kafka-secrets:/run/kafka-secrets:ro" in COMPOSE["services"][service]["volumes"]
+
+
+def test_the_broker_has_no_plaintext_listener() -> None:
+    template = (ROOT / "infra" / "kafka" / "server.properties.in").read_text()
+    listeners = re.search(r"^listeners=(.*)$", template, flags=re.MULTILINE)
+    assert listeners is not None and "PLAINTEXT" not in listeners.group(1)
+    assert "allow.everyone.if.no.acl.found=false" in template
+    assert "PLAINTEXT" not in str(COMPOSE["services"]["kafka"])

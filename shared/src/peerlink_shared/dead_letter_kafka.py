@@ -14,6 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from peerlink_shared.dead_letter_replay import Replay
 from peerlink_shared.dead_letter_view import DeadLetter
+from peerlink_shared.kafka_access import KafkaAccess
 
 REQUEST_TIMEOUT_MS = 15000
 
@@ -24,9 +25,9 @@ class MissingTopics(Exception):
         self.names = list(names)
 
 
-async def partitions_of(bootstrap: str, topics: Sequence[str]) -> dict[str, list[int]]:
+async def partitions_of(kafka: KafkaAccess, topics: Sequence[str]) -> dict[str, list[int]]:
     """Partition ids per topic; MissingTopics if any does not exist (and none is created)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=REQUEST_TIMEOUT_MS)
+    admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=REQUEST_TIMEOUT_MS)
     await admin.start()
     try:
         # Listed first: a metadata request naming a missing topic may auto-create it.
@@ -44,14 +45,14 @@ async def partitions_of(bootstrap: str, topics: Sequence[str]) -> dict[str, list
 
 
 async def read_dead_letters(
-    bootstrap: str, topics: Sequence[str], *, stall_seconds: float = 30.0
+    kafka: KafkaAccess, topics: Sequence[str], *, stall_seconds: float = 30.0
 ) -> AsyncIterator[DeadLetter]:
     """Every record on these topics from the beginning to the end offsets as they were at the
     start, so a topic still being written to does not keep the reader going."""
-    layout = await partitions_of(bootstrap, topics)
+    layout = await partitions_of(kafka, topics)
     every = [TopicPartition(topic, part) for topic, parts in layout.items() for part in parts]
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -92,7 +93,7 @@ async def read_dead_letters(
 
 
 async def publish_replays(
-    bootstrap: str,
+    kafka: KafkaAccess,
     replays: Sequence[Replay],
     *,
     every: int,
@@ -101,7 +102,7 @@ async def publish_replays(
     """Publishes in order, `every` at a time, reporting how many Kafka acknowledged so far.
     Idempotent and acks=all: a retried send is not doubled and an ack means replicated."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         acks="all",
         enable_idempotence=True,
         request_timeout_ms=REQUEST_TIMEOUT_MS,

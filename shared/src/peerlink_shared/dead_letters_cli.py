@@ -39,6 +39,7 @@ from peerlink_shared.dead_letter_replay import (
 from peerlink_shared.dead_letter_text import counts, line, summary_table
 from peerlink_shared.dead_letter_view import TopicSummary, view
 from peerlink_shared.dead_letters import ReasonCode
+from peerlink_shared.kafka_access import KafkaAccess, KafkaAccessError, kafka_from_args
 from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import clinic_dead_letter_topics
 
@@ -58,9 +59,10 @@ async def run(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:
     """The whole command, in process; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.bootstrap:
-        parser.error("--bootstrap or PEERLINK_KAFKA_BOOTSTRAP is required")
-    bootstrap: str = args.bootstrap
+    try:
+        kafka = kafka_from_args(args.bootstrap)
+    except KafkaAccessError as bad:
+        parser.error(str(bad))
     topics = Topics(prefix=args.prefix)
     try:
         names = [] if args.topic is None else [resolve_dead_letter_topic(args.topic, topics=topics)]
@@ -70,13 +72,13 @@ async def run(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:
     try:
         if not names:
             names = dead_letter_topics(topics) + await clinic_dead_letter_topics(
-                bootstrap=bootstrap, topics=topics
+                kafka=kafka, topics=topics
             )
         if args.command == "list":
-            return await list_dead_letters(bootstrap, names, as_json=args.json, out=out)
+            return await list_dead_letters(kafka, names, as_json=args.json, out=out)
         if args.command == "inspect":
             return await inspect(
-                bootstrap,
+                kafka,
                 names[0],
                 reason=args.reason,
                 limit=args.limit,
@@ -84,7 +86,7 @@ async def run(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:
                 out=out,
             )
         return await replay(
-            bootstrap,
+            kafka,
             names[0],
             topics=topics,
             reason=args.reason,
@@ -102,10 +104,10 @@ async def run(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:
 
 
 async def list_dead_letters(
-    bootstrap: str, names: Sequence[str], *, as_json: bool, out: TextIO
+    kafka: KafkaAccess, names: Sequence[str], *, as_json: bool, out: TextIO
 ) -> int:
     summaries = {name: TopicSummary(name) for name in names}
-    async for letter in read_dead_letters(bootstrap, names):
+    async for letter in read_dead_letters(kafka, names):
         summaries[letter.topic].add(letter)
     if as_json:
         print(json.dumps([item.as_dict() for item in summaries.values()], indent=2), file=out)
@@ -115,12 +117,18 @@ async def list_dead_letters(
 
 
 async def inspect(
-    bootstrap: str, name: str, *, reason: str | None, limit: int | None, as_json: bool, out: TextIO
+    kafka: KafkaAccess,
+    name: str,
+    *,
+    reason: str | None,
+    limit: int | None,
+    as_json: bool,
+    out: TextIO,
 ) -> int:
     # Views only (no bodies) are kept, so even a large topic fits in memory.
     views = [
         view(letter)
-        async for letter in read_dead_letters(bootstrap, [name])
+        async for letter in read_dead_letters(kafka, [name])
         if chosen(letter, reason=reason)
     ]
     views.sort(key=lambda item: (item.timestamp, item.dlq_partition, item.dlq_offset))
@@ -130,7 +138,7 @@ async def inspect(
 
 
 async def replay(
-    bootstrap: str,
+    kafka: KafkaAccess,
     name: str,
     *,
     topics: Topics,
@@ -144,7 +152,7 @@ async def replay(
     wanted = frozenset(event_ids)
     letters = [
         letter
-        async for letter in read_dead_letters(bootstrap, [name])
+        async for letter in read_dead_letters(kafka, [name])
         if chosen(letter, reason=reason, event_ids=wanted)
     ]
     # Per partition in offset order: letters of one key share a partition, so their order holds.
@@ -171,7 +179,7 @@ async def replay(
     if not replays:
         print(f"nothing to replay on {name}", file=out)
         return 0
-    await partitions_of(bootstrap, sorted({item.topic for item in replays}))
+    await partitions_of(kafka, sorted({item.topic for item in replays}))
     print(f"replaying {len(replays)} from {name} to {targets} ({reasons})", file=out, flush=True)
     done = 0
 
@@ -181,7 +189,7 @@ async def replay(
         print(f"replayed {count}/{len(replays)}", file=out, flush=True)
 
     try:
-        await publish_replays(bootstrap, replays, every=every, on_progress=progress)
+        await publish_replays(kafka, replays, every=every, on_progress=progress)
     except (KafkaError, TimeoutError) as error:
         print(f"error: replay stopped after {done}/{len(replays)}: {error!r}", file=err)
         print("replaying again is safe: services drop events they already handled", file=err)

@@ -11,6 +11,7 @@ from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 
 from peerlink_shared.envelope import Envelope
+from peerlink_shared.kafka_access import KafkaAccess
 
 # Every subscriber commits only after our consume wrapper has finished with a message
 # (handled, ignored or dead-lettered), never FastStream's at-most-once ACK_FIRST default;
@@ -20,12 +21,13 @@ ENVELOPE_CONTENT_TYPE = "application/cloudevents+json"
 
 
 def make_broker(
-    *, bootstrap: str, client_id: str, metadata_max_age_ms: int = 5 * 60 * 1000
+    *, kafka: KafkaAccess, client_id: str, metadata_max_age_ms: int = 5 * 60 * 1000
 ) -> KafkaBroker:
     """`metadata_max_age_ms` also bounds how long a pattern subscription takes to notice a
     topic created after it started."""
     return KafkaBroker(
-        bootstrap,
+        kafka.bootstrap,
+        security=kafka.broker_security(),
         client_id=client_id,
         metadata_max_age_ms=metadata_max_age_ms,
         acks="all",

@@ -46,7 +46,7 @@ class ServiceRuntime:
         self.mongo = make_mongo_client(settings.mongo_url)
         self.db = self.mongo[settings.mongo_database]
         self.broker = make_broker(
-            bootstrap=settings.kafka_bootstrap,
+            kafka=settings.kafka_access(),
             client_id=f"peerlink-{service}",
             metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
         )

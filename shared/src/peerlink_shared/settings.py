@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from peerlink_shared.clock import Clock, OffsetClock, SystemClock
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "todo"}
@@ -20,6 +21,14 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PEERLINK_", extra="ignore")
 
     kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_security_protocol: str = Field(
+        default="SASL_SSL", description="SASL_SSL, or PLAINTEXT only when asked for explicitly."
+    )
+    kafka_sasl_mechanism: str = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_password_file: str | None = None
+    kafka_ca_file: str | None = None
     kafka_metadata_max_age_ms: int = Field(
         default=5 * 60 * 1000,
         ge=500,
@@ -50,6 +59,18 @@ class ServiceSettings(BaseSettings):
                 f"{MIN_SECRET_LENGTH} characters, not a placeholder"
             )
         return value
+
+    def kafka_access(self) -> KafkaAccess:
+        """The broker address and this service's own login (checked when the service starts)."""
+        return KafkaAccess.of(
+            bootstrap=self.kafka_bootstrap,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_username,
+            password=self.kafka_password,
+            password_file=self.kafka_password_file,
+            ca_file=self.kafka_ca_file,
+        )
 
     @property
     def topics(self) -> Topics:

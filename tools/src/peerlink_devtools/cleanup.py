@@ -4,11 +4,15 @@ after run (thousands of leftover partitions make every metadata request slow).""
 from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient
+from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.kafka_acls import revoke_under
 from peerlink_shared.mongo import make_mongo_client
 
 
-async def forget(*, kafka: str, mongo: str, database_prefix: str, topic_prefix: str) -> None:
-    """Drops the databases and topics whose names start with these prefixes."""
+async def forget(
+    *, kafka: KafkaAccess, mongo: str, database_prefix: str, topic_prefix: str
+) -> None:
+    """Drops the databases, topics and ACLs whose names start with these prefixes."""
     client = make_mongo_client(mongo)
     try:
         for name in await client.list_database_names():
@@ -16,7 +20,7 @@ async def forget(*, kafka: str, mongo: str, database_prefix: str, topic_prefix: 
                 await client.drop_database(name)
     finally:
         await client.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         mine = [name for name in await admin.list_topics() if name.startswith(topic_prefix)]
@@ -24,3 +28,5 @@ async def forget(*, kafka: str, mongo: str, database_prefix: str, topic_prefix: 
             await admin.delete_topics(mine)
     finally:
         await admin.close()
+    if kafka.security_protocol != "PLAINTEXT" and topic_prefix:
+        await revoke_under(kafka, topic_prefix)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 from peerlink_shared.auth import Role
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 
 from peerlink_devtools.clinics import CLINIC, STRANGER, two_clinics_report
@@ -33,9 +34,9 @@ def say(text: str) -> None:
     print(f"{BOLD}▶ {text}{RESET}", flush=True)
 
 
-async def watch(bootstrap: str, topics: list[str]) -> None:
+async def watch(kafka: KafkaAccess, topics: list[str]) -> None:
     """Prints every event as it crosses Kafka: topic, type, subject (ids only)."""
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, auto_offset_reset="latest")
+    consumer = AIOKafkaConsumer(*topics, **kafka.client_options(), auto_offset_reset="latest")
     await consumer.start()
     try:
         async for record in consumer:
@@ -50,13 +51,13 @@ async def watch(bootstrap: str, topics: list[str]) -> None:
 
 
 async def run() -> int:
-    bootstrap = os.environ.get("PEERLINK_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
+    kafka = KafkaAccess.from_env()
     mongo_url = os.environ.get(
         "PEERLINK_MONGO_URL", "mongodb://127.0.0.1:27027/?directConnection=true"
     )
     topics = Topics()
     network = Network(
-        kafka_bootstrap=bootstrap,
+        kafka=kafka,
         mongo_url=mongo_url,
         log_dir=Path(os.environ.get("PEERLINK_LOG_DIR", ".local/logs/services")),
         ports={"intake": 8101, "eligibility": 8102, "scheduling": 8103, "notifications": 8104},
@@ -71,7 +72,7 @@ async def run() -> int:
         topics.session_events,
         topics.notification_events,
     ]
-    watcher = asyncio.create_task(watch(bootstrap, watched))
+    watcher = asyncio.create_task(watch(kafka, watched))
     await asyncio.sleep(1.0)
     api = Api({service: network.url(service) for service in SERVICES}, network.token_secret)
     try:
@@ -82,7 +83,7 @@ async def run() -> int:
         say(f"notification recorded for {result.person_id}: {result.messages[0]['text']!r}")
         await two_clinics_report(
             api,
-            bootstrap=bootstrap,
+            kafka=kafka,
             topics=topics,
             centre_id=result.centre_id,
             person_id=result.person_id,
@@ -93,10 +94,10 @@ async def run() -> int:
         again = await retry_milestone(api, result)
         say(f"intake answers {again.status_code}, duplicate={again.json()['duplicate']}")
         say("... and Kafka redelivers the milestone event twice more")
-        record = await find_event(bootstrap, topics.person_events, result.milestone_event_id)
-        await republish(bootstrap, record, times=2)
+        record = await find_event(kafka, topics.person_events, result.milestone_event_id)
+        await republish(kafka, record, times=2)
         await wait_for_zero_lag(
-            bootstrap, consumer_groups(topics.prefix, topics, clinics=(CLINIC, STRANGER))
+            kafka, consumer_groups(topics.prefix, topics, clinics=(CLINIC, STRANGER))
         )
         messages = await wait_for_messages(
             api, person_id=result.person_id, headers=supporter, at_least=1, timeout=10

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from peerlink_shared.kafka_access import KafkaAccess
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,12 @@ class Record:
     headers: dict[str, str]
 
 
-async def read_all(bootstrap: str, topics: list[str], *, idle_seconds: float = 1.5) -> list[Record]:
+async def read_all(
+    kafka: KafkaAccess, topics: list[str], *, idle_seconds: float = 1.5
+) -> list[Record]:
     """Everything on these topics now, from the beginning (no group, nothing committed)."""
     consumer = AIOKafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        *topics, **kafka.client_options(), auto_offset_reset="earliest", enable_auto_commit=False
     )
     await consumer.start()
     records: list[Record] = []
@@ -48,10 +51,10 @@ async def read_all(bootstrap: str, topics: list[str], *, idle_seconds: float = 1
     return records
 
 
-async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
+async def group_lag(kafka: KafkaAccess, group: str, topics: list[str]) -> int:
     """Messages on these topics that the group has not committed yet."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:
@@ -81,13 +84,13 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
 
 
 async def wait_for_zero_lag(
-    bootstrap: str, groups: dict[str, list[str]], *, timeout: float = 60.0, settle: float = 1.0
+    kafka: KafkaAccess, groups: dict[str, list[str]], *, timeout: float = 60.0, settle: float = 1.0
 ) -> None:
     """Until every group has committed everything on its topics, twice in a row."""
     deadline = asyncio.get_running_loop().time() + timeout
     quiet = 0
     while asyncio.get_running_loop().time() < deadline:
-        lags = [await group_lag(bootstrap, group, topics) for group, topics in groups.items()]
+        lags = [await group_lag(kafka, group, topics) for group, topics in groups.items()]
         quiet = quiet + 1 if not any(lags) else 0
         if quiet >= 2:
             return

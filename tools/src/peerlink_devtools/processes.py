@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from peerlink_shared.kafka_access import KafkaAccess, child_environment
+from peerlink_shared.kafka_acls import SUBSCRIPTIONS, consumer_group
 from peerlink_shared.topics import Topics
 
 SERVICES = ("intake", "eligibility", "scheduling", "notifications")
-
-
-def consumer_group(prefix: str, service: str) -> str:
-    return f"{prefix}peerlink-{service}"
 
 
 def consumer_groups(
@@ -28,13 +26,11 @@ def consumer_groups(
 ) -> dict[str, list[str]]:
     """Each service's consumer group and the topics it reads: what to watch for lag. Intake
     reads every clinic's topic; these clinics' are the ones watched."""
-    subscriptions = {
-        "intake": [topics.clinic_inbound(clinic) for clinic in clinics],
-        "eligibility": [topics.person_events, topics.policy_events],
-        "scheduling": [topics.eligibility_changes, topics.centre_events, topics.person_events],
-        "notifications": [topics.centre_events, topics.session_events],
+    return {
+        consumer_group(prefix, service): [topics.name(base) for base in names]
+        + ([topics.clinic_inbound(clinic) for clinic in clinics] if service == "intake" else [])
+        for service, names in SUBSCRIPTIONS.items()
     }
-    return {consumer_group(prefix, service): names for service, names in subscriptions.items()}
 
 
 def free_port() -> int:
@@ -70,7 +66,7 @@ class ServiceProcess:
 class Network:
     """The four services of one run: same servers, topic prefix, token secret."""
 
-    kafka_bootstrap: str
+    kafka: KafkaAccess
     mongo_url: str
     log_dir: Path
     topic_prefix: str = ""
@@ -83,7 +79,8 @@ class Network:
     def environment(self, service: str, port: int) -> dict[str, str]:
         env = {
             **os.environ,
-            "PEERLINK_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            # Each service logs in to Kafka as itself, with only its own ACLs.
+            **child_environment(self.kafka, service),
             "PEERLINK_MONGO_URL": self.mongo_url,
             "PEERLINK_MONGO_DATABASE": f"{self.database_prefix}peerlink_{service}",
             "PEERLINK_CONSUMER_GROUP": consumer_group(self.topic_prefix, service),

@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 
 from aiokafka import AIOKafkaProducer
+from peerlink_shared.kafka_access import KafkaAccess
 
 from peerlink_devtools.kafka_watch import Record, read_all
 
 
-async def find_event(bootstrap: str, topic: str, event_id: str) -> Record:
-    for record in await read_all(bootstrap, [topic]):
+async def find_event(kafka: KafkaAccess, topic: str, event_id: str) -> Record:
+    for record in await read_all(kafka, [topic]):
         if json.loads(record.value).get("id") == event_id:
             return record
     raise LookupError(f"event {event_id} is not on {topic}")
 
 
-async def republish(bootstrap: str, record: Record, *, times: int = 1) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+async def republish(kafka: KafkaAccess, record: Record, *, times: int = 1) -> None:
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for _ in range(times):

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from peerlink_shared.kafka_access import KafkaAccess
+
 from peerlink_devtools.cleanup import forget
 from peerlink_devtools.fault.suite import LONG, SHORT, RunReport, run_once
 
@@ -64,7 +66,7 @@ async def main_async(args: argparse.Namespace) -> int:
     main_task = asyncio.current_task()
     if main_task is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-    kafka = os.environ.get("PEERLINK_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
+    kafka = KafkaAccess.from_env()
     mongo = os.environ.get("PEERLINK_MONGO_URL", "mongodb://127.0.0.1:27027/?directConnection=true")
     config = SHORT if args.short else LONG
     first = args.seed if args.seed is not None else random.randrange(1_000, 99_999)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics, dead_letter_topic
 
 from peerlink_devtools.kafka_watch import read_all
@@ -30,7 +31,7 @@ def canary_for(seed: int) -> str:
 async def leaks(
     canary: str,
     *,
-    kafka: str,
+    kafka: KafkaAccess,
     topics: Topics,
     clinic_topics: Sequence[str],
     log_dir: Path,

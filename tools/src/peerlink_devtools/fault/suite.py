@@ -18,8 +18,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from peerlink_shared.auth import Role
 from peerlink_shared.envelope import make_envelope, new_event_id
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import ensure_topics
+from peerlink_shared.topics_admin import provision
 
 from peerlink_devtools.clinics import add_clinic
 from peerlink_devtools.fault.canary import canary_for, leaks
@@ -91,7 +92,7 @@ class Feed:
     producer, retrying across broker restarts (a retry may publish twice: the system must
     not care)."""
 
-    bootstrap: str
+    kafka: KafkaAccess
     topics: dict[str, str]  # each clinic's inbound topic
     producer: AIOKafkaProducer | None = None
     sent: int = 0
@@ -109,7 +110,7 @@ class Feed:
             try:
                 if self.producer is None:
                     self.producer = AIOKafkaProducer(
-                        bootstrap_servers=self.bootstrap,
+                        **self.kafka.client_options(),
                         acks="all",
                         enable_idempotence=True,
                         max_request_size=1_048_576,
@@ -133,17 +134,17 @@ class Feed:
 
 
 async def run_once(
-    config: Config, *, seed: int, kafka: str, mongo: str, servers_script: Path, log_dir: Path,
-    say: Say,
+    config: Config, *, seed: int, kafka: KafkaAccess, mongo: str, servers_script: Path,
+    log_dir: Path, say: Say,
 ) -> RunReport:  # fmt: skip
     began = time.monotonic()
     rng = random.Random(seed)
     report = RunReport(seed=seed)
     prefix = f"f{seed}-"
     topics = Topics(prefix=prefix)
-    await ensure_topics(bootstrap=kafka, topics=topics)
+    await provision(kafka, topics)
     network = Network(
-        kafka_bootstrap=kafka, mongo_url=mongo, log_dir=log_dir / f"run-{seed}",
+        kafka=kafka, mongo_url=mongo, log_dir=log_dir / f"run-{seed}",
         topic_prefix=prefix, database_prefix=f"fault_{seed}_",
         # A frozen consumer must be noticed within the run: the default session timeout.
         extra_env={"PEERLINK_LOG_LEVEL": "INFO"},
@@ -209,7 +210,7 @@ def _groups(work: Workload, topics: Topics) -> dict[str, list[str]]:
 
 
 async def _set_up(
-    work: Workload, cluster: Cluster, secret: str, *, kafka: str, topics: Topics, say: Say
+    work: Workload, cluster: Cluster, secret: str, *, kafka: KafkaAccess, topics: Topics, say: Say
 ) -> None:
     """Centres, each centre's clinic system, persons and sessions, before any fault."""
     api = Api({s: cluster.url(s) for s in ("intake", "scheduling")}, secret)
@@ -221,7 +222,7 @@ async def _set_up(
             await _ok(api.call("PUT", "intake", f"/centres/{centre}", headers=ops, json=body))
         for centre, clinic in [*work.clinics.items(), ("", work.outsider)]:
             await add_clinic(
-                api, bootstrap=kafka, topics=topics, clinic=clinic,
+                api, kafka=kafka, topics=topics, clinic=clinic,
                 centres=[centre] if centre else [], ops=ops,
             )  # fmt: skip
         for centre, kind in work.kinds:
@@ -330,7 +331,7 @@ async def _one_fault(
     service = rng.choice(("intake", "eligibility", "scheduling", "notifications"))
     if fault in {"kill", "freeze"}:
         # Preferably a service with work in hand.
-        busy = [name for name, lag in (await _lags(feed.bootstrap, groups)).items() if lag]
+        busy = [name for name, lag in (await _lags(feed.kafka, groups)).items() if lag]
         service = rng.choice(busy) if busy else service
     replicas = cluster.replicas(service)
     if fault == "kill" and replicas:
@@ -355,7 +356,7 @@ async def _one_fault(
         # too would double the topics at every replay.
         records = [
             record
-            for record in await read_all(feed.bootstrap, [*feed.topics.values()], idle_seconds=1.0)
+            for record in await read_all(feed.kafka, [*feed.topics.values()], idle_seconds=1.0)
             if REPLAYED not in record.headers
         ]
         say(f"replaying {len(records)} clinic events from the beginning")
@@ -365,18 +366,18 @@ async def _one_fault(
         cluster.faults["topic replayed from the beginning"] += 1
 
 
-async def _lags(bootstrap: str, groups: dict[str, list[str]]) -> dict[str, int]:
+async def _lags(kafka: KafkaAccess, groups: dict[str, list[str]]) -> dict[str, int]:
     """Each service's consumer lag right now."""
     found = {}
     for group, names in groups.items():
         with contextlib.suppress(Exception):
-            found[group.rsplit("peerlink-", 1)[-1]] = await group_lag(bootstrap, group, names)
+            found[group.rsplit("peerlink-", 1)[-1]] = await group_lag(kafka, group, names)
     return found
 
 
 async def _settle(
-    work: Workload, cluster: Cluster, *, secret: str, kafka: str, topics: Topics, config: Config,
-    say: Say,
+    work: Workload, cluster: Cluster, *, secret: str, kafka: KafkaAccess, topics: Topics,
+    config: Config, say: Say,
 ) -> Verdict:  # fmt: skip
     """Observes until the oracle is satisfied or the time is up (outboxes may still be
     draining when lag first reads zero); returns the last verdict."""
@@ -396,7 +397,7 @@ async def _settle(
 
 
 async def _observe(
-    work: Workload, cluster: Cluster, secret: str, kafka: str, topics: Topics
+    work: Workload, cluster: Cluster, secret: str, kafka: KafkaAccess, topics: Topics
 ) -> Observed:
     api = Api({s: cluster.url(s) for s in ("eligibility", "scheduling", "notifications")}, secret)
     ops = api.token(role=Role.OPS, centre="*", subject="fault-suite")
