@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from peerlink_shared.clock import SystemClock
-from peerlink_shared.inbox import Inbox
+from peerlink_shared.inbox import Inbox, inbox_key
 from peerlink_shared.mongo import Database
 from peerlink_shared.outbox import Entry, Outbox
 
@@ -22,6 +22,11 @@ def event(i: int) -> str:
     return f"evt-{i:08d}"
 
 
+def handled(i: int) -> str:
+    """An inbox key as the consumer makes it (a clinic's event, by sender, source and id)."""
+    return inbox_key(sender=f"clinic-{i % 7}", source="/ehr", event_id=event(i))
+
+
 async def sweep(db: Database) -> list[Entry]:
     return [entry async for entry in Outbox(db, clock=CLOCK).stored(older_than=SWEEP_AGE)]
 
@@ -35,7 +40,7 @@ STORE = Store(
     service="shared",
     prepare=prepare,
     seeds=(
-        Seed("inbox", lambda i: {"_id": event(i), "handled_at": BASE}),
+        Seed("inbox", lambda i: {"_id": handled(i), "handled_at": BASE}),
         Seed(
             "outbox",
             lambda i: {
@@ -49,7 +54,7 @@ STORE = Store(
     ),
     lookups=(
         Lookup(
-            "inbox: event handled? (per event)", lambda db, k: Inbox(db).seen(event(k)), (BY_ID,)
+            "inbox: event handled? (per event)", lambda db, k: Inbox(db).seen(handled(k)), (BY_ID,)
         ),
         Lookup(
             "outbox: published entries deleted (per batch sent)",
