@@ -4,6 +4,7 @@ and the inbox key that tells two senders' events apart."""
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +15,7 @@ from peerlink_intake.domain.clinics import (
     revoked,
     sender_refusal,
 )
+from peerlink_shared import topics_cli
 from peerlink_shared.inbox import inbox_key
 from peerlink_shared.kafka_acls import catalogue_grants, clinic_grants
 from peerlink_shared.topics import CATALOGUE, Topics, is_clinic_id
@@ -182,3 +184,18 @@ def test_a_clinic_may_write_its_topic_alone_and_intake_read_it_and_dead_letter_i
     for rule in catalogue_grants(TOPICS):
         assert not rule.name.startswith("run1-clinic-inbound"), rule
         assert rule.principal != "intake" or rule.pattern == "LITERAL" or rule.resource == "GROUP"
+
+
+def test_the_topics_tool_lists_the_clinic_topics_and_their_acls(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for argv in (["list"], ["acls", "--clinic", "bay-ehr"]):
+        monkeypatch.setattr(sys, "argv", ["peerlink-topics", *argv, "--prefix", "run1-"])
+        topics_cli.main()
+    out = capsys.readouterr().out
+    assert "run1-clinic-inbound.{clinic}\t6\tkey=person id" in out
+    assert "User:run1-clinic-bay-ehr WRITE      topic run1-clinic-inbound.bay-ehr" in out
+    monkeypatch.setattr(sys, "argv", ["peerlink-topics", "add-clinic", "Bay_EHR"])
+    with pytest.raises(SystemExit):
+        topics_cli.main()
+    assert "'Bay_EHR' cannot be a clinic id" in capsys.readouterr().err

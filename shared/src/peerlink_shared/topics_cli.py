@@ -36,7 +36,7 @@ def main() -> None:
     parser = build_parser()
     args = parser.parse_args()
     topics = Topics(prefix=args.prefix)
-    clinics: list[str] = [args.clinic] if args.command == "add-clinic" else args.clinic or []
+    clinics = named_clinics(args)
     for clinic in clinics:
         if not is_clinic_id(clinic):
             parser.error(f"{clinic!r} cannot be a clinic id: {CLINIC_ID_RULE}")
@@ -76,6 +76,14 @@ def main() -> None:
     print(f"created {len(created)} topics" + (": " + ", ".join(created) if created else ""))
     if password:
         print(f"principal {clinic_principal(topics, args.clinic)} may log in")
+
+
+def named_clinics(args: argparse.Namespace) -> list[str]:
+    if args.command == "add-clinic":
+        return [args.clinic]
+    if args.command == "acls":
+        return list(args.clinic or [])
+    return []
 
 
 async def create(
