@@ -1,4 +1,4 @@
-"""Backlog drain: N graduates' facts pushed into `clinic-inbound` at once; how long until the
+"""Backlog drain: N graduates' facts pushed into a clinic's topic at once; how long until the
 four services (as processes) have decided every one of them eligible.
 
     make bench-drain                  # 300 graduates, 1,500 facts
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from peerlink_devtools.cleanup import forget
+from peerlink_devtools.clinics import add_clinic
 from peerlink_devtools.fault.workload import facts_for
 from peerlink_devtools.processes import Network
 from peerlink_devtools.scenario import Api
@@ -35,10 +36,14 @@ from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import provision
 
 CENTRES = ("drain-north", "drain-south")
+CLINIC = "drain-ehr"
 
 
-async def register(api: Api, graduates: int) -> list[tuple[bytes, bytes]]:
-    """Centres, a session at each, and the graduates; returns their facts as Kafka records."""
+async def register(
+    api: Api, graduates: int, *, kafka: KafkaAccess, topics: Topics
+) -> list[tuple[bytes, bytes]]:
+    """Centres, the clinic acting for them, a session at each, and the graduates; returns
+    their facts as Kafka records."""
     ops = api.token(role=Role.OPS, centre="*", subject="bench-drain", reason="benchmark set-up")
     today = datetime.now(UTC).date()
     starts = datetime.combine(today + timedelta(days=3), datetime.min.time(), UTC)
@@ -52,6 +57,7 @@ async def register(api: Api, graduates: int) -> list[tuple[bytes, bytes]]:
                    "duration_minutes": 60, "supporters_needed": 2}  # fmt: skip
         path = f"/centres/{centre}/sessions"
         (await api.call("POST", "scheduling", path, headers=ops, json=session)).raise_for_status()
+    await add_clinic(api, kafka=kafka, topics=topics, clinic=CLINIC, centres=CENTRES, ops=ops)
     records = []
     for n in range(graduates):
         centre = CENTRES[n % len(CENTRES)]
@@ -79,7 +85,8 @@ async def drain(kafka: KafkaAccess, topics: Topics, records: list[tuple[bytes, b
     try:
         began = time.perf_counter()
         sends = [
-            await producer.send(topics.clinic_inbound, value, key=key) for key, value in records
+            await producer.send(topics.clinic_inbound(CLINIC), value, key=key)
+            for key, value in records
         ]
         await asyncio.gather(*sends)
         eligible: dict[str, float] = {}
@@ -109,7 +116,7 @@ async def run(graduates: int, timeout: float) -> int:
         network.start_all()
         api = Api({s: network.url(s) for s in ("intake", "scheduling")}, network.token_secret)
         try:
-            records = await register(api, graduates)
+            records = await register(api, graduates, kafka=kafka, topics=topics)
         finally:
             await api.close()
         seconds, decided = await drain(kafka, topics, records, graduates, timeout)

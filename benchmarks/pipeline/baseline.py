@@ -16,9 +16,9 @@ from pathlib import Path
 
 from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import provision
+from peerlink_shared.topics_admin import provision, provision_clinic
 
-from benchmarks.pipeline.hops import HopSpec
+from benchmarks.pipeline.hops import CLINIC, HopSpec
 from benchmarks.pipeline.opcount import counting_environment
 from benchmarks.pipeline.population import Layout, Population, graduate
 
@@ -39,7 +39,7 @@ class BaselineSide:
         hops: tuple[HopSpec, ...],
     ) -> None:
         self.topics = Topics(prefix=f"{run_id}-b-")
-        self.groups = {self._group(hop): [self.topics.name(hop.source)] for hop in hops}
+        self.groups = {self._group(hop): [f"{self.topics.prefix}{hop.source}"] for hop in hops}
         self.database_prefix = f"{run_id}_b_"
         self.ops_dir = log_dir / "ops"
         self.kafka = self._kafka = kafka
@@ -54,6 +54,7 @@ class BaselineSide:
 
     async def start(self) -> None:
         await provision(self._kafka, self.topics)
+        await provision_clinic(self._kafka, self.topics, CLINIC)
         await asyncio.to_thread(self._start_and_wait, timeout=60.0)
 
     def _command(self, hop: HopSpec) -> list[str]:

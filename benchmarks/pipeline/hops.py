@@ -34,6 +34,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from peerlink_shared.topics import CLINIC_INBOUND
+
+# The one clinic system both sides' graduates' facts come from, on its own topic.
+CLINIC = "bench"
+INBOUND = f"{CLINIC_INBOUND}.{CLINIC}"
 INBOX_WRITES = 1  # the handled event's id
 OUTBOX_WRITES = 2  # insert before publishing, delete after the acknowledgement
 CHANGES_PER_GRADUATE = 3  # eligibility changes the 3rd, 4th and 5th facts cause
@@ -43,7 +48,7 @@ CHANGES_PER_GRADUATE = 3  # eligibility changes the 3rd, 4th and 5th facts cause
 class HopSpec:
     number: int
     stands_for: str
-    source: str  # topic names in the catalogue
+    source: str  # topic names in the catalogue (or the clinic's inbound topic)
     target: str
     reads: float  # per consumed event, besides the inbox check
     writes: float  # per consumed event, besides the inbox and the outbox
@@ -55,7 +60,7 @@ def default_hops(*, session_minutes: int) -> tuple[HopSpec, ...]:
     booking_writes = session_minutes // 5 + 2  # time holds, the slot, the announced mark
     staffing_writes = 1
     return (
-        HopSpec(1, "intake", "clinic-inbound", "person-events", 1.3, 0.4, 1.0, "every fact"),
+        HopSpec(1, "intake", INBOUND, "person-events", 1.3, 0.4, 1.0, "every fact"),
         HopSpec(
             2,
             "eligibility",

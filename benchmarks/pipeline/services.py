@@ -1,6 +1,7 @@
 """The real pipeline: the four services as processes (`peerlink_devtools.processes`), under
 the run's own topic and database prefixes. Centres, persons and sessions are made over HTTP
-before a step, as a coordinator would, so intake knows every person its clinic events name."""
+before a step, as a coordinator would, so intake knows every person its clinic events name;
+the clinic is added once, and granted each step's centres."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+from peerlink_devtools.clinics import add_clinic
 from peerlink_devtools.processes import SERVICES, Network, consumer_groups
 from peerlink_devtools.scenario import Api
 from peerlink_shared.auth import Role
@@ -15,6 +17,7 @@ from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import provision
 
+from benchmarks.pipeline.hops import CLINIC
 from benchmarks.pipeline.opcount import counting_environment
 from benchmarks.pipeline.population import Graduate, Layout, Population, graduate
 
@@ -36,7 +39,7 @@ class PipelineSide:
     ) -> None:
         self.name = name
         self.topics = Topics(prefix=f"{run_id}-{letter}-")
-        self.groups = consumer_groups(self.topics.prefix, self.topics)
+        self.groups = consumer_groups(self.topics.prefix, self.topics, clinics=[CLINIC])
         self.database_prefix = f"{run_id}_{letter}_peerlink_"
         self.ops_dir = log_dir / "ops"
         self.kafka = self._kafka = kafka
@@ -57,6 +60,10 @@ class PipelineSide:
         await asyncio.to_thread(self._network.start_all, ready_timeout=120.0)
         urls = {service: self._network.url(service) for service in SERVICES}
         self._api = Api(urls, self._network.token_secret)
+        ops = self._api.token(role=Role.OPS, centre="*", subject="bench-pipeline")
+        await add_clinic(
+            self._api, kafka=self._kafka, topics=self.topics, clinic=CLINIC, centres=(), ops=ops
+        )
 
     def dead(self) -> list[str]:
         """Services that exited (a crashed service would look like a stalled one)."""
@@ -94,6 +101,7 @@ class PipelineSide:
                 "timezone": "UTC",
             }
             await call("PUT", "intake", f"/centres/{centre}", body)
+            await call("PUT", "intake", f"/clinics/{CLINIC}/centres/{centre}")
         session = {
             "starts_at": self._layout.session_start(today).isoformat(),
             "duration_minutes": self._layout.session_minutes,

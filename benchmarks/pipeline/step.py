@@ -8,6 +8,7 @@ import contextlib
 from dataclasses import dataclass
 
 from benchmarks.pipeline.counters import Counters, DatabaseOps, database_ops
+from benchmarks.pipeline.hops import INBOUND
 from benchmarks.pipeline.load import Sender, Sent
 from benchmarks.pipeline.observe import Observer
 from benchmarks.pipeline.opcount.sitecustomize import DUMP_SECONDS
@@ -16,7 +17,7 @@ from benchmarks.pipeline.results import Latency, Phase, StepResult
 from benchmarks.pipeline.side import Side
 
 CHAIN = (
-    "clinic-inbound",
+    INBOUND,
     "person-events",
     "eligibility-changes",
     "session-events",
@@ -79,7 +80,7 @@ async def run_step(
     # A failed step before may have left a backlog: let it drain, as far as is reasonable.
     if await caught_up(tools, timeout=limits.settle_timeout * 4) is None:
         failures.append("not idle at the start")
-    topics = [side.topics.name(base) for base in CHAIN]
+    topics = [f"{side.topics.prefix}{base}" for base in CHAIN]
     sizes_before, ops_before = await tools.counters.sizes(topics), _ops(tools)
     tools.observer.watch(g.person_id for g in population.graduates)
     sent, stop = Sent(), asyncio.Event()

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from benchmarks.pipeline.counters import Counters
+from benchmarks.pipeline.hops import CLINIC
 from benchmarks.pipeline.load import Sender
 from benchmarks.pipeline.observe import Observer
 from benchmarks.pipeline.options import Options
@@ -65,7 +66,7 @@ async def running(side: Side, *, say: Say) -> AsyncIterator[Tools]:
         eligibility_topic=side.topics.eligibility_changes,
         notification_topic=side.topics.notification_events,
     )
-    sender = Sender(kafka=side.kafka, topic=side.topics.clinic_inbound)
+    sender = Sender(kafka=side.kafka, topic=side.topics.clinic_inbound(CLINIC))
     try:
         await side.start()
         for client in (counters, observer, sender):

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from peerlink_devtools.clinics import CLINIC, STRANGER, add_clinic, two_clinics_report
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_devtools.processes import Network, consumer_groups
 from peerlink_devtools.replay import find_event, republish
@@ -63,7 +64,7 @@ def run_suffix() -> str:
 
 
 async def caught_up(network: Network, servers: Servers, topics: Topics) -> None:
-    groups = consumer_groups(network.topic_prefix, topics)
+    groups = consumer_groups(network.topic_prefix, topics, clinics=(CLINIC, STRANGER))
     await wait_for_zero_lag(servers.kafka, groups, timeout=90)
 
 
@@ -76,6 +77,15 @@ async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
         result = await play(api, say=steps.append, today=datetime.now(UTC).date(), wait_seconds=90)
         (message,) = result.messages
         assert str(message["text"]).startswith("You're booked for a session at Harbour House on ")
+        # What the demo does next: the centre's clinic is heard over Kafka, another is refused.
+        await two_clinics_report(
+            api,
+            kafka=servers.kafka,
+            topics=topics,
+            centre_id=result.centre_id,
+            person_id=result.person_id,
+            say=steps.append,
+        )
 
         coordinator = api.token(role=Role.COORDINATOR, centre=result.centre_id, subject="c-1")
         (session,) = (
@@ -151,6 +161,17 @@ async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
         person_id = (
             await api.call("POST", "intake", f"/centres/{centre_id}/persons", headers=clinic)
         ).json()["person_id"]
+        # The clinic logs in as itself: its principal may write its own topic, nothing else.
+        clinic_system = await add_clinic(
+            api,
+            kafka=servers.kafka,
+            topics=topics,
+            clinic=f"dune-ehr-{run_suffix()}",
+            centres=[centre_id],
+            ops=ops,
+            own_login=True,
+        )
+        inbound = clinic_system.topic
         today = datetime.now(UTC).date()
         facts = [
             ProgrammeEnded(
@@ -184,8 +205,8 @@ async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
             b'{"specversion": "1.0", "type": "peerlink.person.relapse-recorded.v1", "data": '
         )
         await publish_raw(
-            servers.kafka,
-            topics.clinic_inbound,
+            clinic_system.login,
+            inbound,
             [(person_id.encode(), e.model_dump_json().encode()) for e in events]
             + [(b"malformed", malformed)],
         )
@@ -205,13 +226,13 @@ async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
         assert decision["reasons"] == []
 
         async def dead_lettered() -> dict[str, str] | None:
-            records = await read_all(servers.kafka, [dead_letter_topic(topics.clinic_inbound)])
+            records = await read_all(servers.kafka, [dead_letter_topic(inbound)])
             found = [r.headers for r in records if r.key == b"malformed"]
             return found[0] if found else None
 
         headers = await eventually(dead_lettered, timeout=30)
         assert headers["x-dlq-reason-code"] == "malformed_json"
-        assert headers["x-original-topic"] == topics.clinic_inbound
+        assert headers["x-original-topic"] == inbound
     finally:
         await api.close()
 
@@ -247,22 +268,27 @@ async def test_contact_details_and_refused_input_never_travel(
         )
         assert refused.status_code == 422
         assert CANARY not in refused.text
+        inbound = (
+            await add_clinic(
+                api, kafka=servers.kafka, topics=topics, clinic="canary-ehr", centres=[], ops=ops
+            )
+        ).topic
         await publish_raw(
             servers.kafka,
-            topics.clinic_inbound,
+            inbound,
             [(b"canary", f'{{"id": "x", "data": {{"name": "{CANARY}"}}}}'.encode())],
         )
 
         async def dead_lettered() -> bool | None:
-            records = await read_all(servers.kafka, [dead_letter_topic(topics.clinic_inbound)])
+            records = await read_all(servers.kafka, [dead_letter_topic(inbound)])
             return True if any(r.key == b"canary" for r in records) else None
 
         await eventually(dead_lettered, timeout=30)
     finally:
         await api.close()
 
-    everything = [name for name, _ in topics.all_with_dead_letters()]
-    planted = {topics.clinic_inbound, dead_letter_topic(topics.clinic_inbound)}
+    planted = {inbound, dead_letter_topic(inbound)}
+    everything = [name for name, _ in topics.all_with_dead_letters()] + sorted(planted)
     for record in await read_all(servers.kafka, everything):
         if record.topic in planted and record.key == b"canary":
             # The planted event itself, and its dead-letter copy kept for replay; the

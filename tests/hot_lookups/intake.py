@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.links import Link
 from peerlink_shared.mongo import Database, Document
@@ -57,8 +58,26 @@ def person_document(i: int) -> Document:
     }
 
 
+def clinic(i: int) -> str:
+    return f"k{i:07d}"
+
+
+def grants(i: int, *, version: int) -> Document:
+    """Version `version` of clinic i's grants (its current one, for the current collection)."""
+    return {
+        "clinic": clinic(i),
+        "version": version,
+        "centres": [centre(i % 40)],
+        "change": "granted",
+        "centre": centre(i % 40),
+        "changed_by": {"subject": "coordinator-1", "role": "coordinator", "centre": centre(i % 40)},
+        "changed_at": BASE,
+    }
+
+
 async def prepare(db: Database) -> None:
     await IntakeRepository(db).ensure_indexes()
+    await ClinicRepository(db).ensure_indexes()
 
 
 STORE = Store(
@@ -84,6 +103,15 @@ STORE = Store(
                 "type": "peerlink.person.check-in-recorded.v1",
                 "data": {"person_id": person(i // 4), "checked_on": "2029-12-01", "level": 2},
                 "recorded_at": BASE,
+            },
+        ),
+        Seed("clinic_grants", lambda i: {"_id": clinic(i), **grants(i, version=3)}),
+        # Three versions of each of a third as many clinics.
+        Seed(
+            "clinic_grant_versions",
+            lambda i: {
+                "_id": f"{clinic(i // 3)}:v{i % 3 + 1}",
+                **grants(i // 3, version=i % 3 + 1),
             },
         ),
     ),
@@ -124,6 +152,16 @@ STORE = Store(
             "pending referrals to a centre (per request)",
             lambda db, k: IntakeRepository(db).referrals_to(referred_to(k), limit=100),
             (Twin("referred_to_1"),),
+        ),
+        Lookup(
+            "a clinic's current grants (per inbound fact)",
+            lambda db, k: ClinicRepository(db).current(clinic(k)),
+            (BY_ID,),
+        ),
+        Lookup(
+            "a clinic's grant versions (per request)",
+            lambda db, k: ClinicRepository(db).history(clinic(k // 3)),
+            (Twin("clinic_1_version_1"),),
         ),
         Lookup(
             "fact by event id (per fact recorded)",

@@ -9,7 +9,7 @@ from peerlink_shared.audit import http_entry
 from peerlink_shared.audit_log import AuditLog, AuditQuery, as_document
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import SystemClock
-from peerlink_shared.inbox import Inbox
+from peerlink_shared.inbox import Inbox, inbox_key
 from peerlink_shared.mongo import Database, Document
 from peerlink_shared.outbox import Entry, Outbox
 
@@ -23,6 +23,11 @@ BODY = '{"specversion":"1.0","type":"peerlink.person.relapse-recorded.v1",' + '"
 
 def event(i: int) -> str:
     return f"evt-{i:08d}"
+
+
+def handled(i: int) -> str:
+    """An inbox key as the consumer makes it (a clinic's event, by sender, source and id)."""
+    return inbox_key(sender=f"clinic-{i % 7}", source="/ehr", event_id=event(i))
 
 
 async def sweep(db: Database) -> list[Entry]:
@@ -58,7 +63,7 @@ STORE = Store(
     service="shared",
     prepare=prepare,
     seeds=(
-        Seed("inbox", lambda i: {"_id": event(i), "handled_at": BASE}),
+        Seed("inbox", lambda i: {"_id": handled(i), "handled_at": BASE}),
         Seed("audit", audit_entry),
         Seed(
             "outbox",
@@ -73,7 +78,7 @@ STORE = Store(
     ),
     lookups=(
         Lookup(
-            "inbox: event handled? (per event)", lambda db, k: Inbox(db).seen(event(k)), (BY_ID,)
+            "inbox: event handled? (per event)", lambda db, k: Inbox(db).seen(handled(k)), (BY_ID,)
         ),
         Lookup(
             "outbox: published entries deleted (per batch sent)",

@@ -20,6 +20,7 @@ from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
 from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.settings import ServiceSettings
 from peerlink_shared.topics import Topics
+from peerlink_shared.topics_admin import provision_clinic
 
 from tests.servers import Servers
 
@@ -103,10 +104,25 @@ async def in_process(
         yield client
 
 
-def envelope_for(payload: Payload, *, subject: str, event_id: str | None = None) -> Envelope:
+async def clinic_topic(
+    intake: httpx.AsyncClient, servers: Servers, topics: Topics, clinic: str, centres: list[str]
+) -> str:
+    """A clinic system acting for these centres: its topic (and intake's right to read it),
+    its grants at intake; returns the topic it publishes on."""
+    await provision_clinic(servers.kafka, topics, clinic)
+    registered = await intake.put(
+        f"/clinics/{clinic}", json={"centres": centres}, headers=headers(Role.OPS, "*")
+    )
+    assert registered.status_code == 200, registered.text
+    return topics.clinic_inbound(clinic)
+
+
+def envelope_for(
+    payload: Payload, *, subject: str, event_id: str | None = None, source: str = "/tests"
+) -> Envelope:
     return make_envelope(
         event_id=event_id or new_event_id(),
-        source="/tests",
+        source=source,
         event_type=payload.event_type(),
         subject=subject,
         time=datetime.now(UTC),

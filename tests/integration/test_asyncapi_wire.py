@@ -20,6 +20,7 @@ from peerlink_shared.topics import Topics, dead_letter_topic
 
 from tests.integration.helpers import (
     as_event,
+    clinic_topic,
     envelope_for,
     eventually,
     headers,
@@ -77,7 +78,8 @@ async def test_a_published_event_carries_the_documented_headers_and_key(
         CravingCheckInRecorded(person_id=person_id, level=2, checked_on=datetime.now(UTC).date()),
         subject=person_id,
     )
-    await publish(servers.kafka, topics.clinic_inbound, check_in)
+    inbound = await clinic_topic(intake, servers, topics, "wire-ehr", [CENTRE])
+    await publish(servers.kafka, inbound, check_in)
 
     # Registration published PersonRegistered under the same key first: the check-in's copy.
     record = await one_record(
@@ -101,13 +103,14 @@ async def test_a_dead_letter_carries_the_documented_headers_and_the_original_key
 ) -> None:
     document = (await intake.get("/asyncapi.json")).json()
     key = f"wire-{secrets.token_hex(4)}".encode()
-    await publish_raw(servers.kafka, topics.clinic_inbound, [(key, b'{"id": "x"}')])
+    inbound = await clinic_topic(intake, servers, topics, "wire-ehr", [CENTRE])
+    await publish_raw(servers.kafka, inbound, [(key, b'{"id": "x"}')])
 
-    letter = await one_record(servers.kafka, dead_letter_topic(topics.clinic_inbound), key=key)
+    letter = await one_record(servers.kafka, dead_letter_topic(inbound), key=key)
 
     schema = documented(document, "DeadLetter")
     assert set(schema["required"]) <= set(letter.headers) <= set(schema["properties"])
     assert letter.headers["x-dlq-reason-code"] in schema["properties"]["x-dlq-reason-code"]["enum"]
-    assert letter.headers["x-original-topic"] == topics.clinic_inbound
+    assert letter.headers["x-original-topic"] == inbound
     assert letter.headers["content-type"] == schema["properties"]["content-type"]["const"]
     assert letter.value == b'{"id": "x"}'

@@ -25,7 +25,14 @@ from peerlink_shared.contracts import (
 from peerlink_shared.mongo import make_mongo_client
 from peerlink_shared.topics import Topics
 
-from tests.integration.helpers import envelope_for, eventually, headers, in_process, publish
+from tests.integration.helpers import (
+    clinic_topic,
+    envelope_for,
+    eventually,
+    headers,
+    in_process,
+    publish,
+)
 from tests.servers import Servers
 
 CENTRE = "lighthouse"
@@ -330,7 +337,8 @@ async def test_clinic_facts_over_kafka_are_recorded_accepted_or_refused(
         RelapseRecorded(person_id=stranger, relapsed_on=TODAY - timedelta(days=2)),
         subject=stranger,
     )
-    await publish(servers.kafka, topics.clinic_inbound, accepted, refused)
+    inbound = await clinic_topic(intake, servers, topics, "audit-ehr", [CENTRE])
+    await publish(servers.kafka, inbound, accepted, refused)
 
     async def recorded(person_id: str) -> dict[str, Any] | None:
         entries = await trail(intake, person_id=person_id)

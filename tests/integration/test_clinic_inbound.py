@@ -1,4 +1,5 @@
-"""Intake's Kafka door for other clinic systems, against the real servers."""
+"""Intake's Kafka door for other clinic systems, each on its own topic, against the real
+servers. The grants and the per-sender duplicates are in `test_clinic_senders.py`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from peerlink_shared.contracts import (
     SobrietyMilestoneRecorded,
 )
 from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.topics_admin import provision_clinic
 
 from tests.integration.helpers import (
     as_event,
@@ -37,6 +39,7 @@ from tests.servers import Servers
 
 CENTRE = "bay"
 ANOTHER = "cove"  # registered, and linked to nobody here
+CLINIC = "bay-ehr"
 TODAY = datetime.now(UTC).date()
 CANARY = "CANARY-John-Roe"
 
@@ -46,9 +49,13 @@ async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator
     async with in_process(
         bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="inbound"
     ) as client:
+        ops = headers(Role.OPS, "*")
         for centre_id in (CENTRE, ANOTHER):
             centre = {"centre_id": centre_id, "display_name": "C", "region": "e", "timezone": "UTC"}
-            await client.put(f"/centres/{centre_id}", json=centre, headers=headers(Role.OPS, "*"))
+            await client.put(f"/centres/{centre_id}", json=centre, headers=ops)
+        await provision_clinic(servers.kafka, topics, CLINIC)
+        registered = await client.put(f"/clinics/{CLINIC}", json={"centres": [CENTRE]}, headers=ops)
+        assert registered.status_code == 200, registered.text
         yield client
 
 
@@ -67,7 +74,7 @@ async def test_a_clinic_event_is_recorded_once_and_published(
     check_in = envelope_for(
         CravingCheckInRecorded(person_id=person_id, level=3, checked_on=TODAY), subject=person_id
     )
-    await publish(servers.kafka, topics.clinic_inbound, check_in, check_in)
+    await publish(servers.kafka, topics.clinic_inbound(CLINIC), check_in, check_in)
 
     async def published() -> list[dict[str, Any]] | None:
         records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
@@ -79,7 +86,7 @@ async def test_a_clinic_event_is_recorded_once_and_published(
     assert event["type"] == CravingCheckInRecorded.event_type()
     assert event["data"] == {"person_id": person_id, "level": 3, "checked_on": str(TODAY)}
     assert event["correlationid"] == check_in.correlationid
-    assert event["id"] != check_in.id  # namespaced by the clinic's source
+    assert event["id"] != check_in.id  # namespaced by the clinic and its source
 
 
 async def test_refused_clinic_events_are_dead_lettered_with_reasons(
@@ -202,16 +209,15 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
             "invalid_payload",
         ),
     }
+    inbound = topics.clinic_inbound(CLINIC)
     await publish_raw(
         servers.kafka,
-        topics.clinic_inbound,
+        inbound,
         [(name.encode(), body) for name, (body, _) in cases.items()],
     )
 
     async def dead_letters() -> dict[str, dict[str, str]] | None:
-        records = await read_all(
-            servers.kafka, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=0.5
-        )
+        records = await read_all(servers.kafka, [dead_letter_topic(inbound)], idle_seconds=0.5)
         found = {r.key.decode(): r.headers for r in records if r.key and r.key.decode() in cases}
         return found if len(found) == len(cases) else None
 
@@ -225,6 +231,7 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
     )
     assert found["canary-in-level"]["x-dlq-reason"] == "level: int_parsing"
     assert all(CANARY not in json.dumps(headers) for headers in found.values())
+    assert {found[name]["x-original-topic"] for name in cases} == {inbound}
 
 
 async def test_deep_and_ambiguous_json_is_dead_lettered_and_the_partition_moves_on(
@@ -248,7 +255,7 @@ async def test_deep_and_ambiguous_json_is_dead_lettered_and_the_partition_moves_
     # such bodies before the consumer saw them, and raised outside the dead-letter path.
     await publish_raw(
         servers.kafka,
-        topics.clinic_inbound,
+        topics.clinic_inbound(CLINIC),
         [(person_id.encode(), body) for body in (deep, twice, truncated, valid)],
         headers=[("content-type", b"application/json")],
     )
@@ -266,7 +273,7 @@ async def test_deep_and_ambiguous_json_is_dead_lettered_and_the_partition_moves_
 
     # The valid event came after both on the partition: their copies are already written.
     records = await read_all(
-        servers.kafka, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=0.5
+        servers.kafka, [dead_letter_topic(topics.clinic_inbound(CLINIC))], idle_seconds=0.5
     )
     found = {
         r.headers["x-dlq-reason-code"]: r.headers for r in records if r.key == person_id.encode()
@@ -284,7 +291,9 @@ async def test_the_asyncapi_document_describes_the_clinic_door(intake: httpx.Asy
     document = (await intake.get("/asyncapi.json")).json()
     assert document["asyncapi"] == "3.0.0"
     inbound = document["channels"]["clinic-inbound"]
-    assert inbound["address"].endswith("clinic-inbound")
+    # One topic per clinic: the address is a template, its parameter says who may write it.
+    assert inbound["address"].endswith("clinic-inbound.{clinic}")
+    assert "sender_not_allowed" in inbound["parameters"]["clinic"]["description"]
     assert set(inbound["messages"]) == {model.__name__ for model in PERSON_FACTS}
     assert document["operations"]["receive-clinic-inbound"]["action"] == "receive"
     check_in = document["components"]["schemas"]["CravingCheckInRecordedEvent"]

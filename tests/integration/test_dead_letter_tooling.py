@@ -19,13 +19,15 @@ from peerlink_shared.dead_letter_kafka import partitions_of
 from peerlink_shared.dead_letters_cli import run
 from peerlink_shared.kafka_access import child_environment
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import provision
+from peerlink_shared.topics_admin import provision, provision_clinic
 
 from tests.integration.helpers import envelope_for
 from tests.servers import Servers
 
 CANARY = "CANARY-Mary-Major-naltrexone"
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+CLINIC = "dlq-ehr"
+INBOUND = f"clinic-inbound.{CLINIC}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ async def seeded(servers: Servers, topics: Topics, run_id: str) -> Seeded:
     # dead-letter to this run's shared topics, and these counts must be exact.
     mine = Topics(prefix=f"{run_id}-dlq-")
     await provision(servers.kafka, mine)
-    inbound, person_events = mine.clinic_inbound, mine.person_events
+    await provision_clinic(servers.kafka, mine, CLINIC)
+    inbound, person_events = mine.clinic_inbound(CLINIC), mine.person_events
     wanted = {
         "payload-1": (b"p-1", check_in("e-payload-1", "p-1"), "invalid_payload", inbound),
         "payload-2": (b"p-2", check_in("e-payload-2", "p-2"), "invalid_payload", inbound),
@@ -141,7 +144,7 @@ async def test_list_counts_per_reason_and_original_topic(seeded: Seeded) -> None
     code, out, _ = await seeded.dlq("list", "--json")
     assert code == 0
     summaries = {item["topic"]: item for item in json.loads(out)}
-    inbound = dead_letter_topic(seeded.topics.clinic_inbound)
+    inbound = dead_letter_topic(seeded.topics.clinic_inbound(CLINIC))
     assert summaries[inbound] == {
         "topic": inbound,
         "count": 7,
@@ -151,16 +154,17 @@ async def test_list_counts_per_reason_and_original_topic(seeded: Seeded) -> None
             "not_utf8": 1,
             "unknown_person": 2,
         },
-        "by_original_topic": {"elsewhere": 1, seeded.topics.clinic_inbound: 6},
+        "by_original_topic": {"elsewhere": 1, seeded.topics.clinic_inbound(CLINIC): 6},
         "oldest": "2026-01-01T00:00:00.000+00:00",
         "newest": "2026-01-01T00:00:06.000+00:00",
     }
     person_events = dead_letter_topic(seeded.topics.person_events)
     assert summaries[person_events]["by_reason"] == {"incoherent_fact": 1}
+    # The catalogue's six, and the one clinic's found on the broker.
     assert len(summaries) == 7
     assert sum(item["count"] for item in summaries.values()) == 8
 
-    code, table, _ = await seeded.dlq("list", "--topic", "clinic-inbound")
+    code, table, _ = await seeded.dlq("list", "--topic", INBOUND)
     assert code == 0
     assert table.splitlines()[1].split()[:2] == [inbound, "7"]
     assert "invalid_payload=3" in table
@@ -168,7 +172,7 @@ async def test_list_counts_per_reason_and_original_topic(seeded: Seeded) -> None
 
 
 async def test_inspect_shows_metadata_and_never_the_data(seeded: Seeded) -> None:
-    code, out, _ = await seeded.dlq("inspect", "--topic", "clinic-inbound", "--json")
+    code, out, _ = await seeded.dlq("inspect", "--topic", INBOUND, "--json")
     assert code == 0
     views = [json.loads(line) for line in out.splitlines()]
     assert len(views) == 7
@@ -179,7 +183,7 @@ async def test_inspect_shows_metadata_and_never_the_data(seeded: Seeded) -> None
     shown = by_offset[(payload.partition, payload.offset)]
     assert shown["envelope"]["event_id"] == "e-payload-1"
     assert shown["envelope"]["subject"] == "p-1"
-    assert shown["original_topic"] == seeded.topics.clinic_inbound
+    assert shown["original_topic"] == seeded.topics.clinic_inbound(CLINIC)
     assert (shown["reason_code"], shown["key"]) == ("invalid_payload", "p-1")
     assert shown["body_bytes"] == len(payload.value)
     binary = seeded.letters["binary"]
@@ -191,7 +195,7 @@ async def test_inspect_shows_metadata_and_never_the_data(seeded: Seeded) -> None
         "(none)",
     )
 
-    code, text, _ = await seeded.dlq("inspect", "--topic", "clinic-inbound")
+    code, text, _ = await seeded.dlq("inspect", "--topic", INBOUND)
     assert code == 0
     assert len(text.splitlines()) == 7
     assert CANARY not in text
@@ -200,13 +204,13 @@ async def test_inspect_shows_metadata_and_never_the_data(seeded: Seeded) -> None
 
 async def test_inspect_filters_by_reason_and_limits(seeded: Seeded) -> None:
     code, out, _ = await seeded.dlq(
-        "inspect", "--topic", "clinic-inbound.dlq", "--reason", "invalid_payload", "--json"
+        "inspect", "--topic", f"{INBOUND}.dlq", "--reason", "invalid_payload", "--json"
     )
     assert code == 0
     ids = [json.loads(line)["envelope"]["event_id"] for line in out.splitlines()]
     assert ids == ["e-payload-1", "e-payload-2", "e-payload-3"]  # oldest first
 
-    code, out, _ = await seeded.dlq("inspect", "--topic", "clinic-inbound", "--limit", "2")
+    code, out, _ = await seeded.dlq("inspect", "--topic", INBOUND, "--limit", "2")
     assert code == 0
     assert len(out.splitlines()) == 2
 
@@ -215,7 +219,7 @@ async def test_replay_puts_the_original_bytes_and_key_back_with_a_trace(seeded: 
     code, out, err = await seeded.dlq(
         "replay",
         "--topic",
-        "clinic-inbound",
+        INBOUND,
         "--reason",
         "invalid_payload",
         "--progress-every",
@@ -223,10 +227,10 @@ async def test_replay_puts_the_original_bytes_and_key_back_with_a_trace(seeded: 
     )
     assert (code, err) == (0, "")
     assert "replayed 2/3\nreplayed 3/3\n" in out
-    code, _, err = await seeded.dlq("replay", "--topic", "clinic-inbound", "--reason", "not_utf8")
+    code, _, err = await seeded.dlq("replay", "--topic", INBOUND, "--reason", "not_utf8")
     assert (code, err) == (0, "")
 
-    found = await replayed_from(seeded, seeded.topics.clinic_inbound)
+    found = await replayed_from(seeded, seeded.topics.clinic_inbound(CLINIC))
     chosen = [seeded.letters[name] for name in ("payload-1", "payload-2", "payload-3", "binary")]
     assert set(found) == {letter.position for letter in chosen}
     for letter in chosen:
@@ -237,42 +241,44 @@ async def test_replay_puts_the_original_bytes_and_key_back_with_a_trace(seeded: 
 
 async def test_replay_of_chosen_event_ids_only(seeded: Seeded) -> None:
     chosen = seeded.letters["person-2"]
-    before = await replayed_from(seeded, seeded.topics.clinic_inbound)
+    before = await replayed_from(seeded, seeded.topics.clinic_inbound(CLINIC))
     code, out, _ = await seeded.dlq(
-        "replay", "--topic", "clinic-inbound", "--event-id", "e-person-2", "e-not-there"
+        "replay", "--topic", INBOUND, "--event-id", "e-person-2", "e-not-there"
     )
     assert code == 0
     assert "done: replayed 1 of 1" in out
-    after = await replayed_from(seeded, seeded.topics.clinic_inbound)
+    after = await replayed_from(seeded, seeded.topics.clinic_inbound(CLINIC))
     assert set(after) - set(before) == {chosen.position}
     (record,) = after[chosen.position]
     assert (record.key, record.value) == (b"Mary Major", chosen.value)
 
 
 async def test_dry_run_publishes_nothing(seeded: Seeded) -> None:
-    before = await records_on(seeded, seeded.topics.clinic_inbound)
+    before = await records_on(seeded, seeded.topics.clinic_inbound(CLINIC))
     code, out, _ = await seeded.dlq(
-        "replay", "--topic", "clinic-inbound", "--reason", "unknown_person", "--dry-run"
+        "replay", "--topic", INBOUND, "--reason", "unknown_person", "--dry-run"
     )
     assert code == 0
     assert out.splitlines()[-1].startswith("dry run: would replay 2 from")
     assert len(out.splitlines()) == 3
-    assert await records_on(seeded, seeded.topics.clinic_inbound) == before
+    assert await records_on(seeded, seeded.topics.clinic_inbound(CLINIC)) == before
 
 
 async def test_replay_refuses_a_topic_outside_the_catalogue(seeded: Seeded) -> None:
-    before = await records_on(seeded, seeded.topics.clinic_inbound)
-    code, out, err = await seeded.dlq(
-        "replay", "--topic", "clinic-inbound", "--reason", "handler_failed"
-    )
+    before = await records_on(seeded, seeded.topics.clinic_inbound(CLINIC))
+    code, out, err = await seeded.dlq("replay", "--topic", INBOUND, "--reason", "handler_failed")
     assert code == 1
     assert "'elsewhere' is not in the topic catalogue" in err
     assert out == ""
-    assert await records_on(seeded, seeded.topics.clinic_inbound) == before
+    assert await records_on(seeded, seeded.topics.clinic_inbound(CLINIC)) == before
 
     code, _, err = await seeded.dlq("list", "--topic", "billing")
     assert code == 1
     assert "'billing' is not in the topic catalogue" in err
+
+    code, _, err = await seeded.dlq("list", "--topic", "clinic-inbound")
+    assert code == 1
+    assert "one topic per clinic now: clinic-inbound.<clinic>" in err
 
 
 async def test_the_console_script_reads_the_environment(seeded: Seeded) -> None:

@@ -4,7 +4,9 @@ privilege per service, and the ops principal's limits. Against the real broker."
 from __future__ import annotations
 
 import asyncio
+import secrets
 import ssl
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -16,13 +18,23 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.kafka_acls import SERVICES, Grant, consumer_group, grant, published_topics
+from peerlink_shared.kafka_acls import (
+    SERVICES,
+    Grant,
+    clinic_principal,
+    consumer_group,
+    grant,
+    published_topics,
+)
+from peerlink_shared.kafka_users import delete_scram_users, set_scram_password
 from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.topics_admin import provision_clinic
 from pydantic import SecretStr
 
 from tests.servers import Servers
 
 BOUND = 20.0
+CLINICS = ("acl-a", "acl-b")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -132,13 +144,58 @@ async def test_each_service_is_refused_a_topic_it_does_not_read(
         )
 
 
+@pytest.fixture(scope="module")
+async def clinics(servers: Servers, topics: Topics) -> AsyncIterator[dict[str, KafkaAccess]]:
+    """Two clinics with their topics, ACLs and logins (users named under the run's prefix)."""
+    logins = {}
+    for clinic in CLINICS:
+        await provision_clinic(servers.kafka, topics, clinic)
+        logins[clinic] = await set_scram_password(
+            servers.kafka, clinic_principal(topics, clinic), secrets.token_urlsafe(24)
+        )
+    yield logins
+    await delete_scram_users(servers.kafka, [clinic_principal(topics, c) for c in CLINICS])
+
+
+async def test_a_clinic_writes_its_own_topic_and_nothing_else(
+    topics: Topics, clinics: dict[str, KafkaAccess]
+) -> None:
+    first, second = CLINICS
+    await produce(clinics[first], topics.clinic_inbound(first))
+    for foreign in (
+        topics.clinic_inbound(second),  # another clinic's: it would speak as that clinic
+        dead_letter_topic(topics.clinic_inbound(first)),
+        topics.person_events,
+    ):
+        with pytest.raises((TopicAuthorizationFailedError, KafkaError, TimeoutError)) as refused:
+            await produce(clinics[first], foreign)
+        assert not isinstance(refused.value, KafkaConnectionError), foreign
+    # Nor may it read anything, its own topic included.
+    with pytest.raises((TopicAuthorizationFailedError, GroupAuthorizationFailedError, KafkaError)):
+        await consume(
+            clinics[first], topics.clinic_inbound(first), consumer_group(topics.prefix, "intake")
+        )
+
+
+async def test_intake_reads_a_clinics_topic_and_dead_letters_it_but_cannot_write_it(
+    servers: Servers, topics: Topics, clinics: dict[str, KafkaAccess]
+) -> None:
+    intake = servers.kafka.as_principal("intake")
+    inbound = topics.clinic_inbound(CLINICS[0])
+    await consume(intake, inbound, consumer_group(topics.prefix, "intake"))
+    await produce(intake, dead_letter_topic(inbound))
+    with pytest.raises((TopicAuthorizationFailedError, KafkaError, TimeoutError)) as refused:
+        await produce(intake, inbound)  # intake cannot forge a clinic's events
+    assert not isinstance(refused.value, KafkaConnectionError)
+
+
 @pytest.mark.parametrize("service", SERVICES)
 async def test_each_service_is_refused_another_services_group(
-    servers: Servers, topics: Topics, service: str
+    servers: Servers, topics: Topics, service: str, clinics: dict[str, KafkaAccess]
 ) -> None:
     other = SERVICES[(SERVICES.index(service) + 1) % len(SERVICES)]
     own_topic = {
-        "intake": topics.clinic_inbound,
+        "intake": topics.clinic_inbound(CLINICS[0]),
         "eligibility": topics.person_events,
         "scheduling": topics.eligibility_changes,
         "notifications": topics.session_events,

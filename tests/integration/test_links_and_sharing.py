@@ -29,6 +29,7 @@ from peerlink_shared.topics import Topics, dead_letter_topic
 
 from tests.integration.helpers import (
     as_event,
+    clinic_topic,
     envelope_for,
     eventually,
     headers,
@@ -198,12 +199,12 @@ async def test_another_centre_cannot_take_over_a_person(
     discharge = envelope_for(
         DischargeRecorded(person_id=person, centre_id=OTHER, discharged_on=TODAY), subject=person
     )
-    await publish(servers.kafka, topics.clinic_inbound, admission, discharge)
+    # The clinic may act for OTHER: what stops it is that OTHER is not linked to the person.
+    inbound = await clinic_topic(services.intake, servers, topics, "other-ehr", [OTHER])
+    await publish(servers.kafka, inbound, admission, discharge)
 
     async def dead_lettered() -> dict[str, dict[str, str]] | None:
-        records = await read_all(
-            servers.kafka, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=0.5
-        )
+        records = await read_all(servers.kafka, [dead_letter_topic(inbound)], idle_seconds=0.5)
         wanted = {admission.id, discharge.id}
         found = {
             event["id"]: r.headers
@@ -213,7 +214,9 @@ async def test_another_centre_cannot_take_over_a_person(
         return found if len(found) == len(wanted) else None
 
     refusals = await eventually(dead_lettered)
-    assert {h["x-dlq-reason-code"] for h in refusals.values()} == {"not_linked"}
+    assert refusals[admission.id]["x-dlq-reason-code"] == "not_linked"
+    # A discharge at OTHER is refused before that: the person was never at OTHER.
+    assert refusals[discharge.id]["x-dlq-reason-code"] in {"not_linked", "sender_not_allowed"}
     assert all(person not in h["x-dlq-reason"] for h in refusals.values())
 
     await settled(services, servers, topics, person)

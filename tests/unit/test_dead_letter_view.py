@@ -31,7 +31,7 @@ from peerlink_shared.topics import Topics
 
 CANARY = "CANARY-Jane-Doe-methadone"
 TOPICS = Topics(prefix="run1-")
-INBOUND = "run1-clinic-inbound"
+INBOUND = "run1-clinic-inbound.bay-ehr"
 
 
 def envelope_json(**overrides: object) -> bytes:
@@ -243,6 +243,15 @@ def test_a_replay_is_the_original_bytes_and_key_with_where_it_came_from() -> Non
         (None, "no x-original-topic header"),
         ("run1-elsewhere", "'run1-elsewhere' is not in the topic catalogue"),
         ("clinic-inbound", "'clinic-inbound' is not in the topic catalogue"),
+        ("run1-clinic-inbound", "'run1-clinic-inbound' is not in the topic catalogue"),
+        (
+            "run1-clinic-inbound.bay-ehr.dlq",
+            "'run1-clinic-inbound.bay-ehr.dlq' is not in the topic catalogue",
+        ),
+        (
+            "run1-clinic-inbound.cove-ehr",
+            f"'run1-clinic-inbound.cove-ehr' is not the source of {INBOUND}.dlq",
+        ),
         ("run1-person-events", f"'run1-person-events' is not the source of {INBOUND}.dlq"),
     ],
 )
@@ -254,10 +263,23 @@ def test_a_replay_goes_only_back_to_the_catalogue_topic_it_came_from(
 
 
 @pytest.mark.parametrize(
-    "given", ["clinic-inbound", "clinic-inbound.dlq", INBOUND, f"{INBOUND}.dlq"]
+    "given",
+    ["clinic-inbound.bay-ehr", "clinic-inbound.bay-ehr.dlq", INBOUND, f"{INBOUND}.dlq"],
+)
+def test_a_clinic_topic_is_named_by_its_name_or_dead_letter_name(given: str) -> None:
+    assert resolve_dead_letter_topic(given, topics=TOPICS) == f"{INBOUND}.dlq"
+
+
+@pytest.mark.parametrize(
+    "given", ["person-events", "person-events.dlq", "run1-person-events", "run1-person-events.dlq"]
 )
 def test_a_topic_is_named_by_its_catalogue_name_or_dead_letter_name(given: str) -> None:
-    assert resolve_dead_letter_topic(given, topics=TOPICS) == f"{INBOUND}.dlq"
+    assert resolve_dead_letter_topic(given, topics=TOPICS) == "run1-person-events.dlq"
+
+
+def test_the_old_shared_clinic_topic_says_where_clinics_publish_now() -> None:
+    with pytest.raises(KeyError, match=r"one topic per clinic now: clinic-inbound\.<clinic>"):
+        resolve_dead_letter_topic("clinic-inbound.dlq", topics=TOPICS)
 
 
 def test_a_topic_outside_the_catalogue_is_refused() -> None:

@@ -14,6 +14,7 @@ from peerlink_devtools.kafka_watch import Record
 from peerlink_shared.dead_letters import Refusal
 from peerlink_shared.envelope import derived_event_id
 from peerlink_shared.parsing import MAX_EVENT_BYTES, parse_envelope
+from peerlink_shared.topics import is_clinic_id
 
 TODAY = date(2026, 11, 27)
 
@@ -138,19 +139,26 @@ def test_the_workload_is_the_same_for_a_seed_and_every_bad_input_has_a_reason() 
     assert {kind for _, kind in first.kinds} == {
         "qualifies", "relapsed", "craving", "withdrew", "left_early",
     }  # fmt: skip
-    bad = bad_inputs(7, person_id="p-1", count=13, canary="CANARY-7")
-    assert len({b.marker for b in bad}) == 13
+    assert first.clinics == {
+        "fault-7-c0": "fault-7-ehr0", "fault-7-c1": "fault-7-ehr1", "fault-7-c2": "fault-7-ehr2",
+    }  # fmt: skip
+    assert first.outsider == "fault-7-outsider"
+    assert all(is_clinic_id(clinic) for clinic in [*first.clinics.values(), first.outsider])
+    bad = bad_inputs(7, person_id="p-1", count=14, canary="CANARY-7")
+    assert len({b.marker for b in bad}) == 14
     assert sum(b"CANARY-7" in b.body for b in bad) >= 8
     # The suite once built an "oversized" event that was not: it must pass the limit.
     assert all(len(b.body) > MAX_EVENT_BYTES for b in bad if b.reason == "oversized")
     assert {b.reason for b in bad} == {
         "malformed_json", "not_utf8", "invalid_payload", "unknown_event_type", "forbidden_key",
-        "oversized", "unknown_person", "too_deep", "duplicate_key",
+        "oversized", "unknown_person", "too_deep", "duplicate_key", "sender_not_allowed",
     }  # fmt: skip
+    # Only the valid event from the clinic that may act for no centre is the outsider's.
+    assert [b.reason for b in bad if b.outsider] == ["sender_not_allowed"]
     # Each refused at the door for the reason the oracle expects (the rest need the handler).
     for item in bad:
         refused = parse_envelope(item.body)
-        if item.reason == "unknown_person":
+        if item.reason in ("unknown_person", "sender_not_allowed"):
             assert not isinstance(refused, Refusal)
         elif item.reason != "invalid_payload":
             assert isinstance(refused, Refusal) and refused.code == item.reason, item.reason

@@ -31,7 +31,13 @@ from peerlink_shared.asyncapi_kafka import (
 from peerlink_shared.contracts import Payload
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.kafka import ENVELOPE_CONTENT_TYPE
-from peerlink_shared.topics import CATALOGUE, TopicSpec, dead_letter_topic
+from peerlink_shared.topics import (
+    CATALOGUE,
+    CLINIC_INBOUND,
+    CLINIC_INBOUND_SPEC,
+    TopicSpec,
+    dead_letter_topic,
+)
 
 REF = "#/components/schemas/{model}"
 Action = Literal["send", "receive"]
@@ -170,7 +176,7 @@ def asyncapi_document(
     receives: Sequence[Channel],
 ) -> JsonSchema:
     """`bootstrap` is the service's own Kafka bootstrap (comma-separated `host:port`s)."""
-    specs = {spec.name: spec for spec in CATALOGUE}
+    specs = {spec.name: spec for spec in CATALOGUE} | {CLINIC_INBOUND: CLINIC_INBOUND_SPEC}
     document = _Document()
     directions: tuple[tuple[Action, Sequence[Channel]], ...] = (
         ("send", sends),

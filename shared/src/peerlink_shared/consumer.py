@@ -7,7 +7,9 @@ copied to `<topic>.dlq` with a reason code.
 
 Within a batch each partition's records are handled in order, and the partitions side by
 side: a key lives on one partition, so each aggregate still has one writer at a time, as
-it would with one replica per partition. The handled ids are remembered in the inbox with
+it would with one replica per partition. Events are known by sender, `source` and `id`
+(`inbox_key`): the sender is the clinic whose topic a pattern subscription matched, or ""
+on a topic its owning service alone writes. The handled ones are remembered in the inbox with
 one write per batch, and the batch is committed with one offset commit, instead of one of
 each per record. A crash before that write makes Kafka redeliver the batch; handlers are
 idempotent (deterministic outbox ids, unique inserts), so handling a record again changes
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -44,7 +47,7 @@ from peerlink_shared.dead_letters import (
     send_to_dead_letters,
 )
 from peerlink_shared.envelope import Envelope
-from peerlink_shared.inbox import Inbox
+from peerlink_shared.inbox import Inbox, inbox_key
 from peerlink_shared.kafka import SUBSCRIBER_ACK_POLICY
 from peerlink_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_RETRIES
 from peerlink_shared.outages import is_outage
@@ -68,14 +71,15 @@ def backoff_seconds(attempt: int) -> float:
 
 @dataclass(frozen=True)
 class Route:
-    """How one event type is handled: `bind` validates the payload, then returns the call."""
+    """How one event type is handled: `bind` validates the payload of an envelope from a
+    sender, then returns the call."""
 
     event_type: str
-    bind: Callable[[Envelope], Callable[[], Awaitable[None]]]
+    bind: Callable[[Envelope, str], Callable[[], Awaitable[None]]]
 
 
 def route(model: type[P], handler: Callable[[Envelope, P], Awaitable[None]]) -> Route:
-    def bind(envelope: Envelope) -> Callable[[], Awaitable[None]]:
+    def bind(envelope: Envelope, _sender: str) -> Callable[[], Awaitable[None]]:
         payload = model.model_validate(envelope.data)
         return lambda: handler(envelope, payload)
 
@@ -91,17 +95,27 @@ async def _left_undecoded(message: StreamMessage[object]) -> bytes:
     return b""
 
 
+def sender_route(model: type[P], handler: Callable[[Envelope, P, str], Awaitable[None]]) -> Route:
+    """A route whose handler is also told the sender (for a pattern subscription)."""
+
+    def bind(envelope: Envelope, sender: str) -> Callable[[], Awaitable[None]]:
+        payload = model.model_validate(envelope.data)
+        return lambda: handler(envelope, payload, sender)
+
+    return Route(event_type=model.event_type(), bind=bind)
+
+
 @dataclass
 class _Batch:
-    """What one poll's records share: the ids handled so far (for copies within the batch),
-    to be remembered in the inbox together once the batch is done."""
+    """What one poll's records share: the inbox keys handled so far (for copies within the
+    batch), to be remembered in the inbox together once the batch is done."""
 
     handled: list[str] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
 
-    def add(self, event_id: str) -> None:
-        self.handled.append(event_id)
-        self.ids.add(event_id)
+    def add(self, key: str) -> None:
+        self.handled.append(key)
+        self.ids.add(key)
 
 
 class EventConsumer:
@@ -127,18 +141,32 @@ class EventConsumer:
     def subscribe(
         self,
         *,
-        topic: str,
+        topic: str | re.Pattern[str],
         group_id: str,
         routes: Sequence[Route],
         strict: bool = False,
         max_poll_interval_ms: int = 5 * 60 * 1000,
     ) -> None:
         """Registers a subscriber. `strict`: a type with no route here is refused (untrusted
-        topics), instead of ignored as another service's concern (internal topics)."""
+        topics), instead of ignored as another service's concern (internal topics).
+
+        `topic` is a topic's name, or a pattern: every topic it matches, now or once it is
+        created (within the broker's metadata refresh interval), whose group `sender` names
+        the one principal that may write that topic."""
         table = {item.event_type: item for item in routes}
+        if isinstance(topic, re.Pattern):
+            if "{" in topic.pattern or "sender" not in topic.groupindex:
+                raise ValueError("a pattern needs a group 'sender' and no braces")
+            topics: tuple[str, ...] = ()
+            pattern: str | None = topic.pattern
+            title = topic.pattern
+        else:
+            topics, pattern, title = (topic,), None, topic
+        sender_of = _sender_of(topic)
 
         @self._broker.subscriber(
-            topic,
+            *topics,
+            pattern=pattern,
             group_id=group_id,
             auto_offset_reset="earliest",
             ack_policy=SUBSCRIBER_ACK_POLICY,
@@ -149,7 +177,7 @@ class EventConsumer:
             heartbeat_interval_ms=1000,
             max_poll_interval_ms=max_poll_interval_ms,
             decoder=_left_undecoded,
-            title=f"{group_id}:{topic}",
+            title=f"{group_id}:{title}",
         )
         async def consume(message: KafkaMessage) -> None:
             raw = message.raw_message
@@ -157,27 +185,33 @@ class EventConsumer:
                 raw if isinstance(raw, tuple) else (raw,)
             )
             if records:
-                await self._consume_batch(records, topic=topic, table=table, strict=strict)
+                await self._consume_batch(records, sender_of=sender_of, table=table, strict=strict)
 
     async def _consume_batch(
         self,
         records: Sequence[ConsumerRecord[bytes, bytes]],
         *,
-        topic: str,
+        sender_of: Callable[[str], str],
         table: dict[str, Route],
         strict: bool,
     ) -> None:
-        by_partition: dict[int, list[ConsumerRecord[bytes, bytes]]] = {}
+        # By topic too: a pattern subscription's batch holds several topics' partitions.
+        by_partition: dict[tuple[str, int], list[ConsumerRecord[bytes, bytes]]] = {}
         for record in records:
-            by_partition.setdefault(record.partition, []).append(record)
+            by_partition.setdefault((record.topic, record.partition), []).append(record)
         batch = _Batch()
         # A task group, not gather: if one partition fails, the others are cancelled before
         # the batch is sought back, instead of running on unseen.
         async with asyncio.TaskGroup() as group:
-            for in_order in by_partition.values():
+            for (topic, _), in_order in by_partition.items():
                 group.create_task(
                     self._consume_partition(
-                        in_order, batch=batch, topic=topic, table=table, strict=strict
+                        in_order,
+                        batch=batch,
+                        topic=topic,
+                        sender=sender_of(topic),
+                        table=table,
+                        strict=strict,
                     )
                 )
         if batch.handled:
@@ -190,6 +224,7 @@ class EventConsumer:
         *,
         batch: _Batch,
         topic: str,
+        sender: str,
         table: dict[str, Route],
         strict: bool,
     ) -> None:
@@ -200,6 +235,7 @@ class EventConsumer:
                 step = functools.partial(
                     self._consume,
                     topic=topic,
+                    sender=sender,
                     table=table,
                     strict=strict,
                     body=record.value or b"",
@@ -327,6 +363,7 @@ class EventConsumer:
         self,
         *,
         topic: str,
+        sender: str,
         table: dict[str, Route],
         strict: bool,
         body: bytes,
@@ -356,7 +393,7 @@ class EventConsumer:
                 EVENTS_CONSUMED.labels(topic=topic, outcome="ignored").inc()
                 return
             try:
-                call = selected.bind(envelope)
+                call = selected.bind(envelope, sender)
             except ValidationError as error:
                 await refuse(Refusal(ReasonCode.INVALID_PAYLOAD, describe_validation_error(error)))
                 return
@@ -366,7 +403,8 @@ class EventConsumer:
                 detail = f"{type(error).__name__} while validating"
                 await refuse(Refusal(ReasonCode.INVALID_PAYLOAD, detail))
                 return
-            if envelope.id in batch.ids or await self._inbox.seen(envelope.id):
+            known_as = inbox_key(sender=sender, source=envelope.source, event_id=envelope.id)
+            if known_as in batch.ids or await self._inbox.seen(known_as):
                 EVENTS_CONSUMED.labels(topic=topic, outcome="duplicate").inc()
                 log.info("event_duplicate_ignored")
                 return
@@ -374,7 +412,7 @@ class EventConsumer:
             if failure is not None:
                 await refuse(failure)
                 return
-            batch.add(envelope.id)
+            batch.add(known_as)
             EVENTS_CONSUMED.labels(topic=topic, outcome="handled").inc()
             log.info("event_handled")
 
@@ -386,3 +424,20 @@ class EventConsumer:
         except Refused as refused:
             return refused.refusal
         return None
+
+
+def _sender_of(subscribed: str | re.Pattern[str]) -> Callable[[str], str]:
+    """Who wrote a record, from the topic it is on: the pattern's `sender`, or "" for a
+    named topic (written by its owning service alone)."""
+    if isinstance(subscribed, str):
+        return lambda _topic: ""
+    pattern = subscribed
+
+    def sender(topic: str) -> str:
+        found = pattern.match(topic)
+        if found is None:
+            # Kafka hands a pattern subscription only topics the pattern matched.
+            raise LookupError(f"{topic} does not match the subscribed pattern")
+        return found["sender"]
+
+    return sender

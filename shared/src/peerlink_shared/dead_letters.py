@@ -43,6 +43,7 @@ class ReasonCode(StrEnum):
     DUPLICATE_KEY = "duplicate_key"
     NUMBER_OUT_OF_RANGE = "number_out_of_range"
     UNPARSEABLE = "unparseable"
+    SENDER_NOT_ALLOWED = "sender_not_allowed"
 
 
 @dataclass(frozen=True)

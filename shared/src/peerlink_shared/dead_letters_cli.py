@@ -1,8 +1,8 @@
 """`peerlink-dlq list|inspect|replay`: dead letters for on-call engineers.
 
     peerlink-dlq list
-    peerlink-dlq inspect --topic clinic-inbound --reason invalid_payload --limit 20
-    peerlink-dlq replay --topic clinic-inbound --reason handler_failed --dry-run
+    peerlink-dlq inspect --topic clinic-inbound.harbour-ehr --reason invalid_payload --limit 20
+    peerlink-dlq replay --topic clinic-inbound.harbour-ehr --reason handler_failed --dry-run
 
 Kafka and the topic prefix come from PEERLINK_KAFKA_BOOTSTRAP and PEERLINK_TOPIC_PREFIX, as
 for `peerlink-topics`. Nothing here prints an event's `data`: it may be health data.
@@ -41,6 +41,7 @@ from peerlink_shared.dead_letter_view import TopicSummary, view
 from peerlink_shared.dead_letters import ReasonCode
 from peerlink_shared.kafka_access import KafkaAccess, KafkaAccessError, kafka_from_args
 from peerlink_shared.topics import Topics
+from peerlink_shared.topics_admin import clinic_dead_letter_topics
 
 REPLAY_HELP = """Re-publishes the selected dead letters' original bytes, unchanged, with their
 original key, to the topic they were refused from, adding the header x-dlq-replayed-from
@@ -64,15 +65,15 @@ async def run(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:
         parser.error(str(bad))
     topics = Topics(prefix=args.prefix)
     try:
-        names = (
-            dead_letter_topics(topics)
-            if args.topic is None
-            else [resolve_dead_letter_topic(args.topic, topics=topics)]
-        )
+        names = [] if args.topic is None else [resolve_dead_letter_topic(args.topic, topics=topics)]
     except KeyError as unknown:
         print(f"error: {unknown.args[0]}", file=err)
         return 1
     try:
+        if not names:
+            names = dead_letter_topics(topics) + await clinic_dead_letter_topics(
+                kafka=kafka, topics=topics
+            )
         if args.command == "list":
             return await list_dead_letters(kafka, names, as_json=args.json, out=out)
         if args.command == "inspect":
@@ -201,7 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--bootstrap", default=os.environ.get("PEERLINK_KAFKA_BOOTSTRAP"))
     common.add_argument("--prefix", default=os.environ.get("PEERLINK_TOPIC_PREFIX", ""))
-    topic_help = "a catalogue topic (clinic-inbound) or its dead-letter topic (.dlq)"
+    topic_help = (
+        "a catalogue topic (person-events) or a clinic's (clinic-inbound.<clinic>), "
+        "or its dead-letter topic (.dlq)"
+    )
     reason_help = "only this reason code: " + ", ".join(code.value for code in ReasonCode)
     parser = argparse.ArgumentParser(
         prog="peerlink-dlq", description="Dead letters: list, inspect (no health data), replay."

@@ -26,11 +26,16 @@ EVENT_TYPE_HEADER = "ce_type"
 CORRELATION_ID_HEADER = "correlation_id"
 
 
-def make_broker(*, kafka: KafkaAccess, client_id: str) -> KafkaBroker:
+def make_broker(
+    *, kafka: KafkaAccess, client_id: str, metadata_max_age_ms: int = 5 * 60 * 1000
+) -> KafkaBroker:
+    """`metadata_max_age_ms` also bounds how long a pattern subscription takes to notice a
+    topic created after it started."""
     return KafkaBroker(
         kafka.bootstrap,
         security=kafka.broker_security(),
         client_id=client_id,
+        metadata_max_age_ms=metadata_max_age_ms,
         acks="all",
         enable_idempotence=True,
         request_timeout_ms=15000,

@@ -9,6 +9,11 @@ One principal per service, named after it. Each may
 the prefix, describes their groups (lag), and may create topics; it may not change ACLs or
 users. `admin` is the broker's own super user, for provisioning only.
 
+Each clinic system is a principal of its own, `<prefix>clinic-<clinic>`, which may write its
+inbound topic `<prefix>clinic-inbound.<clinic>` and nothing else: the topic names the
+sender. Intake reads every clinic's topic (by pattern: it sees only those it may read) and
+writes each one's dead-letter topic; both granted per clinic by `peerlink-topics add-clinic`.
+
 Granted by `peerlink-topics create` (as admin), per topic prefix, so a test run's topics get
 the same rules as production's. The broker refuses everything else
 (`allow.everyone.if.no.acl.found=false`).
@@ -43,8 +48,9 @@ CLUSTER = "kafka-cluster"
 TIMEOUT_SECONDS = 30.0
 
 # What each service subscribes to: the one table the ACLs and lag checks are derived from.
+# Intake's clinic topics are one per clinic, so they are granted per clinic (`clinic_grants`).
 SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = {
-    "intake": ("clinic-inbound",),
+    "intake": (),
     "eligibility": ("person-events", "policy-events"),
     "scheduling": ("eligibility-changes", "centre-events", "person-events"),
     "notifications": ("centre-events", "session-events"),
@@ -116,6 +122,23 @@ def ops_grants(topics: Topics) -> list[Grant]:
         *(Grant(OPS, operation, "GROUP", *everything) for operation in ("READ", "DESCRIBE")),
         Grant(OPS, "CREATE", "CLUSTER", CLUSTER),
         Grant(OPS, "DESCRIBE", "CLUSTER", CLUSTER),
+    ]
+
+
+def clinic_principal(topics: Topics, clinic: str) -> str:
+    """Under the topic prefix too: clinics are added at run time, and one test run's clinic
+    must not share a login with another's."""
+    return f"{topics.prefix}clinic-{clinic}"
+
+
+def clinic_grants(topics: Topics, clinic: str) -> list[Grant]:
+    """The clinic writes its inbound topic and nothing else; intake reads it and writes its
+    dead-letter topic. (Ops already reads and writes every topic under the prefix.)"""
+    inbound = topics.clinic_inbound(clinic)
+    return [
+        Grant(clinic_principal(topics, clinic), "WRITE", "TOPIC", inbound),
+        Grant("intake", "READ", "TOPIC", inbound),
+        Grant("intake", "WRITE", "TOPIC", dead_letter_topic(inbound)),
     ]
 
 
@@ -225,6 +248,8 @@ __all__ = [
     "Grant",
     "KafkaException",
     "catalogue_grants",
+    "clinic_grants",
+    "clinic_principal",
     "consumer_group",
     "grant",
     "ops_grants",

@@ -47,7 +47,11 @@ class ServiceRuntime:
         self.topics = settings.topics
         self.mongo = make_mongo_client(settings.mongo_url)
         self.db = self.mongo[settings.mongo_database]
-        self.broker = make_broker(kafka=settings.kafka_access(), client_id=f"peerlink-{service}")
+        self.broker = make_broker(
+            kafka=settings.kafka_access(),
+            client_id=f"peerlink-{service}",
+            metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
+        )
         self.outbox = Outbox(self.db, clock=self.clock)
         self.relay = OutboxRelay(
             outbox=self.outbox, broker=self.broker, publish_timeout=settings.publish_timeout_seconds

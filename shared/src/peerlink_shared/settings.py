@@ -35,6 +35,13 @@ class ServiceSettings(TokenSettings):
     kafka_password: SecretStr | None = None
     kafka_password_file: str | None = None
     kafka_ca_file: str | None = None
+    kafka_metadata_max_age_ms: int = Field(
+        default=5 * 60 * 1000,
+        ge=500,
+        le=60 * 60 * 1000,
+        description="How often the Kafka clients refresh metadata: a pattern subscription "
+        "sees a new topic within this long.",
+    )
     mongo_url: str = "mongodb://127.0.0.1:27027/?directConnection=true"
     mongo_database: str
     consumer_group: str

@@ -2,14 +2,28 @@
 
 Topics are created explicitly (`peerlink-topics create`), never by auto-creation, with
 several partitions so every service can scale out in its consumer group.
+
+Besides the catalogue, each clinic system has an inbound topic of its own,
+`clinic-inbound.<clinic>` (created by `peerlink-topics add-clinic <clinic>`), which only
+that clinic's Kafka principal may write: the topic an event arrived on says, unforgeably,
+which clinic sent it. Intake reads them all through one pattern subscription.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 DEFAULT_PARTITIONS = 6
 DEAD_LETTER_SUFFIX = ".dlq"
+CLINIC_INBOUND = "clinic-inbound"
+# Lowercase like a DNS label: it is part of a topic name and of the clinic's principal.
+# No '.' (the pattern must never match a `.dlq` topic) and no '_' (Kafka warns that topic
+# names differing only by '.' and '_' collide in its metrics).
+CLINIC_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$"
+# `clinic-inbound.dlq` is the old shared topic's dead-letter topic: it must never be taken
+# for the inbound topic of a clinic called "dlq".
+RESERVED_CLINIC_IDS = frozenset({"dlq"})
 
 
 @dataclass(frozen=True)
@@ -22,12 +36,6 @@ class TopicSpec:
 
 
 CATALOGUE: tuple[TopicSpec, ...] = (
-    TopicSpec(
-        "clinic-inbound",
-        "person id",
-        "clinic systems",
-        "Untrusted person facts from other clinic systems; intake validates and records them.",
-    ),
     TopicSpec("centre-events", "centre id", "intake", "Centres registered or changed."),
     TopicSpec("person-events", "person id", "intake", "Facts about a person, in order."),
     TopicSpec("policy-events", "centre id", "eligibility", "Centre policy versions."),
@@ -40,6 +48,18 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "Messages recorded, delivered or failed.",
     ),
 )
+# Not in the catalogue: one per clinic, created when the clinic is added.
+CLINIC_INBOUND_SPEC = TopicSpec(
+    f"{CLINIC_INBOUND}.{{clinic}}",
+    "person id",
+    "the clinic system <clinic>, and only it",
+    "Untrusted person facts from one clinic system; intake validates them, checks that the "
+    "clinic may act for the person's centres, and records them.",
+)
+
+
+def is_clinic_id(clinic: str) -> bool:
+    return re.fullmatch(CLINIC_ID_PATTERN, clinic) is not None and clinic not in RESERVED_CLINIC_IDS
 
 
 @dataclass(frozen=True)
@@ -53,9 +73,49 @@ class Topics:
             raise KeyError(f"{base!r} is not in the topic catalogue")
         return f"{self.prefix}{base}"
 
+    def clinic_inbound(self, clinic: str) -> str:
+        """The inbound topic of one clinic system; ValueError for an id that cannot be one."""
+        if not is_clinic_id(clinic):
+            raise ValueError(
+                "a clinic id is 1-40 lowercase letters, digits or '-', starting and ending "
+                f"with a letter or digit, and not one of {sorted(RESERVED_CLINIC_IDS)}"
+            )
+        return f"{self.prefix}{CLINIC_INBOUND}.{clinic}"
+
     @property
-    def clinic_inbound(self) -> str:
-        return self.name("clinic-inbound")
+    def clinic_inbound_address(self) -> str:
+        """The clinics' inbound topics as one address template, for documents."""
+        return f"{self.prefix}{CLINIC_INBOUND_SPEC.name}"
+
+    @property
+    def clinic_inbound_pattern(self) -> re.Pattern[str]:
+        """Every clinic's inbound topic under this prefix, and none of their dead-letter
+        topics; the group `sender` is the clinic."""
+        return self._clinic_topics(suffix="")
+
+    def clinic_dead_letters_pattern(self) -> re.Pattern[str]:
+        """The dead-letter topics of every clinic's inbound topic under this prefix."""
+        return self._clinic_topics(suffix=DEAD_LETTER_SUFFIX)
+
+    def clinic_of(self, topic: str) -> str | None:
+        """The clinic whose inbound topic this is, or None."""
+        found = self.clinic_inbound_pattern.match(topic)
+        return None if found is None or not is_clinic_id(found["sender"]) else found["sender"]
+
+    def _clinic_topics(self, *, suffix: str) -> re.Pattern[str]:
+        # Kafka clients match a pattern from the start only, hence both anchors. No braces:
+        # FastStream would read them as a path parameter.
+        return re.compile(
+            f"^{re.escape(self.prefix)}{CLINIC_INBOUND}\\."
+            r"(?P<sender>(?!dlq(?:\.|$))[a-z0-9][a-z0-9-]*)"
+            f"{re.escape(suffix)}$"
+        )
+
+    def clinic_with_dead_letters(self, clinic: str) -> list[tuple[str, int]]:
+        """A clinic's inbound topic and its dead-letter topic, with partition counts."""
+        inbound = self.clinic_inbound(clinic)
+        partitions = CLINIC_INBOUND_SPEC.partitions
+        return [(inbound, partitions), (dead_letter_topic(inbound), partitions)]
 
     @property
     def policy_events(self) -> str:

@@ -1,7 +1,9 @@
-"""`peerlink-demo`: starts the four services and plays the foundation scenario, narrated.
+"""`peerlink-demo`: starts the four services and plays the foundation scenario, narrated;
+then two clinic systems report over Kafka, each on its own topic: the one the centre let act
+for it is heard, the other is refused.
 
 Expects the local servers (`infra/local-servers up`) and the topics (`peerlink-topics create`);
-`make demo` does all three.
+`make demo` does all three. The clinics' topics it adds itself, as ops would.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from peerlink_shared.auth import Role
 from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 
+from peerlink_devtools.clinics import CLINIC, STRANGER, two_clinics_report
 from peerlink_devtools.kafka_watch import wait_for_zero_lag
 from peerlink_devtools.processes import SERVICES, Network, consumer_groups
 from peerlink_devtools.replay import find_event, republish
@@ -78,6 +81,14 @@ async def run() -> int:
             role=Role.SUPPORTER, centre=result.centre_id, subject=result.person_id
         )
         say(f"notification recorded for {result.person_id}: {result.messages[0]['text']!r}")
+        await two_clinics_report(
+            api,
+            kafka=kafka,
+            topics=topics,
+            centre_id=result.centre_id,
+            person_id=result.person_id,
+            say=say,
+        )
 
         say("the clinic retries the milestone with the same Idempotency-Key ...")
         again = await retry_milestone(api, result)
@@ -85,7 +96,9 @@ async def run() -> int:
         say("... and Kafka redelivers the milestone event twice more")
         record = await find_event(kafka, topics.person_events, result.milestone_event_id)
         await republish(kafka, record, times=2)
-        await wait_for_zero_lag(kafka, consumer_groups(topics.prefix, topics))
+        await wait_for_zero_lag(
+            kafka, consumer_groups(topics.prefix, topics, clinics=(CLINIC, STRANGER))
+        )
         messages = await wait_for_messages(
             api, person_id=result.person_id, headers=supporter, at_least=1, timeout=10
         )

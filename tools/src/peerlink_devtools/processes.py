@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,10 +21,14 @@ from peerlink_shared.topics import Topics
 SERVICES = ("intake", "eligibility", "scheduling", "notifications")
 
 
-def consumer_groups(prefix: str, topics: Topics) -> dict[str, list[str]]:
-    """Each service's consumer group and the topics it reads: what to watch for lag."""
+def consumer_groups(
+    prefix: str, topics: Topics, *, clinics: Sequence[str] = ()
+) -> dict[str, list[str]]:
+    """Each service's consumer group and the topics it reads: what to watch for lag. Intake
+    reads every clinic's topic; these clinics' are the ones watched."""
     return {
         consumer_group(prefix, service): [topics.name(base) for base in names]
+        + ([topics.clinic_inbound(clinic) for clinic in clinics] if service == "intake" else [])
         for service, names in SUBSCRIPTIONS.items()
     }
 

@@ -8,9 +8,13 @@ from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import LINK_FACTS, PERSON_FACTS, CentreRegistered
 from peerlink_shared.runtime import ServiceRuntime
+from peerlink_shared.topics import CLINIC_INBOUND
 
+from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.clinic_grants import ClinicGrantChanges
 from peerlink_intake.entrypoints import consumers
+from peerlink_intake.entrypoints.clinics import clinics_router
 from peerlink_intake.entrypoints.http import intake_router
 from peerlink_intake.entrypoints.links import links_router
 from peerlink_intake.entrypoints.recording import FactRecording
@@ -21,19 +25,29 @@ from peerlink_intake.settings import IntakeSettings
 def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
     runtime = ServiceRuntime(service="intake", settings=settings, clock=clock)
     repository = IntakeRepository(runtime.db)
-    runtime.startup_hooks.append(repository.ensure_indexes)
+    clinics = ClinicRepository(runtime.db)
+    runtime.startup_hooks += [repository.ensure_indexes, clinics.ensure_indexes]
     handlers = IntakeHandlers(
         repository=repository, outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock
     )
     consumers.subscribe(
         runtime.consumer,
         inbound=InboundHandlers(
-            handlers=handlers, repository=repository, clock=runtime.clock, audit=runtime.audit
+            handlers=handlers,
+            repository=repository,
+            clinics=clinics,
+            clock=runtime.clock,
+            audit=runtime.audit,
         ),
         topics=runtime.topics,
         group_id=settings.consumer_group,
     )
     recording = FactRecording(handlers=handlers, repository=repository, clock=runtime.clock)
+    grants = clinics_router(
+        changes=ClinicGrantChanges(clinics=clinics, clock=runtime.clock),
+        clinics=clinics,
+        repository=repository,
+    )
     topics = runtime.topics
     return create_app(
         runtime=runtime,
@@ -41,8 +55,9 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
         routers=[
             intake_router(handlers=handlers, repository=repository, recording=recording),
             links_router(recording=recording, repository=repository),
+            grants,
         ],
-        receives=[Channel(topics.clinic_inbound, PERSON_FACTS, "clinic-inbound")],
+        receives=[Channel(topics.clinic_inbound_address, PERSON_FACTS, CLINIC_INBOUND)],
         sends=[
             Channel(topics.person_events, (*PERSON_FACTS, *LINK_FACTS), "person-events"),
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),

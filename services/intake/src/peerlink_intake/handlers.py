@@ -7,14 +7,22 @@ from dataclasses import dataclass
 from peerlink_shared.audit import AuditEntry, event_entry
 from peerlink_shared.audit_log import AuditRecorder
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import CentreFact, CentreRegistered, PersonFact, PersonRegistered
+from peerlink_shared.contracts import (
+    AdmissionRecorded,
+    CentreFact,
+    CentreRegistered,
+    PersonFact,
+    PersonRegistered,
+)
 from peerlink_shared.dead_letters import ReasonCode, Refused
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
+from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import latest_local_date
+from peerlink_intake.domain.clinics import sender_refusal
 from peerlink_intake.domain.links import Link, LinkRefusal, Referral
 from peerlink_intake.linking import link_refusal, named_centre, new_link
 from peerlink_intake.validation import fact_problems
@@ -162,27 +170,30 @@ class IntakeHandlers:
 
 
 class InboundHandlers:
-    """Facts from other clinic systems over Kafka: the same checks as the HTTP door, and an
-    audit entry for each, accepted or refused."""
+    """Facts from other clinic systems over Kafka: the same checks as the HTTP door, the
+    sender (the clinic whose topic it came on) must act for the person's centres, and an audit
+    entry for each, accepted or refused."""
 
     def __init__(
         self,
         *,
         handlers: IntakeHandlers,
         repository: IntakeRepository,
+        clinics: ClinicRepository,
         clock: Clock,
         audit: AuditRecorder,
     ) -> None:
         self._handlers = handlers
         self._repository = repository
+        self._clinics = clinics
         self._clock = clock
         self._audit = audit
 
-    async def on_clinic_fact(self, envelope: Envelope, fact: PersonFact) -> None:
+    async def on_clinic_fact(self, envelope: Envelope, fact: PersonFact, clinic: str) -> None:
         # A failed audit write raises: the consumer retries the event, which records the fact
         # once (its event id is fixed) and the entry again, so no accepted fact goes unaudited.
         try:
-            await self._accept(envelope, fact)
+            await self._accept(envelope, fact, clinic)
         except Refused as refused:
             await self._audit.record(self._entry(envelope, fact, refused.refusal.code.value))
             raise
@@ -200,7 +211,7 @@ class InboundHandlers:
             refusal=refusal,
         )
 
-    async def _accept(self, envelope: Envelope, fact: PersonFact) -> None:
+    async def _accept(self, envelope: Envelope, fact: PersonFact, clinic: str) -> None:
         if envelope.subject != fact.person_id:
             raise Refused(ReasonCode.SUBJECT_MISMATCH, "subject differs from data.person_id")
         if problems := fact_problems(fact, today=latest_local_date(self._clock.now())):
@@ -211,11 +222,13 @@ class InboundHandlers:
         known = self._repository.centre_exists
         if isinstance(fact, CentreFact) and not await known(fact.centre_id):
             raise Refused(ReasonCode.UNKNOWN_CENTRE, "data.centre_id is not a registered centre")
-        # Clinic systems choose their own ids; namespaced by source so two cannot collide.
+        await self._require_sender_may_act(clinic, fact)
+        # Clinic systems choose their own ids; namespaced by the sender and the source the
+        # event names, so neither two clinics nor two sources of one clinic can collide.
         try:
             await self._handlers.record_person_fact(
                 fact,
-                event_id=derived_event_id("inbound", envelope.source, envelope.id),
+                event_id=derived_event_id("inbound", clinic, envelope.source, envelope.id),
                 correlation_id=envelope.correlationid,
                 # A fact about a stay is held to its centre; this door names no other.
                 at_centre=None,
@@ -229,3 +242,20 @@ class InboundHandlers:
             raise Refused(ReasonCode.UNKNOWN_PERSON, "no such person") from unknown
         except LinkRefused as refused:
             raise Refused(ReasonCode.NOT_LINKED, refused.refusal.message) from refused
+
+    async def _require_sender_may_act(self, clinic: str, fact: PersonFact) -> None:
+        """Checked against the grants current now, so a revocation holds from the next event."""
+        grants = await self._clinics.current(clinic)
+        if grants is None:
+            raise Refused(ReasonCode.SENDER_NOT_ALLOWED, "the clinic is not registered with intake")
+        admits = isinstance(fact, AdmissionRecorded)
+        # An admission needs no more than its centre; every other fact, where the person is.
+        person_centres = None if admits else await self._repository.centres_of(fact.person_id)
+        refusal = sender_refusal(
+            grants.centres,
+            fact_centre=fact.centre_id if isinstance(fact, CentreFact) else None,
+            admits=admits,
+            person_centres=frozenset(person_centres or ()),
+        )
+        if refusal is not None:
+            raise Refused(ReasonCode.SENDER_NOT_ALLOWED, refusal)

@@ -1,11 +1,12 @@
 """The privacy canary: a marker planted in input fields that must not travel. After a run it
-must be nowhere but where the clinic put it (its own topic, and the dead-letter copy of a
+must be nowhere but where the clinics put it (their own topics, and the dead-letter copy of a
 refused event): not on any other topic, in a dead-letter reason, a log line, a metric or a
 message."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -28,12 +29,18 @@ def canary_for(seed: int) -> str:
 
 
 async def leaks(
-    canary: str, *, kafka: KafkaAccess, topics: Topics, log_dir: Path, service_urls: list[str]
+    canary: str,
+    *,
+    kafka: KafkaAccess,
+    topics: Topics,
+    clinic_topics: Sequence[str],
+    log_dir: Path,
+    service_urls: list[str],
 ) -> list[str]:
     found = []
     mark = canary.encode()
-    clinic = {topics.clinic_inbound, dead_letter_topic(topics.clinic_inbound)}
-    everything = [name for name, _ in topics.all_with_dead_letters()]
+    clinic = {*clinic_topics, *(dead_letter_topic(name) for name in clinic_topics)}
+    everything = [name for name, _ in topics.all_with_dead_letters()] + sorted(clinic)
     for record in await read_all(kafka, everything, idle_seconds=1.0):
         if record.topic not in clinic and mark in record.value:
             found.append(f"canary on {record.topic}")

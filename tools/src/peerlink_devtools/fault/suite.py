@@ -22,6 +22,7 @@ from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics, dead_letter_topic
 from peerlink_shared.topics_admin import provision
 
+from peerlink_devtools.clinics import add_clinic
 from peerlink_devtools.fault.canary import canary_for, leaks
 from peerlink_devtools.fault.cluster import Cluster, Usage
 from peerlink_devtools.fault.oracle import Observed, Verdict, judge
@@ -50,9 +51,9 @@ class Config:
     settle_timeout: float = 240.0
 
 
-SHORT = Config(40, 2, 2, 13, 2, 30, 2.0, server_restarts=True)
+SHORT = Config(40, 2, 2, 14, 2, 30, 2.0, server_restarts=True)
 # About 10,000 events a run (1,600 persons' facts, a sixth of them twice, and the hostile ones).
-LONG = Config(1600, 8, 3, 26, 2, 120, 2.0, server_restarts=True, settle_timeout=600.0)
+LONG = Config(1600, 8, 3, 28, 2, 120, 2.0, server_restarts=True, settle_timeout=600.0)
 
 
 @dataclass
@@ -87,17 +88,23 @@ class RunReport:
 
 @dataclass
 class Feed:
-    """The clinic's side: publishes through one idempotent producer, retrying across broker
-    restarts (a retry may publish twice: the system must not care)."""
+    """The clinics' side: each publishes on its own topic, here through one idempotent
+    producer, retrying across broker restarts (a retry may publish twice: the system must
+    not care)."""
 
     kafka: KafkaAccess
-    topic: str
+    topics: dict[str, str]  # each clinic's inbound topic
     producer: AIOKafkaProducer | None = None
     sent: int = 0
     replayed: int = 0
 
     async def send(
-        self, key: bytes | None, value: bytes, *, headers: list[tuple[str, bytes]] | None = None
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        *,
+        headers: list[tuple[str, bytes]] | None = None,
     ) -> None:
         while True:
             try:
@@ -110,7 +117,7 @@ class Feed:
                     )
                     await self.producer.start()
                 await asyncio.wait_for(
-                    self.producer.send_and_wait(self.topic, value, key=key, headers=headers),
+                    self.producer.send_and_wait(topic, value, key=key, headers=headers),
                     timeout=20,
                 )
                 self.sent += 1
@@ -150,16 +157,18 @@ async def run_once(
             seed=seed, persons=config.persons, centres=config.centres,
             sessions_per_centre=config.sessions_per_centre, today=today,
         )  # fmt: skip
-        await _set_up(work, cluster, network.token_secret, say)
+        await _set_up(work, cluster, network.token_secret, kafka=kafka, topics=topics, say=say)
         canary = canary_for(seed)
         work.bad = bad_inputs(
             seed, person_id=next(iter(work.persons)), count=config.bad_inputs, canary=canary
         )
         report.usage_start = cluster.usage()
-        feed = Feed(kafka, topics.clinic_inbound)
+        feed = Feed(kafka, {clinic: topics.clinic_inbound(clinic) for clinic in _clinics(work)})
         stop = asyncio.Event()
         faults = asyncio.create_task(
-            _faults(cluster, config, rng, feed=feed, topics=topics, stop=stop, say=say)
+            _faults(
+                cluster, config, rng, feed=feed, groups=_groups(work, topics), stop=stop, say=say
+            )
         )
         try:
             await _feed(work, feed, config, rng, report, canary=canary)
@@ -173,9 +182,7 @@ async def run_once(
             f"fed {report.events_sent} events and replayed {report.replayed}; "
             f"faults: {dict(cluster.faults)}; settling"
         )
-        await wait_for_zero_lag(
-            kafka, consumer_groups(prefix, topics), timeout=config.settle_timeout
-        )
+        await wait_for_zero_lag(kafka, _groups(work, topics), timeout=config.settle_timeout)
         report.verdict = await _settle(
             work, cluster, secret=network.token_secret, kafka=kafka, topics=topics, config=config,
             say=say,
@@ -183,8 +190,9 @@ async def run_once(
         report.usage_end = cluster.usage()
         urls = [running.url for running in network.processes.values()]
         report.verdict.wrong += await leaks(
-            canary, kafka=kafka, topics=topics, log_dir=network.log_dir, service_urls=urls
-        )
+            canary, kafka=kafka, topics=topics, clinic_topics=[*feed.topics.values()],
+            log_dir=network.log_dir, service_urls=urls,
+        )  # fmt: skip
         return report
     finally:
         report.seconds = time.monotonic() - began
@@ -193,8 +201,18 @@ async def run_once(
             report.verdict.wrong.append(f"a service did not stop cleanly on SIGTERM: {codes}")
 
 
-async def _set_up(work: Workload, cluster: Cluster, secret: str, say: Say) -> None:
-    """Centres, persons and sessions over HTTP, before any fault."""
+def _clinics(work: Workload) -> list[str]:
+    return [*work.clinics.values(), work.outsider]
+
+
+def _groups(work: Workload, topics: Topics) -> dict[str, list[str]]:
+    return consumer_groups(topics.prefix, topics, clinics=_clinics(work))
+
+
+async def _set_up(
+    work: Workload, cluster: Cluster, secret: str, *, kafka: KafkaAccess, topics: Topics, say: Say
+) -> None:
+    """Centres, each centre's clinic system, persons and sessions, before any fault."""
     api = Api({s: cluster.url(s) for s in ("intake", "scheduling")}, secret)
     ops = api.token(role=Role.OPS, centre="*", subject="fault-suite", reason="fault suite: set-up")
     try:
@@ -202,6 +220,11 @@ async def _set_up(work: Workload, cluster: Cluster, secret: str, say: Say) -> No
             body = {"centre_id": centre, "display_name": centre, "region": "north",
                     "timezone": "Europe/Dublin"}  # fmt: skip
             await _ok(api.call("PUT", "intake", f"/centres/{centre}", headers=ops, json=body))
+        for centre, clinic in [*work.clinics.items(), ("", work.outsider)]:
+            await add_clinic(
+                api, kafka=kafka, topics=topics, clinic=clinic,
+                centres=[centre] if centre else [], ops=ops,
+            )  # fmt: skip
         for centre, kind in work.kinds:
             person = await _ok(
                 api.call("POST", "intake", f"/centres/{centre}/persons", headers=ops)
@@ -223,7 +246,10 @@ async def _set_up(work: Workload, cluster: Cluster, secret: str, say: Say) -> No
                 )
             )
         centres, persons, sessions = len(work.centres), len(work.persons), len(work.sessions)
-        say(f"{centres} centres, {persons} persons, {sessions} sessions")
+        say(
+            f"{centres} centres, each with its clinic system, {persons} persons, "
+            f"{sessions} sessions"
+        )
     finally:
         await api.close()
 
@@ -243,8 +269,9 @@ async def _feed(
     """Every fact once, in a shuffled order (reordered), some twice (duplicated), with the
     hostile events among them, spread over the feed time. Some facts carry the canary in a
     field no contract has (ignored on the way in, so it must go no further)."""
-    items: list[tuple[bytes | None, bytes]] = []
+    items: list[tuple[str, bytes | None, bytes]] = []
     for person_id, person in work.persons.items():
+        topic = feed.topics[work.clinics[person.centre_id]]
         for n, fact in enumerate(person.facts):
             data = {**fact.model_dump(mode="json"), **({"note": canary} if n == 1 else {})}
             envelope = make_envelope(
@@ -252,24 +279,28 @@ async def _feed(
                 event_type=fact.event_type(), subject=person_id, time=datetime.now(UTC),
                 data=data, correlation_id=new_event_id(),
             )  # fmt: skip
-            items.append((person_id.encode(), envelope.model_dump_json().encode()))
+            items.append((topic, person_id.encode(), envelope.model_dump_json().encode()))
     duplicates = rng.sample(items, k=len(items) // 6)
-    items += duplicates + [(bad.marker.encode(), bad.body) for bad in work.bad]
+    # The hostile events come from the first centre's clinic, or from the outsider.
+    hostile = {False: feed.topics[work.clinics[work.centres[0]]], True: feed.topics[work.outsider]}
+    items += duplicates + [
+        (hostile[bad.outsider], bad.marker.encode(), bad.body) for bad in work.bad
+    ]
     rng.shuffle(items)
     # In bursts, so consumers have a backlog when faults strike (a kill -9 of an idle
     # consumer proves little).
     bursts = 6
     size = max(1, len(items) // bursts)
     for start in range(0, len(items), size):
-        for key, value in items[start : start + size]:
-            await feed.send(key, value)
+        for topic, key, value in items[start : start + size]:
+            await feed.send(topic, key, value)
         await asyncio.sleep(config.feed_seconds / bursts)
     report.duplicates_sent = len(duplicates)
 
 
 async def _faults(
-    cluster: Cluster, config: Config, rng: random.Random, *, feed: Feed, topics: Topics,
-    stop: asyncio.Event, say: Say,
+    cluster: Cluster, config: Config, rng: random.Random, *, feed: Feed,
+    groups: dict[str, list[str]], stop: asyncio.Event, say: Say,
 ) -> None:  # fmt: skip
     """Every kind of fault at least once, in a random order, then random ones until the feed
     is done (and all of the first kinds have happened)."""
@@ -285,16 +316,22 @@ async def _faults(
             say(f"restarting {fault}")
             await cluster.restart_server(fault)
         else:
-            await _one_fault(cluster, fault, rng, feed=feed, topics=topics, say=say)
+            await _one_fault(cluster, fault, rng, feed=feed, groups=groups, say=say)
 
 
 async def _one_fault(
-    cluster: Cluster, fault: str, rng: random.Random, *, feed: Feed, topics: Topics, say: Say
+    cluster: Cluster,
+    fault: str,
+    rng: random.Random,
+    *,
+    feed: Feed,
+    groups: dict[str, list[str]],
+    say: Say,
 ) -> None:
     service = rng.choice(("intake", "eligibility", "scheduling", "notifications"))
     if fault in {"kill", "freeze"}:
         # Preferably a service with work in hand.
-        busy = [name for name, lag in (await _lags(feed.kafka, topics)).items() if lag]
+        busy = [name for name, lag in (await _lags(feed.kafka, groups)).items() if lag]
         service = rng.choice(busy) if busy else service
     replicas = cluster.replicas(service)
     if fault == "kill" and replicas:
@@ -314,29 +351,27 @@ async def _one_fault(
         say(f"SIGSTOP {victim} for 14 s")
         await cluster.freeze(victim, 14.0)
     elif fault == "replay":
-        # The clinic door again from the beginning, as a clinic system resending its log.
-        # What the clinic sent, not earlier replays: replaying those too would double the
-        # topic at every replay.
+        # The clinic door again from the beginning, as clinic systems resending their logs,
+        # each on its own topic. What the clinics sent, not earlier replays: replaying those
+        # too would double the topics at every replay.
         records = [
             record
-            for record in await read_all(feed.kafka, [topics.clinic_inbound], idle_seconds=1.0)
+            for record in await read_all(feed.kafka, [*feed.topics.values()], idle_seconds=1.0)
             if REPLAYED not in record.headers
         ]
         say(f"replaying {len(records)} clinic events from the beginning")
         for record in records:
-            await feed.send(record.key, record.value, headers=[(REPLAYED, b"1")])
+            await feed.send(record.topic, record.key, record.value, headers=[(REPLAYED, b"1")])
         feed.replayed += len(records)
         cluster.faults["topic replayed from the beginning"] += 1
 
 
-async def _lags(kafka: KafkaAccess, topics: Topics) -> dict[str, int]:
+async def _lags(kafka: KafkaAccess, groups: dict[str, list[str]]) -> dict[str, int]:
     """Each service's consumer lag right now."""
     found = {}
-    for group, names in consumer_groups(topics.prefix, topics).items():
+    for group, names in groups.items():
         with contextlib.suppress(Exception):
-            found[group.removeprefix(f"{topics.prefix}peerlink-")] = await group_lag(
-                kafka, group, names
-            )
+            found[group.rsplit("peerlink-", 1)[-1]] = await group_lag(kafka, group, names)
     return found
 
 
@@ -358,7 +393,7 @@ async def _settle(
             f"{len(verdict.wrong)} wrong (first: {first})"
         )
         await asyncio.sleep(5.0)
-        await wait_for_zero_lag(kafka, consumer_groups(topics.prefix, topics), timeout=60)
+        await wait_for_zero_lag(kafka, _groups(work, topics), timeout=60)
 
 
 async def _observe(
@@ -401,6 +436,8 @@ async def _observe(
         messages=messages,
         session_events=await read_all(kafka, [topics.session_events], idle_seconds=1.0),
         dead_letters=await read_all(
-            kafka, [dead_letter_topic(topics.clinic_inbound)], idle_seconds=1.0
+            kafka,
+            [dead_letter_topic(topics.clinic_inbound(clinic)) for clinic in _clinics(work)],
+            idle_seconds=1.0,
         ),
     )  # fmt: skip

@@ -4,6 +4,9 @@ the expected decisions and dead letters worked out from the inputs alone.
 Persons fall in five kinds whose outcome under the default policy is plain from their
 facts: a graduate who qualifies, and four who do not (a relapse after their sobriety date,
 a high craving check-in, a withdrawal after volunteering, a programme left early).
+
+Each centre's facts come from its own clinic system, on that clinic's topic; one more clinic,
+allowed to act for no centre, speaks about a person all the same and must be refused.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class BadInput:
     marker: str  # unique, carried in the Kafka key so the dead letter can be found
     body: bytes
     reason: str
+    outsider: bool = False  # sent by the clinic allowed to act for no centre
 
 
 @dataclass
@@ -60,6 +64,8 @@ class Workload:
     kinds: list[tuple[str, Kind]] = field(default_factory=list)  # (centre, kind) to create
     sessions: list[tuple[str, int, int]] = field(default_factory=list)  # centre, day, needed
     bad: list[BadInput] = field(default_factory=list)
+    clinics: dict[str, str] = field(default_factory=dict)  # centre -> the clinic reporting
+    outsider: str = ""  # a clinic registered with intake, allowed to act for no centre
 
     def expected_supporters(self, centre_id: str) -> set[str]:
         return {
@@ -74,7 +80,12 @@ def plan(
 ) -> Workload:
     rng = random.Random(seed)
     names = [f"fault-{seed}-c{n}" for n in range(centres)]
-    work = Workload(today=today, centres=names)
+    work = Workload(
+        today=today,
+        centres=names,
+        clinics={name: f"fault-{seed}-ehr{n}" for n, name in enumerate(names)},
+        outsider=f"fault-{seed}-outsider",
+    )
     for n in range(persons):
         kind = rng.choices(KINDS, weights=KIND_WEIGHTS)[0]
         work.kinds.append((names[n % centres], kind))
@@ -179,9 +190,13 @@ def bad_inputs(seed: int, *, person_id: str, count: int, canary: str) -> list[Ba
             "duplicate_key",
         ),
     ]
+    # A valid event, but from the clinic allowed to act for no centre.
+    from_outsider = len(makers)
+    makers.append((lambda m: envelope(m, data(), check_in), "sender_not_allowed"))
     found = []
     for n in range(count):
         marker = f"bad-{seed}-{n}"
         make, reason = makers[n % len(makers)]
-        found.append(BadInput(marker, make(marker), reason))
+        outsider = n % len(makers) == from_outsider
+        found.append(BadInput(marker, make(marker), reason, outsider=outsider))
     return found

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Literal
+
 from peerlink_shared.contracts.fields import (
     CravingLevel,
     DisplayName,
@@ -78,3 +81,34 @@ class RecordedOut(BaseModel):
     event_id: str
     event_type: str
     duplicate: bool = Field(description="True when this idempotency key was already recorded.")
+
+
+# A regional network's clinic system serves a few centres; the bound keeps one request's
+# checks (a read per centre not yet known) small.
+MAX_CENTRES_PER_CLINIC = 200
+ClinicCentre = OpaqueId
+
+
+class ClinicIn(Body):
+    centres: list[ClinicCentre] = Field(
+        max_length=MAX_CENTRES_PER_CLINIC,
+        description="Every centre the clinic system may act for (registered centres, once "
+        "each); replaces the list. Empty: registered, acting for none.",
+        examples=[["north-house", "bay"]],
+    )
+
+
+class ChangedByOut(BaseModel):
+    subject: str
+    role: str
+    centre: str
+
+
+class ClinicOut(BaseModel):
+    clinic: str
+    version: int = Field(description="Starts at 1; each change adds one.")
+    centres: list[str]
+    change: Literal["replaced", "granted", "revoked"]
+    centre: str | None = Field(description="The centre granted or revoked by this version.")
+    changed_by: ChangedByOut
+    changed_at: dt.datetime
