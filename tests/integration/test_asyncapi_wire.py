@@ -15,6 +15,7 @@ from peerlink_intake.bootstrap import bootstrap
 from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import CravingCheckInRecorded
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics, dead_letter_topic
 
 from tests.integration.helpers import (
@@ -41,10 +42,18 @@ async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator
         yield client
 
 
-async def one_record(bootstrap: str, topic: str, *, key: bytes) -> Record:
+async def one_record(
+    kafka: KafkaAccess, topic: str, *, key: bytes, correlation_id: str | None = None
+) -> Record:
+    """The record under this key, in this flow (a person's registration shares the key)."""
+
     async def found() -> Record | None:
-        records = await read_all(bootstrap, [topic], idle_seconds=0.5)
-        return next((r for r in records if r.key == key and as_event(r.value) is not None), None)
+        records = await read_all(kafka, [topic], idle_seconds=0.5)
+        return next((r for r in records if r.key == key and wanted(r)), None)
+
+    def wanted(record: Record) -> bool:
+        ours = correlation_id is None or record.headers.get("correlation_id") == correlation_id
+        return ours and as_event(record.value) is not None
 
     return await eventually(found)
 
@@ -66,9 +75,14 @@ async def test_a_published_event_carries_the_documented_headers_and_key(
         CravingCheckInRecorded(person_id=person_id, level=2, checked_on=datetime.now(UTC).date()),
         subject=person_id,
     )
-    await publish(servers.kafka_bootstrap, topics.clinic_inbound, check_in)
+    await publish(servers.kafka, topics.clinic_inbound, check_in)
 
-    record = await one_record(servers.kafka_bootstrap, topics.person_events, key=person_id.encode())
+    record = await one_record(
+        servers.kafka,
+        topics.person_events,
+        key=person_id.encode(),
+        correlation_id=check_in.correlationid,
+    )
 
     schema = documented(document, "CravingCheckInRecorded")
     sent = {name for name in schema["properties"] if name != "x-dlq-replayed-from"}
@@ -84,11 +98,9 @@ async def test_a_dead_letter_carries_the_documented_headers_and_the_original_key
 ) -> None:
     document = (await intake.get("/asyncapi.json")).json()
     key = f"wire-{secrets.token_hex(4)}".encode()
-    await publish_raw(servers.kafka_bootstrap, topics.clinic_inbound, [(key, b'{"id": "x"}')])
+    await publish_raw(servers.kafka, topics.clinic_inbound, [(key, b'{"id": "x"}')])
 
-    letter = await one_record(
-        servers.kafka_bootstrap, dead_letter_topic(topics.clinic_inbound), key=key
-    )
+    letter = await one_record(servers.kafka, dead_letter_topic(topics.clinic_inbound), key=key)
 
     schema = documented(document, "DeadLetter")
     assert set(schema["required"]) <= set(letter.headers) <= set(schema["properties"])
