@@ -6,11 +6,9 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from peerlink_devtools.cleanup import forget
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import provision
 
-from tests.servers import NoServers, Servers, real_servers
+from tests.servers import NoServers, Servers, provisioned, real_servers
 
 
 @pytest.fixture(scope="session")
@@ -30,14 +28,5 @@ def run_id() -> str:
 
 @pytest.fixture(scope="session")
 async def topics(servers: Servers, run_id: str) -> AsyncIterator[Topics]:
-    names = Topics(prefix=f"{run_id}-")
-    # The topics and every principal's ACLs for them, as in production.
-    await provision(servers.kafka, names)
-    yield names
-    # Drops this run's databases, topics and ACLs.
-    await forget(
-        kafka=servers.kafka,
-        mongo=servers.mongo_url,
-        database_prefix=run_id,
-        topic_prefix=names.prefix,
-    )
+    async with provisioned(servers, topic_prefix=f"{run_id}-", database_prefix=run_id) as names:
+        yield names

@@ -3,6 +3,8 @@
 1. PEERLINK_KAFKA_BOOTSTRAP and PEERLINK_MONGO_URL, when set (the local servers, CI);
 2. else, where a Docker engine answers, testcontainers starts Kafka and MongoDB;
 3. else the run fails, naming the command that starts the local servers.
+
+A run's topics, ACLs and databases on them are named under its own prefixes.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
+from peerlink_devtools.cleanup import forget
 from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.topics import Topics
+from peerlink_shared.topics_admin import provision
 
 START_COMMAND = 'make up   (or: infra/local-servers up && eval "$(infra/local-servers env)")'
 
@@ -69,4 +74,21 @@ def real_servers() -> Iterator[Servers]:
         "These tests need a real Kafka and MongoDB-protocol server. PEERLINK_KAFKA_BOOTSTRAP and "
         "PEERLINK_MONGO_URL are not set and no Docker engine answers. Start the local servers "
         f"with:\n\n    {START_COMMAND}\n"
+    )
+
+
+@asynccontextmanager
+async def provisioned(
+    servers: Servers, *, topic_prefix: str, database_prefix: str
+) -> AsyncIterator[Topics]:
+    """The catalogue's topics under `topic_prefix`, with every principal's ACLs for them as in
+    production; afterwards drops them, their ACLs and the databases under `database_prefix`."""
+    names = Topics(prefix=topic_prefix)
+    await provision(servers.kafka, names)
+    yield names
+    await forget(
+        kafka=servers.kafka,
+        mongo=servers.mongo_url,
+        database_prefix=database_prefix,
+        topic_prefix=names.prefix,
     )
