@@ -27,7 +27,7 @@ from peerlink_scheduling.settings import SchedulingSettings
 from peerlink_shared.asyncapi import Channel, asyncapi_document
 from peerlink_shared.contracts import PERSON_FACTS
 from peerlink_shared.dead_letters import ReasonCode
-from peerlink_shared.topics import CATALOGUE
+from peerlink_shared.topics import CATALOGUE, CLINIC_INBOUND, CLINIC_INBOUND_SPEC
 
 Document = dict[str, Any]  # JSON, as served
 Diagnostic = dict[str, str]  # one finding of the parser: severity, code, message, path
@@ -48,8 +48,8 @@ DEAD_LETTER_HEADERS = {
     "x-original-partition",
     "x-original-offset",
 }
-KEYS = {spec.name: spec.key for spec in CATALOGUE}
-# The coming per-clinic inbound topics, subscribed by pattern: a channel with a parameter.
+KEYS = {spec.name: spec.key for spec in CATALOGUE} | {CLINIC_INBOUND: CLINIC_INBOUND_SPEC.key}
+# The per-clinic inbound topics, subscribed by pattern: a channel with a parameter.
 PER_CLINIC = Channel(
     "clinic-inbound.{clinic}", PERSON_FACTS, "clinic-inbound", {"clinic": "The sending clinic."}
 )

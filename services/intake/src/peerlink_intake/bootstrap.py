@@ -57,7 +57,19 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
             links_router(recording=recording, repository=repository),
             grants,
         ],
-        receives=[Channel(topics.clinic_inbound_address, PERSON_FACTS, CLINIC_INBOUND)],
+        receives=[
+            Channel(
+                topics.clinic_inbound_address,
+                PERSON_FACTS,
+                CLINIC_INBOUND,
+                parameters={
+                    "clinic": "The clinic system's id, given when it is added. Only that "
+                    "clinic's Kafka principal may write its topic: intake knows the sender "
+                    "from the topic, and records facts only about persons at the centres the "
+                    "clinic may act for (else `sender_not_allowed`)."
+                },
+            )
+        ],
         sends=[
             Channel(topics.person_events, (*PERSON_FACTS, *LINK_FACTS), "person-events"),
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
