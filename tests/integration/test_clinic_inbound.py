@@ -54,7 +54,9 @@ async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator
             centre = {"centre_id": centre_id, "display_name": "C", "region": "e", "timezone": "UTC"}
             await client.put(f"/centres/{centre_id}", json=centre, headers=ops)
         await provision_clinic(servers.kafka, topics, CLINIC)
-        registered = await client.put(f"/clinics/{CLINIC}", json={"centres": [CENTRE]}, headers=ops)
+        # It may act for ANOTHER too: what refuses its admission there is the link rule.
+        grants = {"centres": [CENTRE, ANOTHER]}
+        registered = await client.put(f"/clinics/{CLINIC}", json=grants, headers=ops)
         assert registered.status_code == 200, registered.text
         yield client
 

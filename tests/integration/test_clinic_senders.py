@@ -23,6 +23,7 @@ from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     CravingCheckInRecorded,
+    PersonRegistered,
     ProgrammeEnded,
 )
 from peerlink_shared.envelope import Envelope
@@ -74,10 +75,11 @@ class Intake:
         await eventually(no_lag, timeout=45)
 
     async def published(self, person_id: str) -> list[dict[str, Any]]:
-        """What intake published about the person, in order."""
+        """The facts intake published about the person, in order (not their registration)."""
         records = await read_all(self.servers.kafka, [self.topics.person_events], idle_seconds=0.5)
         events = [as_event(r.value) for r in records if r.key == person_id.encode()]
-        return [event for event in events if event]
+        registered = PersonRegistered.event_type()
+        return [event for event in events if event and event["type"] != registered]
 
     async def published_at_least(self, person_id: str, count: int) -> list[dict[str, Any]]:
         async def enough() -> list[dict[str, Any]] | None:
