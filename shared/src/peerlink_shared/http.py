@@ -83,12 +83,14 @@ def authorize(principal: Principal, *, centre_id: str, roles: set[Role]) -> None
 
 
 def authorize_self(principal: Principal, *, person_id: str) -> None:
-    """403 unless the token is the person's own supporter token, or an ops token."""
-    if principal.role is Role.OPS:
+    """403 unless the token is the person's own supporter token, or an ops token for every
+    centre: these routes name no centre, so an ops token for one centre has no claim here."""
+    if principal.role is Role.OPS and principal.spans_network:
         return
     if principal.role is not Role.SUPPORTER or principal.subject != person_id:
         raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "only the person themself (or ops) may do this"
+            status.HTTP_403_FORBIDDEN,
+            "only the person themself (or ops for every centre, *) may do this",
         )
 
 
