@@ -25,6 +25,7 @@ from peerlink_shared.auth import Role
 from peerlink_shared.person_access import person_caller
 
 from tests.authorisation_table import (
+    ANY_CENTRE,
     ANYONE,
     EVERY_SERVICE,
     NETWORK_OPS,
@@ -127,7 +128,9 @@ def grants(row: Row, cell: Cell) -> bool:
     if cell.role is Role.OPS and cell.centre is TokenCentre.EVERY and NETWORK_OPS in row.who:
         return True
     role = ROLE_GRANTS.get(cell.role) if cell.role is not None else None
-    return role is not None and role in row.who and row.at_centre and at_route_centre
+    if role is None or role not in row.who:
+        return False
+    return (row.at_centre and at_route_centre) or (not row.at_centre and ANY_CENTRE in row.who)
 
 
 @dataclass(frozen=True)

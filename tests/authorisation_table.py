@@ -15,6 +15,8 @@ What a grant means:
 - `SELF`: the supporter the path names (a supporter token's subject is their person id), with
   a token for the route's centre when the route has one.
 - `NETWORK_OPS`: an ops token for every centre (`*`) only.
+- `ANY_CENTRE`: with a role, that role with a token for any centre (a route naming no centre,
+  such as a clinic system's grants, which every coordinator may read).
 - `ANYONE`: no token needed.
 
 `PERSON_DATA`: the route reads or changes a person's data, so every call is audited and
@@ -34,6 +36,7 @@ class May(Flag):
     SELF = auto()
     NETWORK_OPS = auto()
     ANYONE = auto()
+    ANY_CENTRE = auto()
 
 
 class Data(Enum):
@@ -42,7 +45,7 @@ class Data(Enum):
 
 
 COORDINATOR, CLINIC_SYSTEM, OPS = May.COORDINATOR, May.CLINIC_SYSTEM, May.OPS
-SELF, NETWORK_OPS, ANYONE = May.SELF, May.NETWORK_OPS, May.ANYONE
+SELF, NETWORK_OPS, ANYONE, ANY_CENTRE = May.SELF, May.NETWORK_OPS, May.ANYONE, May.ANY_CENTRE
 STAFF = COORDINATOR | OPS
 RECORDERS = COORDINATOR | CLINIC_SYSTEM | OPS
 PERSON_DATA, NO_PERSON_DATA = Data.PERSON, Data.NONE
@@ -123,6 +126,13 @@ ROWS: tuple[Row, ...] = (
         (f"POST {PERSON}/network-sharing",      RECORDERS | SELF,     PERSON_DATA),
         (f"GET {PERSON}/links",                 RECORDERS | SELF,     PERSON_DATA),
         (f"GET {CENTRE}/referrals",             RECORDERS,            PERSON_DATA),
+        ("PUT /clinics/{clinic}",               NETWORK_OPS,          NO_PERSON_DATA,
+            "registers a clinic system and replaces the centres it may act for"),
+        ("GET /clinics/{clinic}",               STAFF | ANY_CENTRE,   NO_PERSON_DATA),
+        ("GET /clinics/{clinic}/versions",      STAFF | ANY_CENTRE,   NO_PERSON_DATA),
+        ("PUT /clinics/{clinic}/centres/{centre_id}", STAFF,          NO_PERSON_DATA,
+            "the centre's coordinator lets the clinic act for it"),
+        ("DELETE /clinics/{clinic}/centres/{centre_id}", STAFF,       NO_PERSON_DATA),
     ),
     *rows("eligibility",
         (f"GET {PERSON}/decision",              STAFF,                PERSON_DATA,

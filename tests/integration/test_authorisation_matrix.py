@@ -70,6 +70,9 @@ NO_SUCCESS_HERE = {
 }
 
 
+CLINIC = "matrix-ehr"
+
+
 @dataclass(frozen=True)
 class World:
     """What the matrix acts on: persons registered at OWN, a session there and a job."""
@@ -86,6 +89,7 @@ class World:
             "person_id": person,
             "session_id": self.session,
             "job_id": self.job,
+            "clinic": CLINIC,
         }
         try:
             return row.path.format(**values)
@@ -144,6 +148,7 @@ BODIES: dict[str, Body] = {
     "PUT /supporters/{person_id}/availability": lambda w: {"timezone": "UTC", "weekly": []},
     "PUT /persons/{person_id}/contact": lambda w: {},
     f"PUT {CENTRE}/contact": lambda w: {},
+    "PUT /clinics/{clinic}": lambda w: {"centres": [OWN]},
 }
 
 
@@ -273,6 +278,8 @@ async def world(apps: dict[str, httpx.AsyncClient]) -> World:
         assert saved.status_code == 200, saved.text
     saved = await apps["notifications"].put(f"/centres/{OWN}/contact", json={}, headers=ops)
     assert saved.status_code == 200, saved.text
+    clinic = await intake.put(f"/clinics/{CLINIC}", json={"centres": [OWN]}, headers=ops)
+    assert clinic.status_code == 200, clinic.text
     return World(
         person=person, other_person=other_person, session=session.json()["session_id"], job=job
     )
