@@ -3,6 +3,9 @@
 Append-only by construction: this adapter inserts and reads, and has no code path that
 updates or deletes an entry. (In production the service's database user can be held to
 `insert` and `find` on this collection, so not even a defect elsewhere can rewrite it.)
+Entries expire after PEERLINK_AUDIT_RETENTION_DAYS: MongoDB's TTL index on `at` deletes
+them; only where the server has no TTL (FerretDB v1) does the retention sweeper, which
+then needs `remove` too (peerlink_shared.retention).
 """
 
 from __future__ import annotations
@@ -51,10 +54,10 @@ class AuditLog:
 
     async def ensure_indexes(self) -> None:
         # `_id` sorts by time, so (key, _id) serves "this person's / this actor's entries,
-        # newest first"; `at` serves a time range over everyone.
+        # newest first"; the retention's index on `at` (ServiceSettings.expiries) serves a time
+        # range over everyone.
         await self._entries.create_index([("person_ids", 1), ("_id", -1)])
         await self._entries.create_index([(ACTOR_KEY, 1), ("_id", -1)])
-        await self._entries.create_index([("at", -1)])
 
     async def record(self, entry: AuditEntry) -> None:
         await self._entries.insert_one(as_document(entry))

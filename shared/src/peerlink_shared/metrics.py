@@ -29,3 +29,8 @@ AUDIT_WRITE_FAILURES = Counter(
     "(withheld: a read answered 503 instead; sent: the entry is only in the log).",
     ["answer"],
 )
+RETENTION_DELETED = Counter(
+    "peerlink_retention_deleted_total",
+    "Expired documents deleted by the retention sweeper (where the server has no TTL).",
+    ["collection"],
+)

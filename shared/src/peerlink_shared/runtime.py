@@ -22,6 +22,7 @@ from peerlink_shared.inbox import Inbox
 from peerlink_shared.kafka import make_broker
 from peerlink_shared.mongo import make_mongo_client, mongo_ready
 from peerlink_shared.outbox import Outbox, OutboxRelay
+from peerlink_shared.retention import RetentionSweeper
 from peerlink_shared.settings import ServiceSettings
 
 log = structlog.get_logger("peerlink.runtime")
@@ -65,11 +66,19 @@ class ServiceRuntime:
             health=ConsumerHealth(stuck_after_seconds=settings.consumer_stuck_seconds),
         )
         self.audit = AuditLog(self.db)
+        # A service adds its own stores' expiries (retention.add) before it starts.
+        self.retention = RetentionSweeper(
+            db=self.db,
+            clock=self.clock,
+            expiries=settings.expiries(),
+            every_seconds=settings.retention_sweep_minutes * 60,
+        )
         self.startup_hooks: list[StartupHook] = [
             self.outbox.ensure_indexes,
             self.audit.ensure_indexes,
+            self.retention.ensure_indexes,
         ]
-        self.background: list[BackgroundTask] = [self.relay]
+        self.background: list[BackgroundTask] = [self.relay, self.retention]
 
     async def kafka_ready(self) -> bool:
         try:

@@ -10,7 +10,18 @@ from pydantic_settings import SettingsConfigDict
 from peerlink_shared.auth_settings import MIN_SECRET_LENGTH, PLACEHOLDER_SECRETS, TokenSettings
 from peerlink_shared.clock import Clock, OffsetClock, SystemClock
 from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics
+from peerlink_shared.retention import Expiry
+from peerlink_shared.topics import (
+    LONGEST_DEAD_LETTER_RETENTION_DAYS,
+    LONGEST_TOPIC_RETENTION_DAYS,
+    Topics,
+)
+
+# An event can reach a consumer again this long after it was first handled: a group that
+# re-reads a topic from its start (its committed offsets expired, `earliest`) sees events
+# up to the topic's retention old, and a dead letter replayed on its last day is a copy up
+# to the dead-letter topic's retention old, read again within the topic's.
+REDELIVERY_WINDOW_DAYS = LONGEST_TOPIC_RETENTION_DAYS + LONGEST_DEAD_LETTER_RETENTION_DAYS
 
 __all__ = ["MIN_SECRET_LENGTH", "PLACEHOLDER_SECRETS", "ServiceSettings"]
 
@@ -63,9 +74,46 @@ class ServiceSettings(TokenSettings):
         gt=0,
         description="/ready answers 503 once a partition's record has kept failing this long.",
     )
+    inbox_retention_days: int = Field(
+        default=60,
+        gt=REDELIVERY_WINDOW_DAYS,
+        le=3650,
+        description="How long the inbox remembers a handled event. Must outlast every way "
+        f"an event can come again (topic plus dead-letter retention, {REDELIVERY_WINDOW_DAYS} "
+        "days), or a late copy would be handled twice.",
+    )
+    outbox_parked_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="How long an outbox entry that could never be published is kept for "
+        "inspection.",
+    )
+    audit_retention_days: int = Field(
+        default=6 * 365,
+        ge=365,
+        le=30 * 365,
+        description="How long audit entries are kept: a legal choice for the operator "
+        "(the default, six years, follows the common health-records rule; check yours).",
+    )
+    retention_sweep_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        le=24 * 60,
+        description="How often expired documents are deleted where the database has no "
+        "TTL indexes (FerretDB v1).",
+    )
     clock_offset_days: int = Field(
         default=0, description="Shifts the service clock; for demos and tests only."
     )
+
+    def expiries(self) -> list[Expiry]:
+        """What every service's shared stores keep, and for how long."""
+        return [
+            Expiry("inbox", "handled_at", timedelta(days=self.inbox_retention_days)),
+            Expiry("outbox_parked", "parked_at", timedelta(days=self.outbox_parked_retention_days)),
+            Expiry("audit", "at", timedelta(days=self.audit_retention_days)),
+        ]
 
     def kafka_access(self) -> KafkaAccess:
         """The broker address and this service's own login (checked when the service starts)."""

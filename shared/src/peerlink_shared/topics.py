@@ -7,14 +7,24 @@ Besides the catalogue, each clinic system has an inbound topic of its own,
 `clinic-inbound.<clinic>` (created by `peerlink-topics add-clinic <clinic>`), which only
 that clinic's Kafka principal may write: the topic an event arrived on says, unforgeably,
 which clinic sent it. Intake reads them all through one pattern subscription.
+
+Retention is explicit per topic (`retention.ms`, set at creation and brought back to the
+catalogue's value by every `create`): topics carry events between services, they are not
+the record (each service's database is), so they keep a month — long enough to ride out
+an outage or a consumer group's re-read — and dead-letter topics, which hold what failed
+until someone inspects or replays it, keep two weeks. docs/privacy.md lists every store.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_PARTITIONS = 6
+DAY_MS = 24 * 60 * 60 * 1000
+EVENT_RETENTION_DAYS = 30
+DEAD_LETTER_RETENTION_DAYS = 14
 DEAD_LETTER_SUFFIX = ".dlq"
 CLINIC_INBOUND = "clinic-inbound"
 # Lowercase like a DNS label: it is part of a topic name and of the clinic's principal.
@@ -33,6 +43,20 @@ class TopicSpec:
     publisher: str
     description: str
     partitions: int = DEFAULT_PARTITIONS
+    retention_days: int = EVENT_RETENTION_DAYS
+    dead_letter_retention_days: int = DEAD_LETTER_RETENTION_DAYS
+
+    def __post_init__(self) -> None:
+        if not 0 < self.dead_letter_retention_days < self.retention_days:
+            raise ValueError(f"{self.name}: dead letters must be kept less long than events")
+
+
+class PlannedTopic(NamedTuple):
+    """A concrete topic as `peerlink-topics create` makes it."""
+
+    name: str
+    partitions: int
+    retention_ms: int
 
 
 CATALOGUE: tuple[TopicSpec, ...] = (
@@ -55,6 +79,16 @@ CLINIC_INBOUND_SPEC = TopicSpec(
     "the clinic system <clinic>, and only it",
     "Untrusted person facts from one clinic system; intake validates them, checks that the "
     "clinic may act for the person's centres, and records them.",
+    # Untrusted raw input that intake records within seconds: kept shorter than the rest.
+    retention_days=14,
+    dead_letter_retention_days=7,
+)
+# Nothing may stay on a topic longer than this (the inbox must remember events longer).
+LONGEST_TOPIC_RETENTION_DAYS = max(
+    spec.retention_days for spec in (*CATALOGUE, CLINIC_INBOUND_SPEC)
+)
+LONGEST_DEAD_LETTER_RETENTION_DAYS = max(
+    spec.dead_letter_retention_days for spec in (*CATALOGUE, CLINIC_INBOUND_SPEC)
 )
 
 
@@ -117,6 +151,14 @@ class Topics:
         partitions = CLINIC_INBOUND_SPEC.partitions
         return [(inbound, partitions), (dead_letter_topic(inbound), partitions)]
 
+    def clinic_planned(self, clinic: str) -> list[PlannedTopic]:
+        """A clinic's inbound topic and its dead-letter topic, as created."""
+        return _planned(CLINIC_INBOUND_SPEC, self.clinic_inbound(clinic))
+
+    def planned(self) -> list[PlannedTopic]:
+        """Every catalogue topic and its dead-letter topic, as created."""
+        return [topic for spec in CATALOGUE for topic in _planned(spec, self.name(spec.name))]
+
     @property
     def policy_events(self) -> str:
         return self.name("policy-events")
@@ -148,6 +190,15 @@ class Topics:
             names.append((self.name(spec.name), spec.partitions))
             names.append((dead_letter_topic(self.name(spec.name)), spec.partitions))
         return names
+
+
+def _planned(spec: TopicSpec, name: str) -> list[PlannedTopic]:
+    return [
+        PlannedTopic(name, spec.partitions, spec.retention_days * DAY_MS),
+        PlannedTopic(
+            dead_letter_topic(name), spec.partitions, spec.dead_letter_retention_days * DAY_MS
+        ),
+    ]
 
 
 def dead_letter_topic(topic: str) -> str:

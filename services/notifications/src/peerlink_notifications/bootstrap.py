@@ -61,6 +61,8 @@ def bootstrap(
     contacts = ContactStore(runtime.db)
     deliveries = DeliveryStore(runtime.db)
     runtime.startup_hooks += [repository.ensure_indexes, deliveries.ensure_indexes]
+    for expiry in settings.notification_expiries():
+        runtime.retention.add(expiry)
     wake = asyncio.Event()
     webhook_targets = WebhookTargets(
         allow_insecure_local=settings.webhook_allow_insecure_local,

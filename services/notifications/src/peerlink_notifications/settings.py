@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Self
 
+from peerlink_shared.retention import Expiry
 from peerlink_shared.settings import ServiceSettings
 from pydantic import AnyHttpUrl, Field, FilePath, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -51,6 +53,29 @@ class NotificationsSettings(ServiceSettings):
         description="After this long, an attempt whose claimer never recorded it is "
         "taken as lost (the claimer died) and the next attempt may be claimed.",
     )
+
+    message_retention_days: int = Field(
+        default=180,
+        ge=7,
+        le=3650,
+        description="How long the message log keeps a message (what was said to whom).",
+    )
+    delivery_retention_days: int = Field(
+        default=180,
+        ge=7,
+        le=3650,
+        description="How long a delivery (its channel, text and attempts) and its claims are "
+        "kept; at least a week, far past the last retry.",
+    )
+
+    def notification_expiries(self) -> list[Expiry]:
+        """What this service's own stores keep, and for how long."""
+        deliveries = timedelta(days=self.delivery_retention_days)
+        return [
+            Expiry("messages", "created_at", timedelta(days=self.message_retention_days)),
+            Expiry("deliveries", "created_at", deliveries),
+            Expiry("delivery_claims", "claimed_at", deliveries),
+        ]
 
     @model_validator(mode="after")
     def credentials_only_over_tls(self) -> Self:
