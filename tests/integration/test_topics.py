@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import UnknownTopicOrPartitionError
+from aiokafka.errors import TopicAuthorizationFailedError, UnknownTopicOrPartitionError
 from peerlink_shared.topics import (
     CATALOGUE,
     CLINIC_INBOUND_SPEC,
@@ -119,3 +120,28 @@ async def eventually(admin: AIOKafkaAdminClient, name: str, retention_ms: int) -
             return True
         await asyncio.sleep(0.1)
     return False
+
+
+async def test_ops_may_create_topics_with_their_retention_but_not_change_a_topics(
+    servers: Servers, topics: Topics
+) -> None:
+    """Ops holds cluster CREATE and topic DESCRIBE_CONFIGS: a run over topics that match the
+    catalogue, or that do not exist yet, needs nothing more. Changing an existing topic's
+    retention needs ALTER_CONFIGS, which only the admin has."""
+    ops = servers.kafka.as_principal("ops")
+    assert await ensure_topics(kafka=ops, topics=topics) == []
+
+    admin = AIOKafkaAdminClient(**servers.kafka.client_options())
+    await admin.start()
+    changed = topics.session_events
+    try:
+        await admin.alter_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, changed, {"retention.ms": str(DAY_MS)})]
+        )
+        assert await eventually(admin, changed, DAY_MS)
+        with pytest.raises(TopicAuthorizationFailedError):
+            await ensure_topics(kafka=ops, topics=topics)
+        assert await ensure_topics(kafka=servers.kafka, topics=topics) == []
+        assert await eventually(admin, changed, 30 * DAY_MS)
+    finally:
+        await admin.close()
