@@ -43,12 +43,20 @@ def main() -> None:
     if args.command == "list":
         for spec in CATALOGUE:
             name = topics.name(spec.name)
-            print(f"{name}\t{spec.partitions}\tkey={spec.key}\tby={spec.publisher}")
-            print(f"{dead_letter_topic(name)}\t{spec.partitions}\tdead letters of {name}")
+            print(
+                f"{name}\t{spec.partitions}\tkey={spec.key}\tby={spec.publisher}"
+                f"\tretention={spec.retention_days}d"
+            )
+            print(
+                f"{dead_letter_topic(name)}\t{spec.partitions}\tdead letters of {name}"
+                f"\tretention={spec.dead_letter_retention_days}d"
+            )
         inbound = topics.clinic_inbound_address
         print(
             f"{inbound}\t{CLINIC_INBOUND_SPEC.partitions}\tkey={CLINIC_INBOUND_SPEC.key}"
-            f"\tby={CLINIC_INBOUND_SPEC.publisher}\t(one per clinic: add-clinic)"
+            f"\tby={CLINIC_INBOUND_SPEC.publisher}\tretention={CLINIC_INBOUND_SPEC.retention_days}d"
+            f" (dead letters {CLINIC_INBOUND_SPEC.dead_letter_retention_days}d)"
+            "\t(one per clinic: add-clinic)"
         )
         return
     if args.command == "acls":
