@@ -593,3 +593,107 @@ async def test_the_contracts_say_how_links_come_to_be(services: Services) -> Non
     assert route["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/StandingOut"
     }
+
+
+async def registered(services: Services, facts: list[tuple[str, dict[str, Any]]]) -> str:
+    """A person of HOME with these facts recorded there."""
+    response = await services.intake.post(f"/centres/{HOME}/persons", headers=coordinator(HOME))
+    assert response.status_code == 201, response.text
+    person: str = response.json()["person_id"]
+    for path, body in facts:
+        recorded = await post(services, HOME, person, path, body, caller=coordinator(HOME))
+        assert recorded.status_code == 202, (path, recorded.text)
+    return person
+
+
+def sober_for(days: int) -> tuple[str, dict[str, Any]]:
+    since = TODAY - timedelta(days=days)
+    return (
+        "sobriety-milestones",
+        {"sober_since": str(since), "days": days, "recorded_on": str(TODAY)},
+    )
+
+
+async def test_a_person_who_left_early_has_a_decision_with_its_reason(
+    services: Services,
+) -> None:
+    person = await registered(
+        services,
+        [
+            ("admissions", {"admitted_on": str(TODAY - timedelta(days=200))}),
+            (
+                "programme-ends",
+                {"ended_on": str(TODAY - timedelta(days=100)), "outcome": "left_early"},
+            ),
+            sober_for(400),
+        ],
+    )
+
+    async def told() -> dict[str, Any] | None:
+        found = await decision(services, HOME, person, eligible=False)
+        return found if found and "no_completed_programme" in found["reasons"] else None
+
+    found = await eventually(told)
+    assert found["eligible_from"] is None
+    # Still a person of HOME only: no other centre decides for them.
+    everywhere = await services.eligibility.get(f"/persons/{person}/decisions", headers=ops())
+    assert {d["centre_id"] for d in everywhere.json()} == {HOME}
+
+
+async def test_a_graduate_of_another_centre_linked_here_is_told_why_not_here(
+    services: Services,
+) -> None:
+    person = await graduate(services)
+    own = headers(Role.SUPPORTER, HOME, subject=person)
+    consented = await post(
+        services,
+        HOME,
+        person,
+        "link-consents",
+        {"to_centre_id": OTHER, "consented_on": str(TODAY)},
+        caller=own,
+    )
+    assert consented.status_code == 202, consented.text
+    admitted = await post(
+        services,
+        OTHER,
+        person,
+        "admissions",
+        {"admitted_on": str(TODAY)},
+        caller=coordinator(OTHER),
+    )
+    assert admitted.status_code == 202, admitted.text
+
+    async def told() -> dict[str, Any] | None:
+        return await decision(services, OTHER, person, eligible=False)
+
+    found = await eventually(told)
+    assert found["reasons"] == ["not_completed_at_this_centre"]
+    assert await decision(services, HOME, person, eligible=True) is not None
+
+
+async def test_each_time_based_reason_says_when_it_holds(services: Services) -> None:
+    """Sober 300 days with a check-in today: day 365 comes after the check-in goes stale, so
+    no day is promised, but the reason still says when it stops applying."""
+    person = await registered(
+        services,
+        [
+            ("admissions", {"admitted_on": str(TODAY - timedelta(days=700))}),
+            (
+                "programme-ends",
+                {"ended_on": str(TODAY - timedelta(days=600)), "outcome": "completed"},
+            ),
+            sober_for(300),
+            ("volunteering", {"volunteering": True, "changed_on": str(TODAY)}),
+            ("craving-check-ins", {"level": 1, "checked_on": str(TODAY)}),
+        ],
+    )
+
+    async def told() -> dict[str, Any] | None:
+        found = await decision(services, HOME, person, eligible=False)
+        return found if found and found["holds_from"] else None
+
+    found = await eventually(told)
+    assert found["reasons"] == ["sober_too_short"]
+    assert found["eligible_from"] is None
+    assert found["holds_from"] == {"sober_too_short": str(TODAY + timedelta(days=65))}

@@ -30,6 +30,11 @@ class DecisionOut(BaseModel):
     reasons: list[str] = Field(description="Codes of every failed criterion.")
     eligible_from: dt.date | None = Field(description="Set when only time is missing.")
     policy_version: int
+    holds_from: dict[str, dt.date] = Field(
+        default_factory=dict,
+        description="For each time-based reason, the day it stops applying by the clock "
+        "alone, even when something else will still be missing then.",
+    )
 
 
 class StandingOut(BaseModel):
@@ -99,6 +104,7 @@ def _decision_out(decision: Decision) -> DecisionOut:
         reasons=[reason.value for reason in decision.reasons],
         eligible_from=decision.eligible_from,
         policy_version=decision.policy_version,
+        holds_from={reason.value: day for reason, day in decision.holds_from},
     )
 
 
