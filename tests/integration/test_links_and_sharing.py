@@ -697,3 +697,110 @@ async def test_each_time_based_reason_says_when_it_holds(services: Services) -> 
     assert found["reasons"] == ["sober_too_short"]
     assert found["eligible_from"] is None
     assert found["holds_from"] == {"sober_too_short": str(TODAY + timedelta(days=65))}
+
+
+async def preview(services: Services, centre: str, body: dict[str, Any]) -> httpx.Response:
+    return await services.eligibility.post(
+        f"/centres/{centre}/policy/preview", json=body, headers=coordinator(centre)
+    )
+
+
+async def test_the_what_if_names_own_people_counts_the_network_and_writes_nothing(
+    services: Services, servers: Servers, topics: Topics
+) -> None:
+    person = await graduate(services)  # 500 days sober at HOME
+    before = (
+        await services.eligibility.get(f"/centres/{HOME}/policy", headers=coordinator(HOME))
+    ).json()
+
+    stricter = await preview(services, HOME, {"min_sober_days": 600})
+    assert stricter.status_code == 200, stricter.text
+    found = stricter.json()
+    assert person in found["losing"]
+    assert found["losing_count"] >= 1
+    assert found["supporters_losing_eligibility"] >= found["losing_count"]
+    assert found["current_version"] == before["version"]
+    assert found["eligible_after"] < found["eligible_now"]
+    # Nothing written: the policy and the decision stand.
+    after = (
+        await services.eligibility.get(f"/centres/{HOME}/policy", headers=coordinator(HOME))
+    ).json()
+    assert after == before
+    assert await decision(services, HOME, person, eligible=True) is not None
+
+    # Another centre's what-if never names HOME's people, however loose.
+    loose = await preview(services, OTHER, {"min_sober_days": 0, "accept_network_graduates": True})
+    assert loose.status_code == 200, loose.text
+    assert person not in loose.json()["gaining"] + loose.json()["losing"]
+
+    # A network graduate who shares: OPEN closing to the network would lose them, counted.
+    shared = await post(
+        services,
+        HOME,
+        person,
+        "network-sharing",
+        {"sharing": True, "changed_on": str(TODAY)},
+        caller=coordinator(HOME),
+    )
+    assert shared.status_code == 202
+    await eventually(lambda: standing_is(services, person, "eligible"))
+    closing = await preview(services, OPEN, {"accept_network_graduates": False})
+    assert closing.status_code == 200, closing.text
+    assert closing.json()["network_losing"] >= 1
+    assert person not in closing.json()["losing"]
+
+
+async def standing_is(services: Services, person: str, wanted: str) -> bool | None:
+    response = await standing(services, person)
+    return True if response.status_code == 200 and response.json()["standing"] == wanted else None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"min_sober_days": "400"}, "min_sober_days"),  # strict: no coercion from a string
+        ({"accept_network_graduates": "true"}, "accept_network_graduates"),
+        ({"require_training": 1}, "require_training"),
+        ({"min_sober_days": 400.5}, "min_sober_days"),
+        ({"min_sober_days": 100000}, "min_sober_days"),
+        ({"craving_threshold": -1}, "craving_threshold"),
+        ({"centre_id": OTHER}, "centre_id"),  # extra fields are refused
+        ({"version": 99}, "version"),
+    ],
+)
+async def test_hostile_what_ifs_are_refused_and_name_the_field(
+    services: Services, body: dict[str, Any], field: str
+) -> None:
+    refused = await preview(services, HOME, body)
+    assert refused.status_code == 422, refused.text
+    assert any(field in error["loc"] for error in refused.json()["detail"]), refused.text
+
+
+async def test_a_what_if_on_a_stale_version_or_another_centre_is_refused(
+    services: Services,
+) -> None:
+    current = (
+        await services.eligibility.get(f"/centres/{HOME}/policy", headers=coordinator(HOME))
+    ).json()
+    stale = await preview(services, HOME, {"expected_version": current["version"] + 7})
+    assert stale.status_code == 409
+    fresh = await preview(services, HOME, {"expected_version": current["version"]})
+    assert fresh.status_code == 200, fresh.text
+    foreign = await services.eligibility.post(
+        f"/centres/{HOME}/policy/preview", json={}, headers=coordinator(OTHER)
+    )
+    assert foreign.status_code == 403
+    not_json = await services.eligibility.post(
+        f"/centres/{HOME}/policy/preview",
+        content=b"min_sober_days=1",
+        headers={**coordinator(HOME), "content-type": "application/json"},
+    )
+    assert not_json.status_code == 422
+
+
+async def test_the_what_if_says_sessions_are_not_eligibilitys_to_count(
+    services: Services,
+) -> None:
+    schema = (await services.eligibility.get("/openapi.json")).json()
+    field = schema["components"]["schemas"]["PolicyPreviewOut"]["properties"]
+    assert "scheduling" in field["supporters_losing_eligibility"]["description"]
