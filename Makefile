@@ -17,7 +17,7 @@ export PEERLINK_KAFKA_CREDENTIALS_DIR ?= $(LOCAL)/kafka-secrets/credentials
 export PEERLINK_KAFKA_USERNAME ?= admin
 export PEERLINK_KAFKA_PASSWORD_FILE ?= $(LOCAL)/kafka-secrets/credentials/admin
 
-.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-tls bench-drain fault fault-short
+.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-tls bench-drain bench-preview fault fault-short
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -85,6 +85,11 @@ PERSONS ?= 100000
 CENTRES ?= 200
 bench-reevaluation: install up  ## bulk re-evaluation rate against the real FerretDB, and the raw I/O rate
 	$(RUN) python benchmarks/bulk_reevaluation.py --persons $(PERSONS) --centres $(CENTRES)
+
+PREVIEW_PERSONS ?= 10000
+PREVIEW_RUNS ?= 7
+bench-preview: install up  ## the policy what-if's time at N persons of one centre (real FerretDB)
+	$(RUN) python benchmarks/policy_preview.py --persons $(PREVIEW_PERSONS) --runs $(PREVIEW_RUNS)
 
 REQUESTS ?= 10000
 SUPPORTERS ?= 5000

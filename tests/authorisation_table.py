@@ -143,6 +143,8 @@ ROWS: tuple[Row, ...] = (
         (f"GET {CENTRE}/policy",                STAFF,                NO_PERSON_DATA),
         (f"GET {CENTRE}/policy/versions",       STAFF,                NO_PERSON_DATA),
         (f"PUT {CENTRE}/policy",                STAFF,                NO_PERSON_DATA),
+        (f"POST {CENTRE}/policy/preview",       STAFF,                PERSON_DATA,
+            "what-if, writes nothing: names the centre's own people, counts the rest"),
         ("GET /jobs/{job_id}",                  STAFF,                NO_PERSON_DATA,
             "at the job's centre"),
     ),

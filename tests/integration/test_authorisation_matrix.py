@@ -138,6 +138,7 @@ BODIES: dict[str, Body] = {
     f"POST {PERSON}/link-consents": lambda w: {"to_centre_id": ANOTHER, "consented_on": day(0)},
     f"POST {PERSON}/network-sharing": lambda w: {"sharing": True, "changed_on": day(0)},
     f"PUT {CENTRE}/policy": lambda w: {},
+    f"POST {CENTRE}/policy/preview": lambda w: {"min_sober_days": 400},
     f"POST {CENTRE}/sessions": lambda w: {"starts_at": soon(3), "duration_minutes": 60},
     f"POST {CENTRE}/meetings": lambda w: {
         "resident_id": w.other_person,

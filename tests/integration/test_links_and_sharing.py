@@ -593,3 +593,214 @@ async def test_the_contracts_say_how_links_come_to_be(services: Services) -> Non
     assert route["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/StandingOut"
     }
+
+
+async def registered(services: Services, facts: list[tuple[str, dict[str, Any]]]) -> str:
+    """A person of HOME with these facts recorded there."""
+    response = await services.intake.post(f"/centres/{HOME}/persons", headers=coordinator(HOME))
+    assert response.status_code == 201, response.text
+    person: str = response.json()["person_id"]
+    for path, body in facts:
+        recorded = await post(services, HOME, person, path, body, caller=coordinator(HOME))
+        assert recorded.status_code == 202, (path, recorded.text)
+    return person
+
+
+def sober_for(days: int) -> tuple[str, dict[str, Any]]:
+    since = TODAY - timedelta(days=days)
+    return (
+        "sobriety-milestones",
+        {"sober_since": str(since), "days": days, "recorded_on": str(TODAY)},
+    )
+
+
+async def test_a_person_who_left_early_has_a_decision_with_its_reason(
+    services: Services,
+) -> None:
+    person = await registered(
+        services,
+        [
+            ("admissions", {"admitted_on": str(TODAY - timedelta(days=200))}),
+            (
+                "programme-ends",
+                {"ended_on": str(TODAY - timedelta(days=100)), "outcome": "left_early"},
+            ),
+            sober_for(400),
+        ],
+    )
+
+    async def told() -> dict[str, Any] | None:
+        found = await decision(services, HOME, person, eligible=False)
+        return found if found and "no_completed_programme" in found["reasons"] else None
+
+    found = await eventually(told)
+    assert found["eligible_from"] is None
+    # Still a person of HOME only: no other centre decides for them.
+    everywhere = await services.eligibility.get(f"/persons/{person}/decisions", headers=ops())
+    assert {d["centre_id"] for d in everywhere.json()} == {HOME}
+
+
+async def test_a_graduate_of_another_centre_linked_here_is_told_why_not_here(
+    services: Services,
+) -> None:
+    person = await graduate(services)
+    own = headers(Role.SUPPORTER, HOME, subject=person)
+    consented = await post(
+        services,
+        HOME,
+        person,
+        "link-consents",
+        {"to_centre_id": OTHER, "consented_on": str(TODAY)},
+        caller=own,
+    )
+    assert consented.status_code == 202, consented.text
+    admitted = await post(
+        services,
+        OTHER,
+        person,
+        "admissions",
+        {"admitted_on": str(TODAY)},
+        caller=coordinator(OTHER),
+    )
+    assert admitted.status_code == 202, admitted.text
+
+    async def told() -> dict[str, Any] | None:
+        return await decision(services, OTHER, person, eligible=False)
+
+    found = await eventually(told)
+    assert found["reasons"] == ["not_completed_at_this_centre"]
+    assert await decision(services, HOME, person, eligible=True) is not None
+
+
+async def test_each_time_based_reason_says_when_it_holds(services: Services) -> None:
+    """Sober 300 days with a check-in today: day 365 comes after the check-in goes stale, so
+    no day is promised, but the reason still says when it stops applying."""
+    person = await registered(
+        services,
+        [
+            ("admissions", {"admitted_on": str(TODAY - timedelta(days=700))}),
+            (
+                "programme-ends",
+                {"ended_on": str(TODAY - timedelta(days=600)), "outcome": "completed"},
+            ),
+            sober_for(300),
+            ("volunteering", {"volunteering": True, "changed_on": str(TODAY)}),
+            ("craving-check-ins", {"level": 1, "checked_on": str(TODAY)}),
+        ],
+    )
+
+    async def told() -> dict[str, Any] | None:
+        found = await decision(services, HOME, person, eligible=False)
+        return found if found and found["holds_from"] else None
+
+    found = await eventually(told)
+    assert found["reasons"] == ["sober_too_short"]
+    assert found["eligible_from"] is None
+    assert found["holds_from"] == {"sober_too_short": str(TODAY + timedelta(days=65))}
+
+
+async def preview(services: Services, centre: str, body: dict[str, Any]) -> httpx.Response:
+    return await services.eligibility.post(
+        f"/centres/{centre}/policy/preview", json=body, headers=coordinator(centre)
+    )
+
+
+async def test_the_what_if_names_own_people_counts_the_network_and_writes_nothing(
+    services: Services, servers: Servers, topics: Topics
+) -> None:
+    person = await graduate(services)  # 500 days sober at HOME
+    before = (
+        await services.eligibility.get(f"/centres/{HOME}/policy", headers=coordinator(HOME))
+    ).json()
+
+    stricter = await preview(services, HOME, {"min_sober_days": 600})
+    assert stricter.status_code == 200, stricter.text
+    found = stricter.json()
+    assert person in found["losing"]
+    assert found["losing_count"] >= 1
+    assert found["supporters_losing_eligibility"] >= found["losing_count"]
+    assert found["current_version"] == before["version"]
+    assert found["eligible_after"] < found["eligible_now"]
+    # Nothing written: the policy and the decision stand.
+    after = (
+        await services.eligibility.get(f"/centres/{HOME}/policy", headers=coordinator(HOME))
+    ).json()
+    assert after == before
+    assert await decision(services, HOME, person, eligible=True) is not None
+
+    # Another centre's what-if never names HOME's people, however loose.
+    loose = await preview(services, OTHER, {"min_sober_days": 0, "accept_network_graduates": True})
+    assert loose.status_code == 200, loose.text
+    assert person not in loose.json()["gaining"] + loose.json()["losing"]
+
+    # A network graduate who shares: OPEN closing to the network would lose them, counted.
+    shared = await post(
+        services,
+        HOME,
+        person,
+        "network-sharing",
+        {"sharing": True, "changed_on": str(TODAY)},
+        caller=coordinator(HOME),
+    )
+    assert shared.status_code == 202
+    await eventually(lambda: standing_is(services, person, "eligible"))
+    closing = await preview(services, OPEN, {"accept_network_graduates": False})
+    assert closing.status_code == 200, closing.text
+    assert closing.json()["network_losing"] >= 1
+    assert person not in closing.json()["losing"]
+
+
+async def standing_is(services: Services, person: str, wanted: str) -> bool | None:
+    response = await standing(services, person)
+    return True if response.status_code == 200 and response.json()["standing"] == wanted else None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"min_sober_days": "400"}, "min_sober_days"),  # strict: no coercion from a string
+        ({"accept_network_graduates": "true"}, "accept_network_graduates"),
+        ({"require_training": 1}, "require_training"),
+        ({"min_sober_days": 400.5}, "min_sober_days"),
+        ({"min_sober_days": 100000}, "min_sober_days"),
+        ({"craving_threshold": -1}, "craving_threshold"),
+        ({"centre_id": OTHER}, "centre_id"),  # extra fields are refused
+        ({"version": 99}, "version"),
+    ],
+)
+async def test_hostile_what_ifs_are_refused_and_name_the_field(
+    services: Services, body: dict[str, Any], field: str
+) -> None:
+    refused = await preview(services, HOME, body)
+    assert refused.status_code == 422, refused.text
+    assert any(field in error["loc"] for error in refused.json()["detail"]), refused.text
+
+
+async def test_a_what_if_on_a_stale_version_or_another_centre_is_refused(
+    services: Services,
+) -> None:
+    current = (
+        await services.eligibility.get(f"/centres/{HOME}/policy", headers=coordinator(HOME))
+    ).json()
+    stale = await preview(services, HOME, {"expected_version": current["version"] + 7})
+    assert stale.status_code == 409
+    fresh = await preview(services, HOME, {"expected_version": current["version"]})
+    assert fresh.status_code == 200, fresh.text
+    foreign = await services.eligibility.post(
+        f"/centres/{HOME}/policy/preview", json={}, headers=coordinator(OTHER)
+    )
+    assert foreign.status_code == 403
+    not_json = await services.eligibility.post(
+        f"/centres/{HOME}/policy/preview",
+        content=b"min_sober_days=1",
+        headers={**coordinator(HOME), "content-type": "application/json"},
+    )
+    assert not_json.status_code == 422
+
+
+async def test_the_what_if_says_sessions_are_not_eligibilitys_to_count(
+    services: Services,
+) -> None:
+    schema = (await services.eligibility.get("/openapi.json")).json()
+    field = schema["components"]["schemas"]["PolicyPreviewOut"]["properties"]
+    assert "scheduling" in field["supporters_losing_eligibility"]["description"]

@@ -240,3 +240,48 @@ def test_centres_to_decide() -> None:
     assert centres_to_decide(sharing, decided_before=[], open_to_network=["x"]) == {HERE, "x"}
     assert centres_to_decide(referred, decided_before=[], open_to_network=["x"]) == {HERE, "x"}
     assert centres_to_decide(nobody, decided_before=["y"], open_to_network=["x"]) == {"y"}
+
+
+def test_a_linked_person_who_left_early_has_a_decision_with_its_reasons() -> None:
+    left_early = fold_facts("p-1", [Link(HERE), SobrietyDate(days_ago(400))])
+    assert centres_to_decide(left_early, decided_before=[], open_to_network=[]) == {HERE}
+    decision = decide(left_early, DEFAULT, TODAY)
+    assert not decision.eligible
+    assert decision.reasons[0] is Reason.NO_COMPLETED_PROGRAMME
+
+
+def test_a_graduate_elsewhere_admitted_here_is_told_why_not_here() -> None:
+    facts = fold_facts("p-1", [*qualified(centre=ELSEWHERE), Link(HERE)])
+    assert centres_to_decide(facts, decided_before=[], open_to_network=[]) == {HERE, ELSEWHERE}
+    decision = decide(facts, DEFAULT, TODAY)
+    assert decision.reasons == (Reason.NOT_COMPLETED_AT_THIS_CENTRE,)
+
+
+def test_each_time_based_reason_says_when_it_holds_even_when_no_day_is_promised() -> None:
+    facts = [*qualified(sober_days=300, check_in_days=0), Discharge(HERE, days_ago(80))]
+    decision = decide(fold_facts("p-1", facts), Policy(centre_id=HERE, cooling_off_days=90), TODAY)
+    assert decision.reasons == (Reason.SOBER_TOO_SHORT, Reason.IN_COOLING_OFF_PERIOD)
+    assert decision.eligible_from is None  # the check-in goes stale before day 365
+    assert dict(decision.holds_from) == {
+        Reason.SOBER_TOO_SHORT: in_days(65),
+        Reason.IN_COOLING_OFF_PERIOD: in_days(10),
+    }
+
+
+def test_time_based_days_are_given_beside_other_missing_criteria() -> None:
+    facts = [*qualified(sober_days=360), ConsentChange(TODAY, volunteering=False)]
+    decision = decide(fold_facts("p-1", facts), DEFAULT, TODAY)
+    assert decision.reasons == (Reason.SOBER_TOO_SHORT, Reason.NOT_VOLUNTEERING)
+    assert decision.holds_from == ((Reason.SOBER_TOO_SHORT, in_days(5)),)
+
+
+def test_an_eligible_decision_has_no_time_based_days() -> None:
+    assert decide(fold_facts("p-1", qualified()), DEFAULT, TODAY).holds_from == ()
+
+
+def test_a_network_graduate_decision_never_carries_the_days() -> None:
+    facts = [*qualified(centre=ELSEWHERE, sober_days=300), SharingChange(TODAY, sharing=True)]
+    open_here = Policy(centre_id=HERE, accept_network_graduates=True)
+    decision = decide(fold_facts("p-1", facts), open_here, TODAY)
+    assert decision.reasons == (Reason.UNDISCLOSED,)
+    assert decision.holds_from == ()

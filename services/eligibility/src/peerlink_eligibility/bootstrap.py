@@ -24,6 +24,7 @@ from peerlink_eligibility.entrypoints import consumers
 from peerlink_eligibility.entrypoints.http import eligibility_router
 from peerlink_eligibility.handlers import EligibilityHandlers
 from peerlink_eligibility.policy_changes import PolicyChanges
+from peerlink_eligibility.policy_preview import PolicyPreviews
 from peerlink_eligibility.reevaluation import Reevaluator
 from peerlink_eligibility.review import Reviewer
 from peerlink_eligibility.settings import EligibilitySettings
@@ -68,7 +69,11 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         )
     )
     router = eligibility_router(
-        repository=repository, policies=policies, policy_changes=policy_changes, jobs=jobs
+        repository=repository,
+        policies=policies,
+        policy_changes=policy_changes,
+        previews=PolicyPreviews(repository=repository, policies=policies, clock=runtime.clock),
+        jobs=jobs,
     )
     topics = runtime.topics
     return create_app(

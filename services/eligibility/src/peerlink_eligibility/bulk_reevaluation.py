@@ -24,7 +24,7 @@ from peerlink_eligibility.adapters.repository import (
     Snapshot,
     Stored,
 )
-from peerlink_eligibility.domain.decision import Decision, decide
+from peerlink_eligibility.domain.decision import Decision, concerns, decide
 from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.reevaluation import Reevaluator, is_news
 
@@ -68,12 +68,7 @@ def plan(
     for snapshot in snapshots:
         previous = stored.get(snapshot.facts.person_id)
         facts = snapshot.facts
-        concerned = policy.centre_id in facts.completed_at() or (
-            policy.accept_network_graduates
-            and bool(facts.completions)
-            and facts.open_to(policy.centre_id)
-        )
-        if previous is None and not concerned:
+        if previous is None and not concerns(facts, policy):
             continue
         decided += 1
         decision = decide(snapshot.facts, policy, today)
@@ -82,10 +77,14 @@ def plan(
         if news:
             announced.append(decision)
         # Unchanged decisions are left alone, but their review day is kept current so the
-        # clock finds them.
-        if news or before is None or before.review_on != decision.review_on:
+        # clock finds them, and the days their time-based criteria hold so they read true.
+        if news or before is None or _dates(before) != _dates(decision):
             writes.append(DecisionWrite(decision, snapshot.version, previous))
     return _Batch(len(snapshots), decided, writes, announced)
+
+
+def _dates(decision: Decision) -> tuple[object, ...]:
+    return (decision.review_on, decision.holds_from)
 
 
 async def _read_ahead(batches: AsyncIterator[list[Snapshot]]) -> AsyncIterator[list[Snapshot]]:

@@ -98,9 +98,9 @@ class Reevaluator:
     ) -> tuple[dict[str, Stored], dict[str, Policy]]:
         """The person's decisions and the policies of every centre that may concern them."""
         facts = snapshot.facts
-        # A graduate concerns their own centres (any may take them as a network graduate)
-        # and, only while they share with the network, every centre open to it.
-        own = facts.linked_centres if facts.completions else frozenset()
+        # A person concerns their own centres (each answers for its own people, graduate or
+        # not) and, a graduate only while they share with the network, every centre open to it.
+        own = facts.linked_centres
         shared = bool(facts.completions) and facts.shares_with_network
         async with asyncio.TaskGroup() as group:
             stored = group.create_task(self._repository.decisions_of(facts.person_id))

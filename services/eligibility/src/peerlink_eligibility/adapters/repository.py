@@ -255,6 +255,7 @@ def _fields(write: DecisionWrite, at: datetime) -> Document:
         "eligible_from": _iso(decision.eligible_from),
         "review_on": _iso(decision.review_on),
         "policy_version": decision.policy_version,
+        "holds_from": {reason.value: day.isoformat() for reason, day in decision.holds_from},
         "facts_version": write.facts_version,
         "revision": (write.replaces.revision if write.replaces else 0) + 1,
         "decided_at": at,
@@ -317,4 +318,7 @@ def _decision(doc: Document) -> Decision:
         eligible_from=_day(doc["eligible_from"]) if doc.get("eligible_from") else None,
         review_on=_day(doc["review_on"]) if doc.get("review_on") else None,
         policy_version=int(doc.get("policy_version", 0)),
+        holds_from=tuple(
+            sorted((Reason(code), _day(day)) for code, day in doc.get("holds_from", {}).items())
+        ),
     )

@@ -45,6 +45,9 @@ class Decision:
     eligible_from: date | None
     review_on: date | None  # the next day the clock alone may change this decision
     policy_version: int
+    # When each time-based reason stops applying, by the clock alone: said even when
+    # something else (a check-in going stale, training expiring) blocks by then.
+    holds_from: tuple[tuple[Reason, date], ...] = ()
 
     def same_outcome(self, other: Decision | None) -> bool:
         return other is not None and (self.eligible, self.reasons, self.eligible_from) == (
@@ -57,7 +60,7 @@ class Decision:
 @dataclass(frozen=True)
 class _Check:
     reasons: list[Reason]
-    holds_on: list[date]  # when each time-only reason stops applying
+    holds_on: dict[Reason, date]  # when each time-only reason stops applying
     changes_on: list[date]  # days after today on which some criterion flips by itself
 
 
@@ -78,7 +81,7 @@ def _sobriety(facts: PersonFacts, policy: Policy, today: date, check: _Check) ->
         holds_on = sober_since + timedelta(days=policy.min_sober_days)
         if today < holds_on:
             check.reasons.append(Reason.SOBER_TOO_SHORT)
-            check.holds_on.append(holds_on)
+            check.holds_on[Reason.SOBER_TOO_SHORT] = holds_on
             check.changes_on.append(holds_on)
 
 
@@ -102,7 +105,7 @@ def _cooling_off(facts: PersonFacts, policy: Policy, today: date, check: _Check)
         ends_on = discharged + timedelta(days=policy.cooling_off_days)
         if today < ends_on:
             check.reasons.append(Reason.IN_COOLING_OFF_PERIOD)
-            check.holds_on.append(ends_on)
+            check.holds_on[Reason.IN_COOLING_OFF_PERIOD] = ends_on
             check.changes_on.append(ends_on)
 
 
@@ -118,7 +121,7 @@ def _valid_until(
 
 
 def _check(facts: PersonFacts, policy: Policy, today: date) -> _Check:
-    check = _Check(reasons=[], holds_on=[], changes_on=[])
+    check = _Check(reasons=[], holds_on={}, changes_on=[])
     _programme(facts, policy, check)
     _sobriety(facts, policy, today, check)
     _cravings(facts, policy, today, check)
@@ -160,7 +163,10 @@ def _decide_for_network(facts: PersonFacts, policy: Policy, today: date) -> Deci
     if not facts.shares_with_network:
         return _closed(facts, policy, Reason.NOT_SHARED_WITH_NETWORK)
     decision = _decide(facts, for_network_graduates(policy), today)
-    return replace(decision, reasons=() if decision.eligible else (Reason.UNDISCLOSED,))
+    # Nor when a time-based criterion holds: a day that tells their sobriety date.
+    return replace(
+        decision, reasons=() if decision.eligible else (Reason.UNDISCLOSED,), holds_from=()
+    )
 
 
 def _closed(facts: PersonFacts, policy: Policy, reason: Reason) -> Decision:
@@ -179,7 +185,7 @@ def _decide(facts: PersonFacts, policy: Policy, today: date) -> Decision:
     check = _check(facts, policy, today)
     eligible_from = None
     if check.reasons and set(check.reasons) <= TIME_ONLY:
-        candidate = max(check.holds_on)
+        candidate = max(check.holds_on.values())
         # Only promise the day if nothing else (a check-in going stale, training expiring)
         # breaks it by then.
         if not _check(facts, policy, candidate).reasons:
@@ -192,16 +198,28 @@ def _decide(facts: PersonFacts, policy: Policy, today: date) -> Decision:
         eligible_from=eligible_from,
         review_on=min(check.changes_on, default=None),
         policy_version=policy.version,
+        holds_from=tuple(sorted(check.holds_on.items())),
+    )
+
+
+def concerns(facts: PersonFacts, policy: Policy) -> bool:
+    """Whether the centre decides for the person: every one of its own people (linked to it,
+    graduate or not, so each has an answer with its reasons), and a graduate open to it
+    when it takes network graduates."""
+    return policy.centre_id in facts.linked_centres or (
+        policy.accept_network_graduates
+        and bool(facts.completions)
+        and facts.open_to(policy.centre_id)
     )
 
 
 def centres_to_decide(
     facts: PersonFacts, *, decided_before: Iterable[str], open_to_network: Iterable[str]
 ) -> frozenset[str]:
-    """Centres where the person might qualify, plus those already holding a decision. A
-    centre open to network graduates considers only its own people and those who chose to
-    be offered across the network."""
-    candidates = set(facts.completed_at()) | set(decided_before)
+    """The person's own centres (every one answers, with its reasons), centres already
+    holding a decision, and centres open to network graduates that may consider them: a
+    graduate's own, or any while they choose to be offered across the network."""
+    candidates = set(facts.linked_centres) | set(decided_before)
     if facts.completions:
         candidates |= {centre for centre in open_to_network if facts.open_to(centre)}
     return frozenset(candidates)

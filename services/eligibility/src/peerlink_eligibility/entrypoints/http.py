@@ -19,6 +19,7 @@ from peerlink_eligibility.domain.decision import Decision
 from peerlink_eligibility.domain.disclosure import View, view_of
 from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.policy_changes import PolicyChanges, VersionConflict
+from peerlink_eligibility.policy_preview import PolicyPreviews
 
 READERS = {Role.COORDINATOR, Role.OPS}
 
@@ -30,6 +31,11 @@ class DecisionOut(BaseModel):
     reasons: list[str] = Field(description="Codes of every failed criterion.")
     eligible_from: dt.date | None = Field(description="Set when only time is missing.")
     policy_version: int
+    holds_from: dict[str, dt.date] = Field(
+        default_factory=dict,
+        description="For each time-based reason, the day it stops applying by the clock "
+        "alone, even when something else will still be missing then.",
+    )
 
 
 class StandingOut(BaseModel):
@@ -59,6 +65,38 @@ class PolicyIn(BaseModel):
     require_background_check: bool = False
     expected_version: int | None = Field(
         default=None, description="The version you read; a concurrent change gets a 409."
+    )
+
+
+class PolicyPreviewIn(PolicyIn):
+    """The body of PUT .../policy, checked strictly: no extra fields, no coercion."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+MAX_NAMED = 1000  # persons named per list; the counts are always whole
+
+
+class PolicyPreviewOut(BaseModel):
+    centre_id: str
+    current_version: int = Field(description="The version the proposal was compared with.")
+    considered: int = Field(description="Persons either policy concerns.")
+    eligible_now: int
+    eligible_after: int
+    gaining: list[str] = Field(
+        description=f"The centre's own people who would become eligible (at most {MAX_NAMED})."
+    )
+    gaining_count: int
+    losing: list[str] = Field(
+        description=f"The centre's own people who would lose eligibility (at most {MAX_NAMED})."
+    )
+    losing_count: int
+    network_gaining: int = Field(description="Network graduates who would become eligible.")
+    network_losing: int = Field(description="Network graduates who would lose eligibility.")
+    supporters_losing_eligibility: int = Field(
+        description="Supporters eligible now who would not be. Sessions are scheduling's: "
+        "eligibility does not know which sessions they staff, so this is the number of "
+        "supporters sessions could lose, not a number of sessions."
     )
 
 
@@ -99,6 +137,7 @@ def _decision_out(decision: Decision) -> DecisionOut:
         reasons=[reason.value for reason in decision.reasons],
         eligible_from=decision.eligible_from,
         policy_version=decision.policy_version,
+        holds_from={reason.value: day for reason, day in decision.holds_from},
     )
 
 
@@ -120,6 +159,7 @@ def eligibility_router(
     repository: EligibilityRepository,
     policies: PolicyRepository,
     policy_changes: PolicyChanges,
+    previews: PolicyPreviews,
     jobs: JobRepository,
 ) -> APIRouter:
     router = APIRouter(tags=["eligibility"])
@@ -215,6 +255,42 @@ def eligibility_router(
                 status.HTTP_409_CONFLICT, "the policy changed meanwhile; read it and retry"
             ) from error
         return PolicyChangeOut(policy=_policy_out(policy), job_id=job_id)
+
+    @router.post(
+        "/centres/{centre_id}/policy/preview",
+        response_model=PolicyPreviewOut,
+        responses={409: {"description": "The policy changed since expected_version."}},
+    )
+    async def preview_policy(
+        centre_id: CentreId, body: PolicyPreviewIn, caller: PersonCaller, audited: Audited
+    ) -> PolicyPreviewOut:
+        """What the proposed policy would change, from the facts as they are; writes nothing.
+        Names the centre's own people who would gain or lose eligibility; counts the network
+        graduates, whose reasons are not the centre's to see."""
+        authorize(caller, centre_id=centre_id, roles=READERS)
+        proposed = Policy(centre_id=centre_id, **body.model_dump(exclude={"expected_version"}))
+        try:
+            found = await previews.preview(proposed, expected_version=body.expected_version)
+        except VersionConflict as error:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "the policy changed meanwhile; read it and retry"
+            ) from error
+        gaining, losing = found.gaining[:MAX_NAMED], found.losing[:MAX_NAMED]
+        audited.names(*gaining, *losing)
+        return PolicyPreviewOut(
+            centre_id=centre_id,
+            current_version=found.current.version,
+            considered=found.considered,
+            eligible_now=found.eligible_now,
+            eligible_after=found.eligible_after,
+            gaining=gaining,
+            gaining_count=len(found.gaining),
+            losing=losing,
+            losing_count=len(found.losing),
+            network_gaining=found.network_gaining,
+            network_losing=found.network_losing,
+            supporters_losing_eligibility=found.supporters_losing,
+        )
 
     @router.get("/jobs/{job_id}", response_model=JobOut)
     async def read_job(job_id: str, caller: Caller) -> JobOut:
