@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 from peerlink_shared.contracts.person import ProgrammeOutcome
+from peerlink_shared.inputs import IsoDate, StrictBool, TimeZoneName, WholeNumber
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class Body(BaseModel):
-    # Unknown fields are refused: a typo in a health record should not pass silently.
+    # Unknown fields are refused: a typo in a health record should not pass silently. Dates,
+    # numbers and booleans are strict (peerlink_shared.inputs): "86400" is not a date.
     model_config = ConfigDict(extra="forbid")
 
 
@@ -18,7 +18,14 @@ class CentreIn(Body):
     centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
     display_name: str = Field(min_length=1, max_length=120, examples=["North House"])
     region: str = Field(min_length=1, max_length=60, examples=["north"])
-    timezone: str = Field(min_length=1, max_length=60, examples=["Europe/Dublin"])
+    timezone: TimeZoneName
+
+
+class CentreOut(BaseModel):
+    centre_id: str
+    display_name: str
+    region: str
+    timezone: str
 
 
 class PersonOut(BaseModel):
@@ -26,46 +33,46 @@ class PersonOut(BaseModel):
 
 
 class AdmissionIn(Body):
-    admitted_on: dt.date
+    admitted_on: IsoDate
 
 
 class ProgrammeEndIn(Body):
-    ended_on: dt.date
+    ended_on: IsoDate
     outcome: ProgrammeOutcome
 
 
 class MilestoneIn(Body):
-    sober_since: dt.date
-    days: int = Field(ge=0, le=36500)
-    recorded_on: dt.date
+    sober_since: IsoDate
+    days: WholeNumber = Field(ge=0, le=36500)
+    recorded_on: IsoDate
 
 
 class RelapseIn(Body):
-    relapsed_on: dt.date
+    relapsed_on: IsoDate
 
 
 class VolunteeringIn(Body):
-    volunteering: bool
-    changed_on: dt.date
+    volunteering: StrictBool
+    changed_on: IsoDate
 
 
 class DischargeIn(Body):
-    discharged_on: dt.date
+    discharged_on: IsoDate
 
 
 class CheckInIn(Body):
-    level: int = Field(ge=0, le=10, description="0 none … 10 overwhelming.")
-    checked_on: dt.date
+    level: WholeNumber = Field(ge=0, le=10, description="0 none … 10 overwhelming.")
+    checked_on: IsoDate
 
 
 class TrainingIn(Body):
-    completed_on: dt.date
-    expires_on: dt.date
+    completed_on: IsoDate
+    expires_on: IsoDate
 
 
 class BackgroundCheckIn(Body):
-    cleared_on: dt.date
-    expires_on: dt.date
+    cleared_on: IsoDate
+    expires_on: IsoDate
 
 
 class RecordedOut(BaseModel):
