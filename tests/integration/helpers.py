@@ -69,6 +69,33 @@ def settings_for(kafka: KafkaAccess) -> dict[str, object]:
     }
 
 
+def service_app(
+    bootstrap: Callable[[S], FastAPI],
+    settings_type: type[S],
+    *,
+    servers: Servers,
+    topics: Topics,
+    run_id: str,
+    name: str,
+    **overrides: object,
+) -> FastAPI:
+    """One service's app on the real servers, with its own database and consumer group; its
+    lifespan not yet started."""
+    settings = settings_type.model_validate(
+        {
+            **settings_for(servers.kafka),
+            "mongo_url": servers.mongo_url,
+            "mongo_database": f"{run_id}_{name}",
+            "consumer_group": f"{run_id}-{name}",
+            "topic_prefix": topics.prefix,
+            "token_secret": SECRET,
+            "http_port": 1,
+            **overrides,
+        }
+    )
+    return bootstrap(settings)
+
+
 @asynccontextmanager
 async def in_process(
     bootstrap: Callable[[S], FastAPI],
@@ -82,19 +109,15 @@ async def in_process(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """One service in this process: its own database and consumer group, the real servers,
     its whole lifespan (broker, subscribers, outbox relay), and an HTTP client to it."""
-    settings = settings_type.model_validate(
-        {
-            **settings_for(servers.kafka),
-            "mongo_url": servers.mongo_url,
-            "mongo_database": f"{run_id}_{name}",
-            "consumer_group": f"{run_id}-{name}",
-            "topic_prefix": topics.prefix,
-            "token_secret": SECRET,
-            "http_port": 1,
-            **overrides,
-        }
+    app = service_app(
+        bootstrap,
+        settings_type,
+        servers=servers,
+        topics=topics,
+        run_id=run_id,
+        name=name,
+        **overrides,
     )
-    app = bootstrap(settings)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

@@ -14,7 +14,9 @@ from peerlink_shared.asyncapi import Channel, asyncapi_document
 from peerlink_shared.audit_routes import audit_router
 from peerlink_shared.audit_trail import AuditTrail
 from peerlink_shared.body_limit import BodyLimit
-from peerlink_shared.http import ops_router
+from peerlink_shared.http import current_principal, ops_router
+from peerlink_shared.http_errors import document_refusals, method_not_allowed
+from peerlink_shared.person_access import audited_caller
 from peerlink_shared.runtime import ServiceRuntime
 
 VERSION = "0.1.0"
@@ -79,6 +81,7 @@ def create_app(
         routes=app.router.routes,
     )
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
+    app.add_exception_handler(405, method_not_allowed)
     # A contract model built in a route from checked input should not fail; if it does,
     # it is still the caller's input, answered as a 422 rather than a 500 with a traceback.
     app.add_exception_handler(ValidationError, validation_error_without_input)
@@ -89,7 +92,8 @@ def create_app(
             stuck_partitions=runtime.consumer.health.stuck,
         )
     )
-    app.include_router(audit_router(log=runtime.audit))
-    for router in routers:
+    for router in (audit_router(log=runtime.audit), *routers):
+        # Before including: FastAPI reads each route's `responses` as it includes it.
+        document_refusals(router.routes, caller=current_principal, person_caller=audited_caller)
         app.include_router(router)
     return app

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Self
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from peerlink_shared.audit import ENTRY_ID_PATTERN
@@ -14,14 +14,12 @@ from peerlink_shared.audit_log import MAX_PAGE, AuditLog, AuditPage, AuditQuery
 from peerlink_shared.auth import ALL_CENTRES, Role
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 from peerlink_shared.http import authorize
+from peerlink_shared.http_errors import refusals
+from peerlink_shared.inputs import IsoDateTime
 from peerlink_shared.person_access import Audited, AuditedCaller
 
 # Token subjects and event sources (`/clinic/north-ehr`): no spaces, quotes or operators.
 ACTOR_PATTERN = r"^[A-Za-z0-9._:/@+-]{1,256}$"
-
-
-class Problem(BaseModel):
-    detail: str
 
 
 class AuditFilter(BaseModel):
@@ -35,11 +33,11 @@ class AuditFilter(BaseModel):
     actor: str | None = Field(
         default=None, pattern=ACTOR_PATTERN, description="Entries by this token subject or source."
     )
-    since: AwareDatetime | None = Field(
-        default=None, description="At or after this time, with its offset."
+    since: IsoDateTime | None = Field(
+        default=None, description="At or after this time (RFC 3339, with its offset)."
     )
-    until: AwareDatetime | None = Field(
-        default=None, description="Before this time, with its offset."
+    until: IsoDateTime | None = Field(
+        default=None, description="Before this time (RFC 3339, with its offset); after `since`."
     )
     cursor: str | None = Field(
         default=None, pattern=ENTRY_ID_PATTERN, description="`next` of the previous page."
@@ -64,10 +62,12 @@ def audit_router(*, log: AuditLog) -> APIRouter:
         "/audit",
         response_model=AuditPage,
         summary="The audit trail of this service, newest first (ops only)",
-        responses={
-            401: {"model": Problem, "description": "No valid bearer token."},
-            403: {"model": Problem, "description": "The token is not an ops token."},
-        },
+        responses=refusals(
+            403,
+            422,
+            _403="The token is not an ops token.",
+            _422="Invalid input, or `until` not after `since`.",
+        ),
     )
     async def read_audit(
         caller: AuditedCaller, audited: Audited, filters: Annotated[AuditFilter, Query()]

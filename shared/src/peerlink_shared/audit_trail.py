@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +29,7 @@ from peerlink_shared.audit import AuditEntry, http_entry
 from peerlink_shared.audit_log import AuditRecorder
 from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import new_event_id
+from peerlink_shared.http_errors import depends_on
 from peerlink_shared.metrics import AUDIT_WRITE_FAILURES
 from peerlink_shared.person_access import SCOPE_KEY, AccessNote, audited_caller
 
@@ -132,7 +132,7 @@ class AuditTrail:
     def _is_audited(self, route: APIRoute) -> bool:
         known = self._audited.get(id(route))
         if known is None:
-            known = _depends_on(route.dependant, audited_caller)
+            known = depends_on(route.dependant, audited_caller)
             self._audited[id(route)] = known
         return known
 
@@ -150,10 +150,6 @@ class AuditTrail:
             )
             return False
         return True
-
-
-def _depends_on(dependant: Dependant, call: object) -> bool:
-    return any(sub.call is call or _depends_on(sub, call) for sub in dependant.dependencies)
 
 
 def _discloses(scope: Scope, status: int) -> bool:

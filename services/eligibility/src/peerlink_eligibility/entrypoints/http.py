@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Path, status
 from peerlink_shared.auth import Principal, Role
+from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.http_errors import refusals
+from peerlink_shared.inputs import NUMBER_ONLY, StrictBool, WholeNumber
 from peerlink_shared.person_access import Audited, PersonCaller
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +25,9 @@ from peerlink_eligibility.policy_changes import PolicyChanges, VersionConflict
 from peerlink_eligibility.policy_preview import PolicyPreviews
 
 READERS = {Role.COORDINATOR, Role.OPS}
+MAX_POLICY_VERSION = 2**31 - 1
+# Job ids are the ids of the policy-change events that started them.
+JobId = Annotated[str, Path(pattern=OPAQUE_ID_PATTERN, examples=["7d1c0f52-4a8e-4d0b-9a51"])]
 
 
 class DecisionOut(BaseModel):
@@ -54,17 +60,18 @@ class EligibleSupportersOut(BaseModel):
 
 
 class PolicyIn(BaseModel):
+    # Strict: "365" and "yes" are refused, not read as 365 and true.
     model_config = ConfigDict(extra="forbid")
 
-    accept_network_graduates: bool = False
-    min_sober_days: int = Field(default=365, ge=0, le=3650)
-    cooling_off_days: int = Field(default=0, ge=0, le=3650)
-    craving_threshold: int = Field(default=4, ge=0, le=10)
-    craving_max_age_days: int = Field(default=30, ge=1, le=365)
-    require_training: bool = False
-    require_background_check: bool = False
-    expected_version: int | None = Field(
-        default=None, description="The version you read; a concurrent change gets a 409."
+    accept_network_graduates: StrictBool = False
+    min_sober_days: WholeNumber = Field(default=365, ge=0, le=3650)
+    cooling_off_days: WholeNumber = Field(default=0, ge=0, le=3650)
+    craving_threshold: WholeNumber = Field(default=4, ge=0, le=10)
+    craving_max_age_days: WholeNumber = Field(default=30, ge=1, le=365)
+    require_training: StrictBool = False
+    require_background_check: StrictBool = False
+    expected_version: Annotated[int, Field(ge=0, le=MAX_POLICY_VERSION), NUMBER_ONLY] | None = (
+        Field(default=None, description="The version you read; a concurrent change gets a 409.")
     )
 
 
@@ -173,7 +180,13 @@ def eligibility_router(
     @router.get(
         "/centres/{centre_id}/persons/{person_id}/decision",
         response_model=DecisionOut,
-        responses={403: {"description": "Not one of this centre's people: see /standing."}},
+        responses=refusals(
+            403,
+            404,
+            _403="Not one of this centre's people (see .../standing), or the token may not "
+            "read them here.",
+            _404="No decision for this person here.",
+        ),
     )
     async def read_decision(
         centre_id: CentreId, person_id: PersonId, caller: PersonCaller
@@ -194,7 +207,7 @@ def eligibility_router(
     @router.get(
         "/centres/{centre_id}/persons/{person_id}/standing",
         response_model=StandingOut,
-        responses={404: {"description": "No standing here that this centre may see."}},
+        responses=refusals(404, _404="No standing here that this centre may see."),
     )
     async def read_standing(
         centre_id: CentreId, person_id: PersonId, caller: PersonCaller
@@ -240,7 +253,7 @@ def eligibility_router(
         "/centres/{centre_id}/policy",
         status_code=status.HTTP_202_ACCEPTED,
         response_model=PolicyChangeOut,
-        responses={409: {"description": "The policy changed since expected_version."}},
+        responses=refusals(409, _409="The policy changed since expected_version."),
     )
     async def change_policy(centre_id: CentreId, body: PolicyIn, caller: Caller) -> PolicyChangeOut:
         """Stores a new version and re-decides everyone it concerns, in the background."""
@@ -292,8 +305,12 @@ def eligibility_router(
             supporters_losing_eligibility=found.supporters_losing,
         )
 
-    @router.get("/jobs/{job_id}", response_model=JobOut)
-    async def read_job(job_id: str, caller: Caller) -> JobOut:
+    @router.get(
+        "/jobs/{job_id}",
+        response_model=JobOut,
+        responses=refusals(404, _404="No such job (yet: it starts when the change is consumed)."),
+    )
+    async def read_job(job_id: JobId, caller: Caller) -> JobOut:
         job = await jobs.get(job_id)
         if job is None:
             raise HTTPException(

@@ -22,10 +22,12 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.envelope import new_event_id
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.http_errors import refusals, unprocessable
 from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.entrypoints.recording import (
+    FACT_REFUSALS,
     RECORDERS,
     FactRecording,
     IdempotencyKey,
@@ -35,6 +37,7 @@ from peerlink_intake.entrypoints.schemas import (
     AdmissionIn,
     BackgroundCheckIn,
     CentreIn,
+    CentreOut,
     CheckInIn,
     DischargeIn,
     MilestoneIn,
@@ -59,33 +62,41 @@ def intake_router(
     router = APIRouter(tags=["intake"])
     record = recording.record
 
-    @router.put("/centres/{centre_id}", status_code=status.HTTP_200_OK, response_model=CentreIn)
-    async def register_centre(centre_id: CentreId, body: CentreIn, caller: Caller) -> CentreIn:
+    @router.put(
+        "/centres/{centre_id}",
+        status_code=status.HTTP_200_OK,
+        response_model=CentreOut,
+        responses=refusals(
+            422,
+            _422="Invalid input, a centre_id other than the path's, or a time zone this "
+            "server's zone database does not know.",
+        ),
+    )
+    async def register_centre(centre_id: CentreId, body: CentreIn, caller: Caller) -> CentreOut:
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         if body.centre_id != centre_id:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "centre_id differs from the path"
-            )
+            raise unprocessable(("centre_id", "must be the centre id in the path", "path_mismatch"))
         centre = CentreRegistered(**body.model_dump())
         await handlers.register_centre(
             centre, event_id=new_event_id(), correlation_id=new_event_id()
         )
-        return body
+        return CentreOut(**body.model_dump())
 
-    @router.get("/centres/{centre_id}", response_model=CentreIn)
-    async def read_centre(centre_id: CentreId, caller: Caller) -> CentreIn:
+    @router.get("/centres/{centre_id}", response_model=CentreOut, responses=refusals(404))
+    async def read_centre(centre_id: CentreId, caller: Caller) -> CentreOut:
         authorize(
             caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS, Role.CLINIC_SYSTEM}
         )
         centre = await repository.centre(centre_id)
         if centre is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such centre")
-        return CentreIn(**centre.model_dump())
+        return CentreOut(**centre.model_dump())
 
     @router.post(
         "/centres/{centre_id}/persons",
         status_code=status.HTTP_201_CREATED,
         response_model=PersonOut,
+        responses=refusals(404, _404="No such centre: register it first."),
     )
     async def register_person(
         centre_id: CentreId, caller: PersonCaller, audited: Audited
@@ -109,7 +120,10 @@ def intake_router(
 
     def fact_route(path: str) -> Callable[[Route], Route]:
         return router.post(
-            f"{base}/{path}", status_code=status.HTTP_202_ACCEPTED, response_model=RecordedOut
+            f"{base}/{path}",
+            status_code=status.HTTP_202_ACCEPTED,
+            response_model=RecordedOut,
+            responses=FACT_REFUSALS,
         )
 
     @fact_route("admissions")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
-from pydantic import BaseModel, Field, StrictBool
+from peerlink_shared.inputs import IsoDate, StrictBool
+from pydantic import BaseModel, Field
 
 from peerlink_intake.domain.links import Basis
 from peerlink_intake.entrypoints.schemas import Body
@@ -13,12 +14,12 @@ from peerlink_intake.entrypoints.schemas import Body
 
 class ReferralIn(Body):
     to_centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["bay-house"])
-    referred_on: dt.date
+    referred_on: IsoDate
 
 
 class ReferralAcceptanceIn(Body):
     referred_by_centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
-    accepted_on: dt.date
+    accepted_on: IsoDate
 
 
 class LinkConsentIn(Body):
@@ -27,7 +28,7 @@ class LinkConsentIn(Body):
         description="The centre the person agrees to be linked to.",
         examples=["bay-house"],
     )
-    consented_on: dt.date
+    consented_on: IsoDate
 
 
 class NetworkSharingIn(Body):
@@ -36,7 +37,7 @@ class NetworkSharingIn(Body):
         description="True: the person may be offered as a supporter across the network "
         "(other centres see only eligible / not yet / from date); false: withdrawn."
     )
-    changed_on: dt.date
+    changed_on: IsoDate
 
 
 class LinkOut(BaseModel):

@@ -15,6 +15,7 @@ from peerlink_shared.contracts import (
     ReferralMade,
 )
 from peerlink_shared.http import CentreId, PersonId, authorize
+from peerlink_shared.http_errors import refusals
 from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_intake.adapters.repository import IntakeRepository
@@ -29,6 +30,7 @@ from peerlink_intake.entrypoints.link_schemas import (
     ReferralIn,
 )
 from peerlink_intake.entrypoints.recording import (
+    FACT_REFUSALS,
     RECORDERS,
     FactRecording,
     IdempotencyKey,
@@ -38,11 +40,6 @@ from peerlink_intake.entrypoints.schemas import RecordedOut
 
 Route = TypeVar("Route", bound=Callable[..., Awaitable[RecordedOut]])
 BASE = "/centres/{centre_id}/persons/{person_id}"
-REFUSALS: dict[int | str, dict[str, object]] = {
-    403: {"description": "This centre is not linked to the person (or no such referral)."},
-    404: {"description": "No such person, or the centre named is not registered."},
-    409: {"description": "Already linked, or the Idempotency-Key was used for another fact."},
-}
 
 
 def links_router(*, recording: FactRecording, repository: IntakeRepository) -> APIRouter:
@@ -54,7 +51,7 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
             f"{BASE}/{path}",
             status_code=status.HTTP_202_ACCEPTED,
             response_model=RecordedOut,
-            responses=REFUSALS,
+            responses=FACT_REFUSALS,
         )
 
     @fact_route("referrals")
@@ -132,7 +129,10 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
     @router.get(
         f"{BASE}/links",
         response_model=LinksOut,
-        responses={403: {"description": "This centre is not linked to the person."}},
+        responses=refusals(
+            403,
+            _403="This centre is not linked to the person, or the token may not read them here.",
+        ),
     )
     async def read_links(
         centre_id: CentreId, person_id: PersonId, caller: PersonCaller

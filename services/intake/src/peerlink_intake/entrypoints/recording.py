@@ -10,6 +10,7 @@ from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PersonFact
 from peerlink_shared.envelope import derived_event_id, new_event_id
+from peerlink_shared.http_errors import refusals, unprocessable
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import FactProblem, latest_local_date
@@ -24,7 +25,7 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        max_length=128,
+        pattern=r"^[\x21-\x7e]{1,128}$",
         description="Send the same key to retry safely: the fact is recorded once.",
     ),
 ]
@@ -35,11 +36,22 @@ REFUSAL_STATUS = {
 }
 
 
-def unprocessable(problems: list[FactProblem]) -> HTTPException:
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        [{"loc": ["body", p.field], "msg": p.message, "type": "fact_incoherent"} for p in problems],
-    )
+FACT_REFUSALS = refusals(
+    403,
+    404,
+    409,
+    422,
+    _403="The token may not record this here, or this centre is not linked to the person "
+    "(or, on accepting, no such referral).",
+    _404="No such person, or a centre the fact names is not registered.",
+    _409="Already linked, or the Idempotency-Key was used for a different fact.",
+    _422="Invalid input, or a fact that contradicts itself or the calendar (a date in the "
+    "future, an end before its start).",
+)
+
+
+def incoherent(problems: list[FactProblem]) -> HTTPException:
+    return unprocessable(*((p.field, p.message, "fact_incoherent") for p in problems))
 
 
 def is_self(caller: Principal, *, person_id: str, centre_id: str) -> bool:
@@ -68,7 +80,7 @@ class FactRecording:
         """Records a fact through `centre_id` (the path's centre), which must be linked to
         the person."""
         if problems := fact_problems(fact, today=latest_local_date(self._clock.now())):
-            raise unprocessable(problems)
+            raise incoherent(problems)
         if (named := named_centre(fact)) is not None:
             await self.require_centre(named)
         event_id = (

@@ -5,29 +5,33 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 from peerlink_shared.contracts.fields import (
-    CravingLevel,
-    DisplayName,
     OpaqueId,
-    RecordDate,
-    RegionName,
-    SoberDays,
-    TimeZoneName,
 )
 from peerlink_shared.contracts.person import ProgrammeOutcome
+from peerlink_shared.inputs import IsoDate, StrictBool, TimeZoneName, WholeNumber
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class Body(BaseModel):
-    # Unknown fields are refused: a typo in a health record should not pass silently.
+    # Unknown fields are refused: a typo in a health record should not pass silently. Dates,
+    # numbers and booleans are strict (peerlink_shared.inputs): "86400" is not a date.
     model_config = ConfigDict(extra="forbid")
 
 
 class CentreIn(Body):
-    centre_id: OpaqueId = Field(examples=["north-house"])
-    display_name: DisplayName = Field(examples=["North House"])
-    region: RegionName = Field(examples=["north"])
-    timezone: TimeZoneName = Field(description="An IANA time zone name.")
+    centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
+    display_name: str = Field(min_length=1, max_length=120, examples=["North House"])
+    region: str = Field(min_length=1, max_length=60, examples=["north"])
+    timezone: TimeZoneName
+
+
+class CentreOut(BaseModel):
+    centre_id: str
+    display_name: str
+    region: str
+    timezone: str
 
 
 class PersonOut(BaseModel):
@@ -35,46 +39,46 @@ class PersonOut(BaseModel):
 
 
 class AdmissionIn(Body):
-    admitted_on: RecordDate
+    admitted_on: IsoDate
 
 
 class ProgrammeEndIn(Body):
-    ended_on: RecordDate
+    ended_on: IsoDate
     outcome: ProgrammeOutcome
 
 
 class MilestoneIn(Body):
-    sober_since: RecordDate
-    days: SoberDays
-    recorded_on: RecordDate
+    sober_since: IsoDate
+    days: WholeNumber = Field(ge=0, le=36500)
+    recorded_on: IsoDate
 
 
 class RelapseIn(Body):
-    relapsed_on: RecordDate
+    relapsed_on: IsoDate
 
 
 class VolunteeringIn(Body):
-    volunteering: bool
-    changed_on: RecordDate
+    volunteering: StrictBool
+    changed_on: IsoDate
 
 
 class DischargeIn(Body):
-    discharged_on: RecordDate
+    discharged_on: IsoDate
 
 
 class CheckInIn(Body):
-    level: CravingLevel
-    checked_on: RecordDate
+    level: WholeNumber = Field(ge=0, le=10, description="0 none … 10 overwhelming.")
+    checked_on: IsoDate
 
 
 class TrainingIn(Body):
-    completed_on: RecordDate
-    expires_on: RecordDate
+    completed_on: IsoDate
+    expires_on: IsoDate
 
 
 class BackgroundCheckIn(Body):
-    cleared_on: RecordDate
-    expires_on: RecordDate
+    cleared_on: IsoDate
+    expires_on: IsoDate
 
 
 class RecordedOut(BaseModel):

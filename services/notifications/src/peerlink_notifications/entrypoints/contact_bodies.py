@@ -3,17 +3,16 @@ the webhook secret shown once."""
 
 from __future__ import annotations
 
-from datetime import time
-from typing import Self
+from typing import Annotated, Self
 
-from peerlink_shared.contracts.fields import TimeZoneName
+from peerlink_shared.http_errors import refusals
+from peerlink_shared.inputs import LocalTime, StrictBool, TimeZoneName
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
-    StrictBool,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -31,8 +30,11 @@ E164 = r"^\+[1-9][0-9]{6,14}$"
 class QuietHoursIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: time = Field(description="Local time quiet begins.", examples=["22:00"])
-    end: time = Field(description="Local time it ends; before `start` wraps midnight.")
+    start: LocalTime = Field(description="Local time quiet begins.", examples=["22:00"])
+    end: LocalTime = Field(
+        description="Local time it ends, not `start`; before `start` wraps midnight.",
+        examples=["07:00"],
+    )
     timezone: TimeZoneName
 
     @model_validator(mode="after")
@@ -40,17 +42,13 @@ class QuietHoursIn(BaseModel):
         # Custom error types keep their message: the shared 422 handler blanks `value_error`s.
         if self.start == self.end:
             raise PydanticCustomError("empty_quiet_hours", "start and end must differ")
-        if self.start.tzinfo or self.end.tzinfo or self.start.second or self.end.second:
-            raise PydanticCustomError(
-                "quiet_hours_precision", "start and end are local hh:mm, without an offset"
-            )
         return self
 
 
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr | None = None
+    email: Annotated[EmailStr, Field(max_length=254)] | None = None
     webhook_url: AnyHttpUrl | None = Field(
         default=None,
         max_length=2048,
@@ -59,7 +57,9 @@ class ContactIn(BaseModel):
     )
     sms: str | None = Field(default=None, pattern=E164, description="E.164: +353861234567.")
     consent: list[ExternalChannel] = Field(
-        default_factory=list, description="The channels we may use; in-app needs no consent."
+        default_factory=list,
+        max_length=len(EXTERNAL_CHANNELS),
+        description="The channels we may use; in-app needs no consent.",
     )
     quiet_hours: QuietHoursIn | None = None
     locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
@@ -104,24 +104,13 @@ class ContactSaved(BaseModel):
     )
 
 
-class FieldProblem(BaseModel):
-    loc: list[str | int] = Field(examples=[["body", "webhook_url"]])
-    msg: str
-    type: str = Field(examples=["webhook_address_refused"])
-
-
-class FieldProblems(BaseModel):
-    """The shape of every 422 here: request validation and the webhook checks alike."""
-
-    detail: list[FieldProblem]
-
-
-WEBHOOK_REFUSED_RESPONSE: dict[str, object] = {
-    "model": FieldProblems,
-    "description": "Invalid input, or a webhook URL that is not https "
-    "(`webhook_not_https`) or whose host does not resolve only to public internet "
-    "addresses (`webhook_address_refused`).",
-}
+WEBHOOK_REFUSED = refusals(
+    422,
+    _422="Invalid input (consent for a channel with no address, empty quiet hours, a time "
+    "zone this server's zone database does not know), or a "
+    "webhook URL that is not https (`webhook_not_https`) or whose host does not resolve only "
+    "to public internet addresses (`webhook_address_refused`).",
+)
 
 
 class ContactOut(BaseModel):

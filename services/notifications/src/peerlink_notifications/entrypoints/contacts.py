@@ -12,6 +12,7 @@ import structlog
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize, authorize_self
+from peerlink_shared.http_errors import refusals
 from peerlink_shared.person_access import PersonCaller
 
 from peerlink_notifications.adapters.contacts import ContactStore
@@ -24,13 +25,14 @@ from peerlink_notifications.adapters.webhook_targets import (
 )
 from peerlink_notifications.domain.contacts import RecipientKind, with_webhook_secret
 from peerlink_notifications.entrypoints.contact_bodies import (
-    WEBHOOK_REFUSED_RESPONSE,
+    WEBHOOK_REFUSED,
     ContactIn,
     ContactOut,
     ContactSaved,
 )
 
 log = structlog.get_logger("peerlink.notifications.contacts")
+NO_CONTACT = refusals(404, _404="No contact details on file.")
 
 
 def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) -> APIRouter:
@@ -70,7 +72,7 @@ def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) 
     @router.put(
         "/persons/{person_id}/contact",
         response_model=ContactSaved,
-        responses={422: WEBHOOK_REFUSED_RESPONSE},
+        responses=WEBHOOK_REFUSED,
     )
     async def set_person_contact(
         person_id: PersonId, body: ContactIn, caller: PersonCaller
@@ -79,7 +81,7 @@ def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) 
         authorize_self(caller, person_id=person_id)
         return await save("person", person_id, body)
 
-    @router.get("/persons/{person_id}/contact", response_model=ContactOut)
+    @router.get("/persons/{person_id}/contact", response_model=ContactOut, responses=NO_CONTACT)
     async def person_contact(person_id: PersonId, caller: PersonCaller) -> ContactOut:
         authorize_self(caller, person_id=person_id)
         return await show("person", person_id, owner=caller.role is Role.SUPPORTER)
@@ -87,7 +89,7 @@ def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) 
     @router.put(
         "/centres/{centre_id}/contact",
         response_model=ContactSaved,
-        responses={422: WEBHOOK_REFUSED_RESPONSE},
+        responses=WEBHOOK_REFUSED,
     )
     async def set_centre_contact(
         centre_id: CentreId, body: ContactIn, caller: Caller
@@ -96,7 +98,7 @@ def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) 
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         return await save("centre", centre_id, body)
 
-    @router.get("/centres/{centre_id}/contact", response_model=ContactOut)
+    @router.get("/centres/{centre_id}/contact", response_model=ContactOut, responses=NO_CONTACT)
     async def centre_contact(centre_id: CentreId, caller: Caller) -> ContactOut:
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         return await show("centre", centre_id, owner=caller.role is Role.COORDINATOR)

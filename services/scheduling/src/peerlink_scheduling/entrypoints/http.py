@@ -18,6 +18,7 @@ from peerlink_shared.http import (
     authorize,
     authorize_self,
 )
+from peerlink_shared.http_errors import refusals, unprocessable
 from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_scheduling.adapters.repository import SchedulingRepository
@@ -33,13 +34,12 @@ from peerlink_scheduling.entrypoints.schemas import (
 )
 from peerlink_scheduling.handlers import SchedulingHandlers
 
+IN_THE_PAST = refusals(422, _422="Invalid input, or a start that is not in the future.")
+
 
 def _in_the_future(field: str, value: datetime, clock: Clock) -> None:
     if value <= clock.now():
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            [{"loc": ["body", field], "msg": "must be in the future", "type": "value_error"}],
-        )
+        raise unprocessable((field, "must be in the future", "not_in_future"))
 
 
 def _resident(resident_id: str | None) -> list[str]:
@@ -80,6 +80,7 @@ def scheduling_router(
         "/centres/{centre_id}/sessions",
         status_code=status.HTTP_201_CREATED,
         response_model=SessionOut,
+        responses=IN_THE_PAST,
     )
     async def request_session(centre_id: CentreId, body: SessionIn, caller: Caller) -> SessionOut:
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
@@ -99,6 +100,11 @@ def scheduling_router(
         "/centres/{centre_id}/meetings",
         status_code=status.HTTP_201_CREATED,
         response_model=SessionOut,
+        responses=refusals(
+            422,
+            _422="Invalid input, a window that does not start in the future, or one shorter "
+            "than the meeting or longer than 14 days.",
+        ),
     )
     async def request_meeting(
         centre_id: CentreId, body: MeetingIn, caller: PersonCaller, audited: Audited
@@ -137,7 +143,9 @@ def scheduling_router(
         await repository.set_exclusions(centre_id, person_id, body.supporter_ids)
 
     @router.delete(
-        "/centres/{centre_id}/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT
+        "/centres/{centre_id}/sessions/{session_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=refusals(404, _404="No such session at this centre."),
     )
     async def cancel_session(
         centre_id: CentreId, session_id: SessionId, caller: PersonCaller, audited: Audited
@@ -162,7 +170,15 @@ def scheduling_router(
             audited.names(*(assignment.supporter_id for assignment in session.assignments))
         return schedule
 
-    @router.put("/supporters/{person_id}/availability", status_code=status.HTTP_204_NO_CONTENT)
+    @router.put(
+        "/supporters/{person_id}/availability",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=refusals(
+            422,
+            _422="Invalid input, a window that does not end after it starts, or a time zone "
+            "this server's zone database does not know.",
+        ),
+    )
     async def set_availability(
         person_id: PersonId, body: AvailabilityIn, caller: PersonCaller
     ) -> None:

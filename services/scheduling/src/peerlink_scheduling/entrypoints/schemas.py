@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
+from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 from peerlink_shared.contracts.fields import (
-    DurationMinutes,
-    Moment,
     OpaqueId,
-    RecordDate,
     RegionName,
-    SupportersNeeded,
+)
+from peerlink_shared.inputs import (
+    NUMBER_ONLY,
+    IsoDate,
+    IsoDateTime,
+    LocalTime,
     TimeZoneName,
+    WholeNumber,
 )
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -24,9 +27,9 @@ from peerlink_scheduling.domain.availability import Availability, Window
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: Moment = Field(description="With its UTC offset.")
-    duration_minutes: DurationMinutes
-    supporters_needed: SupportersNeeded = 1
+    starts_at: IsoDateTime = Field(description="With its UTC offset; in the future.")
+    duration_minutes: WholeNumber = Field(ge=15, le=480)
+    supporters_needed: WholeNumber = Field(default=1, ge=1, le=20)
 
 
 class AssignmentOut(BaseModel):
@@ -53,10 +56,12 @@ class MeetingIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resident_id: OpaqueId
-    window_starts_at: Moment
-    window_ends_at: Moment
-    duration_minutes: DurationMinutes = Field(default=60, le=240)
+    resident_id: str = Field(pattern=OPAQUE_ID_PATTERN)
+    window_starts_at: IsoDateTime = Field(description="In the future.")
+    window_ends_at: IsoDateTime = Field(
+        description="At least the meeting's length after the start, at most 14 days."
+    )
+    duration_minutes: WholeNumber = Field(default=60, ge=15, le=240)
 
     @model_validator(mode="after")
     def window_fits(self) -> MeetingIn:
@@ -79,8 +84,8 @@ class ExclusionsIn(BaseModel):
 class WindowIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: dt.time = Field(examples=["17:00"])
-    end: dt.time = Field(examples=["21:00"])
+    start: LocalTime
+    end: LocalTime = Field(description="After `start`.", examples=["21:00"])
 
     @model_validator(mode="after")
     def ends_after_start(self) -> WindowIn:
@@ -90,14 +95,14 @@ class WindowIn(BaseModel):
 
 
 class WeeklyWindowIn(WindowIn):
-    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    weekday: WholeNumber = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
 
 
 class ExceptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: RecordDate
-    windows: list[WindowIn] = Field(default=[], description="Empty: away all day.")
+    date: IsoDate
+    windows: list[WindowIn] = Field(default=[], max_length=24, description="Empty: away all day.")
 
 
 class AvailabilityIn(BaseModel):
@@ -108,8 +113,8 @@ class AvailabilityIn(BaseModel):
     timezone: TimeZoneName
     weekly: list[WeeklyWindowIn] = Field(max_length=70)
     exceptions: list[ExceptionIn] = Field(default=[], max_length=366)
-    max_sessions_per_week: int | None = Field(default=None, ge=0, le=50)
-    centres: list[OpaqueId] | None = Field(
+    max_sessions_per_week: Annotated[int, Field(ge=0, le=50), NUMBER_ONLY] | None = None
+    centres: list[Annotated[str, Field(pattern=OPAQUE_ID_PATTERN)]] | None = Field(
         default=None, description="Centres they will travel to.", max_length=200
     )
     regions: list[RegionName] | None = Field(
