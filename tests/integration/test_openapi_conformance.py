@@ -69,6 +69,7 @@ FACT_ROUTES = r"^POST /centres/\{centre_id\}/persons/\{person_id\}/[a-z-]+$"
 # description), and only by these.
 RULES_BEYOND_THE_SCHEMA = {
     "GET /audit": "until after since",
+    "PUT /clinics/{clinic}": "the centres listed are registered, each once",
     "PUT /centres/{centre_id}": "the body's centre_id is the path's; a known time zone",
     FACT_ROUTES: "facts coherent with each other and not in the future",
     "POST /centres/{centre_id}/sessions": "starts in the future",

@@ -15,8 +15,22 @@ import re
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AwareDatetime, BeforeValidator, PlainSerializer, StrictBool, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    PlainSerializer,
+    StrictBool,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
+
+from peerlink_shared.contracts.fields import (
+    EARLIEST_DATE,
+    EARLIEST_MOMENT,
+    LATEST_DATE,
+    LATEST_MOMENT,
+)
 
 __all__ = [
     "NUMBER_ONLY",
@@ -54,6 +68,19 @@ def _date_text(value: object) -> object:
     raise PydanticCustomError("date_format", "must be a date written YYYY-MM-DD")
 
 
+def _date_in_bounds(value: dt.date) -> dt.date:
+    # The contracts' bounds, so a body that passes here also builds its event.
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise PydanticCustomError("date_out_of_range", "must be between 1900 and 2199")
+    return value
+
+
+def _moment_in_bounds(value: dt.datetime) -> dt.datetime:
+    if not EARLIEST_MOMENT <= value < LATEST_MOMENT:
+        raise PydanticCustomError("datetime_out_of_range", "must be between 1900 and 2199")
+    return value
+
+
 def _date_time_text(value: object) -> object:
     if isinstance(value, dt.datetime):
         return value
@@ -86,10 +113,12 @@ def _time_zone(value: object) -> object:
     raise PydanticCustomError("unknown_timezone", "must be an IANA name such as Europe/Dublin")
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_date_in_bounds)]
 """A calendar date, only as the string YYYY-MM-DD."""
 
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_date_time_text)]
+IsoDateTime = Annotated[
+    AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_moment_in_bounds)
+]
 """An instant, only as an RFC 3339 string with its UTC offset."""
 
 LocalTime = Annotated[

@@ -78,7 +78,7 @@ class PolicyIn(BaseModel):
 class PolicyPreviewIn(PolicyIn):
     """The body of PUT .../policy, checked strictly: no extra fields, no coercion."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 MAX_NAMED = 1000  # persons named per list; the counts are always whole

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 from peerlink_shared.auth import ALL_CENTRES, Principal, Role
 from peerlink_shared.http import Caller, CentreId, authorize
+from peerlink_shared.http_errors import refusals
 from peerlink_shared.mongo import each
 from peerlink_shared.topics import CLINIC_ID_PATTERN, RESERVED_CLINIC_IDS
 
@@ -36,6 +37,10 @@ GRANTERS = {Role.OPS, Role.COORDINATOR}
 CONFLICT: dict[int | str, dict[str, object]] = {
     409: {"description": "Other changes to this clinic kept winning; retry."}
 }
+
+
+NOT_REGISTERED = refusals(404, _404="No such clinic: register it with PUT /clinics/{clinic}.")
+NO_CENTRE = refusals(404, _404="No such centre: register it first.")
 
 
 def clinics_router(
@@ -63,7 +68,7 @@ def clinics_router(
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
         return await change(changes.replace(clinic, frozenset(body.centres), by=who(caller)))
 
-    @router.get("/clinics/{clinic}", response_model=ClinicOut)
+    @router.get("/clinics/{clinic}", response_model=ClinicOut, responses=NOT_REGISTERED)
     async def read_clinic(clinic: ClinicId, caller: Caller) -> ClinicOut:
         """The current version: the centres the clinic may act for now."""
         authorize(caller, centre_id=caller.centre, roles=READERS)  # the role, at any centre
@@ -72,7 +77,9 @@ def clinics_router(
             raise not_registered()
         return clinic_out(current)
 
-    @router.get("/clinics/{clinic}/versions", response_model=list[ClinicOut])
+    @router.get(
+        "/clinics/{clinic}/versions", response_model=list[ClinicOut], responses=NOT_REGISTERED
+    )
     async def clinic_history(clinic: ClinicId, caller: Caller) -> list[ClinicOut]:
         """Every version, oldest first: who changed what, and when."""
         authorize(caller, centre_id=caller.centre, roles=READERS)  # the role, at any centre
@@ -82,7 +89,9 @@ def clinics_router(
         return [clinic_out(grants) for grants in versions]
 
     @router.put(
-        "/clinics/{clinic}/centres/{centre_id}", response_model=ClinicOut, responses=CONFLICT
+        "/clinics/{clinic}/centres/{centre_id}",
+        response_model=ClinicOut,
+        responses={**CONFLICT, **NO_CENTRE},
     )
     async def grant(clinic: ClinicId, centre_id: CentreId, caller: Caller) -> ClinicOut:
         """Lets the clinic act for this centre (its coordinator, or ops)."""
@@ -91,7 +100,9 @@ def clinics_router(
         return await change(changes.grant(clinic, centre_id, by=who(caller)))
 
     @router.delete(
-        "/clinics/{clinic}/centres/{centre_id}", response_model=ClinicOut, responses=CONFLICT
+        "/clinics/{clinic}/centres/{centre_id}",
+        response_model=ClinicOut,
+        responses={**CONFLICT, **NO_CENTRE},
     )
     async def revoke(clinic: ClinicId, centre_id: CentreId, caller: Caller) -> ClinicOut:
         """Stops the clinic acting for this centre: its events about the centre's people
