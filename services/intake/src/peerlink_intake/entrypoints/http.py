@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
@@ -27,10 +25,10 @@ from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.entrypoints.recording import (
-    FACT_REFUSALS,
     RECORDERS,
     FactRecording,
     IdempotencyKey,
+    fact_route,
     is_self,
 )
 from peerlink_intake.entrypoints.schemas import (
@@ -49,8 +47,6 @@ from peerlink_intake.entrypoints.schemas import (
     VolunteeringIn,
 )
 from peerlink_intake.handlers import IntakeHandlers
-
-Route = TypeVar("Route", bound=Callable[..., Awaitable[RecordedOut]])
 
 
 def intake_router(
@@ -116,17 +112,7 @@ def intake_router(
                 audited.names(person_id)
                 return PersonOut(person_id=person_id)
 
-    base = "/centres/{centre_id}/persons/{person_id}"
-
-    def fact_route(path: str) -> Callable[[Route], Route]:
-        return router.post(
-            f"{base}/{path}",
-            status_code=status.HTTP_202_ACCEPTED,
-            response_model=RecordedOut,
-            responses=FACT_REFUSALS,
-        )
-
-    @fact_route("admissions")
+    @fact_route(router, "admissions")
     async def record_admission(
         centre_id: CentreId,
         person_id: PersonId,
@@ -138,7 +124,7 @@ def intake_router(
         fact = AdmissionRecorded(person_id=person_id, centre_id=centre_id, **body.model_dump())
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("programme-ends")
+    @fact_route(router, "programme-ends")
     async def record_programme_end(
         centre_id: CentreId,
         person_id: PersonId,
@@ -150,7 +136,7 @@ def intake_router(
         fact = ProgrammeEnded(person_id=person_id, centre_id=centre_id, **body.model_dump())
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("discharges")
+    @fact_route(router, "discharges")
     async def record_discharge(
         centre_id: CentreId,
         person_id: PersonId,
@@ -162,7 +148,7 @@ def intake_router(
         fact = DischargeRecorded(person_id=person_id, centre_id=centre_id, **body.model_dump())
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("sobriety-milestones")
+    @fact_route(router, "sobriety-milestones")
     async def record_milestone(
         centre_id: CentreId,
         person_id: PersonId,
@@ -174,7 +160,7 @@ def intake_router(
         fact = SobrietyMilestoneRecorded(person_id=person_id, **body.model_dump())
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("relapses")
+    @fact_route(router, "relapses")
     async def record_relapse(
         centre_id: CentreId,
         person_id: PersonId,
@@ -186,7 +172,7 @@ def intake_router(
         fact = RelapseRecorded(person_id=person_id, **body.model_dump())
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("craving-check-ins")
+    @fact_route(router, "craving-check-ins")
     async def record_check_in(
         centre_id: CentreId,
         person_id: PersonId,
@@ -200,7 +186,7 @@ def intake_router(
         fact = CravingCheckInRecorded(person_id=person_id, **body.model_dump())
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("volunteering")
+    @fact_route(router, "volunteering")
     async def record_volunteering(
         centre_id: CentreId,
         person_id: PersonId,
@@ -214,7 +200,7 @@ def intake_router(
         fact = VolunteeringChanged(person_id=person_id, **body.model_dump())
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("trainings")
+    @fact_route(router, "trainings")
     async def record_training(
         centre_id: CentreId,
         person_id: PersonId,
@@ -226,7 +212,7 @@ def intake_router(
         fact = TrainingCompleted(person_id=person_id, **body.model_dump())
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("background-checks")
+    @fact_route(router, "background-checks")
     async def record_background_check(
         centre_id: CentreId,
         person_id: PersonId,

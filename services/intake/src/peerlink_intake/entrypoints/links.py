@@ -4,8 +4,7 @@ and who may read the links."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from peerlink_shared.contracts import (
@@ -30,31 +29,21 @@ from peerlink_intake.entrypoints.link_schemas import (
     ReferralIn,
 )
 from peerlink_intake.entrypoints.recording import (
-    FACT_REFUSALS,
+    PERSON_PATH,
     RECORDERS,
     FactRecording,
     IdempotencyKey,
+    fact_route,
     is_self,
 )
 from peerlink_intake.entrypoints.schemas import RecordedOut
-
-Route = TypeVar("Route", bound=Callable[..., Awaitable[RecordedOut]])
-BASE = "/centres/{centre_id}/persons/{person_id}"
 
 
 def links_router(*, recording: FactRecording, repository: IntakeRepository) -> APIRouter:
     router = APIRouter(tags=["links"])
     record = recording.record
 
-    def fact_route(path: str) -> Callable[[Route], Route]:
-        return router.post(
-            f"{BASE}/{path}",
-            status_code=status.HTTP_202_ACCEPTED,
-            response_model=RecordedOut,
-            responses=FACT_REFUSALS,
-        )
-
-    @fact_route("referrals")
+    @fact_route(router, "referrals")
     async def refer(
         centre_id: CentreId,
         person_id: PersonId,
@@ -73,7 +62,7 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         )
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("referral-acceptances")
+    @fact_route(router, "referral-acceptances")
     async def accept_referral(
         centre_id: CentreId,
         person_id: PersonId,
@@ -91,7 +80,7 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         )
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("link-consents")
+    @fact_route(router, "link-consents")
     async def record_link_consent(
         centre_id: CentreId,
         person_id: PersonId,
@@ -111,7 +100,7 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         )
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
-    @fact_route("network-sharing")
+    @fact_route(router, "network-sharing")
     async def record_network_sharing(
         centre_id: CentreId,
         person_id: PersonId,
@@ -127,7 +116,7 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         return await record(fact, centre_id=centre_id, caller=caller, key=key)
 
     @router.get(
-        f"{BASE}/links",
+        f"{PERSON_PATH}/links",
         response_model=LinksOut,
         responses=refusals(
             403,

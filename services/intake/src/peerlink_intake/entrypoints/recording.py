@@ -3,9 +3,10 @@ what each refusal answers."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
-from fastapi import Header, HTTPException, status
+from fastapi import APIRouter, Header, HTTPException, status
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PersonFact
@@ -48,6 +49,20 @@ FACT_REFUSALS = refusals(
     _422="Invalid input, or a fact that contradicts itself or the calendar (a date in the "
     "future, an end before its start).",
 )
+
+PERSON_PATH = "/centres/{centre_id}/persons/{person_id}"
+Route = TypeVar("Route", bound=Callable[..., Awaitable[RecordedOut]])
+
+
+def fact_route(router: APIRouter, path: str) -> Callable[[Route], Route]:
+    """A route that records one fact about a person at a centre: 202 with the fact's id, or
+    one of the refusals every fact can meet."""
+    return router.post(
+        f"{PERSON_PATH}/{path}",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=RecordedOut,
+        responses=FACT_REFUSALS,
+    )
 
 
 def incoherent(problems: list[FactProblem]) -> HTTPException:
