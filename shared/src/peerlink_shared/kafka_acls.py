@@ -28,7 +28,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
     AclBinding,
     AclBindingFilter,
@@ -187,25 +186,6 @@ def _create(kafka: KafkaAccess, grants: Sequence[Grant]) -> None:
         time.sleep(0.1)
 
 
-def _delete(kafka: KafkaAccess, grants: Sequence[Grant]) -> None:
-    if not grants:
-        return
-    filters = [
-        AclBindingFilter(
-            _resource_type(grant.resource),
-            grant.name,
-            ResourcePatternType[grant.pattern],
-            f"User:{grant.principal}",
-            None,
-            AclOperation[grant.operation],
-            AclPermissionType.ALLOW,
-        )
-        for grant in grants
-    ]
-    admin = _admin(kafka)
-    _wait(admin.delete_acls(filters))
-
-
 def _delete_under(kafka: KafkaAccess, prefix: str) -> None:
     admin = _admin(kafka)
     found = admin.describe_acls(_EVERYTHING).result(timeout=TIMEOUT_SECONDS)
@@ -238,22 +218,16 @@ async def grant(kafka: KafkaAccess, grants: Sequence[Grant]) -> None:
     await asyncio.to_thread(_create, kafka, grants)
 
 
-async def revoke(kafka: KafkaAccess, grants: Sequence[Grant]) -> None:
-    await asyncio.to_thread(_delete, kafka, grants)
-
-
 __all__ = [
     "SERVICES",
     "SUBSCRIPTIONS",
     "Grant",
-    "KafkaException",
     "catalogue_grants",
     "clinic_grants",
     "clinic_principal",
     "consumer_group",
     "grant",
     "ops_grants",
-    "revoke",
     "revoke_under",
     "service_grants",
 ]
