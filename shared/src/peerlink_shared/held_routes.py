@@ -59,9 +59,23 @@ async def audit_held(log: AuditLog, person_id: str, *, kept: str) -> StoreHeld:
     return store_held(audit, records)
 
 
+class WithTrail:
+    """A service's own stores, and then its audit trail of the person."""
+
+    def __init__(self, *, runtime: ServiceRuntime, holdings: Holdings) -> None:
+        self._holdings = holdings
+        self._audit = runtime.audit
+        self._kept = kept_for(
+            runtime.settings.audit_retention_days, "PEERLINK_AUDIT_RETENTION_DAYS"
+        )
+
+    async def held(self, person_id: str, *, caller: Principal) -> list[StoreHeld]:
+        stores = await self._holdings.held(person_id, caller=caller)
+        return [*stores, await audit_held(self._audit, person_id, kept=self._kept)]
+
+
 def held_router(*, runtime: ServiceRuntime, holdings: Holdings) -> APIRouter:
-    service, audit = runtime.service, runtime.audit
-    audit_kept = kept_for(runtime.settings.audit_retention_days, "PEERLINK_AUDIT_RETENTION_DAYS")
+    service, everything = runtime.service, WithTrail(runtime=runtime, holdings=holdings)
     router = APIRouter(tags=["subject access"])
 
     @router.get(
@@ -70,11 +84,10 @@ def held_router(*, runtime: ServiceRuntime, holdings: Holdings) -> APIRouter:
         summary="What this service holds about the person, why, and for how long",
     )
     async def read_held(person_id: PersonId, caller: PersonCaller) -> Held:
-        """Every store of this service that holds something about the person, with its
+        """Every store of this service that can hold something about the person, with its
         records. A person this service knows nothing of gets empty stores, not a 404."""
         authorize_self(caller, person_id=person_id)
-        stores = await holdings.held(person_id, caller=caller)
-        trail = await audit_held(audit, person_id, kept=audit_kept)
-        return Held(service=service, person_id=person_id, stores=[*stores, trail])
+        stores = await everything.held(person_id, caller=caller)
+        return Held(service=service, person_id=person_id, stores=stores)
 
     return router

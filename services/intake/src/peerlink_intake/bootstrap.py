@@ -7,7 +7,7 @@ from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import LINK_FACTS, PERSON_FACTS, CentreRegistered
-from peerlink_shared.held_routes import held_router
+from peerlink_shared.held_routes import WithTrail, held_router
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.topics import CLINIC_INBOUND
 
@@ -57,7 +57,10 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
     peers = PeerHoldings(urls=settings.peer_urls(), timeout=settings.report_timeout_seconds)
     runtime.background.append(peers)
     subject_access = SubjectAccess(
-        repository=repository, holdings=holdings, peers=peers, clock=runtime.clock
+        repository=repository,
+        holdings=WithTrail(runtime=runtime, holdings=holdings),
+        peers=peers,
+        clock=runtime.clock,
     )
     topics = runtime.topics
     return create_app(
