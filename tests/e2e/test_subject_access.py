@@ -147,7 +147,7 @@ async def test_each_service_section_holds_what_it_holds_about_the_person(
     report = await fetch(network, person)
 
     assert (report["person_id"], report["complete"]) == (person_id, True)
-    facts = {fact["fact"].split(".")[2]: fact for fact in records(report, "intake", "facts")}
+    facts = {fact["fact"]: fact for fact in records(report, "intake", "facts")}
     assert {
         "registered",
         "admission-recorded",

@@ -57,7 +57,7 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
     peers = PeerHoldings(urls=settings.peer_urls(), timeout=settings.report_timeout_seconds)
     runtime.background.append(peers)
     subject_access = SubjectAccess(
-        repository=repository,
+        persons=repository,
         holdings=WithTrail(runtime=runtime, holdings=holdings),
         peers=peers,
         clock=runtime.clock,

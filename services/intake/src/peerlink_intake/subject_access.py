@@ -6,7 +6,7 @@ with the reason, and the report says it is incomplete."""
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Literal, Protocol
 
 from peerlink_shared.auth import Principal
 from peerlink_shared.clock import Clock
@@ -14,8 +14,7 @@ from peerlink_shared.held_routes import Holdings
 from peerlink_shared.subject_access import Held, StoreHeld
 from pydantic import AwareDatetime, BaseModel, Field
 
-from peerlink_intake.adapters.peer_holdings import PeerHoldings, Relay, Unavailable
-from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.adapters.peer_holdings import Relay, Unavailable
 
 SERVICE = "intake"
 
@@ -43,16 +42,29 @@ class UnknownPerson(Exception):
     pass
 
 
+class Persons(Protocol):
+    async def person_exists(self, person_id: str) -> bool: ...
+
+
+class Peers(Protocol):
+    """The other services, asked what they hold (`PeerHoldings` over HTTP)."""
+
+    @property
+    def services(self) -> list[str]: ...
+
+    async def ask(self, service: str, person_id: str, *, relay: Relay) -> Held | Unavailable: ...
+
+
 class SubjectAccess:
     def __init__(
         self,
         *,
-        repository: IntakeRepository,
+        persons: Persons,
         holdings: Holdings,
-        peers: PeerHoldings,
+        peers: Peers,
         clock: Clock,
     ) -> None:
-        self._repository = repository
+        self._persons = persons
         self._holdings = holdings
         self._peers = peers
         self._clock = clock
@@ -61,7 +73,7 @@ class SubjectAccess:
         self, person_id: str, *, caller: Principal, relay: Relay
     ) -> SubjectAccessReport:
         """Raises UnknownPerson when intake never registered the person."""
-        if not await self._repository.person_exists(person_id):
+        if not await self._persons.person_exists(person_id):
             raise UnknownPerson(person_id)
         own = await self._holdings.held(person_id, caller=caller)
         services = self._peers.services

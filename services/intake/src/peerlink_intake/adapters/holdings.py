@@ -52,6 +52,12 @@ class IntakeHoldings:
         ]
 
 
+def fact_name(event_type: str) -> str:
+    """`peerlink.person.relapse-recorded.v1` as a person reads it: `relapse-recorded`."""
+    parts = event_type.split(".")
+    return parts[2] if len(parts) == 4 and parts[:2] == ["peerlink", "person"] else event_type
+
+
 def _link_records(links: PersonLinks) -> list[Record]:
     """Each link and each pending referral. Who recorded one (a staff member's id) is
     theirs, and left out."""
@@ -77,7 +83,7 @@ def _link_records(links: PersonLinks) -> list[Record]:
 
 def _fact_record(doc: Document) -> Record:
     return {
-        "fact": str(doc.get("type")),
+        "fact": fact_name(str(doc.get("type"))),
         "recorded_at": plain(doc.get("recorded_at")),
         **record(doc.get("data", {}), leave_out=("person_id",)),
     }

@@ -5,6 +5,8 @@ an `Unavailable` with a reason the person can be shown, never an exception."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -67,45 +69,62 @@ class PeerHoldings:
             self._client = None
 
     async def ask(self, service: str, person_id: str, *, relay: Relay) -> Held | Unavailable:
-        if self._client is None:
+        client = self._client
+        if client is None:
             return Unavailable("this service is starting or stopping; try again")
         url = f"{self._urls[service]}/persons/{person_id}/held"
         try:
-            response = await self._client.get(url, headers=relay.headers())
-        except httpx.TimeoutException:
-            return self._unavailable(service, f"did not answer within {self._timeout:g} s")
+            # The client's timeout bounds each step; this bounds the whole answer (a peer
+            # that trickles bytes would otherwise hold the report for ever).
+            async with asyncio.timeout(self._timeout):
+                status, body = await _fetch(client, url, relay)
+        except (TimeoutError, httpx.TimeoutException):
+            answer: Held | Unavailable = Unavailable(f"did not answer within {self._timeout:g} s")
         except httpx.HTTPError as error:
-            return self._unavailable(service, "could not be reached", error=type(error).__name__)
-        return self._read(service, person_id, response)
-
-    def _read(self, service: str, person_id: str, response: httpx.Response) -> Held | Unavailable:
-        if response.status_code in (401, 403):
-            return self._unavailable(
-                service,
-                f"refused the token ({response.status_code}): {_detail(response)}",
-            )
-        if response.status_code != 200:
-            return self._unavailable(service, f"answered {response.status_code}")
-        if len(response.content) > MAX_ANSWER_BYTES:
-            return self._unavailable(service, "answered more than a report can hold")
-        try:
-            held = Held.model_validate_json(response.content)
-        except ValidationError:
-            return self._unavailable(service, "answered something that is not a holdings report")
-        if held.service != service or held.person_id != person_id:
-            return self._unavailable(service, "answered for another service or person")
-        return held
-
-    def _unavailable(self, service: str, reason: str, *, error: str | None = None) -> Unavailable:
-        log.warning("report_service_unavailable", service=service, reason=reason, error=error)
-        return Unavailable(reason)
+            log.warning("report_peer_error", service=service, error=type(error).__name__)
+            answer = Unavailable("could not be reached")
+        else:
+            answer = answer_of(service, person_id, status=status, body=body)
+        if isinstance(answer, Unavailable):
+            log.warning("report_service_unavailable", service=service, reason=answer.reason)
+        return answer
 
 
-def _detail(response: httpx.Response) -> str:
+async def _fetch(client: httpx.AsyncClient, url: str, relay: Relay) -> tuple[int, bytes | None]:
+    """The status and body; no body when it is larger than any holdings report."""
+    async with client.stream("GET", url, headers=relay.headers()) as response:
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                return response.status_code, None
+        return response.status_code, bytes(body)
+
+
+def answer_of(
+    service: str, person_id: str, *, status: int, body: bytes | None
+) -> Held | Unavailable:
+    """What a peer's answer means for the report."""
+    if status in (401, 403):
+        return Unavailable(f"refused the token ({status}): {_detail(body)}")
+    if status != 200:
+        return Unavailable(f"answered {status}")
+    if body is None:
+        return Unavailable("answered more than a report can hold")
+    try:
+        held = Held.model_validate_json(body)
+    except ValidationError:
+        return Unavailable("answered something that is not a holdings report")
+    if held.service != service or held.person_id != person_id:
+        return Unavailable("answered for another service or person")
+    return held
+
+
+def _detail(body: bytes | None) -> str:
     """The refusal's own words: the services answer fixed phrases, never the token. Anything
     else is not passed on."""
     try:
-        detail = response.json().get("detail")
-    except (ValueError, AttributeError):
+        detail = json.loads(body or b"").get("detail")
+    except (ValueError, AttributeError, RecursionError):
         return "no reason given"
     return detail[:300] if isinstance(detail, str) else "no reason given"
