@@ -117,6 +117,7 @@ async def fetch(
     *,
     services: tuple[str, ...] = ALL,
     html: bool = False,
+    request_id: str | None = None,
 ) -> Any:
     centre, person_id, _, _ = person
     bearer = token(network, centre=centre, person_id=person_id, services=services)
@@ -125,6 +126,8 @@ async def fetch(
         headers = {"Authorization": f"Bearer {bearer}"}
         if html:
             headers["Accept"] = "text/html"
+        if request_id is not None:
+            headers["X-Request-Id"] = request_id
         response = await api.call("GET", "intake", f"/persons/{person_id}/report", headers=headers)
     finally:
         await api.close()
@@ -203,6 +206,36 @@ async def test_a_token_only_for_intake_is_refused_by_the_others_and_the_report_s
         "scheduling": ("unavailable", refused),
         "notifications": ("unavailable", refused),
     }
+
+
+async def test_each_service_audits_the_read_as_the_persons_own_under_one_request_id(
+    network: Network, person: tuple[str, str, str, str]
+) -> None:
+    _, person_id, _, _ = person
+    request_id = f"sar-{secrets.token_hex(6)}"
+
+    assert (await fetch(network, person, request_id=request_id))["complete"] is True
+
+    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    ops = api.token(role=Role.OPS, centre="*", subject="ops-1")
+    try:
+        for service in ("intake", "eligibility", "scheduling", "notifications"):
+            trail = await api.call(
+                "GET", service, f"/audit?person_id={person_id}&limit=50", headers=ops
+            )
+            assert trail.status_code == 200, trail.text
+            entries = [e for e in trail.json()["entries"] if e["request_id"] == request_id]
+            assert [(e["action"], e["actor"]["subject"], e["status"]) for e in entries] == [
+                (
+                    "GET /persons/{person_id}/report"
+                    if service == "intake"
+                    else "GET /persons/{person_id}/held",
+                    person_id,
+                    200,
+                )
+            ], service
+    finally:
+        await api.close()
 
 
 async def test_with_a_service_down_the_report_is_incomplete_and_names_it(
