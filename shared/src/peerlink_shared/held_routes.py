@@ -24,14 +24,17 @@ from peerlink_shared.subject_access import (
 
 # The newest entries of a person's trail in a report; the whole trail is at GET /audit.
 AUDIT_ENTRIES = 200
-AUDIT = Purpose(
-    store="audit",
-    holds="each access to your data: when, by which route, the caller's role and centre, "
-    "the outcome and any stated reason (never the data itself); the newest "
-    f"{AUDIT_ENTRIES} here",
-    why="accountability for every access to a person's data",
-    kept="",  # the deployment's setting, given to `held_router`
-)
+
+
+def audit_purpose(retention_days: int) -> Purpose:
+    return Purpose(
+        store="audit",
+        holds="each access to your data: when, by which route, the caller's role and centre, "
+        "the outcome and any stated reason (never the data itself); the newest "
+        f"{AUDIT_ENTRIES} here",
+        why="accountability for every access to a person's data",
+        kept=kept_for(retention_days, "PEERLINK_AUDIT_RETENTION_DAYS"),
+    )
 
 
 class Holdings(Protocol):
@@ -40,7 +43,7 @@ class Holdings(Protocol):
     async def held(self, person_id: str, *, caller: Principal) -> list[StoreHeld]: ...
 
 
-async def audit_held(log: AuditLog, person_id: str, *, kept: str) -> StoreHeld:
+async def audit_held(log: AuditLog, person_id: str, *, purpose: Purpose) -> StoreHeld:
     """Who accessed the person's data here. The staff member's own id is left out: it is
     theirs; their role and centre say who acted."""
     page = await log.page(AuditQuery(person_id=person_id, limit=AUDIT_ENTRIES))
@@ -55,8 +58,7 @@ async def audit_held(log: AuditLog, person_id: str, *, kept: str) -> StoreHeld:
         }
         for entry in page.entries
     ]
-    audit = Purpose(AUDIT.store, AUDIT.holds, AUDIT.why, kept)
-    return store_held(audit, records)
+    return store_held(purpose, records)
 
 
 class WithTrail:
@@ -65,13 +67,11 @@ class WithTrail:
     def __init__(self, *, runtime: ServiceRuntime, holdings: Holdings) -> None:
         self._holdings = holdings
         self._audit = runtime.audit
-        self._kept = kept_for(
-            runtime.settings.audit_retention_days, "PEERLINK_AUDIT_RETENTION_DAYS"
-        )
+        self._purpose = audit_purpose(runtime.settings.audit_retention_days)
 
     async def held(self, person_id: str, *, caller: Principal) -> list[StoreHeld]:
         stores = await self._holdings.held(person_id, caller=caller)
-        return [*stores, await audit_held(self._audit, person_id, kept=self._kept)]
+        return [*stores, await audit_held(self._audit, person_id, purpose=self._purpose)]
 
 
 def held_router(*, runtime: ServiceRuntime, holdings: Holdings) -> APIRouter:
