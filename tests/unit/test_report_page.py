@@ -62,6 +62,6 @@ def test_the_page_says_what_why_how_long_and_which_services_are_missing() -> Non
     assert "180 days (PEERLINK_MESSAGE_RETENTION_DAYS)" in page
     assert "<dt>delivered</dt><dd>yes</dd>" in page
     assert "<dt>tags</dt><dd>a, b</dd>" in page
-    assert "<dt>sent_at</dt><dd>—</dd>" in page
+    assert "<dt>sent at</dt><dd>—</dd>" in page  # field names as words
     assert "Nothing held." in page  # contacts: no records
     assert "2026-11-30 14:05 UTC" in page

@@ -20,6 +20,8 @@ _pages = Environment(
     loader=PackageLoader("peerlink_intake", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
 
 
