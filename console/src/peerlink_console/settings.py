@@ -16,7 +16,10 @@ class OidcSettings(BaseSettings):
     The access token it returns is the one the services verify (PEERLINK_TOKEN_MODE=oidc)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="PEERLINK_CONSOLE_OIDC_", extra="ignore", hide_input_in_errors=True
+        env_prefix="PEERLINK_CONSOLE_OIDC_",
+        extra="ignore",
+        hide_input_in_errors=True,
+        env_ignore_empty=True,
     )
 
     issuer: AnyHttpUrl | None = Field(
