@@ -104,7 +104,7 @@ def login_router(*, settings: ConsoleSettings, oidc_settings: OidcSettings) -> A
         pending = session.pending
         if not oidc_settings.enabled or pending is None or not code:
             return _refused(request, "No login is under way: start again.")
-        if not secrets.compare_digest(state, pending.state):
+        if not secrets.compare_digest(state.encode(), pending.state.encode()):
             return _refused(request, "That login answer is not for this login: start again.")
         client: httpx.AsyncClient = request.app.state.http
         try:

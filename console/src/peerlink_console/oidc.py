@@ -117,6 +117,6 @@ async def exchange_code(
         )
     except jwt.PyJWTError as error:
         raise InvalidToken("the ID token does not check out") from error
-    if not secrets.compare_digest(str(claims.get("nonce", "")), pending.nonce):
+    if not secrets.compare_digest(str(claims.get("nonce", "")).encode(), pending.nonce.encode()):
         raise InvalidToken("the ID token is for another login (nonce)")
     return access_token

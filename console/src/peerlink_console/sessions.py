@@ -47,7 +47,8 @@ class Session:
     pending: PendingLogin | None = None
 
     def csrf_matches(self, given: str | None) -> bool:
-        return given is not None and hmac.compare_digest(given, self.csrf_token)
+        # Bytes: compare_digest refuses a str that is not ASCII (a hostile form field).
+        return given is not None and hmac.compare_digest(given.encode(), self.csrf_token.encode())
 
 
 class SessionStore:
