@@ -4,6 +4,7 @@ messages. Each journey saves a screenshot to docs/screenshots/ (the README shows
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,10 +14,12 @@ import pytest
 from peerlink_devtools.processes import Network
 from peerlink_devtools.scenario import Api, enrol_graduate, record_year_sober, register_centre
 from peerlink_shared.auth import Role
+from peerlink_shared.topics import Topics
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.integration.helpers import eventually
+from tests.integration.helpers import eventually, publish_raw
+from tests.servers import Servers
 
 pytestmark = pytest.mark.e2e
 TODAY = datetime.now(UTC).date()
@@ -325,3 +328,105 @@ async def test_a_script_in_a_centre_name_is_shown_as_text(
     assert "<script>window.pwned = 1</script>" in await page.inner_text("main")
     assert await page.evaluate("window.pwned") is None
     assert await page.locator("main script, main img").count() == 0
+
+
+async def log_in_as_ops(page: Page, world: World) -> None:
+    await page.goto(f"{world.console}/login")
+    await page.get_by_label("Role").select_option("ops")
+    await page.get_by_label("Centre id").fill("*")
+    await page.get_by_label("Your staff id").fill("ops-1")
+    await page.get_by_role("button", name="Mint and log in").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ops: consumers and dead letters"
+    )
+
+
+async def test_ops_see_lag_and_dead_letters_by_reason_without_bodies_and_replay(
+    page: Page, world: World, network: Network, servers: Servers, topics: Topics
+) -> None:
+    secret = "<script>window.pwned = 3</script> craving diary"
+    bad = {"specversion": "1.0", "id": "ui-bad-1", "data": {"note": secret}}
+    await publish_raw(servers.kafka, topics.centre_events, [(b"ui-bad", json.dumps(bad).encode())])
+    await log_in_as_ops(page, world)
+    for service in ("intake", "eligibility", "scheduling", "notifications"):
+        await expect(
+            page.locator(f'tr[data-group="{topics.prefix}peerlink-{service}"]').first
+        ).to_be_visible()
+    dlq = f"{topics.centre_events}.dlq"
+
+    async def dead_lettered() -> bool | None:
+        await page.reload()
+        row = page.locator(f'h3:has-text("{dlq}") + table tr[data-reason="invalid_envelope"]')
+        return (
+            True
+            if await row.count() and await row.locator("td").first.inner_text() == "2"
+            else None
+        )
+
+    # Scheduling and notifications both read centre events: each refuses it once.
+    await eventually(dead_lettered, timeout=60)
+    await page.screenshot(path=SCREENSHOTS / "ops.png", full_page=True)
+
+    await page.get_by_role("link", name=f"Inspect and replay invalid_envelope on {dlq}").click()
+    await expect(page.locator("table.letters tbody tr")).to_have_count(2)
+    main = await page.inner_text("main")
+    assert "craving diary" not in main and "pwned" not in main  # bodies are withheld
+    await expect(page.locator("table.letters")).to_contain_text("(withheld)")
+
+    replay = page.get_by_role("button", name="Replay")
+    await replay.click()  # the confirmation is required: the browser will not submit
+    await expect(page.locator("#replayed")).to_be_empty()
+    await page.get_by_label("I fixed the cause").check()
+    await replay.click()
+    await expect(page.locator("#replayed")).to_contain_text(f"Replayed 2 to {topics.centre_events}")
+    await page.screenshot(path=SCREENSHOTS / "ops-dead-letters.png", full_page=True)
+
+    # Refused again (the cause is not fixed): both copies, by both services, so four more.
+    async def back_again() -> bool | None:
+        await page.goto(f"{world.console}/ops")
+        row = page.locator(f'h3:has-text("{dlq}") + table tr[data-reason="invalid_envelope"]')
+        return True if await row.locator("td").first.inner_text() == "6" else None
+
+    await eventually(back_again, timeout=60)
+
+
+async def test_the_ops_pages_refuse_a_coordinator_and_an_unconfirmed_replay(
+    browser: Browser, world: World, topics: Topics
+) -> None:
+    # Its own context: the refusals it provokes are logged by the browser as errors.
+    context = await browser.new_context()
+    try:
+        await refusals(await context.new_page(), world, topics)
+    finally:
+        await context.close()
+
+
+async def refusals(page: Page, world: World, topics: Topics) -> None:
+    await log_in(page, world)
+    await expect(page.get_by_role("link", name="Ops")).to_have_count(0)
+    refused = await page.goto(f"{world.console}/ops")
+    assert refused is not None and refused.status == 403
+    await expect(page.locator("main")).to_contain_text("an ops token for every centre")
+
+    await page.get_by_role("button", name="Log out").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    after = await page.goto(f"{world.console}/pool")
+    assert after is not None and after.url.endswith("/login")  # the session is gone
+    await log_in_as_ops(page, world)
+    csrf = await page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    assert csrf
+    unconfirmed = await page.request.post(
+        f"{world.console}/ops/dead-letters/replay",
+        form={
+            "topic": f"{topics.centre_events}.dlq",
+            "reason": "invalid_envelope",
+            "csrf_token": csrf,
+        },
+    )
+    assert unconfirmed.status == 422
+    assert "tick the confirmation" in await unconfirmed.text()
+    unknown = await page.request.post(
+        f"{world.console}/ops/dead-letters/replay",
+        form={"topic": topics.centre_events, "reason": "x", "confirm": "true", "csrf_token": csrf},
+    )
+    assert unknown.status == 404  # only a dead-letter topic can be replayed from

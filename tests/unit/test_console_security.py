@@ -13,12 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from peerlink_console.answers import Decision
 from peerlink_console.app import create_app
+from peerlink_console.ops_access import NotNetworkOps, gate_for
 from peerlink_console.rendering import templates
 from peerlink_console.services import ServiceError, Services
 from peerlink_console.settings import ConsoleSettings, OidcSettings
 from peerlink_console.tokens import user_of
 from peerlink_shared.auth import ALL_AUDIENCES, InvalidToken, Role
 from peerlink_shared.auth_local import LOCAL_ISSUER, issue_token, local_key
+from peerlink_shared.auth_settings import TokenSettings
 from pydantic import AnyHttpUrl
 
 SECRET = "console-unit-test-secret-0123456789abcdef"
@@ -210,3 +212,39 @@ def test_the_vendored_htmx_is_the_pinned_file() -> None:
     digest = hashlib.sha256((STATIC / "htmx.min.js").read_bytes()).hexdigest()
     assert digest == HTMX_SHA256
     assert HTMX_SHA256 in (STATIC / "VENDORED.md").read_text()
+
+
+def test_the_ops_gate_takes_only_what_a_service_takes_as_network_ops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PEERLINK_TOKEN_SECRET", SECRET)
+    gate = gate_for(TokenSettings())
+    assert gate.check(token(role=Role.OPS, centre="*")).subject == "coordinator-1"
+    with pytest.raises(NotNetworkOps, match="every centre"):
+        gate.check(token(role=Role.OPS, centre="north"))
+    with pytest.raises(NotNetworkOps, match="every centre"):
+        gate.check(token(role=Role.COORDINATOR))
+    forged = issue_token(
+        key=local_key("another-secret-that-is-long-enough-0123456789"),
+        issuer=LOCAL_ISSUER,
+        audiences=ALL_AUDIENCES,
+        subject="ops-9",
+        centre="*",
+        role=Role.OPS,
+        now=datetime.now(UTC),
+        ttl=timedelta(hours=1),
+    )
+    with pytest.raises(NotNetworkOps, match="no service would accept"):
+        gate.check(forged)
+
+
+def test_the_ops_pages_are_a_404_when_off(client: TestClient) -> None:
+    page = client.get("/login")
+    minted = client.post(
+        "/login/mint",
+        data={"role": "ops", "centre": "*", "subject": "ops-1", "csrf_token": csrf_of(page)},
+    )
+    assert minted.headers["location"] == "/ops"
+    off = client.get("/ops")
+    assert off.status_code == 404
+    assert "PEERLINK_CONSOLE_OPS_KAFKA" in off.text

@@ -8,18 +8,26 @@ from datetime import timedelta
 
 import httpx
 import structlog
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from peerlink_shared.auth_settings import TokenSettings
+from peerlink_shared.dead_letter_kafka import MissingTopics
+from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.topics import Topics
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from peerlink_console.login import login_router
+from peerlink_console.ops_access import OpsGate, gate_for
+from peerlink_console.ops_kafka import OpsKafka
+from peerlink_console.ops_pages import ops_router
 from peerlink_console.pages import pages_router
 from peerlink_console.rendering import HERE, is_htmx, render, templates
 from peerlink_console.services import ServiceError, Services
 from peerlink_console.sessions import COOKIE_NAME, SessionStore
-from peerlink_console.settings import SERVICES, ConsoleSettings, OidcSettings
+from peerlink_console.settings import SERVICES, ConsoleSettings, OidcSettings, TopicSettings
 from peerlink_console.web_security import LoginRequired, SecurityHeaders, browser_session
 
 log = structlog.get_logger("peerlink.console")
@@ -44,6 +52,13 @@ async def _service_error(request: Request, error: Exception) -> Response:
         return _to_login(request)
     log.info("console_service_refused", status=error.status)
     return _problem(request, error.status, error.detail)
+
+
+async def _kafka_error(request: Request, error: Exception) -> Response:
+    log.warning("console_kafka_error", error=type(error).__name__)
+    if isinstance(error, MissingTopics):
+        return _problem(request, 503, f"no such topic (is the prefix right?): {error}")
+    return _problem(request, 503, "Kafka cannot be reached right now; try again")
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
@@ -89,11 +104,21 @@ class SessionCookie:
         return response
 
 
+def ops_parts(settings: ConsoleSettings) -> tuple[OpsGate | None, OpsKafka | None]:
+    """The ops pages' token check and Kafka login, when they are on."""
+    if not settings.ops_kafka:
+        return None, None
+    kafka = KafkaAccess.from_env()
+    topics = Topics(prefix=TopicSettings().topic_prefix)
+    return gate_for(TokenSettings()), OpsKafka(kafka=kafka, topics=topics)
+
+
 def create_app(
     settings: ConsoleSettings | None = None, oidc_settings: OidcSettings | None = None
 ) -> FastAPI:
     settings = settings or ConsoleSettings()
     oidc_settings = oidc_settings or OidcSettings()
+    gate, ops_kafka = ops_parts(settings)
     http = httpx.AsyncClient(timeout=settings.service_timeout_seconds)
 
     @asynccontextmanager
@@ -113,6 +138,8 @@ def create_app(
     app.state.settings = settings
     app.state.oidc = oidc_settings
     app.state.http = http
+    app.state.ops_gate = gate
+    app.state.ops_kafka = ops_kafka
     app.state.templates = templates()
     app.state.sessions = SessionStore(lifetime=timedelta(hours=settings.session_hours))
     services = Services(
@@ -120,10 +147,13 @@ def create_app(
     )
     app.include_router(login_router(settings=settings, oidc_settings=oidc_settings))
     app.include_router(pages_router(services=services))
+    app.include_router(ops_router())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(MissingTopics, _kafka_error)
+    app.add_exception_handler(KafkaError, _kafka_error)
     app.add_exception_handler(RequestValidationError, _invalid_form)
     app.middleware("http")(SessionCookie(app))
     app.add_middleware(SecurityHeaders)

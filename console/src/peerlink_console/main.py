@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import uvicorn
 from peerlink_shared.logging import configure_logging
 
@@ -12,6 +14,8 @@ from peerlink_console.settings import ConsoleSettings
 def main() -> None:
     settings = ConsoleSettings()
     configure_logging(service="console", level="INFO")
+    # httpx logs every URL the console calls; the services log their own requests.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     uvicorn.run(
         create_app(settings),
         host=settings.http_host,

@@ -69,6 +69,12 @@ class ConsoleSettings(BaseSettings):
         description="Local mode only: offer a form that signs a token with the local secret "
         "(PEERLINK_TOKEN_SECRET). Never in production: whoever reaches the page could mint.",
     )
+    ops_kafka: bool = Field(
+        default=False,
+        description="The ops pages (lag, dead letters, replay): the console logs in to Kafka "
+        "as the `ops` principal (PEERLINK_KAFKA_*) and checks ops tokens with PEERLINK_TOKEN_* "
+        "as the services do.",
+    )
     session_hours: float = Field(default=8.0, gt=0, le=24)
     service_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
@@ -84,3 +90,11 @@ class ConsoleSettings(BaseSettings):
             "notifications": self.notifications_url,
         }
         return str(urls[service]).rstrip("/")
+
+
+class TopicSettings(BaseSettings):
+    """The topic prefix, read as every service and CLI reads it (PEERLINK_TOPIC_PREFIX)."""
+
+    model_config = SettingsConfigDict(env_prefix="PEERLINK_", extra="ignore")
+
+    topic_prefix: str = ""

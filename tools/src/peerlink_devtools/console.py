@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 
+from peerlink_shared.kafka_access import child_environment
+
 from peerlink_devtools.processes import (
     SERVICES,
     Network,
@@ -23,6 +25,10 @@ def start_console(
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
+        # The ops pages read lag and dead letters, and replay, as the `ops` principal.
+        **child_environment(network.kafka, "ops"),
+        "PEERLINK_TOPIC_PREFIX": network.topic_prefix,
+        "PEERLINK_CONSOLE_OPS_KAFKA": "true",
         "PEERLINK_CONSOLE_HTTP_PORT": str(port),
         "PEERLINK_CONSOLE_PUBLIC_URL": url,
         "PEERLINK_CONSOLE_ALLOW_MINTING": "true" if allow_minting else "false",
