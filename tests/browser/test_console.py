@@ -203,14 +203,26 @@ async def test_a_session_is_requested_staffed_with_why_and_another_cancelled(
     booked = page.locator(f'[data-session="{session_id}"]')
     await expect(booked).to_contain_text("1 of 1 supporters")
     await expect(booked.locator(".assignments")).to_contain_text("why:")
-    await page.screenshot(path=SCREENSHOTS / "sessions.png", full_page=True)
 
     await page.get_by_label("Day").fill(str(day + timedelta(days=1)))
     await page.get_by_label("Starts at").fill("15:30")
+    await page.get_by_label("Supporters needed").fill("3")
     await page.get_by_role("button", name="Request").click()
     await expect(page.locator(".session")).to_have_count(2)
-    other = page.locator(".session").nth(1)
-    other_id = await other.get_attribute("data-session")
+    other_id = await page.locator(".session").nth(1).get_attribute("data-session")
+
+    async def why_open() -> bool | None:
+        await page.reload()
+        text = await page.locator(f'[data-session="{other_id}"]').inner_text()
+        return True if "why open" in text else None
+
+    # Two eligible supporters for three places: it says so, about the pool, naming no one.
+    await eventually(why_open, timeout=60)
+    other = page.locator(f'[data-session="{other_id}"]')
+    await expect(other).to_contain_text("Partly staffed")
+    await expect(other).to_contain_text("2 of 3 supporters")
+    await expect(other).to_contain_text("why open: not enough eligible supporters at this centre")
+    await page.screenshot(path=SCREENSHOTS / "sessions.png", full_page=True)
     page.once("dialog", lambda dialog: dialog.accept())
     await other.get_by_role("button", name="Cancel session").click()
     await expect(page.locator("#agenda")).to_contain_text(f"Session {other_id} cancelled")

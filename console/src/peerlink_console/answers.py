@@ -86,6 +86,7 @@ class Session(Answer):
     duration_minutes: int
     supporters_needed: int
     assignments: list[Assignment]
+    unfilled_reason: str | None = None
 
     @property
     def staffed(self) -> int:

@@ -26,7 +26,8 @@ REASONS = {
 }
 
 UNFILLED = {
-    "no_eligible_supporters": "no eligible supporter is free then",
+    "no_eligible_supporters": "not enough eligible supporters at this centre",
+    "no_free_supporters": "the other eligible supporters are busy or away then",
 }
 
 POLICY_FIELDS = {
