@@ -16,6 +16,7 @@ from peerlink_console.app import create_app
 from peerlink_console.ops_access import NotNetworkOps, gate_for
 from peerlink_console.rendering import templates
 from peerlink_console.services import ServiceError, Services
+from peerlink_console.sessions import SessionStore
 from peerlink_console.settings import ConsoleSettings, OidcSettings
 from peerlink_console.tokens import user_of
 from peerlink_shared.auth import ALL_AUDIENCES, InvalidToken, Role
@@ -248,3 +249,14 @@ def test_the_ops_pages_are_a_404_when_off(client: TestClient) -> None:
     off = client.get("/ops")
     assert off.status_code == 404
     assert "PEERLINK_CONSOLE_OPS_KAFKA" in off.text
+
+
+def test_a_flood_of_anonymous_visits_does_not_log_anyone_out() -> None:
+    store = SessionStore(lifetime=timedelta(hours=1), capacity=3)
+    now = datetime.now(UTC)
+    working = store.new(now=now)
+    working.user = user_of(token(), now=now)
+    for _ in range(10):
+        store.new(now=now + timedelta(seconds=1))
+    assert store.get(working.session_id, now=now + timedelta(seconds=2)) is working
+    assert store.get(working.session_id, now=now + timedelta(hours=2)) is None  # expired

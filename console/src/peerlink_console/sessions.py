@@ -52,8 +52,9 @@ class Session:
 
 
 class SessionStore:
-    def __init__(self, *, lifetime: timedelta) -> None:
+    def __init__(self, *, lifetime: timedelta, capacity: int = MAX_SESSIONS) -> None:
         self._lifetime = lifetime
+        self._capacity = capacity
         self._sessions: dict[str, Session] = {}
 
     def get(self, session_id: str | None, *, now: datetime) -> Session | None:
@@ -69,7 +70,7 @@ class SessionStore:
         return session
 
     def new(self, *, now: datetime) -> Session:
-        if len(self._sessions) >= MAX_SESSIONS:
+        if len(self._sessions) >= self._capacity:
             self._forget_oldest()
         session = Session(
             session_id=secrets.token_urlsafe(32),
@@ -90,5 +91,7 @@ class SessionStore:
         self._sessions.pop(session.session_id, None)
 
     def _forget_oldest(self) -> None:
-        oldest = min(self._sessions.values(), key=lambda s: s.created_at)
+        """Anonymous sessions go first: anyone can make them, so a flood of visits must not
+        log out the people working."""
+        oldest = min(self._sessions.values(), key=lambda s: (s.user is not None, s.created_at))
         self._sessions.pop(oldest.session_id, None)
