@@ -143,6 +143,8 @@ ROWS: tuple[Row, ...] = (
         (f"GET {PERSON}/standing",              STAFF,                PERSON_DATA),
         ("GET /persons/{person_id}/decisions",  NETWORK_OPS,          PERSON_DATA),
         (f"GET {CENTRE}/eligible-supporters",   STAFF,                PERSON_DATA),
+        (f"GET {CENTRE}/decisions",             STAFF,                PERSON_DATA,
+            "the centre's own people only"),
         (f"GET {CENTRE}/policy",                STAFF,                NO_PERSON_DATA),
         (f"GET {CENTRE}/policy/versions",       STAFF,                NO_PERSON_DATA),
         (f"PUT {CENTRE}/policy",                STAFF,                NO_PERSON_DATA),

@@ -118,6 +118,11 @@ class EligibilityRepository:
         doc = await self._facts.find_one({"_id": person_id}, {"event_ids": 0})
         return _snapshot(person_id, doc)
 
+    async def facts_of_many(self, person_ids: Sequence[str]) -> dict[str, Snapshot]:
+        """Several persons' facts in one query, by person (absent: no fact yet)."""
+        cursor = self._facts.find({"_id": {"$in": list(person_ids)}}, {"event_ids": 0})
+        return {doc["_id"]: _snapshot(doc["_id"], doc) async for doc in cursor}
+
     async def all_facts(self, *, batch: int) -> AsyncIterator[list[Snapshot]]:
         """Every person's facts, streamed in batches (one pass for a bulk job)."""
         found: list[Snapshot] = []

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
@@ -238,6 +238,30 @@ def eligibility_router(
         person_ids = await repository.eligible_at(centre_id)
         audited.names(*person_ids)
         return EligibleSupportersOut(centre_id=centre_id, person_ids=person_ids)
+
+    @router.get("/centres/{centre_id}/decisions", response_model=list[DecisionOut])
+    async def centre_decisions(
+        centre_id: CentreId,
+        caller: PersonCaller,
+        audited: Audited,
+        eligible: Annotated[
+            bool | None, Query(description="Only the eligible (true) or the not yet (false).")
+        ] = None,
+    ) -> list[DecisionOut]:
+        """The decision and its reasons for each of the centre's own people (linked to it):
+        the coordinator's pool. Network graduates are not listed: their reasons are their own
+        centres' (the eligible ones are in .../eligible-supporters)."""
+        authorize(caller, centre_id=centre_id, roles=READERS)
+        stored = await repository.decisions_at(centre_id)
+        facts = await repository.facts_of_many(sorted(stored))
+        own = [
+            stored[person].decision
+            for person in sorted(stored)
+            if person in facts and view_of(facts[person].facts, centre_id) is View.OWN
+        ]
+        shown = [d for d in own if eligible is None or d.eligible is eligible]
+        audited.names(*(decision.person_id for decision in shown))
+        return [_decision_out(decision) for decision in shown]
 
     @router.get("/centres/{centre_id}/policy", response_model=PolicyOut)
     async def read_policy(centre_id: CentreId, caller: Caller) -> PolicyOut:

@@ -33,6 +33,7 @@ from peerlink_scheduling.entrypoints.schemas import (
     SessionOut,
 )
 from peerlink_scheduling.handlers import SchedulingHandlers
+from peerlink_scheduling.staffing import reported_unfilled_reason
 
 IN_THE_PAST = refusals(422, _422="Invalid input, or a start that is not in the future.")
 
@@ -74,6 +75,9 @@ def scheduling_router(
                 )
                 for doc in assignments
             ],
+            unfilled_reason=reported_unfilled_reason(
+                await repository.staffing_reported(request.session_id)
+            ),
         )
 
     @router.post(

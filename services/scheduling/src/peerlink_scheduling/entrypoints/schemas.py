@@ -49,6 +49,10 @@ class SessionOut(BaseModel):
     duration_minutes: int
     supporters_needed: int
     assignments: list[AssignmentOut]
+    unfilled_reason: Literal["no_eligible_supporters", "no_free_supporters"] | None = Field(
+        default=None,
+        description="Why slots are open, as last reported: about the pool, never one person.",
+    )
 
 
 class MeetingIn(BaseModel):
