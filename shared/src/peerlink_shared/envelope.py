@@ -58,8 +58,9 @@ class Envelope(BaseModel):
     # invalid value is dropped, never a refusal.
     traceparent: Traceparent = Field(
         default=None,
-        description="W3C traceparent of the span that created this event; its consumer "
-        "continues the trace. An invalid value is ignored (a new trace starts).",
+        description="CloudEvents distributed tracing extension: the W3C traceparent of "
+        "the span that created this event; its consumer continues the trace. Optional; an "
+        "invalid value is ignored (a new trace starts), never a reason to refuse the event.",
     )
     tracestate: Tracestate = Field(
         default=None, description="W3C tracestate that goes with `traceparent`."
