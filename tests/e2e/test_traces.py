@@ -77,7 +77,7 @@ async def test_a_fact_at_intake_and_the_supporters_message_share_one_trace(
             "notifications",
             f"/persons/{person}/contact",
             headers=supporter,
-            json={"email": f"{CANARY}@example.org", "locale": "en"},
+            json={"email": f"{CANARY}@example.org", "consent": ["email"], "locale": "en"},
         )
         assert contact.status_code == 200, contact.text
         starts_at = datetime.combine(today + timedelta(days=3), time(10, 0), tzinfo=UTC)
@@ -108,7 +108,9 @@ async def test_a_fact_at_intake_and_the_supporters_message_share_one_trace(
         "peerlink-scheduling": topics.eligibility_changes,
         "peerlink-notifications": topics.session_events,
     }
-    spans = await spans_of(received, trace_id, until=lambda found: hop_spans(found, hops))
+    spans = await spans_of(
+        received, trace_id, until=lambda found: hop_spans(found, hops) and attempts(found)
+    )
     by_id = {span.span_id: span for span in spans}
     (request,) = [s for s in spans if s.span.kind == SERVER and s.service == "peerlink-intake"]
     assert request.span.name == "POST /centres/{centre_id}/persons/{person_id}/sobriety-milestones"
@@ -120,6 +122,12 @@ async def test_a_fact_at_intake_and_the_supporters_message_share_one_trace(
         assert consumed.parent_id in by_id, f"{service}'s parent is not in the trace"
         assert by_id[consumed.parent_id].service == before, (service, before)
         before = service
+    # The delivery attempt, made later by notifications' delivery loop, joins the trace
+    # under the span that handled the event it tells of.
+    (attempt, *_) = attempts(spans)
+    told_by = by_id[attempt.parent_id]
+    assert (told_by.service, told_by.span.kind) == ("peerlink-notifications", CONSUMER)
+    assert told_by.span.name == f"process {topics.session_events}"
     # Every service's database calls are in the trace too (PyMongo's async client).
     for service in ("peerlink-intake", *hops):
         assert any(
@@ -149,6 +157,12 @@ def hop_spans(spans: list[ReceivedSpan], hops: dict[str, str]) -> dict[str, Rece
             ):
                 found[service] = span
     return found if len(found) == len(hops) else {}
+
+
+def attempts(spans: list[ReceivedSpan]) -> list[ReceivedSpan]:
+    return [
+        s for s in spans if s.service == "peerlink-notifications" and s.span.name == "deliver email"
+    ]
 
 
 async def spans_of(
