@@ -100,6 +100,21 @@ async def test_a_fact_at_intake_and_the_supporters_message_share_one_trace(
         assert milestone.status_code == 202, milestone.text
         trace_id = milestone.headers["traceresponse"].split("-")[1]
         await wait_for_messages(api, person_id=person, headers=supporter, at_least=1, timeout=90)
+        # What the flow wrote names its trace, for the console's link to a trace viewer.
+        decision = await api.call(
+            "GET",
+            "eligibility",
+            f"/centres/{centre_id}/persons/{person}/decision",
+            headers=coordinator,
+        )
+        assert decision.json()["eligible"] is True
+        assert decision.json()["trace_id"] == trace_id
+        (staffed,) = (
+            await api.call(
+                "GET", "scheduling", f"/centres/{centre_id}/sessions", headers=coordinator
+            )
+        ).json()
+        assert [a["trace_id"] for a in staffed["assignments"]] == [trace_id]
     finally:
         await api.close()
 

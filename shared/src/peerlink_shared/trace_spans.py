@@ -13,7 +13,7 @@ With tracing off (no tracer, no current span) every function here does nothing.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -35,6 +35,13 @@ def current_trace_context() -> tuple[str | None, str | None]:
     return carrier.get("traceparent"), carrier.get("tracestate")
 
 
+def current_trace_id() -> str | None:
+    """The current trace's id (32 hex digits), to store beside what this span wrote, so a
+    trace viewer can be opened from it; None outside any span."""
+    context = trace.get_current_span().get_span_context()
+    return f"{context.trace_id:032x}" if context.is_valid else None
+
+
 def parent_context(traceparent: str | None, tracestate: str | None) -> Context:
     """The context an event's trace continues from; an empty one (a new trace) when it
     carries none or an invalid one."""
@@ -48,31 +55,26 @@ def parent_context(traceparent: str | None, tracestate: str | None) -> Context:
 
 
 @contextlib.contextmanager
-def consuming(
+def continuing(
     tracer: Tracer | None,
+    name: str,
     *,
-    topic: str,
-    partition: int,
-    offset: int,
     traceparent: str | None,
-    tracestate: str | None,
+    tracestate: str | None = None,
+    kind: SpanKind = SpanKind.INTERNAL,
+    attributes: Mapping[str, str | int] | None = None,
 ) -> Iterator[None]:
-    """The span a record is handled in, continuing the trace its event carries (a new trace
-    when it carries none, or an invalid one). Failures are recorded by class only."""
+    """A current span continuing the trace `traceparent` names (a new trace when it is None
+    or invalid), for work done later than the span that asked for it. Failures are recorded
+    by class only: a message may quote a value."""
     if tracer is None:
         yield
         return
     with tracer.start_as_current_span(
-        f"process {topic}",
+        name,
         context=parent_context(traceparent, tracestate),
-        kind=SpanKind.CONSUMER,
-        attributes={
-            "messaging.system": "kafka",
-            "messaging.operation.type": "process",
-            "messaging.destination.name": topic,
-            "messaging.destination.partition.id": str(partition),
-            "messaging.kafka.offset": offset,
-        },
+        kind=kind,
+        attributes=attributes,
         record_exception=False,
         set_status_on_exception=False,
     ) as span:
@@ -81,6 +83,32 @@ def consuming(
         except BaseException as error:
             span.set_status(Status(StatusCode.ERROR, type(error).__name__))
             raise
+
+
+def consuming(
+    tracer: Tracer | None,
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    traceparent: str | None,
+    tracestate: str | None,
+) -> contextlib.AbstractContextManager[None]:
+    """The span a record is handled in, continuing the trace its event carries."""
+    return continuing(
+        tracer,
+        f"process {topic}",
+        traceparent=traceparent,
+        tracestate=tracestate,
+        kind=SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": topic,
+            "messaging.destination.partition.id": str(partition),
+            "messaging.kafka.offset": offset,
+        },
+    )
 
 
 def note_event(*, event_id: str, event_type: str) -> None:
@@ -92,7 +120,8 @@ def note_event(*, event_id: str, event_type: str) -> None:
 
 
 def note_outcome(outcome: str, *, reason: str | None = None) -> None:
-    """What became of the current record: handled, duplicate, ignored or dead_lettered."""
+    """What became of the current record (handled, duplicate, ignored, dead_lettered) or
+    attempt."""
     span = trace.get_current_span()
     span.set_attribute(OUTCOME, outcome)
     if reason is not None:
