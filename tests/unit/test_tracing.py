@@ -19,7 +19,7 @@ from peerlink_shared.consumer import EventConsumer, route
 from peerlink_shared.consumer_health import ConsumerHealth
 from peerlink_shared.contracts import CravingCheckInRecorded
 from peerlink_shared.envelope import Envelope, make_envelope
-from peerlink_shared.trace_spans import finish_publishing, start_publishing
+from peerlink_shared.trace_spans import continuing, finish_publishing, start_publishing
 from peerlink_shared.tracing import Tracing, exporting
 
 from tests.unit.test_consumer_senders import MemoryInbox
@@ -183,3 +183,36 @@ async def test_a_request_span_keeps_no_query_string_and_answers_its_trace(
     assert CANARY not in repr(dict(span.attributes or {}))
     assert CANARY not in span.name
     assert response.headers["traceresponse"] == traceparent_of(span)
+
+
+def test_work_no_request_started_begins_its_own_trace(
+    spans: tuple[TracerProvider, InMemorySpanExporter],
+) -> None:
+    """The clock reviewer's re-decisions and the delivery attempts: a span continuing what
+    they were given (nothing: a new trace), which the events they make then carry."""
+    provider, exporter = spans
+    tracer = provider.get_tracer("test")
+    with continuing(tracer, "review decision", traceparent=None):
+        made = make_envelope(
+            event_id="e-9",
+            source="/eligibility",
+            event_type="peerlink.test.v1",
+            subject="p-1",
+            time=datetime.now(UTC),
+            data={},
+            correlation_id="e-9",
+        )
+    with (
+        pytest.raises(ValueError, match=CANARY),
+        continuing(tracer, "deliver email", traceparent=made.traceparent),
+    ):
+        raise ValueError(CANARY)
+    review, deliver = exporter.get_finished_spans()
+    assert review.parent is None
+    assert made.traceparent == traceparent_of(review)
+    assert deliver.parent is not None
+    assert f"{deliver.parent.span_id:016x}" == traceparent_of(review).split("-")[2]
+    # A failure by its class: the message may quote a value.
+    assert deliver.status.status_code is StatusCode.ERROR
+    assert deliver.status.description == "ValueError"
+    assert not deliver.events
