@@ -54,7 +54,6 @@ def parent_context(traceparent: str | None, tracestate: str | None) -> Context:
     return _PROPAGATOR.extract(carrier, context=Context())
 
 
-@contextlib.contextmanager
 def continuing(
     tracer: Tracer | None,
     name: str,
@@ -63,16 +62,26 @@ def continuing(
     tracestate: str | None = None,
     kind: SpanKind = SpanKind.INTERNAL,
     attributes: Mapping[str, str | int] | None = None,
-) -> Iterator[None]:
+) -> contextlib.AbstractContextManager[None]:
     """A current span continuing the trace `traceparent` names (a new trace when it is None
     or invalid), for work done later than the span that asked for it. Failures are recorded
     by class only: a message may quote a value."""
     if tracer is None:
-        yield
-        return
+        return contextlib.nullcontext()
+    return _span(tracer, name, parent_context(traceparent, tracestate), kind, attributes)
+
+
+@contextlib.contextmanager
+def _span(
+    tracer: Tracer,
+    name: str,
+    parent: Context,
+    kind: SpanKind,
+    attributes: Mapping[str, str | int] | None,
+) -> Iterator[None]:
     with tracer.start_as_current_span(
         name,
-        context=parent_context(traceparent, tracestate),
+        context=parent,
         kind=kind,
         attributes=attributes,
         record_exception=False,
@@ -95,6 +104,8 @@ def consuming(
     tracestate: str | None,
 ) -> contextlib.AbstractContextManager[None]:
     """The span a record is handled in, continuing the trace its event carries."""
+    if tracer is None:
+        return contextlib.nullcontext()
     return continuing(
         tracer,
         f"process {topic}",
