@@ -216,3 +216,34 @@ def test_work_no_request_started_begins_its_own_trace(
     assert deliver.status.status_code is StatusCode.ERROR
     assert deliver.status.description == "ValueError"
     assert not deliver.events
+
+
+@pytest.mark.parametrize(
+    ("header", "continued"),
+    [
+        (VALID, True),
+        ("00-zz-yy-01", False),
+        (VALID.upper(), False),
+        ("x" * 10_000, False),
+        ("00-" + "0" * 32 + "-b7ad6b7169203331-01", False),
+    ],
+)
+async def test_a_callers_traceparent_header_is_continued_only_when_valid(
+    spans: tuple[TracerProvider, InMemorySpanExporter], header: str, continued: bool
+) -> None:
+    provider, exporter = spans
+    app = FastAPI()
+
+    @app.post("/facts")
+    async def record() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    Tracing(provider=provider, tracer=provider.get_tracer("test")).instrument(app)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.post("/facts", headers={"traceparent": header})
+    assert response.status_code == 200
+    (span,) = exporter.get_finished_spans()
+    trace_id = traceparent_of(span).split("-")[1]
+    assert (trace_id == f"{TRACE_ID:032x}") is continued
+    assert (span.parent is not None) is continued
