@@ -20,7 +20,7 @@ from tests.servers import Servers
 pytestmark = pytest.mark.e2e
 
 CANARY = "canary.trace.jane.4471"
-SERVER, CLIENT, CONSUMER = 2, 3, 5  # the OTLP span kinds used here
+SERVER, CLIENT, PRODUCER, CONSUMER = 2, 3, 4, 5  # the OTLP span kinds used here
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +129,13 @@ async def test_a_fact_at_intake_and_the_supporters_message_share_one_trace(
     by_id = {span.span_id: span for span in spans}
     (request,) = [s for s in spans if s.span.kind == SERVER and s.service == "peerlink-intake"]
     assert request.span.name == "POST /centres/{centre_id}/persons/{person_id}/sobriety-milestones"
+    # The outbox relay's publish, later and in the background, joins the request's trace.
+    sends = [
+        s
+        for s in spans
+        if s.span.kind == PRODUCER and s.span.name == f"send {topics.person_events}"
+    ]
+    assert sends and all(s.parent_id == request.span_id for s in sends)
     # Each hop's consumer span is a child of a span of the service before it.
     chain = hop_spans(spans, hops)
     assert set(chain) == set(hops), f"hops missing from the trace: {set(hops) - set(chain)}"
