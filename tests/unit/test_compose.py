@@ -23,6 +23,8 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "scheduling": SchedulingSettings,
     "notifications": NotificationsSettings,
 }
+# OpenTelemetry's own variables, read by its SDK (peerlink_shared.tracing), not settings.
+TRACING_VARIABLES = {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER"}
 TOPICS_CLI_VARIABLES = {
     "PEERLINK_KAFKA_BOOTSTRAP",
     "PEERLINK_KAFKA_SECURITY_PROTOCOL",
@@ -60,7 +62,7 @@ def test_the_console_names_real_settings_and_waits_for_the_services() -> None:
 def test_service_environment_names_real_settings(service: str) -> None:
     fields = {f"PEERLINK_{name.upper()}" for name in SETTINGS[service].model_fields}
     environment = COMPOSE["services"][service]["environment"]
-    assert set(environment) <= fields, set(environment) - fields
+    assert set(environment) <= fields | TRACING_VARIABLES, set(environment) - fields
     assert "PEERLINK_TOKEN_SECRET" in environment
 
 

@@ -68,6 +68,7 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
             reevaluator=reevaluator,
             clock=runtime.clock,
             interval_seconds=settings.review_interval_seconds,
+            tracer=runtime.tracing.tracer if runtime.tracing else None,
         )
     )
     router = eligibility_router(

@@ -169,6 +169,7 @@ def _sender(
         # Names the claimer in its claims, for whoever reads them after a crash.
         replica=f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
         claim_lease=timedelta(seconds=settings.delivery_claim_lease_seconds),
+        tracer=runtime.tracing.tracer if runtime.tracing else None,
     )
 
 

@@ -16,6 +16,7 @@ from peerlink_shared.mongo import (
     Document,
     insert_once,
 )
+from peerlink_shared.trace_spans import current_trace_id
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
@@ -53,6 +54,8 @@ class Stored:
 
     decision: Decision
     revision: int
+    # The trace that wrote it, when traced: for a link to the trace viewer.
+    trace_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,12 @@ class EligibilityRepository:
         return max(0, sum(counts))
 
     async def decision(self, person_id: str, centre_id: str) -> Decision | None:
+        stored = await self.stored(person_id, centre_id)
+        return None if stored is None else stored.decision
+
+    async def stored(self, person_id: str, centre_id: str) -> Stored | None:
         doc = await self._decisions.find_one({"_id": f"{person_id}:{centre_id}"})
-        return None if doc is None else _decision(doc)
+        return None if doc is None else _stored(doc)
 
     async def decisions_of(self, person_id: str) -> dict[str, Stored]:
         """A person's decisions, by centre."""
@@ -264,6 +271,7 @@ def _fields(write: DecisionWrite, at: datetime) -> Document:
         "facts_version": write.facts_version,
         "revision": (write.replaces.revision if write.replaces else 0) + 1,
         "decided_at": at,
+        "trace_id": current_trace_id(),
     }
 
 
@@ -311,7 +319,7 @@ def _fact(doc: Document) -> Fact | None:
 
 
 def _stored(doc: Document) -> Stored:
-    return Stored(_decision(doc), int(doc.get("revision", 0)))
+    return Stored(_decision(doc), int(doc.get("revision", 0)), doc.get("trace_id"))
 
 
 def _decision(doc: Document) -> Decision:

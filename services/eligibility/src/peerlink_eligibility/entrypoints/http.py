@@ -42,6 +42,11 @@ class DecisionOut(BaseModel):
         description="For each time-based reason, the day it stops applying by the clock "
         "alone, even when something else will still be missing then.",
     )
+    trace_id: str | None = Field(
+        default=None,
+        description="The trace of the flow that last changed this decision, when traces "
+        "are exported (docs/observability.md): to open it in the trace viewer.",
+    )
 
 
 class StandingOut(BaseModel):
@@ -136,8 +141,9 @@ class JobOut(BaseModel):
     finished_at: dt.datetime | None
 
 
-def _decision_out(decision: Decision) -> DecisionOut:
+def _decision_out(decision: Decision, *, trace_id: str | None = None) -> DecisionOut:
     return DecisionOut(
+        trace_id=trace_id,
         person_id=decision.person_id,
         centre_id=decision.centre_id,
         eligible=decision.eligible,
@@ -199,10 +205,10 @@ def eligibility_router(
                 "this person is not linked to this centre: their reasons are their own "
                 "centres' to see (a network graduate's standing is at .../standing)",
             )
-        decision = await repository.decision(person_id, centre_id)
-        if decision is None:
+        stored = await repository.stored(person_id, centre_id)
+        if stored is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no decision for this person here")
-        return _decision_out(decision)
+        return _decision_out(stored.decision, trace_id=stored.trace_id)
 
     @router.get(
         "/centres/{centre_id}/persons/{person_id}/standing",
@@ -228,7 +234,10 @@ def eligibility_router(
         """Every centre's decision for a person, for ops (coordinators see their centre's)."""
         authorize(caller, centre_id="*", roles={Role.OPS})
         stored = await repository.decisions_of(person_id)
-        return [_decision_out(stored[centre].decision) for centre in sorted(stored)]
+        return [
+            _decision_out(stored[centre].decision, trace_id=stored[centre].trace_id)
+            for centre in sorted(stored)
+        ]
 
     @router.get("/centres/{centre_id}/eligible-supporters", response_model=EligibleSupportersOut)
     async def eligible_supporters(

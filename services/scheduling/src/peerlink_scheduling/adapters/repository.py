@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from peerlink_shared.mongo import Database, Document, each, insert_once
+from peerlink_shared.trace_spans import current_trace_id
 
 from peerlink_scheduling.adapters.supporters import SupporterRecords
 from peerlink_scheduling.domain.matching import Booking, SessionRequest
@@ -121,6 +122,8 @@ class SchedulingRepository(SupporterRecords):
                 "why": why,
                 "announced": False,
                 "assigned_at": at,
+                # The trace that assigned them, when traced: for a link to the trace viewer.
+                "trace_id": current_trace_id(),
             },
         )
 

@@ -72,6 +72,7 @@ def scheduling_router(
                     supporter_id=doc["supporter_id"],
                     starts_at=doc["starts_at"],
                     why=doc["why"],
+                    trace_id=doc.get("trace_id"),
                 )
                 for doc in assignments
             ],

@@ -37,6 +37,11 @@ class AssignmentOut(BaseModel):
     supporter_id: str
     starts_at: AwareDatetime
     why: str
+    trace_id: str | None = Field(
+        default=None,
+        description="The trace of the flow that made this assignment, when traces are "
+        "exported (docs/observability.md): to open it in the trace viewer.",
+    )
 
 
 class SessionOut(BaseModel):
