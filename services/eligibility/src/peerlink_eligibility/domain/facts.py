@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import assert_never
+from typing import Never, TypeVar, assert_never
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,16 @@ class PersonFacts:
         return latest.sharing
 
 
+# Most persons have no facts of most kinds: one empty set serves them all (a what-if holds
+# every person's facts, and an empty frozenset is 216 bytes).
+_NONE: frozenset[Never] = frozenset()
+_T = TypeVar("_T")
+
+
+def _frozen(items: set[_T]) -> frozenset[_T]:
+    return frozenset(items) if items else _NONE
+
+
 def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
     """Sets, not sequences: duplicates and arrival order cannot change the result."""
     completions: set[Completion] = set()
@@ -204,14 +214,14 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
                 assert_never(fact)
     return PersonFacts(
         person_id=person_id,
-        completions=frozenset(completions),
-        discharges=frozenset(discharges),
-        sobriety_dates=frozenset(sobriety),
-        relapses=frozenset(relapses),
-        check_ins=frozenset(check_ins),
-        consent_changes=frozenset(consents),
-        trainings=frozenset(trainings),
-        background_checks=frozenset(checks),
-        links=frozenset(links),
-        sharing_changes=frozenset(sharing),
+        completions=_frozen(completions),
+        discharges=_frozen(discharges),
+        sobriety_dates=_frozen(sobriety),
+        relapses=_frozen(relapses),
+        check_ins=_frozen(check_ins),
+        consent_changes=_frozen(consents),
+        trainings=_frozen(trainings),
+        background_checks=_frozen(checks),
+        links=_frozen(links),
+        sharing_changes=_frozen(sharing),
     )
