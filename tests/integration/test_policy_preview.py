@@ -3,6 +3,7 @@ after a preview is in the next preview at once, with no stale answer in between.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -95,3 +96,26 @@ async def test_the_answer_says_how_old_its_facts_may_be(services: Services) -> N
     assert "30 s" in described["description"]
     read_at = datetime.fromisoformat((await stricter(services))["facts_as_of"])
     assert timedelta(0) <= datetime.now(UTC) - read_at < HELD_FOR
+
+
+async def test_held_facts_are_read_again_behind_the_previews_before_they_expire(
+    services: Services,
+) -> None:
+    """From half their max age, a preview is still answered from the held facts and starts
+    the next read behind it: a slider in use never waits for a read."""
+
+    async def just_read() -> datetime | None:
+        as_of = datetime.fromisoformat((await stricter(services))["facts_as_of"])
+        return as_of if datetime.now(UTC) - as_of < timedelta(seconds=3) else None
+
+    read_at = await eventually(just_read, timeout=HELD_FOR.total_seconds() + 10)
+    await asyncio.sleep((read_at + HELD_FOR / 2 - datetime.now(UTC)).total_seconds())
+    served = datetime.fromisoformat((await stricter(services))["facts_as_of"])
+    assert served == read_at
+
+    async def read_again() -> datetime | None:
+        as_of = datetime.fromisoformat((await stricter(services))["facts_as_of"])
+        return as_of if as_of > read_at else None
+
+    again = await eventually(read_again)
+    assert again < read_at + HELD_FOR  # before the held facts expired

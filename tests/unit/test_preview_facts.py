@@ -65,6 +65,14 @@ def test_held_facts_serve_until_max_age_and_say_when_they_were_read() -> None:
     assert held.at(READ_AT - timedelta(seconds=1)) is None  # a clock set back: not younger
 
 
+def test_held_facts_are_read_again_behind_previews_from_half_their_max_age() -> None:
+    held = read(graduate("p-1", sober_days=400))
+    assert not PreviewFacts(max_age=MAX_AGE).due_for_refresh(READ_AT)  # nothing read yet
+    assert not held.due_for_refresh(READ_AT + MAX_AGE / 2 - timedelta(microseconds=1))
+    assert held.due_for_refresh(READ_AT + MAX_AGE / 2)
+    assert held.at(READ_AT + MAX_AGE / 2) is not None  # and still served meanwhile
+
+
 def test_a_fact_stored_after_the_read_replaces_the_persons_held_facts() -> None:
     held = read(graduate("p-1", sober_days=400), graduate("p-2", sober_days=10))
     held.record(graduate("p-1", sober_days=3, version=5))  # a relapse, a new sobriety date

@@ -76,13 +76,15 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
             interval_seconds=settings.review_interval_seconds,
         )
     )
+    previews = PolicyPreviews(
+        repository=repository, policies=policies, held=preview_facts, clock=runtime.clock
+    )
+    runtime.background.append(previews)  # stops a read of the facts under way
     router = eligibility_router(
         repository=repository,
         policies=policies,
         policy_changes=policy_changes,
-        previews=PolicyPreviews(
-            repository=repository, policies=policies, held=preview_facts, clock=runtime.clock
-        ),
+        previews=previews,
         jobs=jobs,
     )
     topics = runtime.topics

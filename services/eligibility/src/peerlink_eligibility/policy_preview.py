@@ -5,8 +5,10 @@ as stored, writing nothing. The facts are read once and held for previews that f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 
+import structlog
 from peerlink_shared.clock import Clock
 
 from peerlink_eligibility.adapters.policies import PolicyRepository
@@ -17,6 +19,7 @@ from peerlink_eligibility.policy_changes import VersionConflict
 from peerlink_eligibility.preview_facts import HeldFacts, PreviewFacts
 
 BATCH = 1000
+log = structlog.get_logger("peerlink.eligibility")
 
 
 class PolicyPreviews:
@@ -33,6 +36,16 @@ class PolicyPreviews:
         self._held = held
         self._clock = clock
         self._reading = asyncio.Lock()  # one read at a time; previews waiting share it
+        self._refreshing: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Nothing runs until a preview is asked for (a read behind it may then run)."""
+
+    async def stop(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refreshing
 
     async def preview(self, proposed: Policy, *, expected_version: int | None) -> PolicyPreview:
         """Compares the proposal with the centre's current policy, as of today; refuses,
@@ -59,9 +72,24 @@ class PolicyPreviews:
         return found
 
     async def _held_facts(self) -> HeldFacts:
-        async with self._reading:
-            held = self._held.at(self._clock.now())
-            return held if held is not None else await self._read()
+        now = self._clock.now()
+        held = self._held.at(now)
+        if held is None:
+            async with self._reading:
+                held = self._held.at(self._clock.now())
+                return held if held is not None else await self._read()
+        idle = self._refreshing is None or self._refreshing.done()
+        if idle and self._held.due_for_refresh(now):
+            self._refreshing = asyncio.create_task(self._refresh())
+        return held
+
+    async def _refresh(self) -> None:
+        try:
+            async with self._reading:
+                if self._held.due_for_refresh(self._clock.now()):  # not read meanwhile
+                    await self._read()
+        except Exception as error:  # the next preview reads them itself
+            log.warning("preview_facts_refresh_failed", error=type(error).__name__)
 
     async def _read(self) -> HeldFacts:
         as_of = self._clock.now()  # before the read: every fact stored by then is in it

@@ -12,9 +12,13 @@ How stale they may be, and why that is safe:
 - a preview writes nothing: the saved policy is always decided from fresh facts by the
   normal path, so the staleness is the preview's alone, and stated in its answer.
 
-Memory: one PersonFacts per person in the network (about 3 KB each with five facts: 30 MB
-at 10,000 persons), held until the next read replaces it; a process that never previews
-holds nothing.
+Only the first preview waits for the read (about 3 s at 10,000 persons): one asked for when
+the facts are half their max age starts the next read behind it (PolicyPreviews), so a
+slider in use keeps getting answers from memory.
+
+Memory: one PersonFacts per person in the network, about 2.9 KB each with five facts and the
+values the rule derives (tracemalloc): 29 MB at 10,000 persons, 290 MB at 100,000. Held until
+the next read replaces it; a process that never previews holds nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +54,11 @@ class PreviewFacts:
         if self._as_of is None or not timedelta(0) <= now - self._as_of < self.max_age:
             return None
         return self._copy(self._as_of)
+
+    def due_for_refresh(self, now: datetime) -> bool:
+        """Half their max age: time to read them again behind the previews they still serve,
+        so a slider in use never waits for a read."""
+        return self._as_of is not None and now - self._as_of >= self.max_age / 2
 
     def _copy(self, as_of: datetime) -> HeldFacts:
         # A copy: the consumer may record a fact while a preview evaluates these.
