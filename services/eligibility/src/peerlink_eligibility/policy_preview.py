@@ -37,6 +37,7 @@ class PolicyPreviews:
         self._clock = clock
         self._reading = asyncio.Lock()  # one read at a time; previews waiting share it
         self._refreshing: asyncio.Task[None] | None = None
+        self._last: tuple[Policy, Policy] | None = None  # the last preview's policies
 
     def start(self) -> None:
         """Nothing runs until a preview is asked for (a read behind it may then run)."""
@@ -56,7 +57,10 @@ class PolicyPreviews:
         proposed = replace(proposed, version=current.version + 1)
         if not self._held.max_age:
             return await self._streamed(current, proposed)
-        held = await self._held_facts()
+        self._last = (current, proposed)
+        return await self._evaluate(current, proposed, await self._held_facts())
+
+    async def _evaluate(self, current: Policy, proposed: Policy, held: HeldFacts) -> PolicyPreview:
         found = PolicyPreview(current, proposed, self._clock.today(), facts_as_of=held.as_of)
         for start in range(0, len(held.persons), BATCH):
             for facts in held.persons[start : start + BATCH]:
@@ -86,8 +90,13 @@ class PolicyPreviews:
     async def _refresh(self) -> None:
         try:
             async with self._reading:
-                if self._held.due_for_refresh(self._clock.now()):  # not read meanwhile
-                    await self._read()
+                if not self._held.due_for_refresh(self._clock.now()):
+                    return  # read meanwhile
+                held = await self._read()
+            if self._last is not None:
+                # The last proposal once more, its answer dropped: each person's facts derive
+                # what the rule reads (most of a first evaluation) here, not in a preview.
+                await self._evaluate(*self._last, held)
         except Exception as error:  # the next preview reads them itself
             log.warning("preview_facts_refresh_failed", error=type(error).__name__)
 

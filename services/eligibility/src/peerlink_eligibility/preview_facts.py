@@ -18,7 +18,8 @@ slider in use keeps getting answers from memory.
 
 Memory: one PersonFacts per person in the network, about 2.9 KB each with five facts and the
 values the rule derives (tracemalloc): 29 MB at 10,000 persons, 290 MB at 100,000. Held until
-the next read replaces it; a process that never previews holds nothing.
+the next read replaces it (twice that while a read runs behind the previews); a process
+that never previews holds nothing.
 """
 
 from __future__ import annotations
