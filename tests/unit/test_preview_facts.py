@@ -73,6 +73,16 @@ def test_held_facts_are_read_again_behind_previews_from_half_their_max_age() -> 
     assert held.at(READ_AT + MAX_AGE / 2) is not None  # and still served meanwhile
 
 
+def test_held_facts_are_dropped_once_they_serve_nobody() -> None:
+    held = read(graduate("p-1", sober_days=400))
+    held.drop_if_expired(READ_AT + MAX_AGE - timedelta(microseconds=1))
+    assert held.at(READ_AT) is not None  # still young enough: kept
+    held.drop_if_expired(READ_AT + MAX_AGE)
+    assert held.at(READ_AT) is None
+    held.record(graduate("p-1", sober_days=3, version=5))  # nothing held: none started
+    assert held.at(READ_AT) is None
+
+
 def test_a_fact_stored_after_the_read_replaces_the_persons_held_facts() -> None:
     held = read(graduate("p-1", sober_days=400), graduate("p-2", sober_days=10))
     held.record(graduate("p-1", sober_days=3, version=5))  # a relapse, a new sobriety date

@@ -38,11 +38,14 @@ class PolicyPreviews:
         self._reading = asyncio.Lock()  # one read at a time; previews waiting share it
         self._refreshing: asyncio.Task[None] | None = None
         self._last: tuple[Policy, Policy] | None = None  # the last preview's policies
+        self._dropping: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
         """Nothing runs until a preview is asked for (a read behind it may then run)."""
 
     async def stop(self) -> None:
+        if self._dropping is not None:
+            self._dropping.cancel()
         if self._refreshing is not None:
             self._refreshing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -110,4 +113,13 @@ class PolicyPreviews:
         except BaseException:
             self._held.abandon_read()
             raise
-        return self._held.end_read(read, as_of=as_of)
+        held = self._held.end_read(read, as_of=as_of)
+        if self._dropping is not None:
+            self._dropping.cancel()
+        self._dropping = asyncio.get_running_loop().call_later(
+            self._held.max_age.total_seconds(), self._drop_expired
+        )
+        return held
+
+    def _drop_expired(self) -> None:
+        self._held.drop_if_expired(self._clock.now())

@@ -17,9 +17,9 @@ the facts are half their max age starts the next read behind it (PolicyPreviews)
 slider in use keeps getting answers from memory.
 
 Memory: one PersonFacts per person in the network, about 2.9 KB each with five facts and the
-values the rule derives (tracemalloc): 29 MB at 10,000 persons, 290 MB at 100,000. Held until
-the next read replaces it (twice that while a read runs behind the previews); a process
-that never previews holds nothing.
+values the rule derives (tracemalloc): 29 MB at 10,000 persons, 290 MB at 100,000 (twice
+that while a read runs behind the previews). Dropped once max_age old: a process holds them
+only while previews are asked for.
 """
 
 from __future__ import annotations
@@ -55,6 +55,11 @@ class PreviewFacts:
         if self._as_of is None or not timedelta(0) <= now - self._as_of < self.max_age:
             return None
         return self._copy(self._as_of)
+
+    def drop_if_expired(self, now: datetime) -> None:
+        """Past max age they serve nobody: health facts are not kept in memory for nothing."""
+        if self._as_of is not None and self.at(now) is None:
+            self._held, self._as_of = {}, None
 
     def due_for_refresh(self, now: datetime) -> bool:
         """Half their max age: time to read them again behind the previews they still serve,
