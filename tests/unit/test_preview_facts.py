@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from peerlink_eligibility.adapters.repository import Snapshot
@@ -27,6 +28,8 @@ from peerlink_eligibility.domain.facts import (
 from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.domain.preview import PolicyPreview
 from peerlink_eligibility.preview_facts import HeldFacts, PreviewFacts
+from peerlink_eligibility.settings import EligibilitySettings
+from pydantic import ValidationError
 
 TODAY = date(2026, 11, 27)
 READ_AT = datetime(2026, 11, 27, 9, tzinfo=UTC)
@@ -54,6 +57,13 @@ def read(*snapshots: Snapshot) -> PreviewFacts:
 def sober_days(held: HeldFacts | None) -> dict[str, date | None]:
     assert held is not None
     return {facts.person_id: facts.sober_since for facts in held.persons}
+
+
+@pytest.mark.parametrize("seconds", [-1, 31, 3600])
+def test_no_setting_holds_facts_longer_than_30_seconds(seconds: float) -> None:
+    with pytest.raises(ValidationError, match="preview_facts_max_age_seconds"):
+        EligibilitySettings(token_secret="c" * 40, preview_facts_max_age_seconds=seconds)
+    assert EligibilitySettings(token_secret="c" * 40).preview_facts_max_age_seconds == 30
 
 
 def test_held_facts_serve_until_max_age_and_say_when_they_were_read() -> None:
