@@ -6,10 +6,16 @@
 Against the real server (PEERLINK_MONGO_URL), in a fresh database dropped afterwards. Seeds
 N persons linked to one centre, as the person path stores their facts: a programme completed
 there, a sobriety date spread over 0..900 days, a check-in today, volunteering. Then times
-the preview of a stricter policy (500 sober days instead of 365) as the route runs it
-(PolicyPreviews.preview: the current policy read, the streaming read of every person's
-facts, both decisions per person; not the HTTP framing): one warm-up, then RUNS timed
-calls. Prints p50 and p95 over the runs, and what the preview found.
+previews as the route runs them (PolicyPreviews.preview: the current policy read, the
+person's facts, both decisions per person; not the HTTP framing), a slider's worth of
+proposals (sober days from 400 up, one step per run), two ways in the same run:
+
+- baseline: every preview reads every person's facts from the store (max age 0);
+- held: the facts read once and held (max age 30 s, the default), as a slider's previews
+  after the first one use them; the first one (the read) is timed on its own.
+
+Prints p50 and p95 of each over the runs, checks both found the same, and the memory the
+held facts take per person (tracemalloc, measured last, apart from the timings).
 """
 
 from __future__ import annotations
@@ -20,12 +26,15 @@ import os
 import secrets
 import statistics
 import time
+import tracemalloc
 from datetime import date, timedelta
 
 from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.domain.preview import PolicyPreview
 from peerlink_eligibility.policy_preview import PolicyPreviews
+from peerlink_eligibility.preview_facts import PreviewFacts
 from peerlink_shared.clock import SystemClock
 from peerlink_shared.mongo import Database, Document, make_mongo_client
 
@@ -62,36 +71,84 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def summary(label: str, times: list[float]) -> str:
+    return (
+        f"{label}: p50 {percentile(times, 0.5) * 1000:.0f} ms, "
+        f"p95 {percentile(times, 0.95) * 1000:.0f} ms, "
+        f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms, "
+        f"mean {statistics.mean(times) * 1000:.0f} ms"
+    )
+
+
+def outcome(found: PolicyPreview) -> tuple[int, int, int, list[str], list[str]]:
+    return (
+        found.considered,
+        found.eligible_now,
+        found.eligible_after,
+        sorted(found.gaining),
+        sorted(found.losing),
+    )
+
+
+async def timed(
+    previews: PolicyPreviews, runs: int
+) -> tuple[list[float], list[tuple[int, int, int, list[str], list[str]]]]:
+    times, found = [], []
+    for step in range(runs):
+        proposed = Policy(centre_id=CENTRE, min_sober_days=400 + 25 * step)  # a slider
+        started = time.perf_counter()
+        found.append(outcome(await previews.preview(proposed, expected_version=None)))
+        times.append(time.perf_counter() - started)
+    return times, found
+
+
+async def held_bytes(previews: PolicyPreviews, proposed: Policy, persons: int) -> float:
+    """What holding the facts costs: measured while `previews` (and so they) are alive."""
+    tracemalloc.start()
+    try:
+        await previews.preview(proposed, expected_version=None)  # reads, caches derived values
+        size, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return size / persons
+
+
 async def run(persons: int, runs: int) -> None:
     url = os.environ.get("PEERLINK_MONGO_URL", "mongodb://127.0.0.1:27027/?directConnection=true")
     client = make_mongo_client(url)
     db = client[f"bench_preview_{secrets.token_hex(3)}"]
     clock = SystemClock()
     repository, policies = EligibilityRepository(db), PolicyRepository(db)
-    previews = PolicyPreviews(repository=repository, policies=policies, clock=clock)
+
+    def previews(max_age: timedelta) -> PolicyPreviews:
+        held = PreviewFacts(max_age=max_age)
+        return PolicyPreviews(repository=repository, policies=policies, held=held, clock=clock)
+
+    baseline, held = previews(timedelta(0)), previews(timedelta(seconds=30))
     proposed = Policy(centre_id=CENTRE, min_sober_days=500)
     try:
         started = time.perf_counter()
         await seed(db, persons=persons, today=clock.today())
         print(f"seeded {persons} persons at {CENTRE} in {time.perf_counter() - started:.1f}s")
-        found = await previews.preview(proposed, expected_version=None)  # warm-up
+        found = await baseline.preview(proposed, expected_version=None)  # warm-up
         print(
             f"preview: considered {found.considered}, eligible now {found.eligible_now}, "
             f"after {found.eligible_after}, losing {len(found.losing)}, "
             f"gaining {len(found.gaining)}"
         )
-        times: list[float] = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            await previews.preview(proposed, expected_version=None)
-            times.append(time.perf_counter() - started)
+        baseline_times, baseline_found = await timed(baseline, runs)
+        started = time.perf_counter()
+        await held.preview(proposed, expected_version=None)  # the read, then held
+        first = time.perf_counter() - started
+        held_times, held_found = await timed(held, runs)
+        assert held_found == baseline_found, "the held facts found something else"
         print(
-            f"policy preview at {persons} persons, {runs} runs: "
-            f"p50 {percentile(times, 0.5) * 1000:.0f} ms, "
-            f"p95 {percentile(times, 0.95) * 1000:.0f} ms, "
-            f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms, "
-            f"mean {statistics.mean(times) * 1000:.0f} ms"
+            summary(f"baseline (read every time) at {persons} persons, {runs} runs", baseline_times)
         )
+        print(f"held: first preview (reads and holds the facts) {first * 1000:.0f} ms")
+        print(summary(f"held: the slider's next {runs} previews", held_times))
+        per_person = await held_bytes(previews(timedelta(seconds=30)), proposed, persons)
+        print(f"held facts: about {per_person:.0f} bytes per person")
     finally:
         await client.drop_database(db.name)
         await client.close()

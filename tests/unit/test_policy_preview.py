@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from peerlink_eligibility.domain.facts import (
@@ -20,6 +20,7 @@ from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.domain.preview import PolicyPreview
 
 TODAY = date(2026, 11, 27)
+AS_OF = datetime(2026, 11, 27, 9, tzinfo=UTC)
 HERE, ELSEWHERE = "north-house", "south-house"
 
 
@@ -37,7 +38,7 @@ def person(
 
 
 def preview(proposed: Policy, *people: PersonFacts, current: Policy | None = None) -> PolicyPreview:
-    found = PolicyPreview(current or Policy(centre_id=HERE), proposed, TODAY)
+    found = PolicyPreview(current or Policy(centre_id=HERE), proposed, TODAY, AS_OF)
     for facts in people:
         found.add(facts)
     return found
@@ -88,4 +89,4 @@ def test_persons_of_other_centres_are_not_considered() -> None:
 
 def test_one_centre_only() -> None:
     with pytest.raises(ValueError, match="one centre"):
-        PolicyPreview(Policy(centre_id=HERE), Policy(centre_id=ELSEWHERE), TODAY)
+        PolicyPreview(Policy(centre_id=HERE), Policy(centre_id=ELSEWHERE), TODAY, AS_OF)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
@@ -27,6 +29,7 @@ from peerlink_eligibility.entrypoints.http import eligibility_router
 from peerlink_eligibility.handlers import EligibilityHandlers
 from peerlink_eligibility.policy_changes import PolicyChanges
 from peerlink_eligibility.policy_preview import PolicyPreviews
+from peerlink_eligibility.preview_facts import PreviewFacts
 from peerlink_eligibility.reevaluation import Reevaluator
 from peerlink_eligibility.review import Reviewer
 from peerlink_eligibility.settings import EligibilitySettings
@@ -38,6 +41,7 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
     policies = PolicyRepository(runtime.db)
     jobs = JobRepository(runtime.db)
     runtime.startup_hooks += [repository.ensure_indexes, policies.ensure_indexes]
+    preview_facts = PreviewFacts(max_age=timedelta(seconds=settings.preview_facts_max_age_seconds))
     announcements = Announcements(outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock)
     reevaluator = Reevaluator(
         repository=repository, policies=policies, announcements=announcements, clock=runtime.clock
@@ -57,7 +61,9 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
     )
     consumers.subscribe(
         runtime.consumer,
-        handlers=EligibilityHandlers(repository=repository, reevaluator=reevaluator),
+        handlers=EligibilityHandlers(
+            repository=repository, reevaluator=reevaluator, preview_facts=preview_facts
+        ),
         policy_changes=policy_changes,
         topics=runtime.topics,
         group_id=settings.consumer_group,
@@ -71,11 +77,15 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
             tracer=runtime.tracing.tracer if runtime.tracing else None,
         )
     )
+    previews = PolicyPreviews(
+        repository=repository, policies=policies, held=preview_facts, clock=runtime.clock
+    )
+    runtime.background.append(previews)  # stops a read of the facts under way
     router = eligibility_router(
         repository=repository,
         policies=policies,
         policy_changes=policy_changes,
-        previews=PolicyPreviews(repository=repository, policies=policies, clock=runtime.clock),
+        previews=previews,
         jobs=jobs,
     )
     topics = runtime.topics

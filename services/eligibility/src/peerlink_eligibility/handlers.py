@@ -21,18 +21,28 @@ from peerlink_shared.envelope import Envelope
 from peerlink_shared.mongo import Document
 
 from peerlink_eligibility.adapters.repository import EligibilityRepository
+from peerlink_eligibility.preview_facts import PreviewFacts
 from peerlink_eligibility.reevaluation import Cause, Reevaluator
 
 
 class EligibilityHandlers:
-    def __init__(self, *, repository: EligibilityRepository, reevaluator: Reevaluator) -> None:
+    def __init__(
+        self,
+        *,
+        repository: EligibilityRepository,
+        reevaluator: Reevaluator,
+        preview_facts: PreviewFacts | None = None,  # None: no what-if holds facts here
+    ) -> None:
         self._repository = repository
         self._reevaluator = reevaluator
+        self._preview_facts = preview_facts
 
     async def _store(self, envelope: Envelope, person_id: str, kind: str, fields: Document) -> None:
         snapshot = await self._repository.add_fact(
             event_id=envelope.id, person_id=person_id, kind=kind, fields=fields
         )
+        if self._preview_facts is not None:
+            self._preview_facts.record(snapshot)  # the next what-if sees this fact
         cause = Cause(envelope.id, envelope.correlationid)
         await self._reevaluator.person(person_id, cause=cause, snapshot=snapshot)
 

@@ -12,3 +12,10 @@ class EligibilitySettings(ServiceSettings):
     review_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often decisions due for a clock review are checked."
     )
+    preview_facts_max_age_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=30,
+        description="How long a policy what-if may reuse the facts it read (facts this replica "
+        "consumes meanwhile are applied at once); 0 reads them for every preview.",
+    )

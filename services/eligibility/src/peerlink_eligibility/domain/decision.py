@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from peerlink_eligibility.domain.facts import PersonFacts
 from peerlink_eligibility.domain.policy import Policy, for_network_graduates
@@ -75,7 +76,7 @@ def _sobriety(facts: PersonFacts, policy: Policy, today: date, check: _Check) ->
     sober_since = facts.sober_since
     if sober_since is None:
         check.reasons.append(Reason.NO_SOBRIETY_DATE)
-    elif any(relapse >= sober_since for relapse in facts.relapses):
+    elif facts.relapsed_since_sober:
         check.reasons.append(Reason.RELAPSED_SINCE_SOBRIETY_DATE)
     else:
         holds_on = sober_since + timedelta(days=policy.min_sober_days)
@@ -199,6 +200,22 @@ def _decide(facts: PersonFacts, policy: Policy, today: date) -> Decision:
         review_on=min(check.changes_on, default=None),
         policy_version=policy.version,
         holds_from=tuple(sorted(check.holds_on.items())),
+    )
+
+
+# A what-if applies one centre's network standard to everyone: derived once per policy.
+_network_standard = lru_cache(maxsize=64)(for_network_graduates)
+
+
+def qualifies(facts: PersonFacts, policy: Policy, today: date) -> bool:
+    """decide(facts, policy, today).eligible, without the dates a decision also works out
+    (when each reason holds, the next review): a what-if asks it of everyone, twice."""
+    if policy.centre_id in facts.linked_centres:
+        return not _check(facts, policy, today).reasons
+    return (
+        policy.accept_network_graduates
+        and facts.shares_with_network
+        and not _check(facts, _network_standard(policy), today).reasons
     )
 
 

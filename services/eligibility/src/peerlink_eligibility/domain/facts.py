@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import assert_never
+from functools import cached_property
+from typing import Never, TypeVar, assert_never
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ Fact = (
 
 @dataclass(frozen=True)
 class PersonFacts:
+    """What the rule reads is derived once per instance (cached_property): a what-if asks
+    the same person's facts for two policies, and a held snapshot for every slider step."""
+
     person_id: str
     completions: frozenset[Completion] = field(default_factory=frozenset)
     discharges: frozenset[Discharge] = field(default_factory=frozenset)
@@ -98,12 +102,18 @@ class PersonFacts:
     links: frozenset[str] = field(default_factory=frozenset)
     sharing_changes: frozenset[SharingChange] = field(default_factory=frozenset)
 
-    @property
+    @cached_property
     def sober_since(self) -> date | None:
         """The latest sobriety date reported (a new date follows a relapse)."""
         return max(self.sobriety_dates, default=None)
 
-    @property
+    @cached_property
+    def relapsed_since_sober(self) -> bool:
+        """A relapse on or after the latest sobriety date (a relapse that day counts)."""
+        sober_since = self.sober_since
+        return sober_since is not None and any(day >= sober_since for day in self.relapses)
+
+    @cached_property
     def volunteering(self) -> bool:
         if not self.consent_changes:
             return False
@@ -111,27 +121,31 @@ class PersonFacts:
         latest = max(self.consent_changes, key=lambda c: (c.changed_on, not c.volunteering))
         return latest.volunteering
 
-    @property
+    @cached_property
     def latest_check_in(self) -> CravingCheckIn | None:
         """The latest day's check-in; on one day, the highest level reported."""
         return max(self.check_ins, key=lambda c: (c.checked_on, c.level), default=None)
 
-    @property
+    @cached_property
     def last_discharge(self) -> date | None:
         return max((d.discharged_on for d in self.discharges), default=None)
 
-    @property
+    @cached_property
     def training_valid_until(self) -> date | None:
         return max((t.expires_on for t in self.trainings), default=None)
 
-    @property
+    @cached_property
     def background_check_valid_until(self) -> date | None:
         return max((c.expires_on for c in self.background_checks), default=None)
 
     def completed_at(self) -> frozenset[str]:
+        return self._completed_at
+
+    @cached_property
+    def _completed_at(self) -> frozenset[str]:
         return frozenset(c.centre_id for c in self.completions)
 
-    @property
+    @cached_property
     def linked_centres(self) -> frozenset[str]:
         """The person's own centres: whoever may record facts about them. A centre where a
         stay was recorded is one (only a linked centre can record a stay)."""
@@ -143,13 +157,23 @@ class PersonFacts:
         while they choose to be offered across the network."""
         return centre_id in self.linked_centres or self.shares_with_network
 
-    @property
+    @cached_property
     def shares_with_network(self) -> bool:
         if not self.sharing_changes:
             return False
         # On one day, a withdrawal outweighs a choice to share, as with volunteering.
         latest = max(self.sharing_changes, key=lambda c: (c.changed_on, not c.sharing))
         return latest.sharing
+
+
+# Most persons have no facts of most kinds: one empty set serves them all (a what-if holds
+# every person's facts, and an empty frozenset is 216 bytes).
+_NONE: frozenset[Never] = frozenset()
+_T = TypeVar("_T")
+
+
+def _frozen(items: set[_T]) -> frozenset[_T]:
+    return frozenset(items) if items else _NONE
 
 
 def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
@@ -190,14 +214,14 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
                 assert_never(fact)
     return PersonFacts(
         person_id=person_id,
-        completions=frozenset(completions),
-        discharges=frozenset(discharges),
-        sobriety_dates=frozenset(sobriety),
-        relapses=frozenset(relapses),
-        check_ins=frozenset(check_ins),
-        consent_changes=frozenset(consents),
-        trainings=frozenset(trainings),
-        background_checks=frozenset(checks),
-        links=frozenset(links),
-        sharing_changes=frozenset(sharing),
+        completions=_frozen(completions),
+        discharges=_frozen(discharges),
+        sobriety_dates=_frozen(sobriety),
+        relapses=_frozen(relapses),
+        check_ins=_frozen(check_ins),
+        consent_changes=_frozen(consents),
+        trainings=_frozen(trainings),
+        background_checks=_frozen(checks),
+        links=_frozen(links),
+        sharing_changes=_frozen(sharing),
     )

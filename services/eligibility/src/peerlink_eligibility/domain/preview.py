@@ -5,15 +5,15 @@ only counted, as their standing is all the centre may know of them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from peerlink_eligibility.domain.decision import concerns, decide
+from peerlink_eligibility.domain.decision import concerns, qualifies
 from peerlink_eligibility.domain.facts import PersonFacts
 from peerlink_eligibility.domain.policy import Policy
 
 
 def _eligible(facts: PersonFacts, policy: Policy, today: date) -> bool:
-    return concerns(facts, policy) and decide(facts, policy, today).eligible
+    return concerns(facts, policy) and qualifies(facts, policy, today)
 
 
 @dataclass
@@ -23,6 +23,7 @@ class PolicyPreview:
     current: Policy
     proposed: Policy
     today: date
+    facts_as_of: datetime  # the facts judged are those stored by then (or newer)
     considered: int = 0  # persons either policy concerns
     eligible_now: int = 0
     eligible_after: int = 0

@@ -105,6 +105,10 @@ class PolicyPreviewOut(BaseModel):
     losing_count: int
     network_gaining: int = Field(description="Network graduates who would become eligible.")
     network_losing: int = Field(description="Network graduates who would lose eligibility.")
+    facts_as_of: dt.datetime = Field(
+        description="The facts judged are those stored by this time (any this replica "
+        "recorded since are included): a what-if may reuse facts it read for up to 30 s."
+    )
     supporters_losing_eligibility: int = Field(
         description="Supporters eligible now who would not be. Sessions are scheduling's: "
         "eligibility does not know which sessions they staff, so this is the number of "
@@ -336,6 +340,7 @@ def eligibility_router(
             network_gaining=found.network_gaining,
             network_losing=found.network_losing,
             supporters_losing_eligibility=found.supporters_losing,
+            facts_as_of=found.facts_as_of,
         )
 
     @router.get(
