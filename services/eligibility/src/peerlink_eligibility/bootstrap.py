@@ -10,9 +10,12 @@ from peerlink_shared.contracts import (
     LINK_FACTS,
     PERSON_FACTS,
     EligibilityChanged,
+    PersonErased,
+    PersonErasureRequested,
     PolicyChanged,
     ReferralMade,
 )
+from peerlink_shared.erasure import Erasure
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_eligibility.adapters.announcements import Announcements
@@ -53,10 +56,20 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         topics=runtime.topics,
         clock=runtime.clock,
     )
+    erasure = Erasure(
+        service="eligibility",
+        db=runtime.db,
+        erase_own_stores=repository.erase_person,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+    )
+    runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
     consumers.subscribe(
         runtime.consumer,
         handlers=EligibilityHandlers(repository=repository, reevaluator=reevaluator),
         policy_changes=policy_changes,
+        erasure=erasure,
         topics=runtime.topics,
         group_id=settings.consumer_group,
     )
@@ -87,9 +100,11 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
                 "person-events",
             ),
             Channel(topics.policy_events, (PolicyChanged,), "policy-events"),
+            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
         ],
         sends=[
             Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes"),
             Channel(topics.policy_events, (PolicyChanged,), "policy-events"),
+            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
     )

@@ -18,6 +18,7 @@ from peerlink_shared.contracts import (
     VolunteeringChanged,
 )
 from peerlink_shared.envelope import Envelope
+from peerlink_shared.erasure import skipped_for_erased_person
 from peerlink_shared.mongo import Document
 
 from peerlink_eligibility.adapters.repository import EligibilityRepository
@@ -33,6 +34,9 @@ class EligibilityHandlers:
         snapshot = await self._repository.add_fact(
             event_id=envelope.id, person_id=person_id, kind=kind, fields=fields
         )
+        if snapshot is None:
+            skipped_for_erased_person(envelope, person_id=person_id)
+            return
         cause = Cause(envelope.id, envelope.correlationid)
         await self._reevaluator.person(person_id, cause=cause, snapshot=snapshot)
 

@@ -1,23 +1,30 @@
-"""Notifications' Kafka subscriptions: centre events (names) and session events."""
+"""Notifications' Kafka subscriptions: centre events (names), session events, erasures."""
 
 from __future__ import annotations
 
 from peerlink_shared.consumer import EventConsumer, route
 from peerlink_shared.contracts import (
     CentreRegistered,
+    PersonErasureRequested,
     SessionCancelled,
     SessionFilled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
 )
+from peerlink_shared.erasure import Erasure
 from peerlink_shared.topics import Topics
 
 from peerlink_notifications.handlers import NotificationsHandlers
 
 
 def subscribe(
-    consumer: EventConsumer, *, handlers: NotificationsHandlers, topics: Topics, group_id: str
+    consumer: EventConsumer,
+    *,
+    handlers: NotificationsHandlers,
+    erasure: Erasure,
+    topics: Topics,
+    group_id: str,
 ) -> None:
     consumer.subscribe(
         topic=topics.centre_events,
@@ -34,4 +41,9 @@ def subscribe(
             route(SessionFilled, handlers.on_session_filled),
             route(SessionCancelled, handlers.on_session_cancelled),
         ],
+    )
+    consumer.subscribe(
+        topic=topics.person_erasure,
+        group_id=group_id,
+        routes=[route(PersonErasureRequested, erasure.on_erasure_requested)],
     )

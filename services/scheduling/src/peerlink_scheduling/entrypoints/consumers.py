@@ -9,20 +9,32 @@ from peerlink_shared.contracts import (
     CentreRegistered,
     DischargeRecorded,
     EligibilityChanged,
+    PersonErasureRequested,
     ProgrammeEnded,
 )
+from peerlink_shared.erasure import Erasure
 from peerlink_shared.topics import Topics
 
+from peerlink_scheduling.erasure import unless_erased
 from peerlink_scheduling.handlers import SchedulingHandlers
 
 
 def subscribe(
-    consumer: EventConsumer, *, handlers: SchedulingHandlers, topics: Topics, group_id: str
+    consumer: EventConsumer,
+    *,
+    handlers: SchedulingHandlers,
+    erasure: Erasure,
+    topics: Topics,
+    group_id: str,
 ) -> None:
     consumer.subscribe(
         topic=topics.eligibility_changes,
         group_id=group_id,
-        routes=[route(EligibilityChanged, handlers.on_eligibility_changed)],
+        routes=[
+            route(
+                EligibilityChanged, unless_erased(erasure.ledger, handlers.on_eligibility_changed)
+            )
+        ],
     )
     consumer.subscribe(
         topic=topics.centre_events,
@@ -39,4 +51,9 @@ def subscribe(
             route(ProgrammeEnded, handlers.on_programme_ended),
             route(DischargeRecorded, handlers.on_discharge),
         ],
+    )
+    consumer.subscribe(
+        topic=topics.person_erasure,
+        group_id=group_id,
+        routes=[route(PersonErasureRequested, erasure.on_erasure_requested)],
     )
