@@ -9,6 +9,7 @@ service, intake included, then deletes what it holds and confirms with `PersonEr
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -16,12 +17,9 @@ from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PersonErased, PersonErasureRequested
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
-from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
-from peerlink_intake.adapters.erasures import ErasureRequests
-from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.domain.erasure import ErasureRequest, Requester
+from peerlink_intake.domain.erasure import ErasureRequest, Requester, Service
 
 SOURCE = "/peerlink/intake"
 log = structlog.get_logger("peerlink.intake")
@@ -32,6 +30,26 @@ class KeyShredder(Protocol):
     dead-letter topic and replica) is unreadable for good. True if a key was destroyed."""
 
     async def destroy(self, person_id: str) -> bool: ...
+
+
+class RequestStore(Protocol):
+    async def latest_for(self, person_id: str) -> ErasureRequest | None: ...
+
+    async def add(self, request: ErasureRequest) -> bool: ...
+
+    async def get(self, request_id: str) -> ErasureRequest | None: ...
+
+    async def confirm(
+        self, request_id: str, service: Service, *, at: datetime, deleted: dict[str, int]
+    ) -> None: ...
+
+
+class Tombstones(Protocol):
+    async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int: ...
+
+
+class EventOutbox(Protocol):
+    async def add(self, *, envelope: Envelope, topic: str) -> None: ...
 
 
 class NoPersonKeys:
@@ -56,10 +74,10 @@ class Erasures:
     def __init__(
         self,
         *,
-        repository: IntakeRepository,
-        requests: ErasureRequests,
+        repository: Tombstones,
+        requests: RequestStore,
         keys: KeyShredder,
-        outbox: Outbox,
+        outbox: EventOutbox,
         topics: Topics,
         clock: Clock,
     ) -> None:
