@@ -10,13 +10,14 @@ publishes `PersonErased` through the outbox.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import structlog
 
 from peerlink_shared.clock import Clock
+from peerlink_shared.contracts.base import Payload
 from peerlink_shared.contracts.erasure import ErasingService, PersonErased, PersonErasureRequested
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
 from peerlink_shared.metrics import ERASED_PERSON_EVENTS
@@ -47,6 +48,32 @@ def keyed_by(person_id: str, *, separators: str) -> dict[str, str]:
     return {"$regex": f"^{re.escape(person_id)}[{re.escape(separators)}]"}
 
 
+P = TypeVar("P", bound=Payload)
+Handler = Callable[[Envelope, P], Awaitable[None]]
+
+
+def undoing_for_erased_persons(
+    handler: Handler[P],
+    *,
+    ledger: ErasureLedger,
+    persons: Callable[[P], Iterable[str]],
+    erase_again: EraseOwnStores,
+    clock: Clock,
+) -> Handler[P]:
+    """A handler whose writes about a person can race with that person's erasure (events on
+    another topic than the erasure): after it ran, a person erased meanwhile is erased again,
+    which undoes what it wrote. With `ErasureLedger.begin` this leaves nothing either way."""
+
+    async def checked(envelope: Envelope, payload: P) -> None:
+        await handler(envelope, payload)
+        for person_id in persons(payload):
+            if await ledger.is_erased(person_id):
+                skipped_for_erased_person(envelope, person_id=person_id)
+                await erase_again(person_id, now=clock.now(), correlation_id=envelope.correlationid)
+
+    return checked
+
+
 def skipped_for_erased_person(envelope: Envelope, *, person_id: str) -> None:
     """Counts and logs an event about an erased person that stored nothing."""
     ERASED_PERSON_EVENTS.labels(event_type=envelope.type).inc()
@@ -62,24 +89,34 @@ class ErasureLedger:
         # Erasure is final: once seen, an id is erased for good in this process.
         self._known: set[str] = set()
 
-    async def record(
-        self, *, person_id: str, request_id: str, at: datetime, deleted: Mapping[str, int]
-    ) -> Counts:
-        """Records the first erasure of a person under a request; returns the counts stored
-        for that request (an earlier run's, when this is a redelivery)."""
-        document = {
-            "_id": f"{person_id}:{request_id}",
-            "person_id": person_id,
-            "request_id": request_id,
-            "erased_at": at,
-            "deleted": dict(deleted),
-        }
-        if not await insert_once(self._erasures, document):
-            found = await self._erasures.find_one({"_id": document["_id"]}, {"deleted": 1})
-            if found is not None:
-                return {str(k): int(v) for k, v in found["deleted"].items()}
+    async def begin(self, *, person_id: str, request_id: str, at: datetime) -> None:
+        """The tombstone, before anything is deleted: a handler that checks it after its own
+        writes either sees it (and undoes them) or wrote before it, and the erasure that
+        follows deletes what it wrote."""
         self._known.add(person_id)
-        return dict(deleted)
+        await insert_once(
+            self._erasures,
+            {
+                "_id": f"{person_id}:{request_id}",
+                "person_id": person_id,
+                "request_id": request_id,
+                "erased_at": at,
+                "deleted": None,
+            },
+        )
+
+    async def finish(
+        self, *, person_id: str, request_id: str, deleted: Mapping[str, int]
+    ) -> Counts:
+        """Records what the first complete run deleted; returns the counts stored (an earlier
+        run's, when this is a redelivery)."""
+        key = f"{person_id}:{request_id}"
+        await self._erasures.update_one(
+            {"_id": key, "deleted": None}, {"$set": {"deleted": dict(deleted)}}
+        )
+        found = await self._erasures.find_one({"_id": key}, {"deleted": 1})
+        stored = None if found is None else found.get("deleted")
+        return dict(deleted) if stored is None else {str(k): int(v) for k, v in stored.items()}
 
     async def ensure_indexes(self) -> None:
         await self._erasures.create_index([("person_id", 1)])
@@ -127,12 +164,13 @@ class Erasure:
         """Deletes, records, then confirms. A crash anywhere redelivers the request: deleting
         again finds nothing, and the confirmation keeps its id and the first run's counts."""
         person_id, now = request.person_id, self._clock.now()
+        await self.ledger.begin(person_id=person_id, request_id=request.request_id, at=now)
         deleted = await self._erase_own_stores(
             person_id, now=now, correlation_id=envelope.correlationid
         )
         deleted["outbox_parked"] = await scrub_parked_outbox(self._db, person_id)
-        deleted = await self.ledger.record(
-            person_id=person_id, request_id=request.request_id, at=now, deleted=deleted
+        deleted = await self.ledger.finish(
+            person_id=person_id, request_id=request.request_id, deleted=deleted
         )
         confirmed = PersonErased(
             person_id=person_id,

@@ -73,12 +73,13 @@ def bootstrap(
         timeout=settings.delivery_send_timeout_seconds,
         resolver=resolver,
     )
+    forget = NotificationsErasure(
+        repository=repository, contacts=contacts, deliveries=deliveries
+    ).erase_person
     erasure = Erasure(
         service="notifications",
         db=runtime.db,
-        erase_own_stores=NotificationsErasure(
-            repository=repository, contacts=contacts, deliveries=deliveries
-        ).erase_person,
+        erase_own_stores=forget,
         outbox=runtime.outbox,
         topics=runtime.topics,
         clock=runtime.clock,
@@ -98,6 +99,8 @@ def bootstrap(
         runtime.consumer,
         handlers=handlers,
         erasure=erasure,
+        forget=forget,
+        clock=runtime.clock,
         topics=runtime.topics,
         group_id=settings.consumer_group,
     )

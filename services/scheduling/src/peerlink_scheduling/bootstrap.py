@@ -59,6 +59,8 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
         runtime.consumer,
         handlers=handlers,
         erasure=erasure,
+        forgetting=forgetting,
+        clock=runtime.clock,
         topics=runtime.topics,
         group_id=settings.consumer_group,
     )

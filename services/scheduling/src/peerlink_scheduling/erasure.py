@@ -94,10 +94,14 @@ def unless_erased(
     nothing that matters and is handled as usual."""
 
     async def guarded(envelope: Envelope, change: EligibilityChanged) -> None:
-        could_book = change.eligible or change.eligible_from is not None
-        if could_book and await ledger.is_erased(change.person_id):
+        if could_book(change) and await ledger.is_erased(change.person_id):
             skipped_for_erased_person(envelope, person_id=change.person_id)
             return
         await handler(envelope, change)
 
     return guarded
+
+
+def could_book(change: EligibilityChanged) -> list[str]:
+    """The person, if this change could let them be booked."""
+    return [change.person_id] if change.eligible or change.eligible_from is not None else []

@@ -16,8 +16,7 @@ from peerlink_intake.erasure import Erasures, requester
 
 ERASURE_PATH = "/persons/{person_id}/erasure"
 MAY_ERASE = (
-    "only ops for every centre (*), or a coordinator of a centre linked to the person, may do "
-    "this"
+    "only ops for every centre (*), or a coordinator of a centre linked to the person, may do this"
 )
 
 

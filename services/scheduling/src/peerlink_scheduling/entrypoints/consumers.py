@@ -1,8 +1,11 @@
-"""Scheduling's Kafka subscriptions: eligibility changes, centres (their regions) and the
-stays in person facts (for conflict of interest and graduates)."""
+"""Scheduling's Kafka subscriptions: eligibility changes, centres (their regions), the
+stays in person facts (for conflict of interest and graduates), and erasures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+from peerlink_shared.clock import Clock
 from peerlink_shared.consumer import EventConsumer, route
 from peerlink_shared.contracts import (
     AdmissionRecorded,
@@ -10,12 +13,13 @@ from peerlink_shared.contracts import (
     DischargeRecorded,
     EligibilityChanged,
     PersonErasureRequested,
+    PersonFact,
     ProgrammeEnded,
 )
-from peerlink_shared.erasure import Erasure
+from peerlink_shared.erasure import Erasure, Handler, P, undoing_for_erased_persons
 from peerlink_shared.topics import Topics
 
-from peerlink_scheduling.erasure import unless_erased
+from peerlink_scheduling.erasure import SchedulingErasure, could_book, unless_erased
 from peerlink_scheduling.handlers import SchedulingHandlers
 
 
@@ -24,17 +28,27 @@ def subscribe(
     *,
     handlers: SchedulingHandlers,
     erasure: Erasure,
+    forgetting: SchedulingErasure,
+    clock: Clock,
     topics: Topics,
     group_id: str,
 ) -> None:
+    # Events about a person arrive on other topics than their erasure, so may be handled
+    # while it runs: what they wrote about an erased person is erased again.
+    def undoing(handler: Handler[P], persons: Callable[[P], Iterable[str]]) -> Handler[P]:
+        return undoing_for_erased_persons(
+            handler,
+            ledger=erasure.ledger,
+            persons=persons,
+            erase_again=forgetting.erase_person,
+            clock=clock,
+        )
+
+    on_change = undoing(unless_erased(erasure.ledger, handlers.on_eligibility_changed), could_book)
     consumer.subscribe(
         topic=topics.eligibility_changes,
         group_id=group_id,
-        routes=[
-            route(
-                EligibilityChanged, unless_erased(erasure.ledger, handlers.on_eligibility_changed)
-            )
-        ],
+        routes=[route(EligibilityChanged, on_change)],
     )
     consumer.subscribe(
         topic=topics.centre_events,
@@ -47,9 +61,9 @@ def subscribe(
         topic=topics.person_events,
         group_id=group_id,
         routes=[
-            route(AdmissionRecorded, handlers.on_admission),
-            route(ProgrammeEnded, handlers.on_programme_ended),
-            route(DischargeRecorded, handlers.on_discharge),
+            route(AdmissionRecorded, undoing(handlers.on_admission, person_of)),
+            route(ProgrammeEnded, undoing(handlers.on_programme_ended, person_of)),
+            route(DischargeRecorded, undoing(handlers.on_discharge, person_of)),
         ],
     )
     consumer.subscribe(
@@ -57,3 +71,7 @@ def subscribe(
         group_id=group_id,
         routes=[route(PersonErasureRequested, erasure.on_erasure_requested)],
     )
+
+
+def person_of(fact: PersonFact) -> list[str]:
+    return [fact.person_id]
