@@ -102,6 +102,5 @@ def unless_erased(
     return guarded
 
 
-def could_book(change: EligibilityChanged) -> list[str]:
-    """The person, if this change could let them be booked."""
-    return [change.person_id] if change.eligible or change.eligible_from is not None else []
+def could_book(change: EligibilityChanged) -> bool:
+    return change.eligible or change.eligible_from is not None

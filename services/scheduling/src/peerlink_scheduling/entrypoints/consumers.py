@@ -19,7 +19,7 @@ from peerlink_shared.contracts import (
 from peerlink_shared.erasure import Erasure, Handler, P, undoing_for_erased_persons
 from peerlink_shared.topics import Topics
 
-from peerlink_scheduling.erasure import SchedulingErasure, could_book, unless_erased
+from peerlink_scheduling.erasure import SchedulingErasure, unless_erased
 from peerlink_scheduling.handlers import SchedulingHandlers
 
 
@@ -44,7 +44,7 @@ def subscribe(
             clock=clock,
         )
 
-    on_change = undoing(unless_erased(erasure.ledger, handlers.on_eligibility_changed), could_book)
+    on_change = undoing(unless_erased(erasure.ledger, handlers.on_eligibility_changed), person_of)
     consumer.subscribe(
         topic=topics.eligibility_changes,
         group_id=group_id,
@@ -73,5 +73,5 @@ def subscribe(
     )
 
 
-def person_of(fact: PersonFact) -> list[str]:
-    return [fact.person_id]
+def person_of(event: PersonFact | EligibilityChanged) -> list[str]:
+    return [event.person_id]
