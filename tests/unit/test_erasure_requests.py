@@ -3,6 +3,7 @@ per request, a second request returns the first; and what 'done' means."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -46,6 +47,7 @@ class FakeRequests:
         self.by_id: dict[str, ErasureRequest] = {}
 
     async def latest_for(self, person_id: str) -> ErasureRequest | None:
+        await asyncio.sleep(0)  # a database read: another request may run meanwhile
         mine = [r for r in self.by_id.values() if r.person_id == person_id]
         return max(mine, key=lambda r: r.requested_at) if mine else None
 
@@ -195,3 +197,13 @@ def test_a_request_states_a_bounded_plain_reason(reason: str) -> None:
             reason=reason,
             requested_at=NOW,
         )
+
+
+async def test_two_requests_at_once_make_one() -> None:
+    erasures, _, requests, _, _ = use_case()
+    first, second = await asyncio.gather(
+        erasures.request("p-1", by=OPS, reason="first reason"),
+        erasures.request("p-1", by=OPS, reason="second reason"),
+    )
+    assert first.request_id == second.request_id
+    assert len(requests.by_id) == 1

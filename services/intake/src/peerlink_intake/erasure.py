@@ -8,7 +8,6 @@ service, intake included, then deletes what it holds and confirms with `PersonEr
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Protocol
 
@@ -94,14 +93,17 @@ class Erasures:
         request = await self._requests.latest_for(person_id)
         if request is None:
             request = ErasureRequest(
-                request_id=f"er-{secrets.token_hex(8)}",
+                # One per person: of two requests at once, one is stored, the other finds it.
+                request_id=f"er-{derived_event_id('erasure-request', person_id)}",
                 person_id=person_id,
                 requested_by=by,
                 reason=reason,
                 requested_at=self._clock.now(),
             )
-            await self._requests.add(request)
-            log.info("erasure_requested", person=person_id, request=request.request_id)
+            if await self._requests.add(request):
+                log.info("erasure_requested", person=person_id, request=request.request_id)
+            else:
+                request = await self._requests.get(request.request_id) or request
         await self._repository.mark_erased(
             person_id, at=request.requested_at, request_id=request.request_id
         )
