@@ -47,8 +47,8 @@ class FakeRequests:
         self.by_id: dict[str, ErasureRequest] = {}
 
     async def latest_for(self, person_id: str) -> ErasureRequest | None:
-        await asyncio.sleep(0)  # a database read: another request may run meanwhile
         mine = [r for r in self.by_id.values() if r.person_id == person_id]
+        await asyncio.sleep(0)  # the answer travels back: another request may run meanwhile
         return max(mine, key=lambda r: r.requested_at) if mine else None
 
     async def add(self, request: ErasureRequest) -> bool:
