@@ -17,7 +17,7 @@ export PEERLINK_KAFKA_CREDENTIALS_DIR ?= $(LOCAL)/kafka-secrets/credentials
 export PEERLINK_KAFKA_USERNAME ?= admin
 export PEERLINK_KAFKA_PASSWORD_FILE ?= $(LOCAL)/kafka-secrets/credentials/admin
 
-.PHONY: install up down status topics demo test lint unit integration e2e clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-tls bench-drain bench-preview fault fault-short
+.PHONY: install up down status topics demo test lint unit integration e2e browser clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-tls bench-drain bench-preview fault fault-short
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -26,6 +26,7 @@ $(UV):
 
 install: $(UV) $(ASYNCAPI_CHECK)/node_modules/.package-lock.json  ## the workspace and its locked dependencies, into .venv
 	$(UV) sync --frozen --all-packages
+	@tools/ensure-chromium || echo "[make] Chromium could not be installed: the browser tests need it (tools/ensure-chromium)" >&2
 
 # The official AsyncAPI parser, which the unit tests run on every service's document.
 # Installed again only when its lockfile changes; npm's download cache is kept with the others
@@ -67,7 +68,12 @@ integration: install up
 e2e: install up
 	$(RUN) pytest tests/e2e
 
+browser: install up  ## the console's journeys in headless Chromium; rewrites docs/screenshots/
+	tools/ensure-chromium
+	$(RUN) pytest tests/browser
+
 test: install up lint  ## every check and every test, then the short fault suite
+	tools/ensure-chromium
 	$(RUN) pytest
 	$(RUN) python -m peerlink_devtools.fault --short
 

@@ -135,6 +135,26 @@ async def test_only_time_missing_names_the_day(
     found = await eventually(decided)
     assert found["eligible_from"] == str(TODAY + timedelta(days=10))
 
+    # The centre's pool lists them with their reason and its day; the filter keeps them apart.
+    coordinator = headers(Role.COORDINATOR, CENTRE)
+    pool = await eligibility.get(f"/centres/{CENTRE}/decisions", headers=coordinator)
+    listed = {d["person_id"]: d for d in pool.json()}
+    assert listed[person_id]["reasons"] == ["sober_too_short"]
+    assert listed[person_id]["holds_from"] == {"sober_too_short": str(TODAY + timedelta(days=10))}
+    eligible_only = await eligibility.get(
+        f"/centres/{CENTRE}/decisions", params={"eligible": "true"}, headers=coordinator
+    )
+    assert all(d["eligible"] for d in eligible_only.json())
+    assert person_id not in {d["person_id"] for d in eligible_only.json()}
+    not_yet = await eligibility.get(
+        f"/centres/{CENTRE}/decisions", params={"eligible": "false"}, headers=coordinator
+    )
+    assert person_id in {d["person_id"] for d in not_yet.json()}
+    other = await eligibility.get(
+        f"/centres/{CENTRE}/decisions", headers=headers(Role.COORDINATOR, "elsewhere")
+    )
+    assert other.status_code == 403
+
 
 async def test_a_late_relapse_with_an_earlier_date_revokes(
     eligibility: httpx.AsyncClient, servers: Servers, topics: Topics

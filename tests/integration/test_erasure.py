@@ -172,6 +172,11 @@ async def test_a_request_is_accepted_once_and_the_person_is_gone_at_once(
     assert intake_done["deleted"] == {"facts": 2, "persons": 0, "outbox_parked": 0}
     assert confirmed["status"] == "open"
 
+    # What intake holds about them, as their subject access report would show it: nothing.
+    held = await intake.get(f"/persons/{person_id}/held", headers=OPS)
+    assert held.status_code == 200, held.text
+    assert "2025-03-04" not in held.text
+
     client = make_mongo_client(servers.mongo_url)
     try:
         db = client[f"{run_id}_erasure"]

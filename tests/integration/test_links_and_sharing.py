@@ -432,6 +432,16 @@ async def test_a_network_centre_sees_only_the_standing_of_those_who_share(
     )
     assert {shared, withdrawn} <= set(pool.json()["person_ids"])
     assert private not in pool.json()["person_ids"]
+    # The pool with reasons lists a centre's own people only: never a network graduate.
+    open_pool = await services.eligibility.get(
+        f"/centres/{OPEN}/decisions", headers=coordinator(OPEN)
+    )
+    assert open_pool.status_code == 200
+    assert not {shared, withdrawn, private} & {d["person_id"] for d in open_pool.json()}
+    home_pool = await services.eligibility.get(
+        f"/centres/{HOME}/decisions", headers=coordinator(HOME)
+    )
+    assert {shared, withdrawn, private} <= {d["person_id"] for d in home_pool.json()}
 
     # Revoking the choice removes them from the network.
     revoked = await post(

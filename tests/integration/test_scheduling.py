@@ -370,6 +370,13 @@ async def test_staffing_is_reported_to_the_centre_once_per_change(
     scheduling: httpx.AsyncClient, servers: Servers, topics: Topics
 ) -> None:
     session = await request_session(scheduling, "centre-f")
+
+    async def reason_shown() -> object:
+        found = {s["session_id"]: s for s in await schedule(scheduling, "centre-f")}
+        return found[session["session_id"]]["unfilled_reason"]
+
+    # The schedule says why its slots are open, as the event did.
+    assert await eventually(reason_shown) == "no_eligible_supporters"
     await request_session(scheduling, "centre-f", hours=5)  # a second fill at the centre
     supporter = envelope_for(became_eligible("p-f1", "centre-f"), subject="p-f1")
     await publish(servers.kafka, topics.eligibility_changes, supporter, supporter)
@@ -386,6 +393,11 @@ async def test_staffing_is_reported_to_the_centre_once_per_change(
     assert unfilled["data"]["reason"] == "no_eligible_supporters"
     assert unfilled["data"]["open_slots"] == 1
     assert filled["data"]["supporter_ids"] == ["p-f1"]
+
+    async def reason_gone() -> bool:
+        return await reason_shown() is None
+
+    assert await eventually(reason_gone)
 
 
 async def test_a_cancelled_session_releases_its_supporters(

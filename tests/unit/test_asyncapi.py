@@ -28,6 +28,7 @@ from peerlink_shared.asyncapi import Channel, asyncapi_document
 from peerlink_shared.contracts import PERSON_FACTS
 from peerlink_shared.dead_letters import ReasonCode
 from peerlink_shared.topics import CATALOGUE, CLINIC_INBOUND, CLINIC_INBOUND_SPEC
+from peerlink_shared.trace_context import TRACEPARENT_PATTERN
 
 Document = dict[str, Any]  # JSON, as served
 Diagnostic = dict[str, str]  # one finding of the parser: severity, code, message, path
@@ -259,3 +260,23 @@ def test_a_per_clinic_channel_keeps_its_parameter_on_its_dead_letters(
 def test_an_address_and_its_parameters_must_agree(address: str, parameters: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="parameters"):
         Channel(address, PERSON_FACTS, "clinic-inbound", parameters)
+
+
+@pytest.mark.parametrize("name", [*SERVICES, "per-clinic"])
+def test_every_event_documents_the_trace_context_extension(
+    name: str, documents: dict[str, Document]
+) -> None:
+    """Another clinic can send (and read) W3C trace context in the CloudEvents distributed
+    tracing extension: optional, its shape given."""
+    components = documents[name]["components"]
+    events = [m for m in components["messages"].values() if "$ref" in m["payload"]]
+    assert events
+    for message in events:
+        envelope = components["schemas"][message["payload"]["$ref"].rsplit("/", 1)[1]]
+        traceparent = envelope["properties"]["traceparent"]
+        assert {"type": "string", "pattern": TRACEPARENT_PATTERN}.items() <= (
+            traceparent["anyOf"][0].items()
+        )
+        assert "CloudEvents distributed tracing extension" in traceparent["description"]
+        assert "tracestate" in envelope["properties"]
+        assert not {"traceparent", "tracestate"} & set(envelope.get("required", []))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from peerlink_console.settings import ConsoleSettings, OidcSettings
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.settings import IntakeSettings
 from peerlink_notifications.settings import NotificationsSettings
@@ -22,6 +23,8 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "scheduling": SchedulingSettings,
     "notifications": NotificationsSettings,
 }
+# OpenTelemetry's own variables, read by its SDK (peerlink_shared.tracing), not settings.
+TRACING_VARIABLES = {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER"}
 TOPICS_CLI_VARIABLES = {
     "PEERLINK_KAFKA_BOOTSTRAP",
     "PEERLINK_KAFKA_SECURITY_PROTOCOL",
@@ -33,14 +36,33 @@ TOPICS_CLI_VARIABLES = {
 
 
 def test_every_part_is_present() -> None:
-    assert set(COMPOSE["services"]) == {*SETTINGS, "kafka", "mongo", "topics"}
+    assert set(COMPOSE["services"]) == {*SETTINGS, "kafka", "mongo", "topics", "console"}
+
+
+def test_the_console_names_real_settings_and_waits_for_the_services() -> None:
+    console = COMPOSE["services"]["console"]
+    fields = {f"PEERLINK_CONSOLE_{name.upper()}" for name in ConsoleSettings.model_fields} | {
+        f"PEERLINK_CONSOLE_OIDC_{name.upper()}" for name in OidcSettings.model_fields
+    }
+    assert set(console["environment"]) <= fields, set(console["environment"]) - fields
+    # Never minting in compose: whoever reached the page could sign tokens.
+    assert "PEERLINK_CONSOLE_ALLOW_MINTING" not in console["environment"]
+    assert "PEERLINK_TOKEN_SECRET" not in console["environment"]
+    for service in SETTINGS:
+        port = COMPOSE["services"][service]["environment"]["PEERLINK_HTTP_PORT"]
+        url = console["environment"][f"PEERLINK_CONSOLE_{service.upper()}_URL"]
+        assert url == f"http://{service}:{port}"
+        assert console["depends_on"][service]["condition"] == "service_healthy"
+    port = console["environment"]["PEERLINK_CONSOLE_HTTP_PORT"]
+    assert f"127.0.0.1:{port}/ready" in " ".join(console["healthcheck"]["test"])
+    assert console["ports"] == [f"{port}:{port}"]
 
 
 @pytest.mark.parametrize("service", sorted(SETTINGS))
 def test_service_environment_names_real_settings(service: str) -> None:
     fields = {f"PEERLINK_{name.upper()}" for name in SETTINGS[service].model_fields}
     environment = COMPOSE["services"][service]["environment"]
-    assert set(environment) <= fields, set(environment) - fields
+    assert set(environment) <= fields | TRACING_VARIABLES, set(environment) - fields
     assert "PEERLINK_TOKEN_SECRET" in environment
 
 

@@ -80,6 +80,8 @@ def create_app(
         service=runtime.service,
         routes=app.router.routes,
     )
+    if runtime.tracing is not None:
+        runtime.tracing.instrument(app)
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     app.add_exception_handler(405, method_not_allowed)
     # A contract model built in a route from checked input should not fail; if it does,

@@ -34,6 +34,7 @@ from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
+from opentelemetry.trace import Tracer
 from pydantic import ValidationError
 
 from peerlink_shared.clock import Clock
@@ -52,6 +53,7 @@ from peerlink_shared.kafka import SUBSCRIBER_ACK_POLICY
 from peerlink_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_RETRIES
 from peerlink_shared.outages import is_outage
 from peerlink_shared.parsing import parse_envelope
+from peerlink_shared.trace_spans import consuming, note_event, note_outcome
 
 P = TypeVar("P", bound=Payload)
 T = TypeVar("T")
@@ -129,13 +131,16 @@ class EventConsumer:
         max_attempts: int,
         health: ConsumerHealth,
         max_batch: int = MAX_BATCH_RECORDS,
+        tracer: Tracer | None = None,
     ) -> None:
+        """`tracer`: a span per record, continuing its event's trace (None: tracing off)."""
         self._broker = broker
         self._inbox = inbox
         self._clock = clock
         self._publish_timeout = publish_timeout
         self._max_attempts = max_attempts
         self._max_batch = max_batch
+        self._tracer = tracer
         self.health = health
 
     def subscribe(
@@ -357,6 +362,7 @@ class EventConsumer:
         )
         DEAD_LETTERS.labels(topic=topic, reason=refusal.code.value).inc()
         EVENTS_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
+        note_outcome("dead_lettered", reason=refusal.code.value)
         log.warning("event_dead_lettered", reason_code=refusal.code.value, reason=refusal.detail)
 
     async def _consume(
@@ -378,10 +384,40 @@ class EventConsumer:
             )
 
         parsed = parse_envelope(body)
-        if isinstance(parsed, Refusal):
-            await refuse(parsed)
-            return
-        envelope = parsed
+        envelope = parsed if isinstance(parsed, Envelope) else None
+        with consuming(
+            self._tracer,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            traceparent=envelope.traceparent if envelope else None,
+            tracestate=envelope.tracestate if envelope else None,
+        ):
+            if isinstance(parsed, Refusal):
+                await refuse(parsed)
+                return
+            await self._consume_envelope(
+                parsed,
+                topic=topic,
+                sender=sender,
+                table=table,
+                strict=strict,
+                batch=batch,
+                refuse=refuse,
+            )
+
+    async def _consume_envelope(
+        self,
+        envelope: Envelope,
+        *,
+        topic: str,
+        sender: str,
+        table: dict[str, Route],
+        strict: bool,
+        batch: _Batch,
+        refuse: Callable[[Refusal], Awaitable[None]],
+    ) -> None:
+        note_event(event_id=envelope.id, event_type=envelope.type)
         with structlog.contextvars.bound_contextvars(
             event_id=envelope.id, correlation_id=envelope.correlationid, event_type=envelope.type
         ):
@@ -391,6 +427,7 @@ class EventConsumer:
                 return
             if selected is None:
                 EVENTS_CONSUMED.labels(topic=topic, outcome="ignored").inc()
+                note_outcome("ignored")
                 return
             try:
                 call = selected.bind(envelope, sender)
@@ -406,6 +443,7 @@ class EventConsumer:
             known_as = inbox_key(sender=sender, source=envelope.source, event_id=envelope.id)
             if known_as in batch.ids or await self._inbox.seen(known_as):
                 EVENTS_CONSUMED.labels(topic=topic, outcome="duplicate").inc()
+                note_outcome("duplicate")
                 log.info("event_duplicate_ignored")
                 return
             failure = await self._run(call)
@@ -414,6 +452,7 @@ class EventConsumer:
                 return
             batch.add(known_as)
             EVENTS_CONSUMED.labels(topic=topic, outcome="handled").inc()
+            note_outcome("handled")
             log.info("event_handled")
 
     async def _run(self, call: Callable[[], Awaitable[None]]) -> Refusal | None:

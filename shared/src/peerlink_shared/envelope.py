@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from peerlink_shared.contracts.base import PLAIN_TEXT_PATTERN
 from peerlink_shared.contracts.fields import EventId, Moment, OpaqueId
+from peerlink_shared.trace_context import Traceparent, Tracestate
+from peerlink_shared.trace_spans import current_trace_context
 
 # Deterministic event ids (uuid5 under this namespace) make a re-run handler emit the same
 # event again rather than a new one, so consumers can drop the copy by id.
@@ -52,6 +54,17 @@ class Envelope(BaseModel):
     causationid: EventId | None = Field(
         default=None, description="Id of the event that caused this one."
     )
+    # CloudEvents distributed-tracing extension. Read tolerantly (trace_context.py): an
+    # invalid value is dropped, never a refusal.
+    traceparent: Traceparent = Field(
+        default=None,
+        description="CloudEvents distributed tracing extension: the W3C traceparent of "
+        "the span that created this event; its consumer continues the trace. Optional; an "
+        "invalid value is ignored (a new trace starts), never a reason to refuse the event.",
+    )
+    tracestate: Tracestate = Field(
+        default=None, description="W3C tracestate that goes with `traceparent`."
+    )
     data: dict[str, JsonValue] = Field(description="The versioned payload of `type`.")
 
 
@@ -66,6 +79,8 @@ def make_envelope(
     correlation_id: str,
     causation_id: str | None = None,
 ) -> Envelope:
+    """Inside a span (an HTTP request, a consumed event) the event carries its trace context."""
+    traceparent, tracestate = current_trace_context()
     return Envelope(
         id=event_id,
         source=source,
@@ -75,4 +90,6 @@ def make_envelope(
         data=data,
         correlationid=correlation_id,
         causationid=causation_id,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )

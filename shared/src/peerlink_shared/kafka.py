@@ -55,6 +55,10 @@ class Outgoing:
     key: bytes
     event_type: str
     correlation_id: str
+    event_id: str
+    # The trace the event continues (the body holds it too: this spares parsing it again).
+    traceparent: str | None = None
+    tracestate: str | None = None
 
     @classmethod
     def of(cls, envelope: Envelope, *, topic: str, body: bytes) -> Outgoing:
@@ -64,6 +68,9 @@ class Outgoing:
             key=envelope.subject.encode(),
             event_type=envelope.type,
             correlation_id=envelope.correlationid,
+            event_id=envelope.id,
+            traceparent=envelope.traceparent,
+            tracestate=envelope.tracestate,
         )
 
 

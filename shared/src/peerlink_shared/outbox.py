@@ -26,6 +26,7 @@ from datetime import timedelta
 import structlog
 from aiokafka.errors import MessageSizeTooLargeError
 from faststream.kafka import KafkaBroker
+from opentelemetry.trace import Tracer
 from pydantic import ValidationError
 from pymongo import DeleteOne
 
@@ -35,6 +36,7 @@ from peerlink_shared.envelope import Envelope
 from peerlink_shared.kafka import Outgoing, send_all
 from peerlink_shared.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
 from peerlink_shared.mongo import Database, Document, insert_all_once, insert_once
+from peerlink_shared.trace_spans import finish_publishing, start_publishing
 
 log = structlog.get_logger("peerlink.outbox")
 
@@ -149,13 +151,16 @@ class OutboxRelay(BackgroundLoop):
         publish_timeout: float,
         poll_seconds: float = 1.0,
         sweep_seconds: float = 5.0,
+        tracer: Tracer | None = None,
     ) -> None:
+        """`tracer`: a span per event sent, in the trace the event carries (None: off)."""
         super().__init__()
         self._outbox = outbox
         self._broker = broker
         self._publish_timeout = publish_timeout
         self._poll_seconds = poll_seconds
         self._sweep_seconds = sweep_seconds
+        self._tracer = tracer
 
     async def publish_fresh(self) -> int:
         """Publishes what this process recorded, oldest first; returns how many."""
@@ -192,9 +197,17 @@ class OutboxRelay(BackgroundLoop):
         return published
 
     async def _publish(self, ready: list[tuple[Entry, Outgoing]]) -> int:
-        results = await send_all(
-            self._broker, [outgoing for _, outgoing in ready], timeout=self._publish_timeout
+        sending = [outgoing for _, outgoing in ready]
+        spans = start_publishing(
+            self._tracer,
+            [(o.topic, o.event_id, o.traceparent, o.tracestate) for o in sending],
         )
+        try:
+            results = await send_all(self._broker, sending, timeout=self._publish_timeout)
+        except BaseException as interrupted:
+            finish_publishing(spans, [interrupted] * len(spans))
+            raise
+        finish_publishing(spans, results)
         published: list[Entry] = []
         failure: BaseException | None = None
         for (entry, _), error in zip(ready, results, strict=True):

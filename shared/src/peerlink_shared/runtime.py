@@ -24,6 +24,7 @@ from peerlink_shared.mongo import make_mongo_client, mongo_ready
 from peerlink_shared.outbox import Outbox, OutboxRelay
 from peerlink_shared.retention import RetentionSweeper
 from peerlink_shared.settings import ServiceSettings
+from peerlink_shared.tracing import Tracing
 
 log = structlog.get_logger("peerlink.runtime")
 
@@ -46,6 +47,9 @@ class ServiceRuntime:
         self.settings = settings
         self.clock = clock or settings.clock()
         self.topics = settings.topics
+        # Before the MongoDB client: PyMongo's command listeners are taken when it is made.
+        self.tracing = Tracing.from_environment(service=service)
+        tracer = self.tracing.tracer if self.tracing else None
         self.mongo = make_mongo_client(settings.mongo_url)
         self.db = self.mongo[settings.mongo_database]
         self.broker = make_broker(
@@ -55,7 +59,10 @@ class ServiceRuntime:
         )
         self.outbox = Outbox(self.db, clock=self.clock)
         self.relay = OutboxRelay(
-            outbox=self.outbox, broker=self.broker, publish_timeout=settings.publish_timeout_seconds
+            outbox=self.outbox,
+            broker=self.broker,
+            publish_timeout=settings.publish_timeout_seconds,
+            tracer=tracer,
         )
         self.consumer = EventConsumer(
             broker=self.broker,
@@ -64,6 +71,7 @@ class ServiceRuntime:
             publish_timeout=settings.publish_timeout_seconds,
             max_attempts=settings.consumer_max_attempts,
             health=ConsumerHealth(stuck_after_seconds=settings.consumer_stuck_seconds),
+            tracer=tracer,
         )
         self.audit = AuditLog(self.db)
         # A service adds its own stores' expiries (retention.add) before it starts.
@@ -107,6 +115,11 @@ class ServiceRuntime:
                 await stop_within(task.stop(), what="background_task", timeout=15)
             await stop_within(self.broker.stop(), what="broker", timeout=30)
             await stop_within(self.mongo.close(), what="mongo", timeout=10)
+            if self.tracing is not None:
+                # The last spans (this stop's own among them) go out before the exit.
+                await stop_within(
+                    asyncio.to_thread(self.tracing.shutdown), what="tracing", timeout=10
+                )
             log.info("service_stopped")
 
 

@@ -22,6 +22,7 @@ from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 
 from peerlink_devtools.clinics import CLINIC, STRANGER, two_clinics_report
+from peerlink_devtools.console import start_console
 from peerlink_devtools.kafka_watch import wait_for_zero_lag
 from peerlink_devtools.processes import SERVICES, Network, consumer_groups
 from peerlink_devtools.replay import find_event, republish
@@ -50,6 +51,18 @@ async def watch(kafka: KafkaAccess, topics: list[str]) -> None:
         await consumer.stop()
 
 
+async def keep_console_open(url: str, *, centre_id: str) -> None:
+    """Run by a person (a terminal), the network stays up for the console until Ctrl-C."""
+    if not sys.stdin.isatty() or os.environ.get("PEERLINK_DEMO_KEEP") == "0":
+        return
+    say(
+        f"the console is at {url}: log in as a coordinator of {centre_id} "
+        "(mint a token on the login page); Ctrl-C stops everything"
+    )
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.Event().wait()
+
+
 async def run() -> int:
     kafka = KafkaAccess.from_env()
     mongo_url = os.environ.get(
@@ -66,6 +79,12 @@ async def run() -> int:
     network.start_all()
     for service in SERVICES:
         print(f"  {service:<14} {network.url(service)}  (OpenAPI at {network.url(service)}/docs)")
+    try:
+        console = start_console(network, port=int(os.environ.get("PEERLINK_CONSOLE_PORT", "8100")))
+    except BaseException:
+        network.stop_all()
+        raise
+    print(f"  {'console':<14} {console.url}  (log in: mint a coordinator token for the centre)")
     watched = [
         topics.person_events,
         topics.eligibility_changes,
@@ -106,16 +125,20 @@ async def run() -> int:
             f"all consumers caught up; messages for the supporter: {len(messages)} "
             "(duplicates ignored)"
         )
+        await keep_console_open(console.url, centre_id=result.centre_id)
         return 0 if len(messages) == 1 else 1
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
         await api.close()
-        say("stopping the services (servers stay up: `make down` stops them)")
+        say("stopping the services and the console (servers stay up: `make down` stops them)")
         network.stop_all()
         print(f"  service logs (JSON lines): {network.log_dir}/")
 
 
 def main() -> None:
-    sys.exit(asyncio.run(run()))
+    try:
+        sys.exit(asyncio.run(run()))
+    except KeyboardInterrupt:
+        sys.exit(0)

@@ -15,9 +15,11 @@ import asyncio
 from datetime import timedelta
 
 import structlog
+from opentelemetry.trace import Tracer
 from peerlink_shared.background import BackgroundLoop
 from peerlink_shared.clock import Clock
 from peerlink_shared.envelope import derived_event_id
+from peerlink_shared.trace_spans import continuing
 
 from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.decision import Decision
@@ -39,12 +41,15 @@ class Reviewer(BackgroundLoop):
         reevaluator: Reevaluator,
         clock: Clock,
         interval_seconds: float,
+        tracer: Tracer | None = None,
     ) -> None:
+        """`tracer`: each re-decision the clock starts begins a trace (None: tracing off)."""
         super().__init__()
         self._repository = repository
         self._reevaluator = reevaluator
         self._clock = clock
         self._interval = interval_seconds
+        self._tracer = tracer
 
     async def review_due(self, *, limit: int = 500, all_days: bool = True) -> int:
         """Re-decides the persons of due decisions this replica claims; returns how many.
@@ -59,10 +64,12 @@ class Reviewer(BackgroundLoop):
             if not await self._repository.claim_review(claim, at=now):
                 continue
             cause_id = derived_event_id("review", decision.person_id, str(decision.review_on))
-            # The claimed centre too, even if no longer relevant, so its review day moves on.
-            await self._reevaluator.person(
-                decision.person_id, cause=Cause(cause_id, cause_id), also=[decision.centre_id]
-            )
+            # No request or event started this: the clock did, so a new trace.
+            with continuing(self._tracer, "review decision", traceparent=None):
+                # The claimed centre too, even if no longer relevant, so its review day moves on.
+                await self._reevaluator.person(
+                    decision.person_id, cause=Cause(cause_id, cause_id), also=[decision.centre_id]
+                )
             reviewed.add(decision.person_id)
         if reviewed:
             log.info("decisions_reviewed", persons=len(reviewed))

@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 from typing import Protocol, assert_never
 
 import structlog
+from opentelemetry.trace import SpanKind, Tracer
 from peerlink_shared.clock import Clock
+from peerlink_shared.trace_spans import continuing, note_outcome
 from prometheus_client import Counter
 
 from peerlink_notifications.adapters.contacts import ContactStore
@@ -66,7 +68,9 @@ class DeliverySender:
         replica: str,
         claim_lease: timedelta,
         jitter: Callable[[], float] = random.random,
+        tracer: Tracer | None = None,
     ) -> None:
+        """`tracer`: each attempt a span in the trace that opened the delivery (None: off)."""
         self._deliveries = deliveries
         self._contacts = contacts
         self._events = events
@@ -76,6 +80,7 @@ class DeliverySender:
         self._replica = replica
         self._claim_lease = claim_lease
         self._jitter = jitter
+        self._tracer = tracer
 
     async def send_due(self, *, limit: int = 50) -> int:
         """Attempts what is due now; returns how many attempts it made."""
@@ -104,16 +109,24 @@ class DeliverySender:
         attempt = await self._claim(delivery, now=now)
         if attempt is None:
             return False
-        outcome = await self._send(delivery, contact)
-        step = after_attempt(
-            attempt=attempt,
-            outcome=outcome,
-            policy=self._policy,
-            now=self._clock.now(),
-            jitter=self._jitter(),
-            contact=contact,
-        )
-        await self._record(delivery, step)
+        with continuing(
+            self._tracer,
+            f"deliver {delivery.channel}",
+            traceparent=delivery.traceparent,
+            kind=SpanKind.CLIENT,
+            attributes={"peerlink.delivery.channel": delivery.channel, "peerlink.attempt": attempt},
+        ):
+            outcome = await self._send(delivery, contact)
+            step = after_attempt(
+                attempt=attempt,
+                outcome=outcome,
+                policy=self._policy,
+                now=self._clock.now(),
+                jitter=self._jitter(),
+                contact=contact,
+            )
+            await self._record(delivery, step)
+            note_outcome(OUTCOME_LABELS[type(step)])
         return True
 
     async def _claim(self, delivery: Delivery, *, now: datetime) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import replace
+from typing import Literal
 
 import structlog
 from peerlink_shared.contracts import (
@@ -206,3 +207,18 @@ class Staffing(SessionPublisher):
                 supporter=doc["supporter_id"],
                 slot=doc["slot"],
             )
+
+
+def reported_unfilled_reason(
+    state: str | None,
+) -> Literal["no_eligible_supporters", "no_free_supporters"] | None:
+    """Why the session's slots are open, from the staffing state it last reported
+    (`unfilled:<open slots>:<reason>`); None when filled or not reported yet."""
+    if state is None or not state.startswith("unfilled:"):
+        return None
+    reason = state.split(":", 2)[2]
+    if reason == "no_eligible_supporters":
+        return "no_eligible_supporters"
+    if reason == "no_free_supporters":
+        return "no_free_supporters"
+    return None

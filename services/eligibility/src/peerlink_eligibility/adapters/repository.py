@@ -17,6 +17,7 @@ from peerlink_shared.mongo import (
     Document,
     insert_once,
 )
+from peerlink_shared.trace_spans import current_trace_id
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
@@ -56,6 +57,8 @@ class Stored:
 
     decision: Decision
     revision: int
+    # The trace that wrote it, when traced: for a link to the trace viewer.
+    trace_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,11 @@ class EligibilityRepository:
         doc = await self._facts.find_one({"_id": person_id}, {"event_ids": 0})
         return _snapshot(person_id, doc)
 
+    async def facts_of_many(self, person_ids: Sequence[str]) -> dict[str, Snapshot]:
+        """Several persons' facts in one query, by person (absent: no fact yet)."""
+        cursor = self._facts.find({"_id": {"$in": list(person_ids)}}, {"event_ids": 0})
+        return {doc["_id"]: _snapshot(doc["_id"], doc) async for doc in cursor}
+
     async def all_facts(self, *, batch: int) -> AsyncIterator[list[Snapshot]]:
         """Every person's facts, streamed in batches (one pass for a bulk job)."""
         found: list[Snapshot] = []
@@ -151,8 +159,12 @@ class EligibilityRepository:
         return max(0, sum(counts))
 
     async def decision(self, person_id: str, centre_id: str) -> Decision | None:
+        stored = await self.stored(person_id, centre_id)
+        return None if stored is None else stored.decision
+
+    async def stored(self, person_id: str, centre_id: str) -> Stored | None:
         doc = await self._decisions.find_one({"_id": f"{person_id}:{centre_id}"})
-        return None if doc is None else _decision(doc)
+        return None if doc is None else _stored(doc)
 
     async def decisions_of(self, person_id: str) -> dict[str, Stored]:
         """A person's decisions, by centre."""
@@ -287,6 +299,7 @@ def _fields(write: DecisionWrite, at: datetime) -> Document:
         "facts_version": write.facts_version,
         "revision": (write.replaces.revision if write.replaces else 0) + 1,
         "decided_at": at,
+        "trace_id": current_trace_id(),
     }
 
 
@@ -334,7 +347,7 @@ def _fact(doc: Document) -> Fact | None:
 
 
 def _stored(doc: Document) -> Stored:
-    return Stored(_decision(doc), int(doc.get("revision", 0)))
+    return Stored(_decision(doc), int(doc.get("revision", 0)), doc.get("trace_id"))
 
 
 def _decision(doc: Document) -> Decision:

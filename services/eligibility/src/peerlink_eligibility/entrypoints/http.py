@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize
@@ -41,6 +41,11 @@ class DecisionOut(BaseModel):
         default_factory=dict,
         description="For each time-based reason, the day it stops applying by the clock "
         "alone, even when something else will still be missing then.",
+    )
+    trace_id: str | None = Field(
+        default=None,
+        description="The trace of the flow that last changed this decision, when traces "
+        "are exported (docs/observability.md): to open it in the trace viewer.",
     )
 
 
@@ -136,8 +141,9 @@ class JobOut(BaseModel):
     finished_at: dt.datetime | None
 
 
-def _decision_out(decision: Decision) -> DecisionOut:
+def _decision_out(decision: Decision, *, trace_id: str | None = None) -> DecisionOut:
     return DecisionOut(
+        trace_id=trace_id,
         person_id=decision.person_id,
         centre_id=decision.centre_id,
         eligible=decision.eligible,
@@ -199,10 +205,10 @@ def eligibility_router(
                 "this person is not linked to this centre: their reasons are their own "
                 "centres' to see (a network graduate's standing is at .../standing)",
             )
-        decision = await repository.decision(person_id, centre_id)
-        if decision is None:
+        stored = await repository.stored(person_id, centre_id)
+        if stored is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no decision for this person here")
-        return _decision_out(decision)
+        return _decision_out(stored.decision, trace_id=stored.trace_id)
 
     @router.get(
         "/centres/{centre_id}/persons/{person_id}/standing",
@@ -228,7 +234,10 @@ def eligibility_router(
         """Every centre's decision for a person, for ops (coordinators see their centre's)."""
         authorize(caller, centre_id="*", roles={Role.OPS})
         stored = await repository.decisions_of(person_id)
-        return [_decision_out(stored[centre].decision) for centre in sorted(stored)]
+        return [
+            _decision_out(stored[centre].decision, trace_id=stored[centre].trace_id)
+            for centre in sorted(stored)
+        ]
 
     @router.get("/centres/{centre_id}/eligible-supporters", response_model=EligibleSupportersOut)
     async def eligible_supporters(
@@ -238,6 +247,30 @@ def eligibility_router(
         person_ids = await repository.eligible_at(centre_id)
         audited.names(*person_ids)
         return EligibleSupportersOut(centre_id=centre_id, person_ids=person_ids)
+
+    @router.get("/centres/{centre_id}/decisions", response_model=list[DecisionOut])
+    async def centre_decisions(
+        centre_id: CentreId,
+        caller: PersonCaller,
+        audited: Audited,
+        eligible: Annotated[
+            bool | None, Query(description="Only the eligible (true) or the not yet (false).")
+        ] = None,
+    ) -> list[DecisionOut]:
+        """The decision and its reasons for each of the centre's own people (linked to it):
+        the coordinator's pool. Network graduates are not listed: their reasons are their own
+        centres' (the eligible ones are in .../eligible-supporters)."""
+        authorize(caller, centre_id=centre_id, roles=READERS)
+        stored = await repository.decisions_at(centre_id)
+        facts = await repository.facts_of_many(sorted(stored))
+        own = [
+            stored[person].decision
+            for person in sorted(stored)
+            if person in facts and view_of(facts[person].facts, centre_id) is View.OWN
+        ]
+        shown = [d for d in own if eligible is None or d.eligible is eligible]
+        audited.names(*(decision.person_id for decision in shown))
+        return [_decision_out(decision) for decision in shown]
 
     @router.get("/centres/{centre_id}/policy", response_model=PolicyOut)
     async def read_policy(centre_id: CentreId, caller: Caller) -> PolicyOut:

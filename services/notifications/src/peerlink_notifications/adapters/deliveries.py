@@ -14,6 +14,7 @@ from datetime import datetime
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.erasure import keyed_by
 from peerlink_shared.mongo import Database, Document, insert_once
+from peerlink_shared.trace_spans import current_trace_context
 
 from peerlink_notifications.domain.contacts import EXTERNAL_CHANNELS, RecipientKind
 from peerlink_notifications.domain.delivery import OPEN_STATUSES, Delivery, Planned, Status
@@ -59,6 +60,8 @@ class DeliveryStore:
             "locale": rendered.locale,
             "cause_event_id": cause.id,
             "correlation_id": cause.correlationid,
+            # The span handling the cause (not the cause's own parent): attempts continue it.
+            "traceparent": current_trace_context()[0],
             "status": planned.status,
             "attempts": 0,
             "next_attempt_at": planned.due_at,
@@ -98,6 +101,7 @@ class DeliveryStore:
             attempts=doc["attempts"],
             next_attempt_at=doc["next_attempt_at"],
             correlation_id=doc["correlation_id"],
+            traceparent=doc.get("traceparent"),
         )
 
     async def claim(self, delivery_id: str, attempt: int, *, by: str, now: datetime) -> bool:

@@ -60,6 +60,8 @@ class Delivery:
     attempts: int
     next_attempt_at: datetime
     correlation_id: str
+    # W3C trace context of the span that opened it: its attempts join that trace.
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from peerlink_shared.erasure import keyed_by
 from peerlink_shared.mongo import Database, Document, each, insert_once
+from peerlink_shared.trace_spans import current_trace_id
 
 from peerlink_scheduling.adapters.supporters import SupporterRecords
 from peerlink_scheduling.domain.matching import Booking, SessionRequest
@@ -34,6 +35,7 @@ class SchedulingRepository(SupporterRecords):
         await self._sessions.create_index([("centre_id", 1), ("starts_at", 1)])
         await self._eligible.create_index([("centre_id", 1), ("eligible", 1)])
         await self._assignments.create_index([("resident_id", 1)])
+        # A resident's meetings, for their subject access report.
         await self._sessions.create_index([("resident_id", 1)])
 
     async def add_session(self, request: SessionRequest, *, at: datetime) -> None:
@@ -122,6 +124,8 @@ class SchedulingRepository(SupporterRecords):
                 "why": why,
                 "announced": False,
                 "assigned_at": at,
+                # The trace that assigned them, when traced: for a link to the trace viewer.
+                "trace_id": current_trace_id(),
             },
         )
 

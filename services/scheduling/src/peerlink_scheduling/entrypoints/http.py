@@ -33,6 +33,7 @@ from peerlink_scheduling.entrypoints.schemas import (
     SessionOut,
 )
 from peerlink_scheduling.handlers import SchedulingHandlers
+from peerlink_scheduling.staffing import reported_unfilled_reason
 
 IN_THE_PAST = refusals(422, _422="Invalid input, or a start that is not in the future.")
 
@@ -71,9 +72,13 @@ def scheduling_router(
                     supporter_id=doc["supporter_id"],
                     starts_at=doc["starts_at"],
                     why=doc["why"],
+                    trace_id=doc.get("trace_id"),
                 )
                 for doc in assignments
             ],
+            unfilled_reason=reported_unfilled_reason(
+                await repository.staffing_reported(request.session_id)
+            ),
         )
 
     @router.post(

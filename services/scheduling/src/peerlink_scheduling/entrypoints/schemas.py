@@ -37,6 +37,11 @@ class AssignmentOut(BaseModel):
     supporter_id: str
     starts_at: AwareDatetime
     why: str
+    trace_id: str | None = Field(
+        default=None,
+        description="The trace of the flow that made this assignment, when traces are "
+        "exported (docs/observability.md): to open it in the trace viewer.",
+    )
 
 
 class SessionOut(BaseModel):
@@ -49,6 +54,10 @@ class SessionOut(BaseModel):
     duration_minutes: int
     supporters_needed: int
     assignments: list[AssignmentOut]
+    unfilled_reason: Literal["no_eligible_supporters", "no_free_supporters"] | None = Field(
+        default=None,
+        description="Why slots are open, as last reported: about the pool, never one person.",
+    )
 
 
 class MeetingIn(BaseModel):
