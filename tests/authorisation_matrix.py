@@ -28,6 +28,7 @@ from tests.authorisation_table import (
     ANY_CENTRE,
     ANYONE,
     EVERY_SERVICE,
+    LINKED,
     NETWORK_OPS,
     ROWS,
     SELF,
@@ -127,6 +128,8 @@ def grants(row: Row, cell: Cell) -> bool:
         return SELF in row.who and cell.person is Subject.SELF and at_route_centre
     if cell.role is Role.OPS and cell.centre is TokenCentre.EVERY and NETWORK_OPS in row.who:
         return True
+    if cell.role is Role.COORDINATOR and LINKED in row.who:
+        return cell.centre is TokenCentre.OWN  # the world's persons are linked to it alone
     role = ROLE_GRANTS.get(cell.role) if cell.role is not None else None
     if role is None or role not in row.who:
         return False

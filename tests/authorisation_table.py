@@ -17,6 +17,8 @@ What a grant means:
 - `NETWORK_OPS`: an ops token for every centre (`*`) only.
 - `ANY_CENTRE`: with a role, that role with a token for any centre (a route naming no centre,
   such as a clinic system's grants, which every coordinator may read).
+- `LINKED`: a coordinator of a centre linked to the person the path names (a route that
+  names no centre; once the person is erased, of the centre that asked).
 - `ANYONE`: no token needed.
 
 `PERSON_DATA`: the route reads or changes a person's data, so every call is audited and
@@ -37,6 +39,7 @@ class May(Flag):
     NETWORK_OPS = auto()
     ANYONE = auto()
     ANY_CENTRE = auto()
+    LINKED = auto()
 
 
 class Data(Enum):
@@ -46,6 +49,7 @@ class Data(Enum):
 
 COORDINATOR, CLINIC_SYSTEM, OPS = May.COORDINATOR, May.CLINIC_SYSTEM, May.OPS
 SELF, NETWORK_OPS, ANYONE, ANY_CENTRE = May.SELF, May.NETWORK_OPS, May.ANYONE, May.ANY_CENTRE
+LINKED = May.LINKED
 STAFF = COORDINATOR | OPS
 RECORDERS = COORDINATOR | CLINIC_SYSTEM | OPS
 PERSON_DATA, NO_PERSON_DATA = Data.PERSON, Data.NONE
@@ -133,6 +137,10 @@ ROWS: tuple[Row, ...] = (
         ("PUT /clinics/{clinic}/centres/{centre_id}", STAFF,          NO_PERSON_DATA,
             "the centre's coordinator lets the clinic act for it"),
         ("DELETE /clinics/{clinic}/centres/{centre_id}", STAFF,       NO_PERSON_DATA),
+        ("POST /persons/{person_id}/erasure",   LINKED | NETWORK_OPS, PERSON_DATA,
+            "forgets the person everywhere; own centre: a centre linked to them"),
+        ("GET /persons/{person_id}/erasure",    LINKED | NETWORK_OPS, PERSON_DATA,
+            "which services confirmed; own centre: linked, or the one that asked"),
         ("GET /persons/{person_id}/held",       SELF | NETWORK_OPS,   PERSON_DATA),
         ("GET /persons/{person_id}/report",     SELF | NETWORK_OPS,   PERSON_DATA,
             "subject access: every service's holdings, with the caller's token relayed"),

@@ -61,6 +61,7 @@ FORBIDDEN = (
     "this token is for another centre",
     "only the person themself (or ops for every centre, *) may do this",
     "an ops token reaches a person's data only with a stated reason",
+    "or a coordinator of a centre linked to the person, may do this",
 )
 ALLOWED_AFTER_THE_DECISION = {404, 409, 422}
 # Routes no caller completes in this world, and why. Every other route must answer some
@@ -79,11 +80,14 @@ class World:
 
     person: str  # the supporter's own id
     other_person: str
+    to_erase: str  # the erasure routes' own: erasing `person` would change every other row
     session: str
     job: str
 
     def path(self, row: Row, cell: Cell) -> str:
         person = self.other_person if cell.person is Subject.ANOTHER else self.person
+        if row.path.endswith("/erasure"):
+            person = self.other_person if cell.person is Subject.ANOTHER else self.to_erase
         values = {
             "centre_id": OWN,
             "person_id": person,
@@ -150,6 +154,7 @@ BODIES: dict[str, Body] = {
     "PUT /persons/{person_id}/contact": lambda w: {},
     f"PUT {CENTRE}/contact": lambda w: {},
     "PUT /clinics/{clinic}": lambda w: {"centres": [OWN]},
+    "POST /persons/{person_id}/erasure": lambda w: {"reason": "matrix: erasure request"},
 }
 
 
@@ -245,18 +250,18 @@ async def world(apps: dict[str, httpx.AsyncClient]) -> World:
         registered = await intake.put(f"/centres/{centre}", json=body, headers=ops)
         assert registered.status_code == 200, registered.text
     persons = []
-    for _ in range(2):
+    for _ in range(3):
         response = await intake.post(f"/centres/{OWN}/persons", headers=coordinator)
         assert response.status_code == 201, response.text
         persons.append(response.json()["person_id"])
-    person, other_person = persons
+    person, other_person, to_erase = persons
 
     async def linked_in_eligibility(person_id: str) -> bool:
         # Until eligibility has the registration, the centre is not yet "linked" there.
         path = f"/centres/{OWN}/persons/{person_id}/decision"
         return (await eligibility.get(path, headers=coordinator)).status_code != 403
 
-    for person_id in persons:
+    for person_id in persons[:2]:
         await eventually(partial(linked_in_eligibility, person_id))
     changed = await eligibility.put(f"/centres/{OWN}/policy", json={}, headers=coordinator)
     assert changed.status_code == 202, changed.text
@@ -272,7 +277,7 @@ async def world(apps: dict[str, httpx.AsyncClient]) -> World:
         headers=coordinator,
     )
     assert session.status_code == 201, session.text
-    for person_id in persons:
+    for person_id in persons[:2]:
         saved = await apps["notifications"].put(
             f"/persons/{person_id}/contact", json={}, headers=ops
         )
@@ -282,7 +287,11 @@ async def world(apps: dict[str, httpx.AsyncClient]) -> World:
     clinic = await intake.put(f"/clinics/{CLINIC}", json={"centres": [OWN]}, headers=ops)
     assert clinic.status_code == 200, clinic.text
     return World(
-        person=person, other_person=other_person, session=session.json()["session_id"], job=job
+        person=person,
+        other_person=other_person,
+        to_erase=to_erase,
+        session=session.json()["session_id"],
+        job=job,
     )
 
 

@@ -47,6 +47,7 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
 )
 from peerlink_shared.envelope import Envelope as EventEnvelope
+from peerlink_shared.erasure import ErasureLedger
 from peerlink_shared.mongo import make_mongo_client
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
@@ -369,6 +370,7 @@ async def test_email_webhook_and_sms_arrive_once_however_often_the_event_arrives
             topics=topics,
             clock=clock,
             wake=asyncio.Event(),
+            erasures=ErasureLedger(db),
         )
         payload = SupporterAssigned.model_validate(event.data)
         await again.on_supporter_assigned(event, payload)
@@ -631,6 +633,7 @@ async def test_two_replicas_never_make_the_same_attempt(
             topics=topics,
             clock=clock,
             wake=asyncio.Event(),
+            erasures=ErasureLedger(db),
         )
         for index in range(5):
             contact = ContactIn(

@@ -215,6 +215,7 @@ async def test_a_redelivered_fact_is_found_by_its_duplicate_key(eligibility: Eli
     again = await repository.add_fact(
         event_id="evt-1", person_id="p-dup", kind="relapse", fields={"relapsed_on": "2025-01-01"}
     )
+    assert first is not None and again is not None
     assert (first.version, again.version) == (1, 1)
     assert first.facts == again.facts
 

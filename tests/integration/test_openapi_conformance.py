@@ -80,7 +80,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "PUT /centres/{centre_id}/contact": "consent needs an address; a public https webhook; a "
     "known zone",
 }
-ACCEPTED_WITH_A_RULE = ["2xx", "401", "403", "404", "409", "422", "5xx"]
+# 410: the run itself may erase the person it goes on recording facts about
+# (POST /persons/{person_id}/erasure), after which every fact about them is refused.
+ACCEPTED_WITH_A_RULE = ["2xx", "401", "403", "404", "409", "410", "422", "5xx"]
 REFUSED = ["400", "401", "403", "404", "405", "409", "413", "415", "422", "5xx"]
 
 

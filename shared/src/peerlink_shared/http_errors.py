@@ -50,6 +50,7 @@ REFUSALS: dict[int, str] = {
     status.HTTP_403_FORBIDDEN: "The token's role or centre may not do this here.",
     status.HTTP_404_NOT_FOUND: "Nothing by that id here.",
     status.HTTP_409_CONFLICT: "It conflicts with what is already recorded.",
+    status.HTTP_410_GONE: "The person was erased: nothing more is recorded about them.",
     status.HTTP_413_CONTENT_TOO_LARGE: "The body is larger than the limit (64 KiB).",
     status.HTTP_422_UNPROCESSABLE_CONTENT: "A parameter or body field is invalid.",
     status.HTTP_503_SERVICE_UNAVAILABLE: "Tokens cannot be checked right now (the identity "

@@ -1,8 +1,9 @@
 """Least privilege on the broker: which principal may do what, as Kafka ACLs.
 
 One principal per service, named after it. Each may
-- write the topics it publishes (the catalogue's `publisher`) and the dead-letter topics of
-  the topics it reads (a consumer dead-letters what it cannot handle);
+- write the topics it publishes (the catalogue's `publisher`, or every service's: each
+  service confirms erasures on `person-erased`) and the dead-letter topics of the topics it
+  reads (a consumer dead-letters what it cannot handle);
 - read only the topics it subscribes to;
 - use only consumer groups named `<prefix>peerlink-<service>…` (a prefixed ACL).
 `ops` runs the topic and dead-letter tools: it reads and writes (replays) every topic under
@@ -39,7 +40,7 @@ from confluent_kafka.admin import (
 )
 
 from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import CATALOGUE, Topics, dead_letter_topic
+from peerlink_shared.topics import CATALOGUE, EVERY_SERVICE, Topics, dead_letter_topic
 
 SERVICES = ("intake", "eligibility", "scheduling", "notifications")
 OPS = "ops"
@@ -49,10 +50,10 @@ TIMEOUT_SECONDS = 30.0
 # What each service subscribes to: the one table the ACLs and lag checks are derived from.
 # Intake's clinic topics are one per clinic, so they are granted per clinic (`clinic_grants`).
 SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = {
-    "intake": (),
-    "eligibility": ("person-events", "policy-events"),
-    "scheduling": ("eligibility-changes", "centre-events", "person-events"),
-    "notifications": ("centre-events", "session-events"),
+    "intake": ("person-erasure", "person-erased"),
+    "eligibility": ("person-events", "policy-events", "person-erasure"),
+    "scheduling": ("eligibility-changes", "centre-events", "person-events", "person-erasure"),
+    "notifications": ("centre-events", "session-events", "person-erasure"),
 }
 
 
@@ -65,7 +66,9 @@ def subscribed_topics(topics: Topics, service: str) -> list[str]:
 
 
 def published_topics(topics: Topics, service: str) -> list[str]:
-    return [topics.name(spec.name) for spec in CATALOGUE if spec.publisher == service]
+    return [
+        topics.name(spec.name) for spec in CATALOGUE if spec.publisher in (service, EVERY_SERVICE)
+    ]
 
 
 @dataclass(frozen=True)

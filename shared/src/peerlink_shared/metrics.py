@@ -34,3 +34,9 @@ RETENTION_DELETED = Counter(
     "Expired documents deleted by the retention sweeper (where the server has no TTL).",
     ["collection"],
 )
+ERASED_PERSON_EVENTS = Counter(
+    "peerlink_erased_person_events_total",
+    "Events about a person already erased here, handled without storing anything (a fact "
+    "still on its way when the erasure arrived).",
+    ["event_type"],
+)

@@ -26,6 +26,8 @@ DAY_MS = 24 * 60 * 60 * 1000
 EVENT_RETENTION_DAYS = 30
 DEAD_LETTER_RETENTION_DAYS = 14
 DEAD_LETTER_SUFFIX = ".dlq"
+# A topic every service writes (each its own events on it).
+EVERY_SERVICE = "every service"
 CLINIC_INBOUND = "clinic-inbound"
 # Lowercase like a DNS label: it is part of a topic name and of the clinic's principal.
 # No '.' (the pattern must never match a `.dlq` topic) and no '_' (Kafka warns that topic
@@ -70,6 +72,20 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "recipient id",
         "notifications",
         "Messages recorded, delivered or failed.",
+    ),
+    # Apart from person-events: notifications must hear erasures but never a person's facts.
+    TopicSpec(
+        "person-erasure",
+        "person id",
+        "intake",
+        "Requests to erase a person: every service deletes what it holds about them.",
+    ),
+    # Each service confirms on this one; only intake reads it.
+    TopicSpec(
+        "person-erased",
+        "person id",
+        EVERY_SERVICE,
+        "Each service's confirmation that it erased a person, with what it deleted.",
     ),
 )
 # Not in the catalogue: one per clinic, created when the clinic is added.
@@ -182,6 +198,14 @@ class Topics:
     @property
     def notification_events(self) -> str:
         return self.name("notification-events")
+
+    @property
+    def person_erasure(self) -> str:
+        return self.name("person-erasure")
+
+    @property
+    def person_erased(self) -> str:
+        return self.name("person-erased")
 
     def all_with_dead_letters(self) -> list[tuple[str, int]]:
         """Every topic and its dead-letter topic, with partition counts."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
@@ -12,9 +12,12 @@ from peerlink_shared.contracts import (
     LINK_FACTS,
     PERSON_FACTS,
     EligibilityChanged,
+    PersonErased,
+    PersonErasureRequested,
     PolicyChanged,
     ReferralMade,
 )
+from peerlink_shared.erasure import Erasure
 from peerlink_shared.held_routes import held_router
 from peerlink_shared.runtime import ServiceRuntime
 
@@ -59,12 +62,27 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         topics=runtime.topics,
         clock=runtime.clock,
     )
+
+    async def erase_person(person_id: str, *, now: datetime, correlation_id: str) -> dict[str, int]:
+        preview_facts.forget(person_id)  # the next what-if no longer counts them
+        return await repository.erase_person(person_id, now=now, correlation_id=correlation_id)
+
+    erasure = Erasure(
+        service="eligibility",
+        db=runtime.db,
+        erase_own_stores=erase_person,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+    )
+    runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
     consumers.subscribe(
         runtime.consumer,
         handlers=EligibilityHandlers(
             repository=repository, reevaluator=reevaluator, preview_facts=preview_facts
         ),
         policy_changes=policy_changes,
+        erasure=erasure,
         topics=runtime.topics,
         group_id=settings.consumer_group,
     )
@@ -103,9 +121,11 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
                 "person-events",
             ),
             Channel(topics.policy_events, (PolicyChanged,), "policy-events"),
+            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
         ],
         sends=[
             Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes"),
             Channel(topics.policy_events, (PolicyChanged,), "policy-events"),
+            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
     )

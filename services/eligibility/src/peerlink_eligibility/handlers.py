@@ -18,6 +18,7 @@ from peerlink_shared.contracts import (
     VolunteeringChanged,
 )
 from peerlink_shared.envelope import Envelope
+from peerlink_shared.erasure import skipped_for_erased_person
 from peerlink_shared.mongo import Document
 
 from peerlink_eligibility.adapters.repository import EligibilityRepository
@@ -41,6 +42,9 @@ class EligibilityHandlers:
         snapshot = await self._repository.add_fact(
             event_id=envelope.id, person_id=person_id, kind=kind, fields=fields
         )
+        if snapshot is None:
+            skipped_for_erased_person(envelope, person_id=person_id)
+            return
         if self._preview_facts is not None:
             self._preview_facts.record(snapshot)  # the next what-if sees this fact
         cause = Cause(envelope.id, envelope.correlationid)

@@ -6,22 +6,32 @@ from fastapi import FastAPI
 from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import LINK_FACTS, PERSON_FACTS, CentreRegistered
+from peerlink_shared.contracts import (
+    LINK_FACTS,
+    PERSON_FACTS,
+    CentreRegistered,
+    PersonErased,
+    PersonErasureRequested,
+)
+from peerlink_shared.erasure import Erasure
 from peerlink_shared.held_routes import WithTrail, held_router
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.topics import CLINIC_INBOUND
 
 from peerlink_intake.adapters.clinics import ClinicRepository
+from peerlink_intake.adapters.erasures import ErasureRequests
 from peerlink_intake.adapters.holdings import IntakeHoldings
 from peerlink_intake.adapters.peer_holdings import PeerHoldings
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.clinic_grants import ClinicGrantChanges
 from peerlink_intake.entrypoints import consumers
 from peerlink_intake.entrypoints.clinics import clinics_router
+from peerlink_intake.entrypoints.erasure import erasure_router
 from peerlink_intake.entrypoints.http import intake_router
 from peerlink_intake.entrypoints.links import links_router
 from peerlink_intake.entrypoints.recording import FactRecording
 from peerlink_intake.entrypoints.report import report_router
+from peerlink_intake.erasure import Erasures, NoPersonKeys
 from peerlink_intake.handlers import InboundHandlers, IntakeHandlers
 from peerlink_intake.settings import IntakeSettings
 from peerlink_intake.subject_access import SubjectAccess
@@ -31,10 +41,33 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
     runtime = ServiceRuntime(service="intake", settings=settings, clock=clock)
     repository = IntakeRepository(runtime.db)
     clinics = ClinicRepository(runtime.db)
-    runtime.startup_hooks += [repository.ensure_indexes, clinics.ensure_indexes]
+    requests = ErasureRequests(runtime.db)
     handlers = IntakeHandlers(
         repository=repository, outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock
     )
+    erasures = Erasures(
+        repository=repository,
+        requests=requests,
+        # TODO(lead): PersonKeys from peerlink_shared.person_keys (branch `shred`) once merged.
+        keys=NoPersonKeys(),
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+    )
+    erasure = Erasure(
+        service="intake",
+        db=runtime.db,
+        erase_own_stores=repository.erase_person,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+    )
+    runtime.startup_hooks += [
+        repository.ensure_indexes,
+        clinics.ensure_indexes,
+        requests.ensure_indexes,
+        erasure.ledger.ensure_indexes,
+    ]
     consumers.subscribe(
         runtime.consumer,
         inbound=InboundHandlers(
@@ -44,6 +77,8 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
             clock=runtime.clock,
             audit=runtime.audit,
         ),
+        erasure=erasure,
+        erasures=erasures,
         topics=runtime.topics,
         group_id=settings.consumer_group,
     )
@@ -70,6 +105,7 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
             intake_router(handlers=handlers, repository=repository, recording=recording),
             links_router(recording=recording, repository=repository),
             grants,
+            erasure_router(erasures=erasures, repository=repository),
             held_router(runtime=runtime, holdings=holdings),
             report_router(subject_access=subject_access),
         ],
@@ -84,10 +120,14 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
                     "from the topic, and records facts only about persons at the centres the "
                     "clinic may act for (else `sender_not_allowed`)."
                 },
-            )
+            ),
+            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
+            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
         sends=[
             Channel(topics.person_events, (*PERSON_FACTS, *LINK_FACTS), "person-events"),
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
+            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
+            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
     )

@@ -16,6 +16,7 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.dead_letters import ReasonCode, Refused
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.erasure import skipped_for_erased_person
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
@@ -23,11 +24,14 @@ from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import latest_local_date
 from peerlink_intake.domain.clinics import sender_refusal
+from peerlink_intake.domain.erasure import Erased
 from peerlink_intake.domain.links import Link, LinkRefusal, Referral
 from peerlink_intake.linking import link_refusal, named_centre, new_link
 from peerlink_intake.validation import fact_problems
 
 SOURCE = "/peerlink/intake"
+# The audit entry's outcome for a clinic's fact about an erased person.
+PERSON_ERASED = "person_erased"
 
 
 class EventIdReused(Exception):
@@ -197,6 +201,12 @@ class InboundHandlers:
         except Refused as refused:
             await self._audit.record(self._entry(envelope, fact, refused.refusal.code.value))
             raise
+        except Erased:
+            # Skipped, not dead-lettered: a dead letter would keep a new health fact about a
+            # person who asked to be forgotten on a topic for weeks. Audited and counted.
+            await self._audit.record(self._entry(envelope, fact, PERSON_ERASED))
+            skipped_for_erased_person(envelope, person_id=fact.person_id)
+            return
         await self._audit.record(self._entry(envelope, fact, None))
 
     def _entry(self, envelope: Envelope, fact: PersonFact, refusal: str | None) -> AuditEntry:

@@ -19,12 +19,15 @@ from peerlink_shared.contracts import (
     MessageDelivered,
     MessageDeliveryFailed,
     MessageRecorded,
+    PersonErased,
+    PersonErasureRequested,
     SessionCancelled,
     SessionFilled,
     SessionUnfilled,
     SupporterAssigned,
     SupporterUnassigned,
 )
+from peerlink_shared.erasure import Erasure
 from peerlink_shared.held_routes import held_router
 from peerlink_shared.runtime import ServiceRuntime
 
@@ -45,6 +48,7 @@ from peerlink_notifications.entrypoints import consumers
 from peerlink_notifications.entrypoints.contacts import contacts_router
 from peerlink_notifications.entrypoints.delivery_loop import DeliveryLoop
 from peerlink_notifications.entrypoints.http import notifications_router
+from peerlink_notifications.erasure import NotificationsErasure
 from peerlink_notifications.handlers import NotificationsHandlers
 from peerlink_notifications.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
@@ -71,6 +75,18 @@ def bootstrap(
         timeout=settings.delivery_send_timeout_seconds,
         resolver=resolver,
     )
+    forget = NotificationsErasure(
+        repository=repository, contacts=contacts, deliveries=deliveries
+    ).erase_person
+    erasure = Erasure(
+        service="notifications",
+        db=runtime.db,
+        erase_own_stores=forget,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+    )
+    runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
     handlers = NotificationsHandlers(
         repository=repository,
         contacts=contacts,
@@ -79,9 +95,16 @@ def bootstrap(
         topics=runtime.topics,
         clock=runtime.clock,
         wake=wake,
+        erasures=erasure.ledger,
     )
     consumers.subscribe(
-        runtime.consumer, handlers=handlers, topics=runtime.topics, group_id=settings.consumer_group
+        runtime.consumer,
+        handlers=handlers,
+        erasure=erasure,
+        forget=forget,
+        clock=runtime.clock,
+        topics=runtime.topics,
+        group_id=settings.consumer_group,
     )
     runtime.background.append(
         DeliveryLoop(
@@ -126,13 +149,15 @@ def bootstrap(
                 ),
                 "session-events",
             ),
+            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
         ],
         sends=[
             Channel(
                 topics.notification_events,
                 (MessageRecorded, MessageDelivered, MessageDeliveryFailed),
                 "notification-events",
-            )
+            ),
+            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
     )
 

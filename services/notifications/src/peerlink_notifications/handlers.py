@@ -16,6 +16,7 @@ from peerlink_shared.contracts import (
     SupporterUnassigned,
 )
 from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.erasure import ErasureLedger, skipped_for_erased_person
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
@@ -50,6 +51,7 @@ class NotificationsHandlers:
         topics: Topics,
         clock: Clock,
         wake: asyncio.Event,
+        erasures: ErasureLedger,
     ) -> None:
         self._repository = repository
         self._contacts = contacts
@@ -58,6 +60,7 @@ class NotificationsHandlers:
         self._topics = topics
         self._clock = clock
         self._wake = wake
+        self._erasures = erasures
 
     async def on_centre_registered(self, envelope: Envelope, centre: CentreRegistered) -> None:
         await self._repository.save_centre(centre)
@@ -113,7 +116,11 @@ class NotificationsHandlers:
         self, envelope: Envelope, *, recipient: str, kind: RecipientKind, message: Message
     ) -> None:
         """The in-app message, and a delivery per channel the recipient consented to, each
-        recorded once however often the event arrives."""
+        recorded once however often the event arrives. Nothing for an erased person (a session
+        event still on its way when the erasure arrived)."""
+        if kind == "person" and await self._erasures.is_erased(recipient):
+            skipped_for_erased_person(envelope, person_id=recipient)
+            return
         contact = await self._contacts.find(kind, recipient)
         rendered = render(message, resolve_locale(contact.locale if contact else None))
         now = self._clock.now()

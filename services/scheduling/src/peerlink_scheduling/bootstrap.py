@@ -11,6 +11,8 @@ from peerlink_shared.contracts import (
     DischargeRecorded,
     EligibilityChanged,
     MeetingRequested,
+    PersonErased,
+    PersonErasureRequested,
     ProgrammeEnded,
     SessionCancelled,
     SessionFilled,
@@ -19,6 +21,7 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
+from peerlink_shared.erasure import Erasure
 from peerlink_shared.held_routes import held_router
 from peerlink_shared.runtime import ServiceRuntime
 
@@ -26,6 +29,7 @@ from peerlink_scheduling.adapters.holdings import SchedulingHoldings
 from peerlink_scheduling.adapters.repository import SchedulingRepository
 from peerlink_scheduling.entrypoints import consumers
 from peerlink_scheduling.entrypoints.http import scheduling_router
+from peerlink_scheduling.erasure import SchedulingErasure
 from peerlink_scheduling.handlers import SchedulingHandlers
 from peerlink_scheduling.settings import SchedulingSettings
 
@@ -37,8 +41,30 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
     handlers = SchedulingHandlers(
         repository=repository, outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock
     )
+    forgetting = SchedulingErasure(
+        repository=repository,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+        cancel=handlers.cancel,
+    )
+    erasure = Erasure(
+        service="scheduling",
+        db=runtime.db,
+        erase_own_stores=forgetting.erase_person,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+    )
+    runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
     consumers.subscribe(
-        runtime.consumer, handlers=handlers, topics=runtime.topics, group_id=settings.consumer_group
+        runtime.consumer,
+        handlers=handlers,
+        erasure=erasure,
+        forgetting=forgetting,
+        clock=runtime.clock,
+        topics=runtime.topics,
+        group_id=settings.consumer_group,
     )
     router = scheduling_router(
         handlers=handlers,
@@ -61,6 +87,7 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
                 (AdmissionRecorded, ProgrammeEnded, DischargeRecorded),
                 "person-events",
             ),
+            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
         ],
         sends=[
             Channel(
@@ -75,6 +102,7 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
                     SessionUnfilled,
                 ),
                 "session-events",
-            )
+            ),
+            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from peerlink_shared.contracts.base import Payload
 from peerlink_shared.contracts.centre import CentreRegistered
 from peerlink_shared.contracts.eligibility import EligibilityChanged
+from peerlink_shared.contracts.erasure import PersonErased, PersonErasureRequested
 from peerlink_shared.contracts.links import (
     LinkConsentRecorded,
     NetworkSharingChanged,
@@ -73,6 +74,8 @@ PAYLOADS: tuple[type[Payload], ...] = (
     MessageRecorded,
     MessageDelivered,
     MessageDeliveryFailed,
+    PersonErasureRequested,
+    PersonErased,
 )
 
 # Every fact intake records about a person, whichever door it came through.
@@ -120,6 +123,8 @@ __all__ = [
     "MessageRecorded",
     "NetworkSharingChanged",
     "Payload",
+    "PersonErased",
+    "PersonErasureRequested",
     "PersonFact",
     "PersonRegistered",
     "PolicyChanged",

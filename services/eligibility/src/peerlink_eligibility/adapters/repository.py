@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from peerlink_shared.erasure import keyed_by
 from peerlink_shared.mongo import (
     DUPLICATE_KEY,
     MAX_UPDATES_PER_COMMAND,
@@ -38,6 +39,8 @@ from peerlink_eligibility.domain.facts import (
 )
 
 NAMESPACE_NOT_FOUND = 26
+# Set on an erased person's facts document, which then holds nothing else.
+ERASED = "erased_at"
 
 
 @dataclass(frozen=True)
@@ -92,14 +95,17 @@ class EligibilityRepository:
 
     async def add_fact(
         self, *, event_id: str, person_id: str, kind: str, fields: Document
-    ) -> Snapshot:
-        """Adds a fact once per event id; returns the person's facts, with it."""
+    ) -> Snapshot | None:
+        """Adds a fact once per event id; returns the person's facts, with it. None when the
+        person was erased: the fact is not stored."""
         fact = {"kind": kind, **fields}
         try:
             return await self._push_fact(person_id, event_id, fact)
         except DuplicateKeyError:
             pass
         stored = await self._facts.find_one({"_id": person_id})
+        if stored is not None and stored.get(ERASED) is not None:
+            return None
         if stored is not None and event_id in stored["event_ids"]:
             return _snapshot(person_id, stored)  # recorded before: a redelivery
         # The person's document appeared meanwhile (two consumers overlapping in a
@@ -110,7 +116,8 @@ class EligibilityRepository:
         """One write that reads back. The filter matches only while the event is new; when it
         is not, the upsert's insert collides with the person's document (duplicate key)."""
         doc = await self._facts.find_one_and_update(
-            {"_id": person_id, "event_ids": {"$ne": event_id}},
+            # Not an erased person's tombstone: that makes the upsert collide too.
+            {"_id": person_id, "event_ids": {"$ne": event_id}, ERASED: {"$exists": False}},
             {"$push": {"facts": fact, "event_ids": event_id}, "$inc": {"version": 1}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
@@ -129,7 +136,8 @@ class EligibilityRepository:
     async def all_facts(self, *, batch: int) -> AsyncIterator[list[Snapshot]]:
         """Every person's facts, streamed in batches (one pass for a bulk job)."""
         found: list[Snapshot] = []
-        async for doc in self._facts.find({}, {"event_ids": 0}).batch_size(batch):
+        living = {ERASED: {"$exists": False}}
+        async for doc in self._facts.find(living, {"event_ids": 0}).batch_size(batch):
             found.append(_snapshot(doc["_id"], doc))
             if len(found) >= batch:
                 yield found
@@ -221,6 +229,26 @@ class EligibilityRepository:
     async def claim_review(self, claim: str, *, at: datetime) -> bool:
         """One replica wins each review claim (unique insert)."""
         return await insert_once(self._reviews, {"_id": claim, "claimed_at": at})
+
+    async def erase_person(
+        self, person_id: str, *, now: datetime, correlation_id: str
+    ) -> dict[str, int]:
+        """Deletes the person's facts, decisions and review claims. Their facts document
+        becomes a tombstone (id and when, nothing else), so a fact still on its way is not
+        stored again; counts what held data."""
+        before = await self._facts.find_one_and_replace(
+            {"_id": person_id},
+            {ERASED: now, "facts": [], "event_ids": [], "version": 0},
+            upsert=True,
+        )
+        held_facts = before is not None and before.get(ERASED) is None
+        decisions = await self._decisions.delete_many({"person_id": person_id})
+        claims = await self._reviews.delete_many({"_id": keyed_by(person_id, separators=":")})
+        return {
+            "person_facts": int(held_facts),
+            "decisions": decisions.deleted_count,
+            "review_claims": claims.deleted_count,
+        }
 
 
 class UpdateSlots:

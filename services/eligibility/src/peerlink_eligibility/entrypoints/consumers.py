@@ -10,6 +10,7 @@ from peerlink_shared.contracts import (
     DischargeRecorded,
     LinkConsentRecorded,
     NetworkSharingChanged,
+    PersonErasureRequested,
     PersonRegistered,
     PolicyChanged,
     ProgrammeEnded,
@@ -19,6 +20,7 @@ from peerlink_shared.contracts import (
     TrainingCompleted,
     VolunteeringChanged,
 )
+from peerlink_shared.erasure import Erasure
 from peerlink_shared.topics import Topics
 
 from peerlink_eligibility.handlers import EligibilityHandlers
@@ -30,6 +32,7 @@ def subscribe(
     *,
     handlers: EligibilityHandlers,
     policy_changes: PolicyChanges,
+    erasure: Erasure,
     topics: Topics,
     group_id: str,
 ) -> None:
@@ -62,4 +65,9 @@ def subscribe(
         routes=[route(PolicyChanged, policy_changes.on_policy_changed)],
         # Stays in the group while a long job runs (the default would be 5 minutes).
         max_poll_interval_ms=60 * 60 * 1000,
+    )
+    consumer.subscribe(
+        topic=topics.person_erasure,
+        group_id=group_id,
+        routes=[route(PersonErasureRequested, erasure.on_erasure_requested)],
     )

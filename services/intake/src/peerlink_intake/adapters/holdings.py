@@ -17,6 +17,7 @@ from peerlink_shared.subject_access import (
 )
 
 from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.domain.erasure import Erased
 from peerlink_intake.domain.links import PersonLinks
 
 # The same words as docs/privacy.md, so the page and the report agree.
@@ -43,7 +44,10 @@ class IntakeHoldings:
         self._facts = db["facts"]
 
     async def held(self, person_id: str, *, caller: Principal) -> list[StoreHeld]:
-        links = await self._repository.links_of(person_id)
+        try:
+            links = await self._repository.links_of(person_id)
+        except Erased:
+            links = None  # their tombstone: an id, no link
         cursor = self._facts.find({"person_id": person_id}).sort("recorded_at", 1)
         facts = await cursor.limit(MAX_RECORDS + 1).to_list()
         return [

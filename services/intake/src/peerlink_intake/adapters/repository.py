@@ -8,6 +8,7 @@ from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.mongo import Database, Document, insert_once
 from pymongo.errors import DuplicateKeyError
 
+from peerlink_intake.domain.erasure import Erased
 from peerlink_intake.domain.links import Link, PersonLinks, Referral
 
 
@@ -33,8 +34,9 @@ class IntakeRepository:
         self._persons = db["persons"]
         self._facts = db["facts"]
         # Centres and persons are registered once and never removed: once seen, known for
-        # good, so the clinic door does not read them again for every fact about them.
-        # (Erasing persons will have to forget them here too.)
+        # good, so the clinic door does not read them again for every fact about them. (An
+        # erased person stays known: their tombstone remains, and every path that records
+        # a fact reads their links or centres, which refuse.)
         self._known_centres = KnownIds(limit=10_000)
         self._known_persons = KnownIds(limit=200_000)
 
@@ -82,14 +84,39 @@ class IntakeRepository:
         return True
 
     async def centres_of(self, person_id: str) -> set[str] | None:
-        """Centres linked to the person; None for an unknown person."""
-        found = await self._persons.find_one({"_id": person_id}, {"centres": 1})
-        return None if found is None else set(found.get("centres", []))
+        """Centres linked to the person; None for an unknown person; Erased for an erased
+        one."""
+        found = await self._persons.find_one({"_id": person_id}, {"centres": 1, ERASED: 1})
+        return None if found is None else set(_living(found).get("centres", []))
 
     async def links_of(self, person_id: str) -> PersonLinks | None:
-        """The person's links and referrals; None for an unknown person."""
-        found = await self._persons.find_one({"_id": person_id}, {"_id": 1, **LINK_FIELDS})
-        return None if found is None else _person_links(found)
+        """The person's links and referrals; None for an unknown person; Erased for an
+        erased one."""
+        found = await self._persons.find_one(
+            {"_id": person_id}, {"_id": 1, ERASED: 1, **LINK_FIELDS}
+        )
+        return None if found is None else _person_links(_living(found))
+
+    async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int:
+        """Makes the person a tombstone: their id, when and by which request, nothing else
+        (no links, referrals or who recorded them). 1 if they held data until now."""
+        before = await self._persons.find_one_and_replace(
+            {"_id": person_id, ERASED: {"$exists": False}},
+            {ERASED: at, "erasure_request_id": request_id},
+        )
+        return int(before is not None)
+
+    async def erase_person(
+        self, person_id: str, *, now: datetime, correlation_id: str
+    ) -> dict[str, int]:
+        """Everything intake holds about the person but their tombstone (and the audit
+        trail and the erasure request, which hold ids only)."""
+        facts = await self._facts.delete_many({"person_id": person_id})
+        persons = await self._persons.update_one(
+            {"_id": person_id, ERASED: {"$exists": False}},
+            {"$set": {ERASED: now}, "$unset": {field: "" for field in PERSON_DATA}},
+        )
+        return {"facts": facts.deleted_count, "persons": persons.modified_count}
 
     # A person's document is updated only by these two, which a coordinator's request makes:
     # rare and never concurrent in practice. (FerretDB v1 applies an update by reading and
@@ -153,6 +180,15 @@ class IntakeRepository:
 
 
 LINK_FIELDS = {"centres": 1, "links": 1, "referrals": 1, "registered_by": 1, "registered_at": 1}
+# Set on an erased person's document, which keeps nothing but its id and the request's.
+ERASED = "erased_at"
+PERSON_DATA = (*LINK_FIELDS, "referred_to")
+
+
+def _living(found: Document) -> Document:
+    if found.get(ERASED) is not None:
+        raise Erased(str(found["_id"]))
+    return found
 
 
 def _link_document(link: Link, at: datetime) -> Document:

@@ -18,6 +18,7 @@ from peerlink_shared.http_errors import refusals
 from peerlink_shared.person_access import Audited, PersonCaller
 
 from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.domain.erasure import Erased
 from peerlink_intake.domain.links import PersonLinks, Referral
 from peerlink_intake.entrypoints.link_schemas import (
     LinkConsentIn,
@@ -130,7 +131,10 @@ def links_router(*, recording: FactRecording, repository: IntakeRepository) -> A
         a linked centre (or the person themself)."""
         if not is_self(caller, person_id=person_id, centre_id=centre_id):
             authorize(caller, centre_id=centre_id, roles=RECORDERS)
-        links = await repository.links_of(person_id)
+        try:
+            links = await repository.links_of(person_id)
+        except Erased:
+            links = None  # linked to no centre any more
         # One answer for an unknown person and one not linked here: the id tells nobody more.
         if links is None or centre_id not in links.centres:
             raise HTTPException(

@@ -15,6 +15,7 @@ from peerlink_shared.http_errors import refusals, unprocessable
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.checks import FactProblem, latest_local_date
+from peerlink_intake.domain.erasure import Erased
 from peerlink_intake.domain.links import RefusalKind
 from peerlink_intake.entrypoints.schemas import RecordedOut
 from peerlink_intake.handlers import EventIdReused, IntakeHandlers, LinkRefused, UnknownPerson
@@ -41,6 +42,7 @@ FACT_REFUSALS = refusals(
     403,
     404,
     409,
+    410,
     422,
     _403="The token may not record this here, or this centre is not linked to the person "
     "(or, on accepting, no such referral).",
@@ -51,6 +53,7 @@ FACT_REFUSALS = refusals(
 )
 
 PERSON_PATH = "/centres/{centre_id}/persons/{person_id}"
+ERASED_DETAIL = "this person was erased at their request: nothing more can be recorded about them"
 Route = TypeVar("Route", bound=Callable[..., Awaitable[RecordedOut]])
 
 
@@ -113,6 +116,8 @@ class FactRecording:
             )
         except UnknownPerson as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person") from error
+        except Erased as error:
+            raise HTTPException(status.HTTP_410_GONE, ERASED_DETAIL) from error
         except LinkRefused as error:
             refusal = error.refusal
             raise HTTPException(REFUSAL_STATUS[refusal.kind], refusal.message) from error

@@ -39,6 +39,10 @@ class ContactStore:
         doc = await self._contacts.find_one({"_id": contact_key(kind, recipient_id)})
         return None if doc is None else _contact(doc)
 
+    async def forget_person(self, person_id: str) -> int:
+        result = await self._contacts.delete_one({"_id": contact_key("person", person_id)})
+        return result.deleted_count
+
 
 def _document(contact: Contact) -> Document:
     quiet = contact.quiet_hours

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from peerlink_shared.envelope import Envelope
+from peerlink_shared.erasure import keyed_by
 from peerlink_shared.mongo import Database, Document, insert_once
 from peerlink_shared.trace_spans import current_trace_context
 
@@ -168,6 +169,22 @@ class DeliveryStore:
     async def at_centre(self, centre_id: str, *, since: datetime) -> list[Document]:
         cursor = self._deliveries.find({"centre_id": centre_id, "created_at": {"$gte": since}})
         return await cursor.sort("created_at", 1).to_list()
+
+    async def forget_person(self, person_id: str) -> dict[str, int]:
+        """Deletes every delivery to the person, with its pending entry and its claims."""
+        mine = {"recipient_id": person_id, "recipient_kind": "person"}
+        ids = [str(doc["_id"]) async for doc in self._deliveries.find(mine, {"_id": 1})]
+        claims = pending = 0
+        for delivery_id in ids:
+            claimed = {"_id": keyed_by(delivery_id, separators="#")}
+            claims += (await self._claims.delete_many(claimed)).deleted_count
+            pending += (await self._pending.delete_one({"_id": delivery_id})).deleted_count
+        deliveries = await self._deliveries.delete_many(mine)
+        return {
+            "deliveries": deliveries.deleted_count,
+            "delivery_pending": pending,
+            "delivery_claims": claims,
+        }
 
     async def count_pending(self) -> int:
         return await self._pending.count_documents({})

@@ -5,6 +5,7 @@ Contacts and deliveries have their own stores (`contacts.py`, `deliveries.py`)."
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from peerlink_shared.contracts import CentreRegistered
@@ -63,3 +64,20 @@ class NotificationsRepository:
 
     async def see_staffing(self, session_id: str, state: str) -> None:
         await self._staffing.replace_one({"_id": session_id}, {"state": state}, upsert=True)
+
+    async def forget_person(self, person_id: str) -> dict[str, int]:
+        """Deletes the person's messages; a staffing state that named them names an erased
+        supporter instead (it only decides whether the centre is told again)."""
+        messages = await self._messages.delete_many({"recipient_id": person_id})
+        escaped = re.escape(person_id)
+        named = {"state": {"$regex": f"[:,]{escaped}(,|$)"}}
+        staffing = 0
+        async for doc in self._staffing.find(named):
+            state = re.sub(f"(?<=[:,]){escaped}(?=,|$)", ERASED, str(doc["state"]))
+            await self._staffing.update_one({"_id": doc["_id"]}, {"$set": {"state": state}})
+            staffing += 1
+        return {"messages": messages.deleted_count, "staffing_states": staffing}
+
+
+# Not an opaque id (it has parentheses): never taken for a person.
+ERASED = "(erased)"

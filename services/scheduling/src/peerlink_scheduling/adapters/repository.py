@@ -7,9 +7,11 @@ a racing writer gets a duplicate-key error and moves on.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from peerlink_shared.erasure import keyed_by
 from peerlink_shared.mongo import Database, Document, each, insert_once
 from peerlink_shared.trace_spans import current_trace_id
 
@@ -187,6 +189,57 @@ class SchedulingRepository(SupporterRecords):
             .sort("starts_at", 1)
             .to_list()
         )
+
+    async def future_assignments_anywhere(
+        self, supporter_id: str, *, after: datetime
+    ) -> list[Document]:
+        cursor = self._assignments.find({"supporter_id": supporter_id, "starts_at": {"$gt": after}})
+        return await cursor.sort("starts_at", 1).to_list()
+
+    async def upcoming_meetings_of(
+        self, resident_id: str, *, after: datetime
+    ) -> list[SessionRequest]:
+        """Meetings requested for this resident that are still to come and not cancelled."""
+        cursor = self._sessions.find({"resident_id": resident_id, "starts_at": {"$gt": after}})
+        return [_session(doc) async for doc in cursor if doc.get("cancelled_at") is None]
+
+    async def forget_bookings(self, person_id: str) -> dict[str, int]:
+        """Deletes what is left of the person's bookings (the past ones), their held time and
+        their exclusions; a session or booking that named them as its resident keeps only
+        that it had one; a staffing state naming them names an erased supporter instead."""
+        assignments = await self._assignments.delete_many({"supporter_id": person_id})
+        holds = await self._holds.delete_many({"_id": keyed_by(person_id, separators="@")})
+        as_resident = await self._sessions.update_many(
+            {"resident_id": person_id}, {"$set": {"resident_id": ERASED}}
+        )
+        await self._assignments.update_many(
+            {"resident_id": person_id}, {"$set": {"resident_id": ERASED}}
+        )
+        escaped = re.escape(person_id)
+        exclusions = await self._exclusions.delete_many({"_id": {"$regex": f":{escaped}$"}})
+        await self._exclusions.update_many(
+            {"supporter_ids": person_id}, {"$pull": {"supporter_ids": person_id}}
+        )
+        staffing = 0
+        named = {"staffing_reported": {"$regex": f"[:,]{escaped}(,|$)"}}
+        async for doc in self._sessions.find(named, {"staffing_reported": 1}):
+            state = re.sub(f"(?<=[:,]){escaped}(?=,|$)", ERASED, doc["staffing_reported"])
+            await self._sessions.update_one(
+                {"_id": doc["_id"]}, {"$set": {"staffing_reported": state}}
+            )
+            staffing += 1
+        return {
+            "assignments": assignments.deleted_count,
+            "time_holds": holds.deleted_count,
+            "sessions_as_resident": as_resident.modified_count,
+            "exclusions": exclusions.deleted_count,
+            "staffing_states": staffing,
+        }
+
+
+# Stands in where a document must keep that someone was there (a past meeting had a
+# resident): not an opaque id (it has parentheses), so it can never be taken for a person.
+ERASED = "(erased)"
 
 
 def _session(doc: Document) -> SessionRequest:

@@ -138,6 +138,18 @@ class SupporterRecords:
     ) -> dict[str, tuple[list[Admitted], list[Left]]]:
         return dict(zip(person_ids, await each(person_ids, self.history_of), strict=True))
 
+    async def forget_supporter(self, person_id: str) -> dict[str, int]:
+        """Who may serve where, their availability and their stays: gone, so matching no
+        longer sees them."""
+        eligible = await self._eligible.delete_many({"person_id": person_id})
+        availability = await self._availability.delete_one({"_id": person_id})
+        histories = await self._histories.delete_one({"_id": person_id})
+        return {
+            "eligible": eligible.deleted_count,
+            "availability": availability.deleted_count,
+            "histories": histories.deleted_count,
+        }
+
 
 def _windows(items: list[Document]) -> tuple[Window, ...]:
     return tuple(

@@ -1,0 +1,151 @@
+"""Intake's erasure use cases: accept a request to forget a person, and follow the services'
+confirmations until all four are in.
+
+Accepting a request makes the person a tombstone at once (nothing more is recorded about
+them from then on), destroys their data key and publishes `PersonErasureRequested`; every
+service, intake included, then deletes what it holds and confirms with `PersonErased`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+import structlog
+from peerlink_shared.auth import Principal, Role
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import PersonErased, PersonErasureRequested
+from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.topics import Topics
+
+from peerlink_intake.domain.erasure import ErasureRequest, Requester, Service
+
+SOURCE = "/peerlink/intake"
+log = structlog.get_logger("peerlink.intake")
+
+
+class KeyShredder(Protocol):
+    """Destroys a person's data key, so every encrypted copy of their facts (on every topic,
+    dead-letter topic and replica) is unreadable for good. True if a key was destroyed."""
+
+    async def destroy(self, person_id: str) -> bool: ...
+
+
+class RequestStore(Protocol):
+    async def latest_for(self, person_id: str) -> ErasureRequest | None: ...
+
+    async def add(self, request: ErasureRequest) -> bool: ...
+
+    async def get(self, request_id: str) -> ErasureRequest | None: ...
+
+    async def confirm(
+        self, request_id: str, service: Service, *, at: datetime, deleted: dict[str, int]
+    ) -> None: ...
+
+
+class Tombstones(Protocol):
+    async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int: ...
+
+
+class EventOutbox(Protocol):
+    async def add(self, *, envelope: Envelope, topic: str) -> None: ...
+
+
+class NoPersonKeys:
+    """Until per-person keys exist: there is no key to destroy.
+
+    TODO(lead): wire `peerlink_shared.person_keys.PersonKeys` (branch `shred`) in
+    `bootstrap.py` in place of this when both are merged."""
+
+    async def destroy(self, person_id: str) -> bool:
+        return False
+
+
+def requester(caller: Principal) -> Requester:
+    return Requester(
+        role="ops" if caller.role is Role.OPS else "coordinator",
+        centre=caller.centre,
+        subject=caller.subject,
+    )
+
+
+class Erasures:
+    def __init__(
+        self,
+        *,
+        repository: Tombstones,
+        requests: RequestStore,
+        keys: KeyShredder,
+        outbox: EventOutbox,
+        topics: Topics,
+        clock: Clock,
+    ) -> None:
+        self._repository = repository
+        self._requests = requests
+        self._keys = keys
+        self._outbox = outbox
+        self._topics = topics
+        self._clock = clock
+
+    async def request(self, person_id: str, *, by: Requester, reason: str) -> ErasureRequest:
+        """Accepts a request, or returns the person's earlier one. Every step is idempotent and
+        taken again on a repeated request, so a crash part-way is repaired by asking again."""
+        request = await self._requests.latest_for(person_id)
+        if request is None:
+            request = ErasureRequest(
+                # One per person: of two requests at once, one is stored, the other finds it.
+                request_id=f"er-{derived_event_id('erasure-request', person_id)}",
+                person_id=person_id,
+                requested_by=by,
+                reason=reason,
+                requested_at=self._clock.now(),
+            )
+            if await self._requests.add(request):
+                log.info("erasure_requested", person=person_id, request=request.request_id)
+            else:
+                request = await self._requests.get(request.request_id) or request
+        await self._repository.mark_erased(
+            person_id, at=request.requested_at, request_id=request.request_id
+        )
+        destroyed = await self._keys.destroy(person_id)
+        log.info("person_key_destroyed", person=person_id, destroyed=destroyed)
+        if not request.done:
+            # Again while open: a crash may have come before the outbox; a copy is dropped.
+            await self._outbox.add(
+                envelope=self._requested(request), topic=self._topics.person_erasure
+            )
+        return request
+
+    async def latest(self, person_id: str) -> ErasureRequest | None:
+        return await self._requests.latest_for(person_id)
+
+    async def on_person_erased(self, envelope: Envelope, erased: PersonErased) -> None:
+        """A service's confirmation, recorded on its request (once per service)."""
+        await self._requests.confirm(
+            erased.request_id, erased.service, at=erased.erased_at, deleted=dict(erased.deleted)
+        )
+        request = await self._requests.get(erased.request_id)
+        if request is not None and request.done:
+            log.info("erasure_done", person=erased.person_id, request=erased.request_id)
+
+    def _requested(self, request: ErasureRequest) -> Envelope:
+        by = request.requested_by
+        payload = PersonErasureRequested(
+            person_id=request.person_id,
+            request_id=request.request_id,
+            requested_by_role=by.role,
+            requested_by_centre=by.centre,
+            requested_by_subject=by.subject,
+            reason=request.reason,
+            requested_at=request.requested_at,
+        )
+        event_id = derived_event_id("erasure-requested", request.request_id)
+        return make_envelope(
+            event_id=event_id,
+            source=SOURCE,
+            event_type=payload.event_type(),
+            subject=request.person_id,
+            time=request.requested_at,
+            data=payload.model_dump(mode="json"),
+            correlation_id=event_id,
+        )

@@ -1,0 +1,209 @@
+"""Intake's erasure use case over fakes: the key is destroyed, the request published once
+per request, a second request returns the first; and what 'done' means."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from peerlink_intake.domain.erasure import (
+    SERVICES,
+    Confirmation,
+    ErasureRequest,
+    Requester,
+    Service,
+)
+from peerlink_intake.erasure import Erasures
+from peerlink_shared.clock import Clock
+from peerlink_shared.contracts import PersonErased, PersonErasureRequested
+from peerlink_shared.envelope import Envelope, new_event_id
+from peerlink_shared.topics import Topics
+from pydantic import ValidationError
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+OPS = Requester(role="ops", centre="*", subject="ops-7")
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+    def today(self) -> date:
+        return NOW.date()
+
+
+class RecordingShredder:
+    def __init__(self) -> None:
+        self.destroyed: list[str] = []
+
+    async def destroy(self, person_id: str) -> bool:
+        self.destroyed.append(person_id)
+        return True
+
+
+class FakeRequests:
+    def __init__(self) -> None:
+        self.by_id: dict[str, ErasureRequest] = {}
+
+    async def latest_for(self, person_id: str) -> ErasureRequest | None:
+        mine = [r for r in self.by_id.values() if r.person_id == person_id]
+        await asyncio.sleep(0)  # the answer travels back: another request may run meanwhile
+        return max(mine, key=lambda r: r.requested_at) if mine else None
+
+    async def add(self, request: ErasureRequest) -> bool:
+        if request.request_id in self.by_id:
+            return False
+        self.by_id[request.request_id] = request
+        return True
+
+    async def get(self, request_id: str) -> ErasureRequest | None:
+        return self.by_id.get(request_id)
+
+    async def confirm(
+        self, request_id: str, service: Service, *, at: datetime, deleted: dict[str, int]
+    ) -> None:
+        request = self.by_id[request_id]
+        self.by_id[request_id] = request.confirmed(service, Confirmation(at, deleted))
+
+
+class FakeTombstones:
+    def __init__(self) -> None:
+        self.erased: dict[str, str] = {}
+
+    async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int:
+        first = person_id not in self.erased
+        self.erased.setdefault(person_id, request_id)
+        return int(first)
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[str, Envelope]] = {}
+
+    async def add(self, *, envelope: Envelope, topic: str) -> None:
+        self.entries.setdefault(envelope.id, (topic, envelope))
+
+
+def use_case() -> tuple[Erasures, RecordingShredder, FakeRequests, FakeTombstones, FakeOutbox]:
+    keys, requests, tombstones, outbox = (
+        RecordingShredder(),
+        FakeRequests(),
+        FakeTombstones(),
+        FakeOutbox(),
+    )
+    clock: Clock = FixedClock()
+    erasures = Erasures(
+        repository=tombstones,
+        requests=requests,
+        keys=keys,
+        outbox=outbox,
+        topics=Topics(prefix="t-"),
+        clock=clock,
+    )
+    return erasures, keys, requests, tombstones, outbox
+
+
+async def test_accepting_a_request_destroys_the_key_and_publishes_the_request() -> None:
+    erasures, keys, _, tombstones, outbox = use_case()
+    request = await erasures.request("p-1", by=OPS, reason="DPO-311: Art. 17 request")
+    assert keys.destroyed == ["p-1"]
+    assert tombstones.erased == {"p-1": request.request_id}
+    ((topic, envelope),) = outbox.entries.values()
+    assert topic == "t-person-erasure"
+    assert envelope.subject == "p-1"
+    published = PersonErasureRequested.model_validate(envelope.data)
+    assert (published.person_id, published.request_id) == ("p-1", request.request_id)
+    assert (published.requested_by_role, published.requested_by_centre) == ("ops", "*")
+    assert published.reason == "DPO-311: Art. 17 request"
+
+
+async def test_a_second_request_returns_the_first_and_publishes_the_same_event() -> None:
+    erasures, keys, requests, _, outbox = use_case()
+    first = await erasures.request("p-1", by=OPS, reason="first reason")
+    coordinator = Requester(role="coordinator", centre="harbour", subject="c-1")
+    again = await erasures.request("p-1", by=coordinator, reason="another reason")
+    assert again == first
+    assert len(requests.by_id) == 1
+    assert len(outbox.entries) == 1  # the same event id: recorded once
+    assert keys.destroyed == ["p-1", "p-1"]  # idempotent, repeated to repair a crash
+
+
+async def test_the_request_is_done_once_all_four_services_confirmed() -> None:
+    erasures, _, requests, _, _ = use_case()
+    request = await erasures.request("p-1", by=OPS, reason="first reason")
+    for n, service in enumerate(SERVICES):
+        assert not requests.by_id[request.request_id].done
+        confirmed = PersonErased(
+            person_id="p-1",
+            request_id=request.request_id,
+            service=service,
+            deleted={"facts": n},
+            erased_at=NOW + timedelta(minutes=n),
+        )
+        envelope = Envelope(
+            id=new_event_id(),
+            source=f"/peerlink/{service}",
+            type=confirmed.event_type(),
+            subject="p-1",
+            time=NOW,
+            correlationid="c",
+            data=confirmed.model_dump(mode="json"),
+        )
+        await erasures.on_person_erased(envelope, confirmed)
+    done = requests.by_id[request.request_id]
+    assert done.done
+    assert done.done_at == NOW + timedelta(minutes=len(SERVICES) - 1)
+
+
+def test_a_service_confirms_once_its_first_counts_stay() -> None:
+    request = ErasureRequest("er-1", "p-1", OPS, "reason", NOW)
+    once = request.confirmed("intake", Confirmation(NOW, {"facts": 3}))
+    twice = once.confirmed("intake", Confirmation(NOW + timedelta(hours=1), {"facts": 0}))
+    assert twice.confirmations["intake"].deleted == {"facts": 3}
+    assert not twice.done and twice.done_at is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"service": "billing"},  # not one of the four
+        {"deleted": {"Facts; drop": 1}},  # a store name is a plain identifier
+        {"deleted": {"facts": -1}},
+        {"person_id": "p 1"},
+    ],
+)
+def test_a_confirmation_is_held_to_its_contract(change: dict[str, object]) -> None:
+    valid: dict[str, object] = {
+        "person_id": "p-1",
+        "request_id": "er-1",
+        "service": "intake",
+        "deleted": {"facts": 1},
+        "erased_at": NOW.isoformat(),
+    }
+    with pytest.raises(ValidationError):
+        PersonErased.model_validate({**valid, **change})
+
+
+@pytest.mark.parametrize("reason", ["no", "x" * 201, "line\nbreak"])
+def test_a_request_states_a_bounded_plain_reason(reason: str) -> None:
+    with pytest.raises(ValidationError):
+        PersonErasureRequested(
+            person_id="p-1",
+            request_id="er-1",
+            requested_by_role="ops",
+            requested_by_centre="*",
+            requested_by_subject="ops-7",
+            reason=reason,
+            requested_at=NOW,
+        )
+
+
+async def test_two_requests_at_once_make_one() -> None:
+    erasures, _, requests, _, _ = use_case()
+    first, second = await asyncio.gather(
+        erasures.request("p-1", by=OPS, reason="first reason"),
+        erasures.request("p-1", by=OPS, reason="second reason"),
+    )
+    assert first.request_id == second.request_id
+    assert len(requests.by_id) == 1
