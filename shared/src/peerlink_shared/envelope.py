@@ -52,6 +52,11 @@ class Envelope(BaseModel):
     causationid: EventId | None = Field(
         default=None, description="Id of the event that caused this one."
     )
+    personkeyid: OpaqueId | None = Field(
+        default=None,
+        description="Extension: the id of the person's data key `data.sealed` is sealed "
+        "under; absent when nothing is sealed.",
+    )
     data: dict[str, JsonValue] = Field(description="The versioned payload of `type`.")
 
 

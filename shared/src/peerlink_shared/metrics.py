@@ -29,6 +29,12 @@ AUDIT_WRITE_FAILURES = Counter(
     "(withheld: a read answered 503 instead; sent: the entry is only in the log).",
     ["answer"],
 )
+SEALED_EVENTS_SKIPPED = Counter(
+    "peerlink_sealed_events_skipped_total",
+    "Events skipped because they can no longer be opened (their person's key was destroyed: "
+    "a replay after erasure).",
+    ["topic", "reason"],
+)
 RETENTION_DELETED = Counter(
     "peerlink_retention_deleted_total",
     "Expired documents deleted by the retention sweeper (where the server has no TTL).",

@@ -35,6 +35,7 @@ from peerlink_shared.envelope import Envelope
 from peerlink_shared.kafka import Outgoing, send_all
 from peerlink_shared.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
 from peerlink_shared.mongo import Database, Document, insert_all_once, insert_once
+from peerlink_shared.sealed_events import EventSeal
 
 log = structlog.get_logger("peerlink.outbox")
 
@@ -59,8 +60,10 @@ class Entry:
 class Outbox:
     """Entries wait here until published, then are deleted: the collection stays small."""
 
-    def __init__(self, db: Database, *, clock: Clock) -> None:
+    def __init__(self, db: Database, *, clock: Clock, seal: EventSeal | None = None) -> None:
         self._entries = db["outbox"]
+        # Health facts are sealed before they are stored: the outbox holds them sealed too.
+        self._seal = seal
         self._parked = db["outbox_parked"]
         self._clock = clock
         # Recorded by this process, not yet published: (entry, what to send).
@@ -80,6 +83,8 @@ class Outbox:
         """`add` for many events, with one write."""
         if not envelopes:
             return
+        if self._seal is not None:
+            envelopes = [await self._seal.seal(envelope) for envelope in envelopes]
         now, first = self._clock.now(), time.time_ns()
         bodies = [envelope.model_dump_json() for envelope in envelopes]
         documents = [

@@ -20,9 +20,11 @@ from peerlink_shared.consumer import EventConsumer
 from peerlink_shared.consumer_health import ConsumerHealth
 from peerlink_shared.inbox import Inbox
 from peerlink_shared.kafka import make_broker
+from peerlink_shared.keys import PersonKeys
 from peerlink_shared.mongo import make_mongo_client, mongo_ready
 from peerlink_shared.outbox import Outbox, OutboxRelay
 from peerlink_shared.retention import RetentionSweeper
+from peerlink_shared.sealed_events import EventSeal
 from peerlink_shared.settings import ServiceSettings
 
 log = structlog.get_logger("peerlink.runtime")
@@ -46,6 +48,8 @@ class ServiceRuntime:
         self.settings = settings
         self.clock = clock or settings.clock()
         self.topics = settings.topics
+        # Refuses to start without a usable PEERLINK_KEY_ENCRYPTION_KEYS (names it).
+        ring = settings.key_ring()
         self.mongo = make_mongo_client(settings.mongo_url)
         self.db = self.mongo[settings.mongo_database]
         self.broker = make_broker(
@@ -53,7 +57,14 @@ class ServiceRuntime:
             client_id=f"peerlink-{service}",
             metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
         )
-        self.outbox = Outbox(self.db, clock=self.clock)
+        self.keys = PersonKeys(
+            self.mongo[settings.key_vault_db],
+            ring=ring,
+            now=self.clock.now,
+            cache_seconds=settings.key_cache_seconds,
+        )
+        self.seal = EventSeal(keys=self.keys, seal_payloads=settings.seal_payloads)
+        self.outbox = Outbox(self.db, clock=self.clock, seal=self.seal)
         self.relay = OutboxRelay(
             outbox=self.outbox, broker=self.broker, publish_timeout=settings.publish_timeout_seconds
         )
@@ -64,6 +75,7 @@ class ServiceRuntime:
             publish_timeout=settings.publish_timeout_seconds,
             max_attempts=settings.consumer_max_attempts,
             health=ConsumerHealth(stuck_after_seconds=settings.consumer_stuck_seconds),
+            seal=self.seal,
         )
         self.audit = AuditLog(self.db)
         # A service adds its own stores' expiries (retention.add) before it starts.
