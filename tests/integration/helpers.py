@@ -197,11 +197,16 @@ def as_event(value: bytes) -> dict[str, Any] | None:
     return event if isinstance(event, dict) and "id" in event else None
 
 
-def vault(servers: Servers) -> tuple[PersonKeys, AsyncMongoClient[Document]]:
-    """The key vault the in-process services share (and its client, to close)."""
-    client = make_mongo_client(servers.mongo_url)
+def person_keys(client: AsyncMongoClient[Document]) -> PersonKeys:
+    """The key vault the in-process services share, through this client."""
     ring = KeyRing.parse(KEK)
-    return PersonKeys(client[KEY_VAULT_DB], ring=ring, now=lambda: datetime.now(UTC)), client
+    return PersonKeys(client[KEY_VAULT_DB], ring=ring, now=lambda: datetime.now(UTC))
+
+
+def vault(servers: Servers) -> tuple[PersonKeys, AsyncMongoClient[Document]]:
+    """The shared key vault and its own client, to close."""
+    client = make_mongo_client(servers.mongo_url)
+    return person_keys(client), client
 
 
 async def opened(servers: Servers, event: dict[str, Any]) -> dict[str, Any]:
