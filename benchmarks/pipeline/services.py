@@ -36,6 +36,7 @@ class PipelineSide:
         layout: Layout,
         name: str = "pipeline",
         letter: str = "p",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.name = name
         self.topics = Topics(prefix=f"{run_id}-{letter}-")
@@ -51,7 +52,11 @@ class PipelineSide:
             topic_prefix=self.topics.prefix,
             database_prefix=f"{run_id}_{letter}_",
             # Logs at INFO write a JSON line per event: part of what the services cost.
-            extra_env={"PEERLINK_LOG_LEVEL": "INFO", **counting_environment(self.ops_dir)},
+            extra_env={
+                "PEERLINK_LOG_LEVEL": "INFO",
+                **counting_environment(self.ops_dir),
+                **(env or {}),
+            },
         )
         self._api: Api | None = None
 
