@@ -8,19 +8,33 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer
 from peerlink_shared.contracts import EligibilityChanged, MessageRecorded
 from peerlink_shared.kafka_access import KafkaAccess
 
 ELIGIBILITY_CHANGED = EligibilityChanged.event_type()
+
+
+class Events(Protocol):
+    async def event(self, value: bytes) -> dict[str, Any] | None: ...
+
+
 MESSAGE_RECORDED = MessageRecorded.event_type()
 
 
 class Observer:
     def __init__(
-        self, *, kafka: KafkaAccess, eligibility_topic: str, notification_topic: str
+        self,
+        *,
+        kafka: KafkaAccess,
+        eligibility_topic: str,
+        notification_topic: str,
+        events: Events | None = None,
     ) -> None:
+        # Opens sealed events (eligibility changes) as the services do; None: plain JSON.
+        self._events = events
         # Topics are new for every run, so reading from the start misses nothing.
         self._consumer = AIOKafkaConsumer(
             eligibility_topic,
@@ -59,11 +73,13 @@ class Observer:
             now = loop.time()
             for records in batch.values():
                 for record in records:
-                    self._note(record.value, now)
+                    await self._note(record.value, now)
 
-    def _note(self, value: bytes, now: float) -> None:
+    async def _note(self, value: bytes, now: float) -> None:
         try:
-            event = json.loads(value)
+            event = json.loads(value) if self._events is None else await self._events.event(value)
+            if event is None:
+                return
             kind, data = event["type"], event["data"]
         except (ValueError, KeyError, TypeError):
             return

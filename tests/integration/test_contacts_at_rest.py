@@ -111,5 +111,8 @@ async def test_once_the_key_is_destroyed_the_contact_is_gone(
         consumer_group=f"{run_id}-{NAME}-fresh",
     ) as fresh:
         gone = await fresh.get(f"/persons/{person}/contact", headers=own)
+        again = await fresh.put(f"/persons/{person}/contact", json={"email": EMAIL}, headers=own)
     assert gone.status_code == 404
+    assert again.status_code == 410  # nothing is sealed for an erased person again
+    assert again.json() == {"detail": "the person was erased"}
     assert EMAIL not in await stored(servers, run_id, person)

@@ -15,6 +15,10 @@ each per record. A crash before that write makes Kafka redeliver the batch; hand
 idempotent (deterministic outbox ids, unique inserts), so handling a record again changes
 nothing, and the inbox spares the work for records whose batch was completed.
 
+A sealed payload (health facts under the person's data key) is opened before the payload is
+validated; one whose person's key was destroyed (a replay after erasure) is skipped, counted
+and logged, and the batch committed as usual (`EventConsumer._open`).
+
 No record holds its partition for good: an outage is waited out, any other failure is
 retried a bounded number of times and then dead-lettered (`EventConsumer._consume_record`),
 and a record that keeps failing shows in `/ready` (`consumer_health`).

@@ -6,7 +6,8 @@ from prometheus_client import Counter, Gauge
 
 EVENTS_CONSUMED = Counter(
     "peerlink_events_consumed_total",
-    "Events taken from Kafka, by outcome (handled, duplicate, ignored, dead_lettered).",
+    "Events taken from Kafka, by outcome (handled, duplicate, ignored, dead_lettered, "
+    "skipped_erased).",
     ["topic", "outcome"],
 )
 EVENTS_PUBLISHED = Counter(

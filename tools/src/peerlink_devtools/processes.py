@@ -78,6 +78,10 @@ class Network:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
+    @property
+    def key_vault_db(self) -> str:
+        return f"{self.database_prefix}peerlink_keys"
+
     def environment(self, service: str, port: int) -> dict[str, str]:
         env = {
             **os.environ,
@@ -91,7 +95,7 @@ class Network:
             "PEERLINK_TOKEN_SECRET": self.token_secret,
             "PEERLINK_KEY_ENCRYPTION_KEYS": self.key_encryption_keys,
             # One vault for the network's four services.
-            "PEERLINK_KEY_VAULT_DB": f"{self.database_prefix}peerlink_keys",
+            "PEERLINK_KEY_VAULT_DB": self.key_vault_db,
             **self.extra_env,
         }
         return env
