@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import base64
 import os
+import sys
 from dataclasses import replace
 
 import pytest
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.keys import KeyRing, KeyRingError, UnwrapFailed, new_kek_setting
+from peerlink_shared.keys import KeyRing, KeyRingError, UnwrapFailed, cli, new_kek_setting
 from peerlink_shared.keys.ring import new_data_key
+from peerlink_shared.keys.settings import KeyVaultSettings
 from peerlink_shared.runtime import ServiceRuntime
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 OLD = new_kek_setting("old")
 NEW = new_kek_setting("new")
@@ -90,3 +92,20 @@ def test_a_service_without_a_kek_refuses_to_start_naming_the_setting(
     settings = IntakeSettings(token_secret=SecretStr("x" * 40))
     with pytest.raises(KeyRingError, match="PEERLINK_KEY_ENCRYPTION_KEYS is required"):
         ServiceRuntime(service="intake", settings=settings)
+
+
+@pytest.mark.parametrize("name", ["", "a.b", "$keys", "a b", "a/b", "x" * 64, "k\x00"])
+def test_a_vault_database_name_that_means_something_else_is_refused(name: str) -> None:
+    with pytest.raises(ValidationError, match="key_vault_db"):
+        KeyVaultSettings(key_vault_db=name)
+
+
+def test_new_kek_prints_an_entry_the_setting_accepts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["peerlink-keys", "new-kek", "--id", "kek2"])
+    cli.main()
+    printed = capsys.readouterr().out.strip()
+    ring = KeyRing.parse(printed)
+    assert ring.active == "kek2"
+    assert printed != new_kek_setting("kek2")  # random each time
