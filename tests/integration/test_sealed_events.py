@@ -19,7 +19,9 @@ from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import CravingCheckInRecorded, ProgrammeEnded, RelapseRecorded
 from peerlink_shared.envelope import Envelope
+from peerlink_shared.keys.ring import new_data_key
 from peerlink_shared.sealed_events import EventSeal
+from peerlink_shared.sealing import seal
 from peerlink_shared.topics import Topics, dead_letter_topic
 from prometheus_client import REGISTRY
 
@@ -222,3 +224,33 @@ async def test_an_altered_seal_is_dead_lettered_with_its_reason_and_the_rest_goe
     # The good event behind it on the same partition was handled (a completion alone makes
     # a decision that names what is still missing).
     assert await eventually(lambda: decision(eligibility, person_id)) is not None
+
+
+async def test_a_forged_seal_for_a_person_without_a_key_is_dead_lettered(
+    services: tuple[httpx.AsyncClient, httpx.AsyncClient], servers: Servers, topics: Topics
+) -> None:
+    """Sealed under a key the vault never made: refused, never a key made on its word."""
+    person_id = "p-forged-1"
+    check_in = envelope_for(
+        CravingCheckInRecorded(person_id=person_id, level=1, checked_on=TODAY),
+        subject=person_id,
+    )
+    forged = seal(check_in, new_data_key())
+    await publish(servers.kafka, topics.person_events, forged)
+
+    async def letter() -> dict[str, str] | None:
+        records = await read_all(
+            servers.kafka, [dead_letter_topic(topics.person_events)], idle_seconds=0.5
+        )
+        found = [r.headers for r in records if json.loads(r.value or b"{}").get("id") == forged.id]
+        return dict(found[0]) if found else None
+
+    found = await eventually(letter)
+    assert found["x-dlq-reason-code"] == "seal_broken"
+    assert found["x-dlq-reason"] == "the person has no data key"
+    keys, client = vault(servers)
+    try:
+        assert await keys.existing(person_id) is None
+        assert await keys.destroyed(person_id) is False
+    finally:
+        await client.close()
