@@ -18,6 +18,8 @@ ELIGIBILITY_CHANGED = EligibilityChanged.event_type()
 
 
 class Events(Protocol):
+    async def expect(self, persons: Iterable[str]) -> None: ...
+
     async def event(self, value: bytes) -> dict[str, Any] | None: ...
 
 
@@ -60,9 +62,13 @@ class Observer:
                 await self._task
         await self._consumer.stop()
 
-    def watch(self, persons: Iterable[str]) -> None:
-        """From now on, notes arrivals for these graduates only (a new step)."""
-        self._watched = frozenset(persons)
+    async def watch(self, persons: Iterable[str]) -> None:
+        """From now on, notes arrivals for these graduates only (a new step). Their keys are
+        read first, so that opening their sealed events costs no vault read on the way."""
+        watched = frozenset(persons)
+        if self._events is not None:
+            await self._events.expect(watched)
+        self._watched = watched
         self.eligible_at = {}
         self.booked_at = {}
 
