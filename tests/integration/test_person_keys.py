@@ -15,7 +15,9 @@ from peerlink_shared.keys import (
     UnwrapFailed,
     new_kek_setting,
 )
+from peerlink_shared.keys.cli import VaultCliSettings, rotate
 from peerlink_shared.mongo import Database, make_mongo_client
+from pydantic import SecretStr
 
 from tests.servers import Servers
 
@@ -115,3 +117,16 @@ async def test_rewrap_moves_every_key_to_the_active_kek(db: Database) -> None:
         assert await only_new.existing(person) == keys[person]
         with pytest.raises(UnwrapFailed):
             await vault(db, OLD).existing(person)
+
+
+async def test_peerlink_keys_rotate_rewraps_the_vault_it_is_pointed_at(
+    db: Database, servers: Servers
+) -> None:
+    key = await vault(db).key_for("p-cli")
+    settings = VaultCliSettings(
+        mongo_url=servers.mongo_url,
+        key_vault_db=db.name,
+        key_encryption_keys=SecretStr(f"{NEW},{OLD}"),
+    )
+    assert await rotate(settings) == 1
+    assert await vault(db, NEW).existing("p-cli") == key
