@@ -187,7 +187,9 @@ def main(argv: list[str]) -> int:
             return 0 if kafka_brokers(host, int(port), 2.0, ca_file, password_file) >= 1 else 1
         if kind == "mongo":
             return 0 if mongo_ok(host, int(port), 2.0) else 1
-    except (OSError, ValueError, KeyError, struct.error):
+    except (OSError, ValueError, KeyError, struct.error) as error:
+        # One line, so a start that never answers can say why (local-servers keeps the last).
+        print(f"{kind} {address}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     print(f"unknown server kind {kind!r}", file=sys.stderr)
     return 2

@@ -77,6 +77,21 @@ class Network:
     ports: Mapping[str, int] = field(default_factory=dict)
     extra_env: Mapping[str, str] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    # Each service's port, chosen once: every service is told where the others are (intake's
+    # subject access report asks them) before any of them starts.
+    planned: dict[str, int] = field(default_factory=dict)
+
+    def port_of(self, service: str) -> int:
+        if service not in self.planned:
+            self.planned[service] = self.ports.get(service) or free_port()
+        return self.planned[service]
+
+    def service_urls(self) -> dict[str, str]:
+        """`PEERLINK_<SERVICE>_URL` for every service, as intake's settings read them."""
+        return {
+            f"PEERLINK_{service.upper()}_URL": f"http://127.0.0.1:{self.port_of(service)}"
+            for service in SERVICES
+        }
 
     @property
     def key_vault_db(self) -> str:
@@ -96,6 +111,7 @@ class Network:
             "PEERLINK_KEY_ENCRYPTION_KEYS": self.key_encryption_keys,
             # One vault for the network's four services.
             "PEERLINK_KEY_VAULT_DB": self.key_vault_db,
+            **self.service_urls(),
             **self.extra_env,
         }
         return env
@@ -104,7 +120,7 @@ class Network:
         """Starts the service; a `replica` name runs another instance beside it, in the same
         consumer group, with its own port and log."""
         name = replica or service
-        port = (None if replica else self.ports.get(service)) or free_port()
+        port = free_port() if replica else self.port_of(service)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
         with log_path.open("ab") as log_file:

@@ -13,9 +13,11 @@ from peerlink_shared.contracts import (
     PolicyChanged,
     ReferralMade,
 )
+from peerlink_shared.held_routes import held_router
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_eligibility.adapters.announcements import Announcements
+from peerlink_eligibility.adapters.holdings import EligibilityHoldings
 from peerlink_eligibility.adapters.jobs import JobRepository
 from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
@@ -79,7 +81,10 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
     return create_app(
         runtime=runtime,
         title="PeerLink eligibility",
-        routers=[router],
+        routers=[
+            router,
+            held_router(runtime=runtime, holdings=EligibilityHoldings(runtime.db)),
+        ],
         receives=[
             Channel(
                 topics.person_events,

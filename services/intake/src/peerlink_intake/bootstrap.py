@@ -7,10 +7,13 @@ from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import LINK_FACTS, PERSON_FACTS, CentreRegistered
+from peerlink_shared.held_routes import WithTrail, held_router
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.topics import CLINIC_INBOUND
 
 from peerlink_intake.adapters.clinics import ClinicRepository
+from peerlink_intake.adapters.holdings import IntakeHoldings
+from peerlink_intake.adapters.peer_holdings import PeerHoldings
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.clinic_grants import ClinicGrantChanges
 from peerlink_intake.entrypoints import consumers
@@ -18,8 +21,10 @@ from peerlink_intake.entrypoints.clinics import clinics_router
 from peerlink_intake.entrypoints.http import intake_router
 from peerlink_intake.entrypoints.links import links_router
 from peerlink_intake.entrypoints.recording import FactRecording
+from peerlink_intake.entrypoints.report import report_router
 from peerlink_intake.handlers import InboundHandlers, IntakeHandlers
 from peerlink_intake.settings import IntakeSettings
+from peerlink_intake.subject_access import SubjectAccess
 
 
 def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
@@ -48,6 +53,15 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
         clinics=clinics,
         repository=repository,
     )
+    holdings = IntakeHoldings(runtime.db, repository=repository)
+    peers = PeerHoldings(urls=settings.peer_urls(), timeout=settings.report_timeout_seconds)
+    runtime.background.append(peers)
+    subject_access = SubjectAccess(
+        persons=repository,
+        holdings=WithTrail(runtime=runtime, holdings=holdings),
+        peers=peers,
+        clock=runtime.clock,
+    )
     topics = runtime.topics
     return create_app(
         runtime=runtime,
@@ -56,6 +70,8 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
             intake_router(handlers=handlers, repository=repository, recording=recording),
             links_router(recording=recording, repository=repository),
             grants,
+            held_router(runtime=runtime, holdings=holdings),
+            report_router(subject_access=subject_access),
         ],
         receives=[
             Channel(

@@ -25,11 +25,13 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
+from peerlink_shared.held_routes import held_router
 from peerlink_shared.runtime import ServiceRuntime
 
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.delivery_events import DeliveryEvents
+from peerlink_notifications.adapters.holdings import NotificationsHoldings
 from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.adapters.smtp import SmtpRelay, SmtpTransport
 from peerlink_notifications.adapters.webhook import SmsTransport, WebhookTransport
@@ -94,6 +96,14 @@ def bootstrap(
             poll_seconds=settings.delivery_poll_seconds,
         )
     )
+    holdings = NotificationsHoldings(
+        contacts=contacts,
+        repository=repository,
+        deliveries=deliveries,
+        clock=runtime.clock,
+        message_days=settings.message_retention_days,
+        delivery_days=settings.delivery_retention_days,
+    )
     topics = runtime.topics
     return create_app(
         runtime=runtime,
@@ -101,6 +111,7 @@ def bootstrap(
         routers=[
             notifications_router(repository=repository, deliveries=deliveries, clock=runtime.clock),
             contacts_router(contacts=contacts, webhook_targets=webhook_targets),
+            held_router(runtime=runtime, holdings=holdings),
         ],
         receives=[
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),

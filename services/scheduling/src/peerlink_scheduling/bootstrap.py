@@ -19,8 +19,10 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
+from peerlink_shared.held_routes import held_router
 from peerlink_shared.runtime import ServiceRuntime
 
+from peerlink_scheduling.adapters.holdings import SchedulingHoldings
 from peerlink_scheduling.adapters.repository import SchedulingRepository
 from peerlink_scheduling.entrypoints import consumers
 from peerlink_scheduling.entrypoints.http import scheduling_router
@@ -47,7 +49,10 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
     return create_app(
         runtime=runtime,
         title="PeerLink scheduling",
-        routers=[router],
+        routers=[
+            router,
+            held_router(runtime=runtime, holdings=SchedulingHoldings(runtime.db)),
+        ],
         receives=[
             Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes"),
             Channel(topics.centre_events, (CentreRegistered,), "centre-events"),

@@ -32,6 +32,8 @@ class SchedulingRepository(SupporterRecords):
         await self._sessions.create_index([("centre_id", 1), ("starts_at", 1)])
         await self._eligible.create_index([("centre_id", 1), ("eligible", 1)])
         await self._assignments.create_index([("resident_id", 1)])
+        # A resident's meetings, for their subject access report.
+        await self._sessions.create_index([("resident_id", 1)])
 
     async def add_session(self, request: SessionRequest, *, at: datetime) -> None:
         await insert_once(

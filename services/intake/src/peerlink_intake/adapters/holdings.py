@@ -1,0 +1,89 @@
+"""What intake holds about one person, for their subject access report: their registration,
+links and pending referrals, and every fact recorded about them."""
+
+from __future__ import annotations
+
+from peerlink_shared.auth import Principal
+from peerlink_shared.mongo import Database, Document
+from peerlink_shared.subject_access import (
+    MAX_RECORDS,
+    UNTIL_ERASED,
+    Purpose,
+    Record,
+    StoreHeld,
+    plain,
+    record,
+    store_held,
+)
+
+from peerlink_intake.adapters.repository import IntakeRepository
+from peerlink_intake.domain.links import PersonLinks
+
+# The same words as docs/privacy.md, so the page and the report agree.
+PERSONS = Purpose(
+    store="persons",
+    holds="the centres linked to you and how (home, referral, consent), and referrals "
+    "still waiting to be accepted",
+    why="who belongs where: only a centre linked to you may record facts about you",
+    kept=UNTIL_ERASED,
+)
+FACTS = Purpose(
+    store="facts",
+    holds="every fact recorded about you: admissions, programme ends, discharges, sobriety "
+    "milestones, relapses, craving check-ins, volunteering, training, background checks, "
+    "referrals, consents and network sharing",
+    why="the record of what happened, from which eligibility is decided",
+    kept=UNTIL_ERASED,
+)
+
+
+class IntakeHoldings:
+    def __init__(self, db: Database, *, repository: IntakeRepository) -> None:
+        self._repository = repository
+        self._facts = db["facts"]
+
+    async def held(self, person_id: str, *, caller: Principal) -> list[StoreHeld]:
+        links = await self._repository.links_of(person_id)
+        cursor = self._facts.find({"person_id": person_id}).sort("recorded_at", 1)
+        facts = await cursor.limit(MAX_RECORDS + 1).to_list()
+        return [
+            store_held(PERSONS, [] if links is None else _link_records(links)),
+            store_held(FACTS, [_fact_record(doc) for doc in facts]),
+        ]
+
+
+def fact_name(event_type: str) -> str:
+    """`peerlink.person.relapse-recorded.v1` as a person reads it: `relapse-recorded`."""
+    parts = event_type.split(".")
+    return parts[2] if len(parts) == 4 and parts[:2] == ["peerlink", "person"] else event_type
+
+
+def _link_records(links: PersonLinks) -> list[Record]:
+    """Each link and each pending referral. Who recorded one (a staff member's id) is
+    theirs, and left out."""
+    found: list[Record] = [
+        {
+            "linked_centre": link.centre_id,
+            "basis": link.basis,
+            "linked_on": plain(link.linked_on),
+            "referred_by": link.referred_by,
+        }
+        for link in links.links
+    ]
+    found += [
+        {
+            "referred_to": referral.centre_id,
+            "referred_by": referral.referred_by,
+            "referred_on": plain(referral.referred_on),
+        }
+        for referral in links.pending()
+    ]
+    return found
+
+
+def _fact_record(doc: Document) -> Record:
+    return {
+        "fact": fact_name(str(doc.get("type"))),
+        "recorded_at": plain(doc.get("recorded_at")),
+        **record(doc.get("data", {}), leave_out=("person_id",)),
+    }
