@@ -17,9 +17,12 @@ from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.bootstrap import bootstrap as intake_app
 from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.auth import Role
+from peerlink_shared.clock import SystemClock
 from peerlink_shared.contracts import CravingCheckInRecorded, ProgrammeEnded, RelapseRecorded
 from peerlink_shared.envelope import Envelope
+from peerlink_shared.keys import PersonKeyDestroyed
 from peerlink_shared.keys.ring import new_data_key
+from peerlink_shared.outbox import Outbox
 from peerlink_shared.sealed_events import EventSeal
 from peerlink_shared.sealing import seal
 from peerlink_shared.topics import Topics, dead_letter_topic
@@ -252,5 +255,32 @@ async def test_a_forged_seal_for_a_person_without_a_key_is_dead_lettered(
     try:
         assert await keys.existing(person_id) is None
         assert await keys.destroyed(person_id) is False
+    finally:
+        await client.close()
+
+
+async def test_the_outbox_stores_sealed_and_records_nothing_for_an_erased_person(
+    servers: Servers, topics: Topics, run_id: str
+) -> None:
+    keys, client = vault(servers)
+    try:
+        outbox = Outbox(
+            client[f"{run_id}_sealed_outbox"], clock=SystemClock(), seal=EventSeal(keys=keys)
+        )
+        await keys.destroy("p-outbox-erased")
+        live, erased = (
+            envelope_for(
+                RelapseRecorded(person_id=person, relapsed_on=date(2026, 1, 5)), subject=person
+            )
+            for person in ("p-outbox-live", "p-outbox-erased")
+        )
+        with pytest.raises(PersonKeyDestroyed):
+            await outbox.add(envelope=erased, topic=topics.person_events)
+        # A batch (a re-evaluation) goes on without the erased person's event.
+        await outbox.add_all(envelopes=[erased, live], topic=topics.person_events)
+        stored = [entry async for entry in outbox.stored(older_than=None)]
+        assert [entry.event_id for entry in stored] == [live.id]
+        assert "2026-01-05" not in stored[0].body and "relapsed_on" not in stored[0].body
+        assert json.loads(stored[0].body)["personkeyid"]
     finally:
         await client.close()

@@ -76,15 +76,21 @@ class Outbox:
     async def add(self, *, envelope: Envelope, topic: str) -> None:
         """Records an event to publish; the same event id again, while pending, changes
         nothing (once published, a re-recorded event is published again: consumers drop
-        copies by event id)."""
-        await self.add_all(envelopes=[envelope], topic=topic)
+        copies by event id). Raises PersonKeyDestroyed for an erased person's event."""
+        if self._seal is not None:
+            envelope = await self._seal.seal(envelope)
+        await self._store([envelope], topic=topic)
 
     async def add_all(self, *, envelopes: Sequence[Envelope], topic: str) -> None:
-        """`add` for many events, with one write."""
+        """`add` for many events, with one write. Erased persons' events are left out, so
+        that one erased person does not hold up a re-evaluation of everyone else."""
+        if self._seal is not None:
+            envelopes = await self._seal.seal_all(envelopes)
+        await self._store(envelopes, topic=topic)
+
+    async def _store(self, envelopes: Sequence[Envelope], *, topic: str) -> None:
         if not envelopes:
             return
-        if self._seal is not None:
-            envelopes = [await self._seal.seal(envelope) for envelope in envelopes]
         now, first = self._clock.now(), time.time_ns()
         bodies = [envelope.model_dump_json() for envelope in envelopes]
         documents = [

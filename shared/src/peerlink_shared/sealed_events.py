@@ -3,12 +3,13 @@ what it reads, each in one place for every service."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
 
 from peerlink_shared.envelope import Envelope
-from peerlink_shared.keys import PersonKeys
+from peerlink_shared.keys import PersonKeyDestroyed, PersonKeys
 from peerlink_shared.sealing import SealBroken, is_sealed_type, open_sealed, person_of, seal
 
 log = structlog.get_logger("peerlink.sealing")
@@ -37,6 +38,16 @@ class EventSeal:
             # The contract requires person_id on every sealed type: validation refuses it.
             return envelope
         return seal(envelope, await self._keys.key_for(person))
+
+    async def seal_all(self, envelopes: Sequence[Envelope]) -> list[Envelope]:
+        """Each envelope sealed; an erased person's are left out (logged)."""
+        sealed = []
+        for envelope in envelopes:
+            try:
+                sealed.append(await self.seal(envelope))
+            except PersonKeyDestroyed:
+                log.info("event_not_recorded", reason="key_destroyed", event_type=envelope.type)
+        return sealed
 
     async def open(self, envelope: Envelope) -> Envelope | KeyDestroyed:
         """The envelope whole again; unsealed ones as they are. Raises SealBroken."""
