@@ -17,7 +17,7 @@ export PEERLINK_KAFKA_CREDENTIALS_DIR ?= $(LOCAL)/kafka-secrets/credentials
 export PEERLINK_KAFKA_USERNAME ?= admin
 export PEERLINK_KAFKA_PASSWORD_FILE ?= $(LOCAL)/kafka-secrets/credentials/admin
 
-.PHONY: install up down status topics demo test lint unit integration e2e browser clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-tls bench-drain bench-preview fault fault-short
+.PHONY: install up down status topics demo test lint unit integration e2e browser clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-tls bench-seal bench-drain bench-preview fault fault-short
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -132,6 +132,13 @@ bench-tls: install up  ## TLS+SASL's cost on the pipeline benchmark (same run, w
 		$(if $(MAX_RATE),--max-rate $(MAX_RATE)) $(if $(STEP_SECONDS),--step-seconds $(STEP_SECONDS)) \
 		$(if $(HALF_SECONDS),--half-seconds $(HALF_SECONDS)); \
 		status=$$?; $(PLAINTEXT_KAFKA) infra/local-servers down >/dev/null 2>&1; exit $$status
+
+# Sealing's cost: the same pipeline with health facts sealed and in clear, in one run.
+bench-seal: install up  ## sealing health facts' cost on the pipeline benchmark (same run, with and without)
+	$(RUN) python -m benchmarks.pipeline --seal-cost $(if $(QUICK),--quick) \
+		$(if $(START_RATE),--start-rate $(START_RATE)) $(if $(MAX_RATE),--max-rate $(MAX_RATE)) \
+		$(if $(STEP_SECONDS),--step-seconds $(STEP_SECONDS)) \
+		$(if $(HALF_SECONDS),--half-seconds $(HALF_SECONDS))
 
 GRADUATES ?= 300
 bench-drain: install up  ## a backlog of GRADUATES' facts at once: how fast the four services work it off

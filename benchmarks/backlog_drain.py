@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import secrets
 import statistics
@@ -29,6 +28,7 @@ from peerlink_devtools.clinics import add_clinic
 from peerlink_devtools.fault.workload import facts_for
 from peerlink_devtools.processes import Network
 from peerlink_devtools.scenario import Api
+from peerlink_devtools.sealed import NetworkEvents
 from peerlink_shared.auth import Role
 from peerlink_shared.envelope import make_envelope, new_event_id
 from peerlink_shared.kafka_access import KafkaAccess
@@ -74,7 +74,8 @@ async def register(
 
 
 async def drain(kafka: KafkaAccess, topics: Topics, records: list[tuple[bytes, bytes]],
-                graduates: int, timeout: float) -> tuple[float, list[float]]:  # fmt: skip
+                graduates: int, timeout: float, *,
+                events: NetworkEvents) -> tuple[float, list[float]]:  # fmt: skip
     """Seconds until every graduate was decided eligible, and when each one was."""
     consumer = AIOKafkaConsumer(
         topics.eligibility_changes, **kafka.client_options(), auto_offset_reset="earliest"
@@ -93,7 +94,9 @@ async def drain(kafka: KafkaAccess, topics: Topics, records: list[tuple[bytes, b
         while len(eligible) < graduates and time.perf_counter() - began < timeout:
             for batch in (await consumer.getmany(timeout_ms=200)).values():
                 for record in batch:
-                    data = json.loads(record.value)["data"]
+                    # Eligibility changes are sealed: opened with the network's vault.
+                    event = await events.event(record.value)
+                    data = event["data"] if event else {}
                     if data.get("eligible") and data["person_id"] not in eligible:
                         eligible[data["person_id"]] = time.perf_counter() - began
         return time.perf_counter() - began, sorted(eligible.values())
@@ -119,7 +122,13 @@ async def run(graduates: int, timeout: float) -> int:
             records = await register(api, graduates, kafka=kafka, topics=topics)
         finally:
             await api.close()
-        seconds, decided = await drain(kafka, topics, records, graduates, timeout)
+        events = NetworkEvents(network)
+        try:
+            seconds, decided = await drain(
+                kafka, topics, records, graduates, timeout, events=events
+            )
+        finally:
+            await events.close()
     finally:
         network.stop_all()
         await forget(kafka=kafka, mongo=mongo, database_prefix=run_id, topic_prefix=f"{run_id}-")

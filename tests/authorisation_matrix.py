@@ -22,6 +22,7 @@ from peerlink_notifications.settings import NotificationsSettings
 from peerlink_scheduling.bootstrap import bootstrap as scheduling
 from peerlink_scheduling.settings import SchedulingSettings
 from peerlink_shared.auth import Role
+from peerlink_shared.keys import new_kek_setting
 from peerlink_shared.person_access import person_caller
 
 from tests.authorisation_table import (
@@ -157,6 +158,7 @@ def served_routes() -> tuple[ServedRoute, ...]:
         "kafka_security_protocol": "PLAINTEXT",
         "mongo_url": "mongodb://unused",
         "token_secret": secrets.token_urlsafe(40),
+        "key_encryption_keys": new_kek_setting(),
         "topic_prefix": "",
     }
     found: list[ServedRoute] = []

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from peerlink_shared.topics import Topics
 
-from tests.servers import NoServers, Servers, provisioned, real_servers
+from tests.servers import RUN_ID, NoServers, Servers, provisioned, real_servers
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +22,7 @@ def servers() -> Iterator[Servers]:
 @pytest.fixture(scope="session")
 def run_id() -> str:
     """Isolates this run's topics, groups and databases from any earlier run."""
-    return f"t{secrets.token_hex(3)}"
+    return RUN_ID
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ A run's topics, ACLs and databases on them are named under its own prefixes.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +22,8 @@ from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import provision
 
+# This test process's run id: its topics, groups and databases are named under it.
+RUN_ID = f"t{secrets.token_hex(3)}"
 START_COMMAND = 'make up   (or: infra/local-servers up && eval "$(infra/local-servers env)")'
 
 

@@ -59,6 +59,17 @@ def make_side(
             name=name,
             letter="q",
         )
+    if name == "pipeline-unsealed":
+        return PipelineSide(
+            kafka=kafka,
+            mongo=mongo,
+            run_id=run_id,
+            log_dir=log_dir,
+            layout=options.layout,
+            name=name,
+            letter="u",
+            env={"PEERLINK_SEAL_PAYLOADS": "false"},
+        )
     return BaselineSide(
         kafka=kafka,
         mongo=mongo,

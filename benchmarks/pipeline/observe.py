@@ -8,19 +8,35 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer
 from peerlink_shared.contracts import EligibilityChanged, MessageRecorded
 from peerlink_shared.kafka_access import KafkaAccess
 
 ELIGIBILITY_CHANGED = EligibilityChanged.event_type()
+
+
+class Events(Protocol):
+    async def expect(self, persons: Iterable[str]) -> None: ...
+
+    async def event(self, value: bytes) -> dict[str, Any] | None: ...
+
+
 MESSAGE_RECORDED = MessageRecorded.event_type()
 
 
 class Observer:
     def __init__(
-        self, *, kafka: KafkaAccess, eligibility_topic: str, notification_topic: str
+        self,
+        *,
+        kafka: KafkaAccess,
+        eligibility_topic: str,
+        notification_topic: str,
+        events: Events | None = None,
     ) -> None:
+        # Opens sealed events (eligibility changes) as the services do; None: plain JSON.
+        self._events = events
         # Topics are new for every run, so reading from the start misses nothing.
         self._consumer = AIOKafkaConsumer(
             eligibility_topic,
@@ -46,9 +62,13 @@ class Observer:
                 await self._task
         await self._consumer.stop()
 
-    def watch(self, persons: Iterable[str]) -> None:
-        """From now on, notes arrivals for these graduates only (a new step)."""
-        self._watched = frozenset(persons)
+    async def watch(self, persons: Iterable[str]) -> None:
+        """From now on, notes arrivals for these graduates only (a new step). Their keys are
+        read first, so that opening their sealed events costs no vault read on the way."""
+        watched = frozenset(persons)
+        if self._events is not None:
+            await self._events.expect(watched)
+        self._watched = watched
         self.eligible_at = {}
         self.booked_at = {}
 
@@ -59,11 +79,13 @@ class Observer:
             now = loop.time()
             for records in batch.values():
                 for record in records:
-                    self._note(record.value, now)
+                    await self._note(record.value, now)
 
-    def _note(self, value: bytes, now: float) -> None:
+    async def _note(self, value: bytes, now: float) -> None:
         try:
-            event = json.loads(value)
+            event = json.loads(value) if self._events is None else await self._events.event(value)
+            if event is None:
+                return
             kind, data = event["type"], event["data"]
         except (ValueError, KeyError, TypeError):
             return

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SIDES = ("pipeline", "baseline")
 # `--tls-cost`: the same pipeline on the SASL_SSL broker and on a PLAINTEXT one (make bench-tls).
 TLS_SIDES = ("pipeline", "pipeline-plaintext")
+# `--seal-cost`: the same pipeline with health facts sealed and in clear (make bench-seal).
+SEAL_SIDES = ("pipeline", "pipeline-unsealed")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,12 @@ def parse(argv: list[str] | None = None) -> Options:
         help="the pipeline over SASL_SSL against the same pipeline over PLAINTEXT "
         "(PEERLINK_BENCH_PLAINTEXT_BOOTSTRAP names the PLAINTEXT broker)",
     )
+    add(
+        "--seal-cost",
+        action="store_true",
+        help="the pipeline sealing health facts against the same pipeline publishing them in "
+        "clear (PEERLINK_SEAL_PAYLOADS=false), on the same broker",
+    )
     add("--out", type=Path, default=ROOT / ".local" / "bench-pipeline")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -113,6 +121,12 @@ def parse(argv: list[str] | None = None) -> Options:
         ),
         layout=layout,
         hops=hops,
-        sides=TLS_SIDES if args.tls_cost else (args.only,) if args.only else SIDES,
+        sides=TLS_SIDES
+        if args.tls_cost
+        else SEAL_SIDES
+        if args.seal_cost
+        else (args.only,)
+        if args.only
+        else SIDES,
         out_dir=args.out,
     )

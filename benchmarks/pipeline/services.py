@@ -12,12 +12,14 @@ from pathlib import Path
 from peerlink_devtools.clinics import add_clinic
 from peerlink_devtools.processes import SERVICES, Network, consumer_groups
 from peerlink_devtools.scenario import Api
+from peerlink_devtools.sealed import NetworkEvents
 from peerlink_shared.auth import Role
 from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import provision
 
 from benchmarks.pipeline.hops import CLINIC
+from benchmarks.pipeline.observe import Events
 from benchmarks.pipeline.opcount import counting_environment
 from benchmarks.pipeline.population import Graduate, Layout, Population, graduate
 
@@ -36,6 +38,7 @@ class PipelineSide:
         layout: Layout,
         name: str = "pipeline",
         letter: str = "p",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.name = name
         self.topics = Topics(prefix=f"{run_id}-{letter}-")
@@ -51,9 +54,15 @@ class PipelineSide:
             topic_prefix=self.topics.prefix,
             database_prefix=f"{run_id}_{letter}_",
             # Logs at INFO write a JSON line per event: part of what the services cost.
-            extra_env={"PEERLINK_LOG_LEVEL": "INFO", **counting_environment(self.ops_dir)},
+            extra_env={
+                "PEERLINK_LOG_LEVEL": "INFO",
+                **counting_environment(self.ops_dir),
+                **(env or {}),
+            },
         )
         self._api: Api | None = None
+        self._events = NetworkEvents(self._network)
+        self.events: Events | None = self._events
 
     async def start(self) -> None:
         await provision(self._kafka, self.topics)
@@ -74,6 +83,7 @@ class PipelineSide:
         if self._api is not None:
             await self._api.close()
         await asyncio.to_thread(self._network.stop_all)
+        await self._events.close()
 
     async def populate(self, step: int, graduates: int) -> Population:
         api = self._api

@@ -9,6 +9,7 @@ from typing import Protocol
 from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 
+from benchmarks.pipeline.observe import Events
 from benchmarks.pipeline.population import Population
 
 
@@ -21,6 +22,7 @@ class Side(Protocol):
     groups: dict[str, list[str]]
     database_prefix: str  # what precedes a service's or hop's name in its database's name
     ops_dir: Path  # where its processes count their database commands
+    events: Events | None  # opens its sealed events; None where nothing is sealed
 
     async def start(self) -> None: ...
 

@@ -82,7 +82,7 @@ async def run_step(
         failures.append("not idle at the start")
     topics = [f"{side.topics.prefix}{base}" for base in CHAIN]
     sizes_before, ops_before = await tools.counters.sizes(topics), _ops(tools)
-    tools.observer.watch(g.person_id for g in population.graduates)
+    await tools.observer.watch(g.person_id for g in population.graduates)
     sent, stop = Sent(), asyncio.Event()
     sending = asyncio.create_task(
         tools.sender.run(population.graduates, rate=rate, sent=sent, stop=stop)

@@ -65,6 +65,7 @@ async def running(side: Side, *, say: Say) -> AsyncIterator[Tools]:
         kafka=side.kafka,
         eligibility_topic=side.topics.eligibility_changes,
         notification_topic=side.topics.notification_events,
+        events=side.events,
     )
     sender = Sender(kafka=side.kafka, topic=side.topics.clinic_inbound(CLINIC))
     try:

@@ -8,9 +8,18 @@ from datetime import timedelta
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.repository import NotificationsRepository
+from peerlink_shared.keys import KeyRing, PersonKeys, new_kek_setting
 from peerlink_shared.mongo import Database, Document
 
 from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
+
+RING = KeyRing.parse(new_kek_setting())
+
+
+def vault(db: Database) -> PersonKeys:
+    """Seeded contacts predate sealing (no key id): found by `_id` alone, no vault read."""
+    return PersonKeys(db, ring=RING, now=lambda: BASE)
+
 
 DUE = 20  # deliveries due now, at every size
 SINCE = BASE - timedelta(days=30)
@@ -122,7 +131,7 @@ STORE = Store(
     lookups=(
         Lookup(
             "a recipient's contact (per message, per attempt)",
-            lambda db, k: ContactStore(db).find("person", person(k)),
+            lambda db, k: ContactStore(db, keys=vault(db)).find("person", person(k)),
             (BY_ID,),
         ),
         Lookup(

@@ -18,13 +18,21 @@ from peerlink_shared.auth_local import LOCAL_ISSUER, issue_token, local_key
 from peerlink_shared.contracts import Payload
 from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
 from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.keys import KeyRing, PersonKeys, new_kek_setting
+from peerlink_shared.mongo import Document, make_mongo_client
+from peerlink_shared.sealed_events import EventSeal
 from peerlink_shared.settings import ServiceSettings
 from peerlink_shared.topics import Topics
 from peerlink_shared.topics_admin import provision_clinic
+from pymongo import AsyncMongoClient
 
-from tests.servers import Servers
+from tests.servers import RUN_ID, Servers
 
 SECRET = secrets.token_urlsafe(40)
+KEK = new_kek_setting()
+# Every service a test process starts shares one vault, as the services of a network do.
+# (Under the run id: dropped with the run's other databases.)
+KEY_VAULT_DB = f"{RUN_ID}_keys"
 T = TypeVar("T")
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -89,6 +97,8 @@ def service_app(
             "consumer_group": f"{run_id}-{name}",
             "topic_prefix": topics.prefix,
             "token_secret": SECRET,
+            "key_encryption_keys": KEK,
+            "key_vault_db": KEY_VAULT_DB,
             "http_port": 1,
             **overrides,
         }
@@ -185,6 +195,33 @@ def as_event(value: bytes) -> dict[str, Any] | None:
     except (ValueError, RecursionError):  # not JSON, or a hostile 10,000-deep body
         return None
     return event if isinstance(event, dict) and "id" in event else None
+
+
+def person_keys(client: AsyncMongoClient[Document]) -> PersonKeys:
+    """The key vault the in-process services share, through this client."""
+    ring = KeyRing.parse(KEK)
+    return PersonKeys(client[KEY_VAULT_DB], ring=ring, now=lambda: datetime.now(UTC))
+
+
+def vault(servers: Servers) -> tuple[PersonKeys, AsyncMongoClient[Document]]:
+    """The shared key vault and its own client, to close."""
+    client = make_mongo_client(servers.mongo_url)
+    return person_keys(client), client
+
+
+async def opened(servers: Servers, event: dict[str, Any]) -> dict[str, Any]:
+    """A sealed event as its consumers see it (opened with the shared vault); others as
+    they are."""
+    envelope = Envelope.model_validate(event)
+    if envelope.personkeyid is None:
+        return event
+    keys, client = vault(servers)
+    try:
+        found = await EventSeal(keys=keys).open(envelope)
+    finally:
+        await client.close()
+    assert isinstance(found, Envelope), "the person's key was destroyed"
+    return {**event, "data": found.data}
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0) -> T:

@@ -89,7 +89,12 @@ async def test_a_published_event_carries_the_documented_headers_and_key(
         event_type=CravingCheckInRecorded.event_type(),
     )
 
-    schema = documented(document, "CravingCheckInRecorded")
+    # What intake republishes is sealed, and documented so.
+    schema = documented(document, "CravingCheckInRecordedSealed")
+    data = document["components"]["schemas"]["CravingCheckInRecordedSealed"]
+    event = as_event(record.value)
+    assert event is not None and event["personkeyid"]
+    assert set(event["data"]) == set(data["properties"]) == {"person_id", "sealed"}
     sent = {name for name in schema["properties"] if name != "x-dlq-replayed-from"}
     assert set(record.headers) == sent
     assert record.headers["content-type"] == schema["properties"]["content-type"]["const"]

@@ -32,6 +32,7 @@ from tests.integration.helpers import (
     eventually,
     headers,
     in_process,
+    opened,
     publish,
     publish_raw,
 )
@@ -82,7 +83,8 @@ async def test_a_clinic_event_is_recorded_once_and_published(
         records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
         events = [as_event(r.value) for r in records if r.key == person_id.encode()]
         # (Registration is published too, as the home centre's link.)
-        return [e for e in events if e and e["type"] == CravingCheckInRecorded.event_type()] or None
+        found = [e for e in events if e and e["type"] == CravingCheckInRecorded.event_type()]
+        return [await opened(servers, e) for e in found] or None
 
     (event,) = await eventually(published)
     assert event["type"] == CravingCheckInRecorded.event_type()

@@ -60,6 +60,7 @@ from tests.integration.helpers import (
     eventually,
     headers,
     in_process,
+    person_keys,
     publish,
 )
 from tests.servers import Servers
@@ -364,7 +365,7 @@ async def test_email_webhook_and_sms_arrive_once_however_often_the_event_arrives
         db = client[f"{run_id}_delivery"]
         again = NotificationsHandlers(
             repository=NotificationsRepository(db),
-            contacts=ContactStore(db),
+            contacts=ContactStore(db, keys=person_keys(client)),
             deliveries=DeliveryStore(db),
             outbox=Outbox(db, clock=clock),
             topics=topics,
@@ -623,7 +624,7 @@ async def test_two_replicas_never_make_the_same_attempt(
     try:
         db = client[f"{run_id}_delivery_race"]
         clock = MovableClock()
-        contacts, deliveries = ContactStore(db), DeliveryStore(db)
+        contacts, deliveries = ContactStore(db, keys=person_keys(client)), DeliveryStore(db)
         await deliveries.ensure_indexes()
         handlers = NotificationsHandlers(
             repository=NotificationsRepository(db),

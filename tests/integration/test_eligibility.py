@@ -27,6 +27,7 @@ from tests.integration.helpers import (
     eventually,
     headers,
     in_process,
+    opened,
     publish,
     publish_raw,
 )
@@ -96,7 +97,9 @@ async def decision(client: httpx.AsyncClient, person_id: str) -> dict[str, objec
 
 async def changes_for(servers: Servers, topics: Topics, person_id: str) -> list[dict[str, object]]:
     records = await read_all(servers.kafka, [topics.eligibility_changes], idle_seconds=0.5)
-    return [json.loads(r.value) for r in records if r.key == person_id.encode()]
+    return [
+        await opened(servers, json.loads(r.value)) for r in records if r.key == person_id.encode()
+    ]
 
 
 async def test_facts_in_any_order_make_a_person_eligible(

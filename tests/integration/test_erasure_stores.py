@@ -53,7 +53,7 @@ from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
 
 from tests.erasure_traces import leftovers, traces
-from tests.integration.helpers import envelope_for
+from tests.integration.helpers import envelope_for, person_keys
 from tests.servers import Servers
 
 CENTRE = "harbour"
@@ -305,7 +305,7 @@ async def test_notifications_forgets_contact_messages_and_deliveries(db: Databas
     clock = MovableClock()
     repository, contacts, deliveries = (
         NotificationsRepository(db),
-        ContactStore(db),
+        ContactStore(db, keys=person_keys(db.client)),
         DeliveryStore(db),
     )
     await repository.ensure_indexes()

@@ -13,7 +13,7 @@ from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.auth import Role
 from peerlink_shared.topics import Topics
 
-from tests.integration.helpers import as_event, eventually, headers, in_process
+from tests.integration.helpers import as_event, eventually, headers, in_process, opened
 from tests.servers import Servers
 
 CENTRE = "harbour"
@@ -52,6 +52,7 @@ async def events_with_id(servers: Servers, topic: str, event_id: str) -> list[di
     for record in await read_all(servers.kafka, [topic], idle_seconds=0.5):
         event = as_event(record.value)
         if event is not None and event["id"] == event_id:
+            event = await opened(servers, event)
             found.append({**event, "_key": record.key.decode() if record.key else None})
     return found
 
@@ -218,7 +219,8 @@ async def test_registration_is_published_as_the_home_link(
     async def registered() -> list[dict[str, object]] | None:
         records = await read_all(servers.kafka, [topics.person_events], idle_seconds=0.5)
         events = [as_event(r.value) for r in records if r.key == person_id.encode()]
-        return [e for e in events if e and e["type"] == "peerlink.person.registered.v1"] or None
+        found = [e for e in events if e and e["type"] == "peerlink.person.registered.v1"]
+        return [await opened(servers, e) for e in found] or None
 
     (event,) = await eventually(registered)
     assert event["data"] == {

@@ -587,9 +587,10 @@ async def finished(services: Services, job_id: str) -> dict[str, Any] | None:
 async def test_the_contracts_say_how_links_come_to_be(services: Services) -> None:
     intake = (await services.intake.get("/asyncapi.json")).json()
     sent = set(intake["channels"]["person-events"]["messages"])
-    assert {model.__name__ for model in LINK_FACTS} <= sent
+    # Sealed on person-events (health facts under the person's key), as documented.
+    assert {f"{model.__name__}Sealed" for model in LINK_FACTS} <= sent
     assert set(intake["channels"]["clinic-inbound"]["messages"]).isdisjoint(
-        {model.__name__ for model in LINK_FACTS}
+        {name for model in LINK_FACTS for name in (model.__name__, f"{model.__name__}Sealed")}
     )
     eligibility = (await services.eligibility.get("/openapi.json")).json()
     standing_schema = eligibility["components"]["schemas"]["StandingOut"]

@@ -31,6 +31,7 @@ from tests.integration.helpers import (
     eventually,
     headers,
     in_process,
+    opened,
     publish,
 )
 from tests.servers import Servers
@@ -139,7 +140,7 @@ async def test_opening_a_centre_to_network_graduates_re_decides_those_who_share(
 
     async def published() -> list[str] | None:
         records = await read_all(servers.kafka, [topics.eligibility_changes], idle_seconds=0.5)
-        changes = [as_event(r.value) for r in records]
+        changes = [await opened(servers, e) for r in records if (e := as_event(r.value))]
         north = [c["data"]["person_id"] for c in changes if c and c["data"]["centre_id"] == "north"]
         return north if len(north) >= len(sharing) else None
 
@@ -211,6 +212,7 @@ async def test_the_clock_grants_eligibility_with_no_new_event(
         records = await read_all(servers.kafka, [topics.eligibility_changes], idle_seconds=0.5)
         for record in records:
             event = as_event(record.value)
+            event = None if event is None else await opened(servers, event)
             data = event["data"] if event else {}
             if (
                 event

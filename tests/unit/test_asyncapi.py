@@ -27,6 +27,7 @@ from peerlink_scheduling.settings import SchedulingSettings
 from peerlink_shared.asyncapi import Channel, asyncapi_document
 from peerlink_shared.contracts import PERSON_FACTS
 from peerlink_shared.dead_letters import ReasonCode
+from peerlink_shared.keys import new_kek_setting
 from peerlink_shared.topics import CATALOGUE, CLINIC_INBOUND, CLINIC_INBOUND_SPEC
 from peerlink_shared.trace_context import TRACEPARENT_PATTERN
 
@@ -35,6 +36,7 @@ Diagnostic = dict[str, str]  # one finding of the parser: severity, code, messag
 CHECKER = Path(__file__).resolve().parents[2] / "tools" / "asyncapi-check"
 BROKERS = ["kafka-a.clinic-net.example:9093", "kafka-b.clinic-net.example:9093"]
 SECRET = secrets.token_urlsafe(40)
+KEK = new_kek_setting()
 SERVICES: dict[str, Callable[[dict[str, str]], FastAPI]] = {
     "intake": lambda values: intake(IntakeSettings.model_validate(values)),
     "eligibility": lambda values: eligibility(EligibilitySettings.model_validate(values)),
@@ -59,7 +61,14 @@ PER_CLINIC = Channel(
 async def served(name: str, *, bootstrap: str) -> Document:
     """The document a service serves at /asyncapi.json, built by its own bootstrap (nothing
     connects: the lifespan does not run)."""
-    app = SERVICES[name]({"kafka_bootstrap": bootstrap, "token_secret": SECRET, "topic_prefix": ""})
+    app = SERVICES[name](
+        {
+            "kafka_bootstrap": bootstrap,
+            "token_secret": SECRET,
+            "key_encryption_keys": KEK,
+            "topic_prefix": "",
+        }
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://service"
     ) as client:
@@ -157,6 +166,7 @@ def test_the_servers_are_the_configured_brokers_over_sasl_ssl(
         (login,) = server["security"]
         assert schemes[login["$ref"].rsplit("/", 1)[-1]]["type"] == "scramSha512"
     assert SECRET not in json.dumps(document)
+    assert KEK.partition(":")[2] not in json.dumps(document)
 
 
 async def test_a_single_broker_is_one_server_and_plaintext_only_when_asked() -> None:

@@ -64,6 +64,7 @@ def test_service_environment_names_real_settings(service: str) -> None:
     environment = COMPOSE["services"][service]["environment"]
     assert set(environment) <= fields | TRACING_VARIABLES, set(environment) - fields
     assert "PEERLINK_TOKEN_SECRET" in environment
+    assert "PEERLINK_KEY_ENCRYPTION_KEYS" in environment
 
 
 @pytest.mark.parametrize("service", sorted(SETTINGS))

@@ -18,11 +18,13 @@ from peerlink_notifications.bootstrap import bootstrap as notifications
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_scheduling.bootstrap import bootstrap as scheduling
 from peerlink_scheduling.settings import SchedulingSettings
+from peerlink_shared.keys import new_kek_setting
 
 Schema = dict[str, Any]
 # Nothing connects: the document is built without the lifespan.
 SETTINGS = {
     "token_secret": secrets.token_urlsafe(40),
+    "key_encryption_keys": new_kek_setting(),
     "kafka_username": "documents",
     "kafka_password": secrets.token_urlsafe(16),
 }

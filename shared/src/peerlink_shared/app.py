@@ -16,6 +16,7 @@ from peerlink_shared.audit_trail import AuditTrail
 from peerlink_shared.body_limit import BodyLimit
 from peerlink_shared.http import current_principal, ops_router
 from peerlink_shared.http_errors import document_refusals, method_not_allowed
+from peerlink_shared.keys import PersonKeyDestroyed
 from peerlink_shared.person_access import audited_caller
 from peerlink_shared.runtime import ServiceRuntime
 
@@ -44,6 +45,12 @@ async def validation_error_without_input(request: Request, exc: Exception) -> JS
         for error in errors
     ]
     return JSONResponse(status_code=422, content={"detail": detail})
+
+
+async def person_erased(request: Request, exc: Exception) -> JSONResponse:
+    """410 for a write about a person whose data key was destroyed: nothing is recorded or
+    sealed for them again."""
+    return JSONResponse(status_code=410, content={"detail": "the person was erased"})
 
 
 def create_app(
@@ -87,6 +94,7 @@ def create_app(
     # A contract model built in a route from checked input should not fail; if it does,
     # it is still the caller's input, answered as a 422 rather than a 500 with a traceback.
     app.add_exception_handler(ValidationError, validation_error_without_input)
+    app.add_exception_handler(PersonKeyDestroyed, person_erased)
     app.include_router(
         ops_router(
             kafka_ready=runtime.kafka_ready,

@@ -31,6 +31,7 @@ from peerlink_shared.asyncapi_kafka import (
 from peerlink_shared.contracts import Payload
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.kafka import ENVELOPE_CONTENT_TYPE
+from peerlink_shared.sealing import SEALED_FIELD, readable_fields
 from peerlink_shared.topics import (
     CATALOGUE,
     CLINIC_INBOUND,
@@ -45,7 +46,15 @@ ABOUT = (
     "Every event is a CloudEvents 1.0 JSON document in structured mode, its `data` a "
     "versioned payload, keyed by its `subject` so that one aggregate's events stay in order. "
     "A record a consumer refuses is never dropped: it is copied unchanged to `<topic>.dlq` "
-    "with the reason in `x-dlq-*` headers."
+    "with the reason in `x-dlq-*` headers. Health facts (person events, the reasons of "
+    "eligibility changes) travel sealed: `data` keeps its `*_id` fields and holds the rest "
+    "in `sealed`, AES-256-GCM under the person's data key, whose id is the `personkeyid` "
+    "extension attribute; the associated data is the JSON array [id, type, personkeyid, "
+    "the readable fields]. Once the person's key is destroyed (erasure) no copy opens."
+)
+SEALED_DATA = (
+    "The payload of {payload}, sealed: its ids readable, every other field in `sealed`. "
+    "Opened with the person's data key it is exactly the {payload} schema."
 )
 
 
@@ -72,16 +81,44 @@ def _schema(model: type[BaseModel], schemas: dict[str, JsonSchema]) -> JsonSchem
     return {"$ref": REF.format(model=model.__name__)}
 
 
-def _message(payload: type[Payload], spec: TopicSpec, schemas: dict[str, JsonSchema]) -> JsonSchema:
-    data = _schema(payload, schemas)
+def _sealed_schema(payload: type[Payload], schemas: dict[str, JsonSchema]) -> JsonSchema:
+    """`data` as it travels sealed: the payload's ids, and the rest in `sealed`."""
+    _schema(payload, schemas)  # what it opens to, documented beside it
+    whole = schemas[payload.__name__]
+    readable = sorted(readable_fields(payload))
+    title = f"{payload.__name__}Sealed"
+    schemas[title] = {
+        "title": title,
+        "type": "object",
+        "description": SEALED_DATA.format(payload=payload.__name__),
+        "properties": {
+            **{name: whole["properties"][name] for name in readable},
+            SEALED_FIELD: {
+                "type": "string",
+                "contentEncoding": "base64",
+                "description": "base64(12-byte nonce || AES-256-GCM ciphertext and tag) of "
+                "the JSON object of every other field.",
+            },
+        },
+        "required": [*[name for name in readable if name in whole.get("required", [])], "sealed"],
+    }
+    return {"$ref": REF.format(model=title)}
+
+
+def _message(
+    payload: type[Payload], spec: TopicSpec, schemas: dict[str, JsonSchema], *, sealed: bool
+) -> JsonSchema:
+    sealed = sealed and payload.SEALED
+    data = _sealed_schema(payload, schemas) if sealed else _schema(payload, schemas)
+    name = f"{payload.__name__}Sealed" if sealed else payload.__name__
     envelope = Envelope.model_json_schema(ref_template=REF, mode="serialization")
-    envelope["title"] = f"{payload.__name__}Event"
+    envelope["title"] = f"{name}Event"
     envelope["properties"]["type"] = {"const": payload.event_type(), "type": "string"}
     envelope["properties"]["data"] = data
     schemas[envelope["title"]] = envelope
     return {
         "name": payload.event_type(),
-        "title": payload.__name__,
+        "title": name,
         "summary": (payload.__doc__ or payload.__name__).strip().splitlines()[0],
         "contentType": ENVELOPE_CONTENT_TYPE,
         "headers": event_headers(payload.event_type()),
@@ -101,12 +138,14 @@ class _Document:
 
     def add_events(self, action: Action, channel: Channel, spec: TopicSpec) -> None:
         names = []
+        # Clinic systems hold no keys: what they send is plain; everything else is sealed.
+        sealed = channel.catalogue_name != CLINIC_INBOUND
         for payload in channel.payloads:
-            message = _message(payload, spec, self.schemas)
-            known = self.messages.setdefault(payload.__name__, message)
+            message = _message(payload, spec, self.schemas, sealed=sealed)
+            known = self.messages.setdefault(message["title"], message)
             if known["bindings"] != message["bindings"]:
                 raise ValueError(f"{payload.__name__} is keyed differently on two topics")
-            names.append(payload.__name__)
+            names.append(message["title"])
         description = (
             f"{spec.description} Key: {spec.key}. "
             f"Refused events go to {dead_letter_topic(channel.address)}."

@@ -15,6 +15,10 @@ each per record. A crash before that write makes Kafka redeliver the batch; hand
 idempotent (deterministic outbox ids, unique inserts), so handling a record again changes
 nothing, and the inbox spares the work for records whose batch was completed.
 
+A sealed payload (health facts under the person's data key) is opened before the payload is
+validated; one whose person's key was destroyed (a replay after erasure) is skipped, counted
+and logged, and the batch committed as usual (`EventConsumer._open`).
+
 No record holds its partition for good: an outage is waited out, any other failure is
 retried a bounded number of times and then dead-lettered (`EventConsumer._consume_record`),
 and a record that keeps failing shows in `/ready` (`consumer_health`).
@@ -50,9 +54,17 @@ from peerlink_shared.dead_letters import (
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.inbox import Inbox, inbox_key
 from peerlink_shared.kafka import SUBSCRIBER_ACK_POLICY
-from peerlink_shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_RETRIES
+from peerlink_shared.keys import PersonKeyDestroyed
+from peerlink_shared.metrics import (
+    DEAD_LETTERS,
+    EVENTS_CONSUMED,
+    HANDLER_RETRIES,
+    SEALED_EVENTS_SKIPPED,
+)
 from peerlink_shared.outages import is_outage
 from peerlink_shared.parsing import parse_envelope
+from peerlink_shared.sealed_events import EventSeal, KeyDestroyed
+from peerlink_shared.sealing import SealBroken
 from peerlink_shared.trace_spans import consuming, note_event, note_outcome
 
 P = TypeVar("P", bound=Payload)
@@ -132,6 +144,7 @@ class EventConsumer:
         health: ConsumerHealth,
         max_batch: int = MAX_BATCH_RECORDS,
         tracer: Tracer | None = None,
+        seal: EventSeal | None = None,
     ) -> None:
         """`tracer`: a span per record, continuing its event's trace (None: tracing off)."""
         self._broker = broker
@@ -141,6 +154,7 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._max_batch = max_batch
         self._tracer = tracer
+        self._seal = seal
         self.health = health
 
     def subscribe(
@@ -429,8 +443,14 @@ class EventConsumer:
                 EVENTS_CONSUMED.labels(topic=topic, outcome="ignored").inc()
                 note_outcome("ignored")
                 return
+            opened = await self._open(envelope, topic=topic)
+            if isinstance(opened, Refusal):
+                await refuse(opened)
+                return
+            if opened is None:
+                return
             try:
-                call = selected.bind(envelope, sender)
+                call = selected.bind(opened, sender)
             except ValidationError as error:
                 await refuse(Refusal(ReasonCode.INVALID_PAYLOAD, describe_validation_error(error)))
                 return
@@ -446,7 +466,13 @@ class EventConsumer:
                 note_outcome("duplicate")
                 log.info("event_duplicate_ignored")
                 return
-            failure = await self._run(call)
+            try:
+                failure = await self._run(call)
+            except PersonKeyDestroyed:
+                # The person was erased while the event waited: nothing of theirs is
+                # published again (sealing would need their key).
+                self._skip_erased(topic)
+                return
             if failure is not None:
                 await refuse(failure)
                 return
@@ -454,6 +480,27 @@ class EventConsumer:
             EVENTS_CONSUMED.labels(topic=topic, outcome="handled").inc()
             note_outcome("handled")
             log.info("event_handled")
+
+    async def _open(self, envelope: Envelope, *, topic: str) -> Envelope | Refusal | None:
+        """The envelope with its sealed payload opened; None when it can never be opened
+        (its person's key was destroyed: a replay after erasure), which is skipped, counted
+        and logged, never dead-lettered. A seal that does not open with a key that exists
+        was altered or moved: dead-lettered."""
+        if self._seal is None or envelope.personkeyid is None:
+            return envelope
+        try:
+            opened = await self._seal.open(envelope)
+        except SealBroken as broken:
+            return Refusal(ReasonCode.SEAL_BROKEN, str(broken))
+        if isinstance(opened, KeyDestroyed):
+            self._skip_erased(topic)
+            return None
+        return opened
+
+    def _skip_erased(self, topic: str) -> None:
+        SEALED_EVENTS_SKIPPED.labels(topic=topic, reason="key_destroyed").inc()
+        EVENTS_CONSUMED.labels(topic=topic, outcome="skipped_erased").inc()
+        log.info("event_skipped", reason="key_destroyed")
 
     async def _run(self, call: Callable[[], Awaitable[None]]) -> Refusal | None:
         """A handler's refusal is dead-lettered at once; any other failure is raised for

@@ -44,6 +44,7 @@ class ReasonCode(StrEnum):
     NUMBER_OUT_OF_RANGE = "number_out_of_range"
     UNPARSEABLE = "unparseable"
     SENDER_NOT_ALLOWED = "sender_not_allowed"
+    SEAL_BROKEN = "seal_broken"
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,11 @@ class Envelope(BaseModel):
     tracestate: Tracestate = Field(
         default=None, description="W3C tracestate that goes with `traceparent`."
     )
+    personkeyid: OpaqueId | None = Field(
+        default=None,
+        description="Extension: the id of the person's data key `data.sealed` is sealed "
+        "under; absent when nothing is sealed.",
+    )
     data: dict[str, JsonValue] = Field(description="The versioned payload of `type`.")
 
 

@@ -6,7 +6,8 @@ from prometheus_client import Counter, Gauge
 
 EVENTS_CONSUMED = Counter(
     "peerlink_events_consumed_total",
-    "Events taken from Kafka, by outcome (handled, duplicate, ignored, dead_lettered).",
+    "Events taken from Kafka, by outcome (handled, duplicate, ignored, dead_lettered, "
+    "skipped_erased).",
     ["topic", "outcome"],
 )
 EVENTS_PUBLISHED = Counter(
@@ -28,6 +29,12 @@ AUDIT_WRITE_FAILURES = Counter(
     "Audit entries that could not be written, by what happened to the answer "
     "(withheld: a read answered 503 instead; sent: the entry is only in the log).",
     ["answer"],
+)
+SEALED_EVENTS_SKIPPED = Counter(
+    "peerlink_sealed_events_skipped_total",
+    "Events skipped because they can no longer be opened (their person's key was destroyed: "
+    "a replay after erasure).",
+    ["topic", "reason"],
 )
 RETENTION_DELETED = Counter(
     "peerlink_retention_deleted_total",

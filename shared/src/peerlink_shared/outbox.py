@@ -36,6 +36,7 @@ from peerlink_shared.envelope import Envelope
 from peerlink_shared.kafka import Outgoing, send_all
 from peerlink_shared.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
 from peerlink_shared.mongo import Database, Document, insert_all_once, insert_once
+from peerlink_shared.sealed_events import EventSeal
 from peerlink_shared.trace_spans import finish_publishing, start_publishing
 
 log = structlog.get_logger("peerlink.outbox")
@@ -61,8 +62,10 @@ class Entry:
 class Outbox:
     """Entries wait here until published, then are deleted: the collection stays small."""
 
-    def __init__(self, db: Database, *, clock: Clock) -> None:
+    def __init__(self, db: Database, *, clock: Clock, seal: EventSeal | None = None) -> None:
         self._entries = db["outbox"]
+        # Health facts are sealed before they are stored: the outbox holds them sealed too.
+        self._seal = seal
         self._parked = db["outbox_parked"]
         self._clock = clock
         # Recorded by this process, not yet published: (entry, what to send).
@@ -75,11 +78,19 @@ class Outbox:
     async def add(self, *, envelope: Envelope, topic: str) -> None:
         """Records an event to publish; the same event id again, while pending, changes
         nothing (once published, a re-recorded event is published again: consumers drop
-        copies by event id)."""
-        await self.add_all(envelopes=[envelope], topic=topic)
+        copies by event id). Raises PersonKeyDestroyed for an erased person's event."""
+        if self._seal is not None:
+            envelope = await self._seal.seal(envelope)
+        await self._store([envelope], topic=topic)
 
     async def add_all(self, *, envelopes: Sequence[Envelope], topic: str) -> None:
-        """`add` for many events, with one write."""
+        """`add` for many events, with one write. Erased persons' events are left out, so
+        that one erased person does not hold up a re-evaluation of everyone else."""
+        if self._seal is not None:
+            envelopes = await self._seal.seal_all(envelopes)
+        await self._store(envelopes, topic=topic)
+
+    async def _store(self, envelopes: Sequence[Envelope], *, topic: str) -> None:
         if not envelopes:
             return
         now, first = self._clock.now(), time.time_ns()

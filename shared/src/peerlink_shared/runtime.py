@@ -20,9 +20,11 @@ from peerlink_shared.consumer import EventConsumer
 from peerlink_shared.consumer_health import ConsumerHealth
 from peerlink_shared.inbox import Inbox
 from peerlink_shared.kafka import make_broker
+from peerlink_shared.keys import PersonKeys
 from peerlink_shared.mongo import make_mongo_client, mongo_ready
 from peerlink_shared.outbox import Outbox, OutboxRelay
 from peerlink_shared.retention import RetentionSweeper
+from peerlink_shared.sealed_events import EventSeal
 from peerlink_shared.settings import ServiceSettings
 from peerlink_shared.tracing import Tracing
 
@@ -50,6 +52,8 @@ class ServiceRuntime:
         # Before the MongoDB client: PyMongo's command listeners are taken when it is made.
         self.tracing = Tracing.from_environment(service=service)
         tracer = self.tracing.tracer if self.tracing else None
+        # Refuses to start without a usable PEERLINK_KEY_ENCRYPTION_KEYS (names it).
+        ring = settings.key_ring()
         self.mongo = make_mongo_client(settings.mongo_url)
         self.db = self.mongo[settings.mongo_database]
         self.broker = make_broker(
@@ -57,7 +61,14 @@ class ServiceRuntime:
             client_id=f"peerlink-{service}",
             metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
         )
-        self.outbox = Outbox(self.db, clock=self.clock)
+        self.keys = PersonKeys(
+            self.mongo[settings.key_vault_db],
+            ring=ring,
+            now=self.clock.now,
+            cache_seconds=settings.key_cache_seconds,
+        )
+        self.seal = EventSeal(keys=self.keys, seal_payloads=settings.seal_payloads)
+        self.outbox = Outbox(self.db, clock=self.clock, seal=self.seal)
         self.relay = OutboxRelay(
             outbox=self.outbox,
             broker=self.broker,
@@ -72,6 +83,7 @@ class ServiceRuntime:
             max_attempts=settings.consumer_max_attempts,
             health=ConsumerHealth(stuck_after_seconds=settings.consumer_stuck_seconds),
             tracer=tracer,
+            seal=self.seal,
         )
         self.audit = AuditLog(self.db)
         # A service adds its own stores' expiries (retention.add) before it starts.

@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from peerlink_shared.auth_settings import MIN_SECRET_LENGTH, PLACEHOLDER_SECRETS, TokenSettings
 from peerlink_shared.clock import Clock, OffsetClock, SystemClock
 from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.keys.settings import KeyVaultSettings
 from peerlink_shared.retention import Expiry
 from peerlink_shared.topics import (
     LONGEST_DEAD_LETTER_RETENTION_DAYS,
@@ -26,10 +27,11 @@ REDELIVERY_WINDOW_DAYS = LONGEST_TOPIC_RETENTION_DAYS + LONGEST_DEAD_LETTER_RETE
 __all__ = ["MIN_SECRET_LENGTH", "PLACEHOLDER_SECRETS", "ServiceSettings"]
 
 
-class ServiceSettings(TokenSettings):
+class ServiceSettings(TokenSettings, KeyVaultSettings):
     """What every service needs; each service subclasses it with its own defaults.
 
-    Token settings (PEERLINK_TOKEN_*) come from TokenSettings; `token_audience` is the `aud`
+    Key vault settings (PEERLINK_KEY_*) come from KeyVaultSettings; token settings
+    (PEERLINK_TOKEN_*) from TokenSettings; `token_audience` is the `aud`
     this service accepts, `peerlink-<service>` by default.
     """
 
@@ -60,6 +62,11 @@ class ServiceSettings(TokenSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(ge=1, le=65535)
     token_audience: str = Field(min_length=1)
+    seal_payloads: bool = Field(
+        default=True,
+        description="Seal health facts in published events under the person's data key. "
+        "Off only to measure what sealing costs; sealed events are opened either way.",
+    )
     log_level: str = "INFO"
     publish_timeout_seconds: float = Field(default=10.0, gt=0)
     consumer_max_attempts: int = Field(

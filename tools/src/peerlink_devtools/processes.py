@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 from peerlink_shared.kafka_access import KafkaAccess, child_environment
 from peerlink_shared.kafka_acls import SUBSCRIPTIONS, consumer_group
+from peerlink_shared.keys import new_kek_setting
 from peerlink_shared.topics import Topics
 
 SERVICES = ("intake", "eligibility", "scheduling", "notifications")
@@ -72,6 +73,7 @@ class Network:
     topic_prefix: str = ""
     database_prefix: str = ""
     token_secret: str = field(default_factory=new_token_secret)
+    key_encryption_keys: str = field(default_factory=new_kek_setting)
     ports: Mapping[str, int] = field(default_factory=dict)
     extra_env: Mapping[str, str] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
@@ -91,6 +93,10 @@ class Network:
             for service in SERVICES
         }
 
+    @property
+    def key_vault_db(self) -> str:
+        return f"{self.database_prefix}peerlink_keys"
+
     def environment(self, service: str, port: int) -> dict[str, str]:
         env = {
             **os.environ,
@@ -102,6 +108,9 @@ class Network:
             "PEERLINK_TOPIC_PREFIX": self.topic_prefix,
             "PEERLINK_HTTP_PORT": str(port),
             "PEERLINK_TOKEN_SECRET": self.token_secret,
+            "PEERLINK_KEY_ENCRYPTION_KEYS": self.key_encryption_keys,
+            # One vault for the network's four services.
+            "PEERLINK_KEY_VAULT_DB": self.key_vault_db,
             **self.service_urls(),
             **self.extra_env,
         }

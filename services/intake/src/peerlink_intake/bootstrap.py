@@ -31,7 +31,7 @@ from peerlink_intake.entrypoints.http import intake_router
 from peerlink_intake.entrypoints.links import links_router
 from peerlink_intake.entrypoints.recording import FactRecording
 from peerlink_intake.entrypoints.report import report_router
-from peerlink_intake.erasure import Erasures, NoPersonKeys
+from peerlink_intake.erasure import Erasures
 from peerlink_intake.handlers import InboundHandlers, IntakeHandlers
 from peerlink_intake.settings import IntakeSettings
 from peerlink_intake.subject_access import SubjectAccess
@@ -48,8 +48,7 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
     erasures = Erasures(
         repository=repository,
         requests=requests,
-        # TODO(lead): PersonKeys from peerlink_shared.person_keys (branch `shred`) once merged.
-        keys=NoPersonKeys(),
+        keys=runtime.keys,  # destroyed when the request is accepted: every sealed copy is shredded
         outbox=runtime.outbox,
         topics=runtime.topics,
         clock=runtime.clock,

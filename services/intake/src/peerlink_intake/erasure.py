@@ -51,16 +51,6 @@ class EventOutbox(Protocol):
     async def add(self, *, envelope: Envelope, topic: str) -> None: ...
 
 
-class NoPersonKeys:
-    """Until per-person keys exist: there is no key to destroy.
-
-    TODO(lead): wire `peerlink_shared.person_keys.PersonKeys` (branch `shred`) in
-    `bootstrap.py` in place of this when both are merged."""
-
-    async def destroy(self, person_id: str) -> bool:
-        return False
-
-
 def requester(caller: Principal) -> Requester:
     return Requester(
         role="ops" if caller.role is Role.OPS else "coordinator",

@@ -64,7 +64,7 @@ def bootstrap(
     # httpx logs every request's URL at INFO, and a webhook URL is a contact detail.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     repository = NotificationsRepository(runtime.db)
-    contacts = ContactStore(runtime.db)
+    contacts = ContactStore(runtime.db, keys=runtime.keys)
     deliveries = DeliveryStore(runtime.db)
     runtime.startup_hooks += [repository.ensure_indexes, deliveries.ensure_indexes]
     for expiry in settings.notification_expiries():

@@ -14,6 +14,7 @@ class EligibilityChanged(Payload):
     """A (person, centre) decision changed. Reasons are codes, never clinical narrative."""
 
     TYPE: ClassVar[str] = "peerlink.eligibility.changed"
+    SEALED: ClassVar[bool] = True
 
     person_id: OpaqueId = Field(examples=["p-7f3a9c"])
     centre_id: OpaqueId = Field(examples=["north-house"])

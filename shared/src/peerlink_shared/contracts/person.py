@@ -18,6 +18,7 @@ ProgrammeOutcome = Literal["completed", "left_early", "transferred", "discharged
 class PersonFact(Payload):
     """A fact about one person; the person id is also the event's subject and Kafka key."""
 
+    SEALED: ClassVar[bool] = True
     person_id: OpaqueId = Field(examples=["p-7f3a9c"])
 
 
