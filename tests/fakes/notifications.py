@@ -29,6 +29,7 @@ from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_shared.contracts import CentreRegistered, Payload
 from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
 from peerlink_shared.publishing import Publisher, source_of
+from peerlink_shared.subject_access import Record
 
 from tests.fakes.clock import MovableClock
 from tests.fakes.outbox import RecordingOutbox
@@ -58,6 +59,12 @@ class FakeRecords:
 
     async def messages_for(self, recipient_id: str) -> list[LoggedMessage]:
         return _oldest_first(m for m in self.messages.values() if m.recipient_id == recipient_id)
+
+    async def held_for(self, recipient_id: str) -> list[Record]:
+        return [
+            {"message_id": m.message_id, "text": m.text, "status": m.status}
+            for m in await self.messages_for(recipient_id)
+        ]
 
     async def messages_at(self, centre_id: str, *, since: datetime) -> list[LoggedMessage]:
         return _oldest_first(
@@ -250,6 +257,12 @@ class FakeDeliveries:
             and s.progress.recipient_id == recipient_id
             and s.progress.created_at >= since
         ]
+
+    async def held_for(
+        self, kind: RecipientKind, recipient_id: str, *, since: datetime
+    ) -> list[Record]:
+        found = await self.for_recipient(kind, recipient_id, since=since)
+        return [{"delivery_id": d.delivery_id, "channel": d.channel} for d in found]
 
     async def at_centre(self, centre_id: str, *, since: datetime) -> list[DeliveryProgress]:
         return [

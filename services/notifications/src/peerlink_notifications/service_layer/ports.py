@@ -9,6 +9,7 @@ from typing import Protocol
 
 from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.envelope import Envelope
+from peerlink_shared.subject_access import Record
 
 from peerlink_notifications.domain.contacts import Contact, RecipientKind
 from peerlink_notifications.domain.delivery import (
@@ -121,6 +122,20 @@ class DeliveryBook(DeliveryProgressLog, Protocol):
     async def drop_pending(self, delivery_id: str) -> None: ...
 
     async def forget_person(self, person_id: str) -> dict[str, int]: ...
+
+
+class MessagesHeld(Protocol):
+    async def held_for(self, recipient_id: str) -> list[Record]:
+        """A person's messages as their subject access report shows them."""
+        ...
+
+
+class DeliveriesHeld(Protocol):
+    async def held_for(
+        self, kind: RecipientKind, recipient_id: str, *, since: datetime
+    ) -> list[Record]:
+        """A recipient's deliveries as their subject access report shows them."""
+        ...
 
 
 class Transport(Protocol):

@@ -21,10 +21,8 @@ from peerlink_shared.subject_access import (
     store_held,
 )
 
-from peerlink_notifications.adapters.contacts import ContactStore
-from peerlink_notifications.adapters.deliveries import DeliveryStore
-from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.domain.contacts import EXTERNAL_CHANNELS, Contact
+from peerlink_notifications.service_layer.ports import ContactBook, DeliveriesHeld, MessagesHeld
 
 # The same words as docs/privacy.md, so the page and the report agree.
 CONTACTS = Purpose(
@@ -59,9 +57,9 @@ class NotificationsHoldings:
     def __init__(
         self,
         *,
-        contacts: ContactStore,
-        repository: NotificationsRepository,
-        deliveries: DeliveryStore,
+        contacts: ContactBook,
+        repository: MessagesHeld,
+        deliveries: DeliveriesHeld,
         clock: Clock,
         message_days: int,
         delivery_days: int,
