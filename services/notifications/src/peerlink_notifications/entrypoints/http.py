@@ -106,27 +106,8 @@ def _persons(centre_id: str, recipients: Iterable[str]) -> list[str]:
 
 
 def _message(logged: LoggedMessage) -> MessageOut:
-    return MessageOut(
-        message_id=logged.message_id,
-        recipient_id=logged.recipient_id,
-        channel=logged.channel,
-        text=logged.text,
-        status=logged.status,
-        created_at=logged.created_at,
-    )
+    return MessageOut.model_validate(logged, from_attributes=True)
 
 
 def _delivery(progress: DeliveryProgress) -> DeliveryOut:
-    return DeliveryOut(
-        delivery_id=progress.delivery_id,
-        message_id=progress.message_id,
-        recipient_id=progress.recipient_id,
-        channel=progress.channel,
-        status=progress.status,
-        attempts=progress.attempts,
-        last_error=progress.last_error,
-        reason=progress.reason,
-        next_attempt_at=progress.next_attempt_at,
-        sent_at=progress.sent_at,
-        created_at=progress.created_at,
-    )
+    return DeliveryOut.model_validate(progress, from_attributes=True)
