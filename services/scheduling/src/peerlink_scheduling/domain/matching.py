@@ -25,6 +25,8 @@ from peerlink_scheduling.domain.stays import Stay, stays_overlap
 
 MEETING_STEP = timedelta(minutes=15)
 
+SessionKind = Literal["group", "one_on_one"]
+
 
 @dataclass(frozen=True)
 class Booking:
@@ -57,8 +59,10 @@ class SessionRequest:
     timezone: str = "UTC"  # the centre's, for "the session's day"
 
     @property
-    def is_meeting(self) -> bool:
-        return self.resident_id is not None
+    def kind(self) -> SessionKind:
+        """A one-on-one meeting has a resident (kept, as "(erased)", when they are forgotten);
+        a group session has none."""
+        return "group" if self.resident_id is None else "one_on_one"
 
     def at(self, starts_at: datetime) -> Booking:
         return Booking(self.session_id, self.centre_id, starts_at, starts_at + self.duration)

@@ -1,0 +1,1 @@
+"""Scheduling's use cases, over the ports in `ports.py`."""
