@@ -38,7 +38,7 @@ from peerlink_scheduling.entrypoints import consumers
 from peerlink_scheduling.entrypoints.http import scheduling_router
 from peerlink_scheduling.service_layer.eligibility import EligibilityFollowing
 from peerlink_scheduling.service_layer.forgetting import Forgetting
-from peerlink_scheduling.service_layer.ports import EventPublisher, Sessions, Supporters
+from peerlink_scheduling.service_layer.ports import EventPublisher, Ports, Sessions, Supporters
 from peerlink_scheduling.service_layer.requests import SessionRequests
 from peerlink_scheduling.service_layer.schedule import Schedule
 from peerlink_scheduling.service_layer.staffing import Staffing
@@ -61,25 +61,16 @@ class UseCases:
 def use_cases(
     *, sessions: Sessions, supporters: Supporters, events: EventPublisher, clock: Clock
 ) -> UseCases:
-    staffing = Staffing(sessions=sessions, supporters=supporters, events=events, clock=clock)
-    requests = SessionRequests(
-        sessions=sessions, supporters=supporters, events=events, staffing=staffing, clock=clock
-    )
+    ports = Ports(sessions=sessions, supporters=supporters, events=events, clock=clock)
+    staffing = Staffing(ports)
+    requests = SessionRequests(ports, staffing=staffing)
     return UseCases(
         staffing=staffing,
         requests=requests,
-        eligibility=EligibilityFollowing(
-            sessions=sessions, supporters=supporters, events=events, staffing=staffing, clock=clock
-        ),
+        eligibility=EligibilityFollowing(ports, staffing=staffing),
         stays=StaysAndCentres(supporters=supporters),
-        forgetting=Forgetting(
-            sessions=sessions,
-            supporters=supporters,
-            events=events,
-            staffing=staffing,
-            requests=requests,
-        ),
-        schedule=Schedule(sessions=sessions, supporters=supporters, clock=clock),
+        forgetting=Forgetting(ports, staffing=staffing, requests=requests),
+        schedule=Schedule(ports),
     )
 
 

@@ -4,9 +4,11 @@ them in memory."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.contracts.base import Payload
 from peerlink_shared.envelope import Envelope
@@ -132,3 +134,13 @@ class EventPublisher(Protocol):
     async def publish(
         self, payload: Payload, *, subject: str, cause: Cause, event_id: str | None = None
     ) -> Envelope: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Everything scheduling's use cases reach the world through, injected once by bootstrap."""
+
+    sessions: Sessions
+    supporters: Supporters
+    events: EventPublisher
+    clock: Clock

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import MeetingRequested, SessionCancelled, SessionRequested
 from peerlink_shared.envelope import derived_event_id
 from peerlink_shared.publishing import Cause
 
 from peerlink_scheduling.domain.bookings import booked_start
 from peerlink_scheduling.domain.matching import SessionRequest
-from peerlink_scheduling.service_layer.ports import EventPublisher, Sessions, Supporters
+from peerlink_scheduling.service_layer.ports import Ports
 from peerlink_scheduling.service_layer.staffing import Staffing
 
 log = structlog.get_logger("peerlink.scheduling")
@@ -38,20 +37,9 @@ class RequestMeeting:
 
 
 class SessionRequests:
-    def __init__(
-        self,
-        *,
-        sessions: Sessions,
-        supporters: Supporters,
-        events: EventPublisher,
-        staffing: Staffing,
-        clock: Clock,
-    ) -> None:
-        self._sessions = sessions
-        self._supporters = supporters
-        self._events = events
+    def __init__(self, ports: Ports, *, staffing: Staffing) -> None:
+        self._ports = ports
         self._staffing = staffing
-        self._clock = clock
 
     async def request_session(self, command: RequestSession, *, cause: Cause) -> SessionRequest:
         request = SessionRequest(
@@ -60,7 +48,7 @@ class SessionRequests:
             starts_at=command.starts_at,
             duration=command.duration,
             supporters_needed=command.supporters_needed,
-            timezone=await self._supporters.timezone_of(command.centre_id),
+            timezone=await self._ports.supporters.timezone_of(command.centre_id),
         )
         await self.request(request, cause=cause)
         return request
@@ -74,25 +62,25 @@ class SessionRequests:
             supporters_needed=1,
             resident_id=command.resident_id,
             window_ends_at=command.window_ends_at,
-            timezone=await self._supporters.timezone_of(command.centre_id),
+            timezone=await self._ports.supporters.timezone_of(command.centre_id),
         )
         await self.request(request, cause=cause)
         return request
 
     async def request(self, request: SessionRequest, *, cause: Cause) -> None:
         """Announces the request, stores it and fills it (a retry re-announces the same id)."""
-        await self._events.publish(
+        await self._ports.events.publish(
             _requested(request),
             subject=request.session_id,
             cause=cause,
             event_id=derived_event_id("session-requested", request.session_id),
         )
-        await self._sessions.add_session(request, at=self._clock.now())
+        await self._ports.sessions.add_session(request, at=self._ports.clock.now())
         await self._staffing.fill(request, correlation_id=cause.correlation_id)
 
     async def cancel(self, request: SessionRequest, *, cause: Cause) -> list[str]:
         """Cancels a session: publishes it, releases everyone booked; returns who was."""
-        held = await self._sessions.assignments_of(request.session_id)
+        held = await self._ports.sessions.assignments_of(request.session_id)
         supporters = tuple(a.supporter_id for a in held)
         payload = SessionCancelled(
             session_id=request.session_id,
@@ -101,17 +89,17 @@ class SessionRequests:
             supporter_ids=supporters,
         )
         # Outbox first, then the state: a retry re-records the same cancellation.
-        await self._events.publish(
+        await self._ports.events.publish(
             payload,
             subject=request.session_id,
             cause=cause,
             event_id=derived_event_id("cancelled", request.session_id),
         )
-        await self._sessions.cancel_session(request.session_id, at=self._clock.now())
+        await self._ports.sessions.cancel_session(request.session_id, at=self._ports.clock.now())
         for assignment in held:
             booking = request.at(assignment.starts_at)
-            await self._sessions.release(assignment.slot_id)
-            await self._sessions.free_time(
+            await self._ports.sessions.release(assignment.slot_id)
+            await self._ports.sessions.free_time(
                 assignment.supporter_id, booking.starts_at, booking.ends_at, token=None
             )
         log.info("session_cancelled", session=request.session_id, released=len(supporters))

@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Literal
 
 import structlog
-from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import SessionFilled, SessionUnfilled, SupporterAssigned
 from peerlink_shared.envelope import derived_event_id
 from peerlink_shared.publishing import Cause
@@ -24,33 +23,28 @@ from peerlink_scheduling.domain.matching import (
     unfilled_reason,
 )
 from peerlink_scheduling.domain.stays import stays_from
-from peerlink_scheduling.service_layer.ports import EventPublisher, Sessions, Supporters
+from peerlink_scheduling.service_layer.ports import Ports
 
 MAX_FILL_ROUNDS = 5
 log = structlog.get_logger("peerlink.scheduling")
 
 
 class Staffing:
-    def __init__(
-        self, *, sessions: Sessions, supporters: Supporters, events: EventPublisher, clock: Clock
-    ) -> None:
-        self._sessions = sessions
-        self._supporters = supporters
-        self._events = events
-        self._clock = clock
+    def __init__(self, ports: Ports) -> None:
+        self._ports = ports
 
     async def fill(self, request: SessionRequest, *, correlation_id: str) -> None:
         """Claims open slots for eligible, free supporters, then announces every new assignment."""
         # A lost race (another writer took the slot or the supporter's time) means reading
         # again and choosing again, a bounded number of times.
-        if await self._sessions.is_cancelled(request.session_id):
+        if await self._ports.sessions.is_cancelled(request.session_id):
             return
         for _ in range(MAX_FILL_ROUNDS):
             if not await self._fill_round(request):
                 break
             # Racing writers choose alike (matching is deterministic): stagger the retries.
             await asyncio.sleep(random.uniform(0, 0.05))
-        assignments = await self._sessions.assignments_of(request.session_id)
+        assignments = await self._ports.sessions.assignments_of(request.session_id)
         cause = Cause(correlation_id=correlation_id)
         await self._announce(request, assignments, cause=cause)
         await self._report_staffing(request, assignments, cause=cause)
@@ -73,7 +67,7 @@ class Staffing:
                 supporter_ids=supporters,
             )
         else:
-            eligible = await self._supporters.eligibility_at(request.centre_id)
+            eligible = await self._ports.supporters.eligibility_at(request.centre_id)
             reason = unfilled_reason(eligible, supporters)
             state = f"unfilled:{open_slots}:{reason}"
             payload = SessionUnfilled(
@@ -83,19 +77,19 @@ class Staffing:
                 open_slots=open_slots,
                 reason=reason,
             )
-        if await self._sessions.staffing_reported(request.session_id) == state:
+        if await self._ports.sessions.staffing_reported(request.session_id) == state:
             return
-        await self._events.publish(
+        await self._ports.events.publish(
             payload,
             subject=request.session_id,
             cause=cause,
             event_id=derived_event_id("staffing", request.session_id, state),
         )
-        await self._sessions.mark_staffing_reported(request.session_id, state)
+        await self._ports.sessions.mark_staffing_reported(request.session_id, state)
 
     async def _fill_round(self, request: SessionRequest) -> bool:
         """One read-choose-claim pass; True if some claim lost a race (worth another pass)."""
-        assignments = await self._sessions.assignments_of(request.session_id)
+        assignments = await self._ports.sessions.assignments_of(request.session_id)
         assigned = [a.supporter_id for a in assignments]
         taken_slots = {a.slot for a in assignments}
         free_slots = [slot for slot in range(request.supporters_needed) if slot not in taken_slots]
@@ -114,24 +108,24 @@ class Staffing:
         booking = request.at(choice.starts_at)
         # The supporter's time first: unique 5-minute holds make overlapping bookings
         # impossible even when replicas race (no transactions needed).
-        token = await self._sessions.hold_time(
+        token = await self._ports.sessions.hold_time(
             choice.supporter_id, booking.starts_at, booking.ends_at, session_id=request.session_id
         )
         if token is None:
             return False
-        claimed = await self._sessions.claim_slot(
+        claimed = await self._ports.sessions.claim_slot(
             request,
             slot=slot,
             supporter_id=choice.supporter_id,
             starts_at=choice.starts_at,
             why=choice.why,
-            at=self._clock.now(),
+            at=self._ports.clock.now(),
         )
         if claimed and await self._still_fits(request, choice, pool):
             return True
         if claimed:
-            await self._sessions.release(f"{request.session_id}-{slot}")
-        await self._sessions.free_time(
+            await self._ports.sessions.release(f"{request.session_id}-{slot}")
+        await self._ports.sessions.free_time(
             choice.supporter_id, booking.starts_at, booking.ends_at, token=token
         )
         return False
@@ -142,29 +136,31 @@ class Staffing:
         or past the weekly cap: whoever sees such a conflict after claiming gives way (both
         may, then both choose again), so the rules hold without transactions."""
         (supporter,) = (s for s in pool.supporters if s.supporter_id == choice.supporter_id)
-        fresh = await self._sessions.bookings_of([choice.supporter_id])
+        fresh = await self._ports.sessions.bookings_of([choice.supporter_id])
         now = replace(supporter, bookings=tuple(fresh[choice.supporter_id]))
         return broken_rule(request, choice.starts_at, now, pool) is None
 
     async def _pool(self, request: SessionRequest) -> Pool:
         """Everyone who may serve at the centre, with what matching weighs them on."""
-        candidates = await self._supporters.candidates_at(request.centre_id)
-        bookings = await self._sessions.bookings_of([c.supporter_id for c in candidates])
+        candidates = await self._ports.supporters.candidates_at(request.centre_id)
+        bookings = await self._ports.sessions.bookings_of([c.supporter_id for c in candidates])
         return Pool(
             supporters=tuple(candidate.supporter(bookings) for candidate in candidates),
-            network=await self._supporters.network(),
+            network=await self._ports.supporters.network(),
             resident=await self._resident(request),
         )
 
     async def _resident(self, request: SessionRequest) -> Resident | None:
         if request.resident_id is None:
             return None
-        admissions, leavings = await self._supporters.history_of(request.resident_id)
+        admissions, leavings = await self._ports.supporters.history_of(request.resident_id)
         return Resident(
             resident_id=request.resident_id,
             stays=stays_from(admissions, leavings),
-            excluded=await self._supporters.exclusions(request.centre_id, request.resident_id),
-            met_before=await self._sessions.met_before(request.resident_id),
+            excluded=await self._ports.supporters.exclusions(
+                request.centre_id, request.resident_id
+            ),
+            met_before=await self._ports.sessions.met_before(request.resident_id),
         )
 
     async def _announce(
@@ -182,15 +178,15 @@ class Staffing:
                 slot=assignment.slot,
                 starts_at=assignment.starts_at,
                 duration_minutes=int(request.duration.total_seconds() // 60),
-                assigned_on=self._clock.today(),
+                assigned_on=self._ports.clock.today(),
             )
-            await self._events.publish(
+            await self._ports.events.publish(
                 payload,
                 subject=request.session_id,
                 cause=cause,
                 event_id=derived_event_id("assigned", assignment.assignment_id),
             )
-            await self._sessions.mark_announced(assignment.slot_id)
+            await self._ports.sessions.mark_announced(assignment.slot_id)
             log.info(
                 "supporter_assigned",
                 session=request.session_id,
