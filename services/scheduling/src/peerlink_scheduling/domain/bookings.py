@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from peerlink_scheduling.domain.availability import Availability
-from peerlink_scheduling.domain.matching import Booking, SessionRequest, Supporter
+from peerlink_scheduling.domain.matching import Booking, SessionRequest, Supporter, minutes
 from peerlink_scheduling.domain.stays import Admitted, Left, graduated_from, stays_from
 
 
@@ -41,7 +41,7 @@ class Assignment:
 
     @property
     def duration_minutes(self) -> int:
-        return int(self.duration.total_seconds() // 60)
+        return minutes(self.duration)
 
 
 def booked_start(request: SessionRequest, assignments: Sequence[Assignment]) -> datetime:

@@ -60,9 +60,11 @@ class SessionRequest:
 
     @property
     def kind(self) -> SessionKind:
-        """A one-on-one meeting has a resident (kept, as "(erased)", when they are forgotten);
-        a group session has none."""
-        return "group" if self.resident_id is None else "one_on_one"
+        return session_kind(self.resident_id)
+
+    @property
+    def duration_minutes(self) -> int:
+        return minutes(self.duration)
 
     def at(self, starts_at: datetime) -> Booking:
         return Booking(self.session_id, self.centre_id, starts_at, starts_at + self.duration)
@@ -84,6 +86,16 @@ class SessionRequest:
 
     def day(self, starts_at: datetime) -> date:
         return local_day(starts_at, self.timezone)
+
+
+def session_kind(resident_id: str | None) -> SessionKind:
+    """A one-on-one meeting has a resident (kept, as "(erased)", when they are forgotten);
+    a group session has none."""
+    return "group" if resident_id is None else "one_on_one"
+
+
+def minutes(duration: timedelta) -> int:
+    return int(duration.total_seconds() // 60)
 
 
 def local_day(moment: datetime, timezone: str) -> date:

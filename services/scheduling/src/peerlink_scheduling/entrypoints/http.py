@@ -57,7 +57,7 @@ def session_out(booked: BookedSession) -> SessionOut:
         starts_at=request.starts_at,
         window_ends_at=request.window_ends_at,
         resident_id=request.resident_id,
-        duration_minutes=int(request.duration.total_seconds() // 60),
+        duration_minutes=request.duration_minutes,
         supporters_needed=request.supporters_needed,
         assignments=[
             AssignmentOut(

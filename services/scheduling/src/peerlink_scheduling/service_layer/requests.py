@@ -107,22 +107,22 @@ class SessionRequests:
 
 
 def _requested(request: SessionRequest) -> SessionRequested | MeetingRequested:
-    minutes = int(request.duration.total_seconds() // 60)
     match request.kind:
         case "one_on_one":
-            assert request.window_ends_at is not None, "a meeting has a window"
+            if request.window_ends_at is None:
+                raise ValueError(f"meeting {request.session_id} has no window")
             return MeetingRequested(
                 session_id=request.session_id,
                 centre_id=request.centre_id,
                 window_starts_at=request.starts_at,
                 window_ends_at=request.window_ends_at,
-                duration_minutes=minutes,
+                duration_minutes=request.duration_minutes,
             )
         case "group":
             return SessionRequested(
                 session_id=request.session_id,
                 centre_id=request.centre_id,
                 starts_at=request.starts_at,
-                duration_minutes=minutes,
+                duration_minutes=request.duration_minutes,
                 supporters_needed=request.supporters_needed,
             )

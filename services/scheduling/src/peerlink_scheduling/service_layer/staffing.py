@@ -177,7 +177,7 @@ class Staffing:
                 supporter_id=assignment.supporter_id,
                 slot=assignment.slot,
                 starts_at=assignment.starts_at,
-                duration_minutes=int(request.duration.total_seconds() // 60),
+                duration_minutes=request.duration_minutes,
                 assigned_on=self._ports.clock.today(),
             )
             await self._ports.events.publish(
