@@ -14,12 +14,15 @@ from peerlink_intake.domain.erasure import (
     Requester,
     Service,
 )
-from peerlink_intake.erasure import Erasures
+from peerlink_intake.service_layer.erasures import Erasures
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PersonErased, PersonErasureRequested
 from peerlink_shared.envelope import Envelope, new_event_id
+from peerlink_shared.publishing import Publisher, source_of
 from peerlink_shared.topics import Topics
 from pydantic import ValidationError
+
+from tests.fakes.outbox import RecordingOutbox
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OPS = Requester(role="ops", centre="*", subject="ops-7")
@@ -77,28 +80,24 @@ class FakeTombstones:
         return int(first)
 
 
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.entries: dict[str, tuple[str, Envelope]] = {}
-
-    async def add(self, *, envelope: Envelope, topic: str) -> None:
-        self.entries.setdefault(envelope.id, (topic, envelope))
-
-
-def use_case() -> tuple[Erasures, RecordingShredder, FakeRequests, FakeTombstones, FakeOutbox]:
+def use_case() -> tuple[Erasures, RecordingShredder, FakeRequests, FakeTombstones, RecordingOutbox]:
     keys, requests, tombstones, outbox = (
         RecordingShredder(),
         FakeRequests(),
         FakeTombstones(),
-        FakeOutbox(),
+        RecordingOutbox(),
     )
     clock: Clock = FixedClock()
     erasures = Erasures(
         repository=tombstones,
         requests=requests,
         keys=keys,
-        outbox=outbox,
-        topics=Topics(prefix="t-"),
+        person_erasure=Publisher(
+            sink=outbox,
+            source=source_of("intake"),
+            topic=Topics(prefix="t-").person_erasure,
+            clock=clock,
+        ),
         clock=clock,
     )
     return erasures, keys, requests, tombstones, outbox
@@ -109,7 +108,7 @@ async def test_accepting_a_request_destroys_the_key_and_publishes_the_request() 
     request = await erasures.request("p-1", by=OPS, reason="DPO-311: Art. 17 request")
     assert keys.destroyed == ["p-1"]
     assert tombstones.erased == {"p-1": request.request_id}
-    ((topic, envelope),) = outbox.entries.values()
+    ((topic, envelope),) = outbox.added
     assert topic == "t-person-erasure"
     assert envelope.subject == "p-1"
     published = PersonErasureRequested.model_validate(envelope.data)
@@ -125,7 +124,7 @@ async def test_a_second_request_returns_the_first_and_publishes_the_same_event()
     again = await erasures.request("p-1", by=coordinator, reason="another reason")
     assert again == first
     assert len(requests.by_id) == 1
-    assert len(outbox.entries) == 1  # the same event id: recorded once
+    assert len(outbox.added) == 1  # the same event id: recorded once
     assert keys.destroyed == ["p-1", "p-1"]  # idempotent, repeated to repair a crash
 
 

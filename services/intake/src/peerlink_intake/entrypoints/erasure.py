@@ -9,10 +9,10 @@ from peerlink_shared.http import PersonId
 from peerlink_shared.http_errors import refusals
 from peerlink_shared.person_access import PersonCaller
 
-from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.erasure import Erased, ErasureRequest
 from peerlink_intake.entrypoints.erasure_schemas import ErasureIn, ErasureOut, erasure_out
-from peerlink_intake.erasure import Erasures, requester
+from peerlink_intake.service_layer.erasures import Erasures, requester
+from peerlink_intake.service_layer.ports import Persons
 
 ERASURE_PATH = "/persons/{person_id}/erasure"
 MAY_ERASE = (
@@ -20,14 +20,14 @@ MAY_ERASE = (
 )
 
 
-def erasure_router(*, erasures: Erasures, repository: IntakeRepository) -> APIRouter:
+def erasure_router(*, erasures: Erasures, persons: Persons) -> APIRouter:
     router = APIRouter(tags=["erasure"])
 
     async def authorize_erasure(caller: Principal, person_id: str) -> ErasureRequest | None:
         """404 for an unknown person, 403 unless the caller may erase them; returns the
         person's latest request, if any."""
         try:
-            centres = await repository.centres_of(person_id)
+            centres = await persons.centres_of(person_id)
         except Erased:
             centres = None
         latest = await erasures.latest(person_id)

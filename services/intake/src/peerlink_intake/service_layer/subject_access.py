@@ -14,7 +14,7 @@ from peerlink_shared.held_routes import Holdings
 from peerlink_shared.subject_access import Held, StoreHeld
 from pydantic import AwareDatetime, BaseModel, Field
 
-from peerlink_intake.adapters.peer_holdings import Relay, Unavailable
+from peerlink_intake.service_layer.ports import Peers, Relay, Unavailable
 
 SERVICE = "intake"
 
@@ -44,15 +44,6 @@ class UnknownPerson(Exception):
 
 class Persons(Protocol):
     async def person_exists(self, person_id: str) -> bool: ...
-
-
-class Peers(Protocol):
-    """The other services, asked what they hold (`PeerHoldings` over HTTP)."""
-
-    @property
-    def services(self) -> list[str]: ...
-
-    async def ask(self, service: str, person_id: str, *, relay: Relay) -> Held | Unavailable: ...
 
 
 class SubjectAccess:
