@@ -4,7 +4,7 @@ per request, a second request returns the first; and what 'done' means."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from peerlink_intake.domain.erasure import (
@@ -12,82 +12,32 @@ from peerlink_intake.domain.erasure import (
     Confirmation,
     ErasureRequest,
     Requester,
-    Service,
 )
 from peerlink_intake.service_layer.erasures import Erasures
-from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PersonErased, PersonErasureRequested
 from peerlink_shared.envelope import Envelope, new_event_id
 from peerlink_shared.publishing import Publisher, source_of
 from peerlink_shared.topics import Topics
 from pydantic import ValidationError
 
+from tests.fakes.clock import MovableClock
+from tests.fakes.intake import ErasureRequestStore, RecordingShredder, Tombstones
 from tests.fakes.outbox import RecordingOutbox
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OPS = Requester(role="ops", centre="*", subject="ops-7")
 
 
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
-
-    def today(self) -> date:
-        return NOW.date()
-
-
-class RecordingShredder:
-    def __init__(self) -> None:
-        self.destroyed: list[str] = []
-
-    async def destroy(self, person_id: str) -> bool:
-        self.destroyed.append(person_id)
-        return True
-
-
-class FakeRequests:
-    def __init__(self) -> None:
-        self.by_id: dict[str, ErasureRequest] = {}
-
-    async def latest_for(self, person_id: str) -> ErasureRequest | None:
-        mine = [r for r in self.by_id.values() if r.person_id == person_id]
-        await asyncio.sleep(0)  # the answer travels back: another request may run meanwhile
-        return max(mine, key=lambda r: r.requested_at) if mine else None
-
-    async def add(self, request: ErasureRequest) -> bool:
-        if request.request_id in self.by_id:
-            return False
-        self.by_id[request.request_id] = request
-        return True
-
-    async def get(self, request_id: str) -> ErasureRequest | None:
-        return self.by_id.get(request_id)
-
-    async def confirm(
-        self, request_id: str, service: Service, *, at: datetime, deleted: dict[str, int]
-    ) -> None:
-        request = self.by_id[request_id]
-        self.by_id[request_id] = request.confirmed(service, Confirmation(at, deleted))
-
-
-class FakeTombstones:
-    def __init__(self) -> None:
-        self.erased: dict[str, str] = {}
-
-    async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int:
-        first = person_id not in self.erased
-        self.erased.setdefault(person_id, request_id)
-        return int(first)
-
-
-def use_case() -> tuple[Erasures, RecordingShredder, FakeRequests, FakeTombstones, RecordingOutbox]:
+def use_case() -> tuple[
+    Erasures, RecordingShredder, ErasureRequestStore, Tombstones, RecordingOutbox
+]:
     keys, requests, tombstones, outbox = (
         RecordingShredder(),
-        FakeRequests(),
-        FakeTombstones(),
+        ErasureRequestStore(),
+        Tombstones(),
         RecordingOutbox(),
     )
-    clock: Clock = FixedClock()
+    clock = MovableClock(NOW)
     erasures = Erasures(
         repository=tombstones,
         requests=requests,
