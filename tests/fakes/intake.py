@@ -15,6 +15,7 @@ from peerlink_intake.domain.links import Link, PersonLinks, Referral
 from peerlink_intake.service_layer.clinic_facts import ClinicFacts
 from peerlink_intake.service_layer.clinic_grants import ClinicGrantChanges
 from peerlink_intake.service_layer.fact_log import FactLog
+from peerlink_intake.service_layer.ports import FactRecord
 from peerlink_intake.service_layer.recording import FactRecording
 from peerlink_intake.service_layer.registration import Registration
 from peerlink_shared.audit import AuditEntry
@@ -33,21 +34,13 @@ class StoredPerson:
     links_at: dict[str, datetime] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class StoredFact:
-    person_id: str
-    event_type: str
-    data: dict[str, object]
-    at: datetime
-
-
 class IntakeStore:
     """Centres, persons and facts: satisfies `Centres`, `Persons`, `Facts` and `Tombstones`."""
 
     def __init__(self) -> None:
         self.centres: dict[str, CentreRegistered] = {}
         self.persons: dict[str, StoredPerson] = {}
-        self.facts: dict[str, StoredFact] = {}
+        self.facts: dict[str, FactRecord] = {}
 
     # Centres
     async def save_centre(self, centre: CentreRegistered) -> None:
@@ -120,16 +113,8 @@ class IntakeStore:
         return 1
 
     # Facts
-    async def record_fact(
-        self,
-        *,
-        event_id: str,
-        person_id: str,
-        event_type: str,
-        data: dict[str, object],
-        at: datetime,
-    ) -> None:
-        self.facts.setdefault(event_id, StoredFact(person_id, event_type, data, at))
+    async def record_fact(self, fact: FactRecord) -> None:
+        self.facts.setdefault(fact.event_id, fact)
 
     async def recorded_fact(self, event_id: str) -> tuple[str, dict[str, object]] | None:
         found = self.facts.get(event_id)

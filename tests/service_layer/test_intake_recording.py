@@ -15,6 +15,7 @@ from peerlink_intake.service_layer.errors import (
     UnknownCentre,
     UnknownPerson,
 )
+from peerlink_intake.service_layer.ports import FactRecord
 from peerlink_intake.service_layer.recording import RecordFact
 from peerlink_shared.contracts import (
     AdmissionRecorded,
@@ -27,7 +28,7 @@ from peerlink_shared.contracts import (
 from peerlink_shared.publishing import Cause
 
 from tests.fakes.clock import MovableClock
-from tests.fakes.intake import FakeIntake, StoredFact
+from tests.fakes.intake import FakeIntake
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 YESTERDAY = date(2026, 11, 29)
@@ -170,9 +171,8 @@ async def test_a_retry_makes_the_link_a_crash_left_out(intake: FakeIntake) -> No
         person_id="p-1", centre_id="south", recorded_at_centre_id="north", consented_on=YESTERDAY
     )
     # The fact was stored, and the process stopped before the link was made.
-    intake.store.facts["e-1"] = StoredFact(
-        "p-1", consent.event_type(), consent.model_dump(mode="json"), NOW
-    )
+    data = consent.model_dump(mode="json")
+    intake.store.facts["e-1"] = FactRecord("e-1", "p-1", consent.event_type(), data, NOW)
     recorded = await intake.recording.record(at_north(consent))
     assert recorded.duplicate
     assert intake.store.links("p-1").centres == {"north", "south"}

@@ -14,6 +14,7 @@ from peerlink_shared.auth import Principal
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     BackgroundCheckCleared,
+    CentreFact,
     CravingCheckInRecorded,
     DischargeRecorded,
     LinkConsentRecorded,
@@ -61,6 +62,8 @@ from peerlink_intake.service_layer.recording import FactRecording
 Tag = Literal["intake", "links"]
 Body = TypeVar("Body", bound=BaseModel)
 Endpoint = Callable[..., Awaitable[RecordedOut]]
+# Makes the fact from the path's centre and person and the request's body.
+Contract = Callable[[str, str, BaseModel], PersonFact]
 
 
 @dataclass(frozen=True)
@@ -113,47 +116,45 @@ class Registrable(Protocol):
     def path(self) -> str: ...
 
 
+def centre_fact(contract: type[CentreFact]) -> Contract:
+    """A fact about the person's stay at the path's centre, the body's fields as they are."""
+    return lambda centre, person, body: contract(
+        person_id=person, centre_id=centre, **body.model_dump()
+    )
+
+
+def person_fact(contract: type[PersonFact]) -> Contract:
+    """A fact about the person alone, the body's fields as they are."""
+    return lambda centre, person, body: contract(person_id=person, **body.model_dump())
+
+
 FACT_ROUTES: tuple[Registrable, ...] = (
     FactRoute(
-        "record_admission",
-        "admissions",
-        AdmissionIn,
-        lambda c, p, body: AdmissionRecorded(person_id=p, centre_id=c, **body.model_dump()),
-        "intake",
+        "record_admission", "admissions", AdmissionIn, centre_fact(AdmissionRecorded), "intake"
     ),
     FactRoute(
         "record_programme_end",
         "programme-ends",
         ProgrammeEndIn,
-        lambda c, p, body: ProgrammeEnded(person_id=p, centre_id=c, **body.model_dump()),
+        centre_fact(ProgrammeEnded),
         "intake",
     ),
     FactRoute(
-        "record_discharge",
-        "discharges",
-        DischargeIn,
-        lambda c, p, body: DischargeRecorded(person_id=p, centre_id=c, **body.model_dump()),
-        "intake",
+        "record_discharge", "discharges", DischargeIn, centre_fact(DischargeRecorded), "intake"
     ),
     FactRoute(
         "record_milestone",
         "sobriety-milestones",
         MilestoneIn,
-        lambda c, p, body: SobrietyMilestoneRecorded(person_id=p, **body.model_dump()),
+        person_fact(SobrietyMilestoneRecorded),
         "intake",
     ),
-    FactRoute(
-        "record_relapse",
-        "relapses",
-        RelapseIn,
-        lambda c, p, body: RelapseRecorded(person_id=p, **body.model_dump()),
-        "intake",
-    ),
+    FactRoute("record_relapse", "relapses", RelapseIn, person_fact(RelapseRecorded), "intake"),
     FactRoute(
         "record_check_in",
         "craving-check-ins",
         CheckInIn,
-        lambda c, p, body: CravingCheckInRecorded(person_id=p, **body.model_dump()),
+        person_fact(CravingCheckInRecorded),
         "intake",
         self_may=True,
         doc="A supporter may report their own check-in; coordinators may record it for them.",
@@ -162,23 +163,17 @@ FACT_ROUTES: tuple[Registrable, ...] = (
         "record_volunteering",
         "volunteering",
         VolunteeringIn,
-        lambda c, p, body: VolunteeringChanged(person_id=p, **body.model_dump()),
+        person_fact(VolunteeringChanged),
         "intake",
         self_may=True,
         doc="A supporter may change their own consent; coordinators may record it for them.",
     ),
-    FactRoute(
-        "record_training",
-        "trainings",
-        TrainingIn,
-        lambda c, p, body: TrainingCompleted(person_id=p, **body.model_dump()),
-        "intake",
-    ),
+    FactRoute("record_training", "trainings", TrainingIn, person_fact(TrainingCompleted), "intake"),
     FactRoute(
         "record_background_check",
         "background-checks",
         BackgroundCheckIn,
-        lambda c, p, body: BackgroundCheckCleared(person_id=p, **body.model_dump()),
+        person_fact(BackgroundCheckCleared),
         "intake",
     ),
     FactRoute(
@@ -227,7 +222,7 @@ FACT_ROUTES: tuple[Registrable, ...] = (
         "record_network_sharing",
         "network-sharing",
         NetworkSharingIn,
-        lambda c, p, body: NetworkSharingChanged(person_id=p, **body.model_dump()),
+        person_fact(NetworkSharingChanged),
         "links",
         self_may=True,
         doc="The person's choice to be offered across the network, or its withdrawal: by the\n"

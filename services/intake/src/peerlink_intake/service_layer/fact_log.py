@@ -9,7 +9,7 @@ from peerlink_shared.contracts import PersonFact
 from peerlink_shared.publishing import Cause, Publisher
 
 from peerlink_intake.service_layer.errors import EventIdReused
-from peerlink_intake.service_layer.ports import Facts
+from peerlink_intake.service_layer.ports import FactRecord, Facts
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,12 @@ class FactLog:
             fact, subject=fact.person_id, cause=cause, event_id=event_id
         )
         await self._facts.record_fact(
-            event_id=event_id,
-            person_id=fact.person_id,
-            event_type=fact.event_type(),
-            data=fact.model_dump(mode="json"),
-            at=self._clock.now(),
+            FactRecord(
+                event_id=event_id,
+                person_id=fact.person_id,
+                event_type=fact.event_type(),
+                data=fact.model_dump(mode="json"),
+                at=self._clock.now(),
+            )
         )
         return Recorded(event_id=event_id, event_type=fact.event_type(), duplicate=False)

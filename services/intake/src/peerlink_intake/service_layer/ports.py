@@ -42,18 +42,21 @@ class Persons(Protocol):
     async def referrals_to(self, centre_id: str, *, limit: int) -> list[tuple[str, Referral]]: ...
 
 
-class Facts(Protocol):
-    """Every fact recorded, under its event id."""
+@dataclass(frozen=True)
+class FactRecord:
+    """A fact as intake keeps it: under its event id, with its contract's type and data."""
 
-    async def record_fact(
-        self,
-        *,
-        event_id: str,
-        person_id: str,
-        event_type: str,
-        data: dict[str, object],
-        at: datetime,
-    ) -> None: ...
+    event_id: str
+    person_id: str
+    event_type: str
+    data: dict[str, object]
+    at: datetime
+
+
+class Facts(Protocol):
+    """Every fact recorded, under its event id (the first one stored under an id stays)."""
+
+    async def record_fact(self, fact: FactRecord) -> None: ...
 
     async def recorded_fact(self, event_id: str) -> tuple[str, dict[str, object]] | None: ...
 
