@@ -1,5 +1,6 @@
-"""Intake's erasure use case over fakes: the key is destroyed, the request published once
-per request, a second request returns the first; and what 'done' means."""
+"""Intake's erasure use cases over fakes: the key is destroyed, the request published once
+per request, a second request returns the first; what 'done' means; and whom an erasure
+concerns (who may ask for it)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,21 @@ from peerlink_intake.domain.erasure import (
     ErasureRequest,
     Requester,
 )
-from peerlink_intake.service_layer.erasures import Erasures
+from peerlink_intake.service_layer.erasures import Erasures, UnknownPerson
 from peerlink_shared.contracts import PersonErased, PersonErasureRequested
-from peerlink_shared.envelope import Envelope, new_event_id
+from peerlink_shared.envelope import Envelope, derived_event_id, new_event_id
 from peerlink_shared.publishing import Publisher, source_of
 from peerlink_shared.topics import Topics
 from pydantic import ValidationError
 
 from tests.fakes.clock import MovableClock
-from tests.fakes.intake import ErasureRequestStore, RecordingShredder, Tombstones
+from tests.fakes.intake import (
+    ErasureRequestStore,
+    FakeIntake,
+    IntakeStore,
+    RecordingShredder,
+    Tombstones,
+)
 from tests.fakes.outbox import RecordingOutbox
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -39,6 +46,7 @@ def use_case() -> tuple[
     )
     clock = MovableClock(NOW)
     erasures = Erasures(
+        persons=IntakeStore(),
         repository=tombstones,
         requests=requests,
         keys=keys,
@@ -156,3 +164,50 @@ async def test_two_requests_at_once_make_one() -> None:
     )
     assert first.request_id == second.request_id
     assert len(requests.by_id) == 1
+
+
+async def test_the_request_is_published_under_an_id_fixed_by_the_request() -> None:
+    erasures, _, _, _, outbox = use_case()
+    request = await erasures.request("p-1", by=OPS, reason="DPO-311")
+    ((_, envelope),) = outbox.added
+    expected = derived_event_id("erasure-requested", request.request_id)
+    assert (envelope.id, envelope.correlationid) == (expected, expected)
+    assert envelope.source == "/peerlink/intake"
+
+
+def with_persons(persons: IntakeStore) -> Erasures:
+    clock = MovableClock(NOW)
+    return Erasures(
+        persons=persons,
+        repository=persons,
+        requests=ErasureRequestStore(),
+        keys=RecordingShredder(),
+        person_erasure=Publisher(
+            sink=RecordingOutbox(), source=source_of("intake"), topic="t-erasure", clock=clock
+        ),
+        clock=clock,
+    )
+
+
+async def test_an_erasure_concerns_the_centres_linked_to_the_person() -> None:
+    intake = FakeIntake(MovableClock(NOW))
+    intake.person_at("p-1", "north", "south")
+    concerned = await with_persons(intake.store).concerned("p-1")
+    assert concerned.centres == {"north", "south"}
+    assert concerned.latest is None
+
+
+async def test_once_erased_it_concerns_the_centre_that_asked() -> None:
+    intake = FakeIntake(MovableClock(NOW))
+    intake.person_at("p-1", "north", "south")
+    erasures = with_persons(intake.store)
+    asked = Requester(role="coordinator", centre="south", subject="c-1")
+    request = await erasures.request("p-1", by=asked, reason="the person asked")
+    concerned = await erasures.concerned("p-1")
+    assert concerned.centres == {"south"}
+    assert concerned.latest == request
+
+
+async def test_an_unknown_person_concerns_no_one() -> None:
+    with pytest.raises(UnknownPerson):
+        await with_persons(IntakeStore()).concerned("p-404")

@@ -67,6 +67,7 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
         persons=repository, centres=repository, clinics=clinics, log=log, clock=runtime.clock
     )
     erasures = Erasures(
+        persons=repository,
         repository=repository,
         requests=requests,
         keys=runtime.keys,  # destroyed when the request is accepted: every sealed copy is shredded
@@ -116,7 +117,7 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
             intake_router(registration=registration, centres=repository, recording=recording),
             links_router(recording=recording, persons=repository),
             grants,
-            erasure_router(erasures=erasures, persons=repository),
+            erasure_router(erasures=erasures),
             held_router(runtime=runtime, holdings=holdings),
             report_router(subject_access=subject_access),
         ],

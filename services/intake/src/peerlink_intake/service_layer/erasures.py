@@ -8,6 +8,8 @@ service, intake included, then deletes what it holds and confirms with `PersonEr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import structlog
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
@@ -15,8 +17,8 @@ from peerlink_shared.contracts import PersonErased, PersonErasureRequested
 from peerlink_shared.envelope import Envelope, derived_event_id
 from peerlink_shared.publishing import Cause, Publisher
 
-from peerlink_intake.domain.erasure import ErasureRequest, Requester
-from peerlink_intake.service_layer.ports import KeyShredder, RequestStore, Tombstones
+from peerlink_intake.domain.erasure import Erased, ErasureRequest, Requester
+from peerlink_intake.service_layer.ports import KeyShredder, Persons, RequestStore, Tombstones
 
 log = structlog.get_logger("peerlink.intake")
 
@@ -29,16 +31,31 @@ def requester(caller: Principal) -> Requester:
     )
 
 
+class UnknownPerson(Exception):
+    """Intake never registered the person, and no erasure was asked for them."""
+
+
+@dataclass(frozen=True)
+class Concerned:
+    """Whom erasing a person concerns: the centres linked to them (for a person erased
+    already, whose links are gone, the centre that asked), and their latest request."""
+
+    centres: frozenset[str]
+    latest: ErasureRequest | None
+
+
 class Erasures:
     def __init__(
         self,
         *,
+        persons: Persons,
         repository: Tombstones,
         requests: RequestStore,
         keys: KeyShredder,
         person_erasure: Publisher,
         clock: Clock,
     ) -> None:
+        self._persons = persons
         self._repository = repository
         self._requests = requests
         self._keys = keys
@@ -72,8 +89,18 @@ class Erasures:
             await self._publish_requested(request)
         return request
 
-    async def latest(self, person_id: str) -> ErasureRequest | None:
-        return await self._requests.latest_for(person_id)
+    async def concerned(self, person_id: str) -> Concerned:
+        """Raises UnknownPerson."""
+        try:
+            centres = await self._persons.centres_of(person_id)
+        except Erased:
+            centres = None
+        latest = await self._requests.latest_for(person_id)
+        if centres is not None:
+            return Concerned(frozenset(centres), latest)
+        if latest is None:
+            raise UnknownPerson(person_id)
+        return Concerned(frozenset({latest.requested_by.centre}), latest)
 
     async def on_person_erased(self, envelope: Envelope, erased: PersonErased) -> None:
         """A service's confirmation, recorded on its request (once per service)."""
