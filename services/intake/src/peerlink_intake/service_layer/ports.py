@@ -24,10 +24,14 @@ class Centres(Protocol):
     async def centre_exists(self, centre_id: str) -> bool: ...
 
 
-class Persons(Protocol):
-    """Persons by id, with their links; an erased person's reads raise `Erased`."""
+class KnownPersons(Protocol):
+    async def person_exists(self, person_id: str) -> bool:
+        """True for every person ever registered, an erased one too (their tombstone stays)."""
+        ...
 
-    async def person_exists(self, person_id: str) -> bool: ...
+
+class Persons(KnownPersons, Protocol):
+    """Persons by id, with their links; an erased person's reads raise `Erased`."""
 
     async def add_person(self, *, person_id: str, home: Link, at: datetime) -> bool: ...
 

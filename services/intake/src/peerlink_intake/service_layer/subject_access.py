@@ -6,7 +6,7 @@ with the reason, and the report says it is incomplete."""
 from __future__ import annotations
 
 import asyncio
-from typing import Literal, Protocol
+from typing import Literal
 
 from peerlink_shared.auth import Principal
 from peerlink_shared.clock import Clock
@@ -14,7 +14,7 @@ from peerlink_shared.held_routes import Holdings
 from peerlink_shared.subject_access import Held, StoreHeld
 from pydantic import AwareDatetime, BaseModel, Field
 
-from peerlink_intake.service_layer.ports import Peers, Relay, Unavailable
+from peerlink_intake.service_layer.ports import KnownPersons, Peers, Relay, Unavailable
 
 SERVICE = "intake"
 
@@ -42,15 +42,11 @@ class UnknownPerson(Exception):
     pass
 
 
-class Persons(Protocol):
-    async def person_exists(self, person_id: str) -> bool: ...
-
-
 class SubjectAccess:
     def __init__(
         self,
         *,
-        persons: Persons,
+        persons: KnownPersons,
         holdings: Holdings,
         peers: Peers,
         clock: Clock,
