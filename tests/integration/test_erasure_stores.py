@@ -24,9 +24,10 @@ from peerlink_eligibility.reevaluation import Reevaluator
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.repository import NotificationsRepository
+from peerlink_notifications.bootstrap import notification_events_publisher
 from peerlink_notifications.domain.contacts import Contact
-from peerlink_notifications.erasure import NotificationsErasure
-from peerlink_notifications.handlers import NotificationsHandlers
+from peerlink_notifications.service_layer.erasure import NotificationsErasure
+from peerlink_notifications.service_layer.handlers import NotificationsHandlers
 from peerlink_scheduling.adapters.repository import SchedulingRepository
 from peerlink_scheduling.domain.availability import Availability
 from peerlink_scheduling.domain.matching import SessionRequest
@@ -322,8 +323,9 @@ async def test_notifications_forgets_contact_messages_and_deliveries(db: Databas
         repository=repository,
         contacts=contacts,
         deliveries=deliveries,
-        outbox=Outbox(db, clock=clock),
-        topics=TOPICS,
+        notification_events=notification_events_publisher(
+            sink=Outbox(db, clock=clock), topics=TOPICS, clock=clock
+        ),
         clock=clock,
         wake=asyncio.Event(),
         erasures=forget.ledger,
@@ -350,8 +352,8 @@ async def test_notifications_forgets_contact_messages_and_deliveries(db: Databas
     await repository.see_staffing(session, "filled:" + ",".join(sorted((gone, other))))
     since = clock.now() - timedelta(days=1)
     theirs = await deliveries.for_recipient("person", gone, since=since)
-    (delivery,) = [d for d in theirs if d["channel"] == "email"]
-    assert await deliveries.claim(delivery["_id"], 1, by="replica-1", now=clock.now())
+    (delivery,) = [d for d in theirs if d.channel == "email"]
+    assert await deliveries.claim(delivery.delivery_id, 1, by="replica-1", now=clock.now())
     await parked_entry_about(db, gone)
     await db["outbox"].delete_many({})  # published meanwhile
 
