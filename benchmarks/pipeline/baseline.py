@@ -14,9 +14,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from peerlink_ops.topics_admin import provision, provision_clinic
 from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import provision, provision_clinic
 
 from benchmarks.pipeline.hops import CLINIC, HopSpec
 from benchmarks.pipeline.observe import Events

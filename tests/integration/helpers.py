@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
+from peerlink_ops.topics_admin import provision_clinic
 from peerlink_shared.auth import ALL_AUDIENCES, Role
 from peerlink_shared.auth_local import LOCAL_ISSUER, issue_token, local_key
 from peerlink_shared.contracts import Payload
@@ -23,7 +24,6 @@ from peerlink_shared.mongo import Document, make_mongo_client
 from peerlink_shared.sealed_events import EventSeal
 from peerlink_shared.settings import ServiceSettings
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import provision_clinic
 from pymongo import AsyncMongoClient
 
 from tests.servers import RUN_ID, Servers

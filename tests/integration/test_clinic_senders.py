@@ -19,6 +19,7 @@ import pytest
 from peerlink_devtools.kafka_watch import group_lag, read_all
 from peerlink_intake.bootstrap import bootstrap
 from peerlink_intake.settings import IntakeSettings
+from peerlink_ops.topics_admin import provision_clinic
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     AdmissionRecorded,
@@ -28,7 +29,6 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import provision_clinic
 
 from tests.integration.helpers import (
     as_event,

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from peerlink_devtools.kafka_watch import read_all
+from peerlink_ops.topics_admin import ensure_topics
 from peerlink_shared.app import create_app
 from peerlink_shared.consumer import route
 from peerlink_shared.contracts import CravingCheckInRecorded
@@ -24,7 +25,6 @@ from peerlink_shared.envelope import Envelope
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.settings import ServiceSettings
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import ensure_topics
 from pymongo.errors import AutoReconnect
 
 from tests.integration.helpers import envelope_for, eventually, in_process, publish

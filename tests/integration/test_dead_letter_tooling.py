@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from peerlink_devtools.kafka_watch import Record, read_all
+from peerlink_ops.dead_letter_kafka import partitions_of
+from peerlink_ops.dead_letters_cli import run
+from peerlink_ops.topics_admin import provision, provision_clinic
 from peerlink_shared.contracts import CravingCheckInRecorded
-from peerlink_shared.dead_letter_kafka import partitions_of
-from peerlink_shared.dead_letters_cli import run
 from peerlink_shared.kafka_access import child_environment
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import provision, provision_clinic
 
 from tests.integration.helpers import envelope_for
 from tests.servers import Servers

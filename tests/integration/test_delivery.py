@@ -37,6 +37,7 @@ from peerlink_notifications.entrypoints.contact_bodies import ContactIn
 from peerlink_notifications.service_layer.handlers import NotificationsHandlers
 from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
+from peerlink_ops.topics_admin import ensure_topics
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CentreRegistered,
@@ -50,7 +51,6 @@ from peerlink_shared.erasure import ErasureLedger
 from peerlink_shared.mongo import make_mongo_client
 from peerlink_shared.outbox import Outbox
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import ensure_topics
 from standardwebhooks import Webhook
 
 from tests.integration.helpers import (

@@ -17,8 +17,7 @@ from aiokafka.errors import (
     KafkaError,
     TopicAuthorizationFailedError,
 )
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.kafka_acls import (
+from peerlink_ops.kafka_acls import (
     SERVICES,
     Grant,
     clinic_principal,
@@ -26,9 +25,10 @@ from peerlink_shared.kafka_acls import (
     grant,
     published_topics,
 )
-from peerlink_shared.kafka_users import delete_scram_users, set_scram_password
+from peerlink_ops.kafka_users import delete_scram_users, set_scram_password
+from peerlink_ops.topics_admin import provision_clinic
+from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics, dead_letter_topic
-from peerlink_shared.topics_admin import provision_clinic
 from pydantic import SecretStr
 
 from tests.servers import Servers

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from peerlink_ops.keys_cli import VaultCliSettings, rotate
 from peerlink_shared.keys import (
     KeyRing,
     PersonKeyDestroyed,
@@ -15,7 +16,6 @@ from peerlink_shared.keys import (
     UnwrapFailed,
     new_kek_setting,
 )
-from peerlink_shared.keys.cli import VaultCliSettings, rotate
 from peerlink_shared.mongo import Database, make_mongo_client
 from pydantic import SecretStr
 

@@ -14,6 +14,7 @@ from peerlink_devtools.kafka_watch import read_all
 from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.bootstrap import bootstrap
 from peerlink_eligibility.settings import EligibilitySettings
+from peerlink_ops.topics_admin import ensure_topics
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CravingCheckInRecorded,
@@ -23,7 +24,6 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.mongo import MAX_UPDATES_PER_COMMAND, make_mongo_client
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import ensure_topics
 
 from tests.integration.helpers import (
     as_event,

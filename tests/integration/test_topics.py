@@ -9,6 +9,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAuthorizationFailedError, UnknownTopicOrPartitionError
+from peerlink_ops.topics_admin import ensure_clinic_topics, ensure_topics, retention_of
 from peerlink_shared.topics import (
     CATALOGUE,
     CLINIC_INBOUND_SPEC,
@@ -17,7 +18,6 @@ from peerlink_shared.topics import (
     Topics,
     dead_letter_topic,
 )
-from peerlink_shared.topics_admin import ensure_clinic_topics, ensure_topics, retention_of
 
 from tests.servers import Servers
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from peerlink_shared import auth_cli
+from peerlink_ops import auth_cli
 from peerlink_shared.auth import InvalidToken, Role, audience_of
 from peerlink_shared.auth_settings import TokenSettings
 

@@ -15,9 +15,9 @@ from peerlink_intake.domain.clinics import (
     revoked,
     sender_refusal,
 )
-from peerlink_shared import topics_cli
+from peerlink_ops import topics_cli
+from peerlink_ops.kafka_acls import catalogue_grants, clinic_grants
 from peerlink_shared.inbox import inbox_key
-from peerlink_shared.kafka_acls import catalogue_grants, clinic_grants
 from peerlink_shared.topics import CATALOGUE, Topics, is_clinic_id
 
 TOPICS = Topics(prefix="run1-")

@@ -83,7 +83,7 @@ def test_service_waits_for_healthy_servers_and_topics(service: str) -> None:
     assert depends["topics"]["condition"] == "service_completed_successfully"
 
 
-@pytest.mark.parametrize("service", sorted({*SETTINGS, "topics"}))
+@pytest.mark.parametrize("service", sorted(SETTINGS))
 def test_build_contexts_and_dockerfiles_exist(service: str) -> None:
     build = COMPOSE["services"][service]["build"]
     context = ROOT / build["context"]
@@ -95,6 +95,25 @@ def test_build_contexts_and_dockerfiles_exist(service: str) -> None:
     for source in re.findall(r"^COPY (?!--)(\S+)", dockerfile.read_text(), flags=re.MULTILINE):
         path = context / source.replace("${SERVICE}", service_name)
         assert path.exists(), f"{dockerfile} copies missing {path}"
+
+
+def test_the_topics_job_runs_from_the_ops_image() -> None:
+    build = COMPOSE["services"]["topics"]["build"]
+    dockerfile = ROOT / build["context"] / build["dockerfile"]
+    assert dockerfile == ROOT / "ops" / "Dockerfile"
+    for source in re.findall(r"^COPY (?!--)(\S+)", dockerfile.read_text(), flags=re.MULTILINE):
+        assert (ROOT / source).exists(), f"{dockerfile} copies missing {source}"
+    project = tomllib.loads((ROOT / "ops" / "pyproject.toml").read_text())
+    assert COMPOSE["services"]["topics"]["command"][0] in project["project"]["scripts"]
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_service_images_leave_the_on_call_tools_out(service: str) -> None:
+    project = tomllib.loads((ROOT / "services" / service / "pyproject.toml").read_text())
+    assert not any(dep.startswith("peerlink-ops") for dep in project["project"]["dependencies"])
+    assert "ops" not in (ROOT / "services" / "Dockerfile").read_text().split()
+    shared = tomllib.loads((ROOT / "shared" / "pyproject.toml").read_text())
+    assert "peerlink-ops" not in str(shared["project"].get("dependencies", []))
 
 
 @pytest.mark.parametrize("service", sorted(SETTINGS))

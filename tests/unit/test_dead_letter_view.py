@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 
 import pytest
+from peerlink_ops.dead_letter_text import line, summary_table
 from peerlink_shared.dead_letter_replay import (
     REPLAYED_FROM_HEADER,
     NotReplayable,
@@ -16,7 +17,6 @@ from peerlink_shared.dead_letter_replay import (
     plan_replay,
     resolve_dead_letter_topic,
 )
-from peerlink_shared.dead_letter_text import line, summary_table
 from peerlink_shared.dead_letter_view import (
     ORIGINAL_TOPIC_HEADER,
     REASON_CODE_HEADER,

@@ -10,7 +10,8 @@ from dataclasses import replace
 
 import pytest
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.keys import KeyRing, KeyRingError, UnwrapFailed, cli, new_kek_setting
+from peerlink_ops import keys_cli as cli
+from peerlink_shared.keys import KeyRing, KeyRingError, UnwrapFailed, new_kek_setting
 from peerlink_shared.keys.ring import new_data_key
 from peerlink_shared.keys.settings import KeyVaultSettings
 from peerlink_shared.runtime import ServiceRuntime

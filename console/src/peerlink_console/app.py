@@ -13,8 +13,8 @@ from fastapi import FastAPI, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from peerlink_ops.dead_letter_kafka import MissingTopics
 from peerlink_shared.auth_settings import TokenSettings
-from peerlink_shared.dead_letter_kafka import MissingTopics
 from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import Topics
 from starlette.exceptions import HTTPException as StarletteHTTPException

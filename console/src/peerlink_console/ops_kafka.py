@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from peerlink_shared.dead_letter_kafka import partitions_of, publish_replays, read_dead_letters
+from peerlink_ops.dead_letter_kafka import partitions_of, publish_replays, read_dead_letters
+from peerlink_ops.kafka_acls import SUBSCRIPTIONS, consumer_group
+from peerlink_ops.topics_admin import clinic_dead_letter_topics
 from peerlink_shared.dead_letter_replay import (
     NotReplayable,
     Replay,
@@ -20,9 +22,7 @@ from peerlink_shared.dead_letter_replay import (
 )
 from peerlink_shared.dead_letter_view import DeadLetterView, TopicSummary, view
 from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.kafka_acls import SUBSCRIPTIONS, consumer_group
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import clinic_dead_letter_topics
 
 REPLAY_CHUNK = 100
 

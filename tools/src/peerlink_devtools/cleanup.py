@@ -4,8 +4,8 @@ after run (thousands of leftover partitions make every metadata request slow).""
 from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient
+from peerlink_ops.kafka_acls import revoke_under
 from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.kafka_acls import revoke_under
 from peerlink_shared.mongo import make_mongo_client
 
 

@@ -11,10 +11,10 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError, for_code
-
 from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.kafka_acls import catalogue_grants, clinic_grants, grant
 from peerlink_shared.topics import PlannedTopic, Topics
+
+from peerlink_ops.kafka_acls import catalogue_grants, clinic_grants, grant
 
 log = structlog.get_logger("peerlink.topics")
 RETENTION = "retention.ms"

@@ -15,8 +15,6 @@ import os
 from pathlib import Path
 
 from peerlink_shared.kafka_access import KafkaAccess, KafkaAccessError, kafka_from_args
-from peerlink_shared.kafka_acls import catalogue_grants, clinic_grants, clinic_principal
-from peerlink_shared.kafka_users import set_scram_password
 from peerlink_shared.topics import (
     CATALOGUE,
     CLINIC_INBOUND_SPEC,
@@ -24,7 +22,10 @@ from peerlink_shared.topics import (
     dead_letter_topic,
     is_clinic_id,
 )
-from peerlink_shared.topics_admin import provision, provision_clinic
+
+from peerlink_ops.kafka_acls import catalogue_grants, clinic_grants, clinic_principal
+from peerlink_ops.kafka_users import set_scram_password
+from peerlink_ops.topics_admin import provision, provision_clinic
 
 CLINIC_ID_RULE = (
     "1-40 lowercase letters, digits or '-', starting and ending with a letter or digit, "

@@ -14,12 +14,11 @@ import argparse
 import asyncio
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
-
 from peerlink_shared.keys.ring import KeyRingError, new_kek_setting
 from peerlink_shared.keys.settings import KeyVaultSettings
 from peerlink_shared.keys.vault import PersonKeys
 from peerlink_shared.mongo import make_mongo_client
+from pydantic import ValidationError
 
 
 class VaultCliSettings(KeyVaultSettings):

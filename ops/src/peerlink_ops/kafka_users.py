@@ -19,7 +19,6 @@ from confluent_kafka.admin import (
     UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
-
 from peerlink_shared.kafka_access import KafkaAccess
 
 TIMEOUT_SECONDS = 30.0

@@ -21,13 +21,6 @@ from dataclasses import asdict
 from typing import TextIO
 
 from aiokafka.errors import KafkaError
-
-from peerlink_shared.dead_letter_kafka import (
-    MissingTopics,
-    partitions_of,
-    publish_replays,
-    read_dead_letters,
-)
 from peerlink_shared.dead_letter_replay import (
     NotReplayable,
     Replay,
@@ -36,12 +29,19 @@ from peerlink_shared.dead_letter_replay import (
     plan_replay,
     resolve_dead_letter_topic,
 )
-from peerlink_shared.dead_letter_text import counts, line, summary_table
 from peerlink_shared.dead_letter_view import TopicSummary, view
 from peerlink_shared.dead_letters import ReasonCode
 from peerlink_shared.kafka_access import KafkaAccess, KafkaAccessError, kafka_from_args
 from peerlink_shared.topics import Topics
-from peerlink_shared.topics_admin import clinic_dead_letter_topics
+
+from peerlink_ops.dead_letter_kafka import (
+    MissingTopics,
+    partitions_of,
+    publish_replays,
+    read_dead_letters,
+)
+from peerlink_ops.dead_letter_text import counts, line, summary_table
+from peerlink_ops.topics_admin import clinic_dead_letter_topics
 
 REPLAY_HELP = """Re-publishes the selected dead letters' original bytes, unchanged, with their
 original key, to the topic they were refused from, adding the header x-dlq-replayed-from

@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime, timedelta
 
-from pydantic import ValidationError
-
 from peerlink_shared.auth import SERVICES, InvalidToken, Role, audience_of
 from peerlink_shared.auth_local import issue_token
 from peerlink_shared.auth_settings import TokenSettings
+from pydantic import ValidationError
 
 
 def main() -> None:

@@ -38,7 +38,6 @@ from confluent_kafka.admin import (
     ResourcePatternType,
     ResourceType,
 )
-
 from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.topics import CATALOGUE, EVERY_SERVICE, Topics, dead_letter_topic
 

@@ -1,0 +1,1 @@
+"""PeerLink's on-call tools. No service imports them."""
