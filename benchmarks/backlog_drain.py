@@ -30,10 +30,10 @@ from peerlink_devtools.processes import Network
 from peerlink_devtools.scenario import Api
 from peerlink_devtools.sealed import NetworkEvents
 from peerlink_ops.topics_admin import provision
-from peerlink_shared.auth import Role
-from peerlink_shared.envelope import make_envelope, new_event_id
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.envelope import make_envelope, new_event_id
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
 
 CENTRES = ("drain-north", "drain-south")
 CLINIC = "drain-ehr"

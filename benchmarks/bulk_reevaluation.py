@@ -47,9 +47,9 @@ from peerlink_eligibility.domain.facts import (
 from peerlink_eligibility.domain.policy import Policy, default_policy
 from peerlink_eligibility.reevaluation import Reevaluator
 from peerlink_shared.clock import SystemClock
-from peerlink_shared.mongo import Database, Document, make_mongo_client
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.storage.mongo import Database, Document, make_mongo_client
 
 SEED_CHUNK = 2000
 NEW_CENTRE = "c-new"  # joins the network: nobody completed a programme there

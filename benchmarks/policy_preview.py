@@ -36,7 +36,7 @@ from peerlink_eligibility.domain.preview import PolicyPreview
 from peerlink_eligibility.policy_preview import PolicyPreviews
 from peerlink_eligibility.preview_facts import PreviewFacts
 from peerlink_shared.clock import SystemClock
-from peerlink_shared.mongo import Database, Document, make_mongo_client
+from peerlink_shared.storage.mongo import Database, Document, make_mongo_client
 
 SEED_CHUNK = 2000
 CENTRE = "c-preview"

@@ -34,7 +34,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from peerlink_shared.mongo import Database, MongoClient
+from peerlink_shared.storage.mongo import Database, MongoClient
 from pymongo import AsyncMongoClient
 
 from tests.hot_lookups import STORES, Lookup, Store

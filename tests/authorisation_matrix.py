@@ -21,9 +21,9 @@ from peerlink_notifications.bootstrap import bootstrap as notifications
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_scheduling.bootstrap import bootstrap as scheduling
 from peerlink_scheduling.settings import SchedulingSettings
-from peerlink_shared.auth import Role
 from peerlink_shared.keys import new_kek_setting
-from peerlink_shared.person_access import person_caller
+from peerlink_shared.security.auth import Role
+from peerlink_shared.web.person_access import person_caller
 
 from tests.authorisation_table import (
     ANY_CENTRE,

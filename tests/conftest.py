@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
 
 from tests.servers import RUN_ID, NoServers, Servers, provisioned, real_servers
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from peerlink_shared.mongo import Database, Document
+from peerlink_shared.storage.mongo import Database, Document
 
 # Where an erased person's id may stay, and what those documents may hold besides ids.
 TOMBSTONE_FIELDS: dict[str, frozenset[str]] = {

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from peerlink_shared.mongo import Database, Document
+from peerlink_shared.storage.mongo import Database, Document
 from pymongo import monitoring
 
 PlanNode = Mapping[str, object]

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from peerlink_devtools.cleanup import forget
 from peerlink_ops.topics_admin import provision
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics
 
 # This test process's run id: its topics, groups and databases are named under it.
 RUN_ID = f"t{secrets.token_hex(3)}"

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from peerlink_devtools.cleanup import forget
-from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.messaging.kafka_access import KafkaAccess
 
 from benchmarks.pipeline.baseline import BaselineSide
 from benchmarks.pipeline.figures import plot, write_json

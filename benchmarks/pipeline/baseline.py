@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from peerlink_ops.topics_admin import provision, provision_clinic
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics
 
 from benchmarks.pipeline.hops import CLINIC, HopSpec
 from benchmarks.pipeline.observe import Events

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.messaging.kafka_access import KafkaAccess
 
 # Commands as the MongoDB driver names them; one document each in every service and hop.
 WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findAndModify"})

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.mongo import Database, Document, MongoClient
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.storage.mongo import Database, Document, MongoClient
 from pymongo import AsyncMongoClient, DeleteOne, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peerlink_shared.topics import CLINIC_INBOUND
+from peerlink_shared.messaging.topics import CLINIC_INBOUND
 
 # The one clinic system both sides' graduates' facts come from, on its own topic.
 CLINIC = "bench"

@@ -9,7 +9,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
-from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.messaging.kafka_access import KafkaAccess
 
 from benchmarks.pipeline.population import FACTS_PER_GRADUATE, Graduate
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer
 from peerlink_shared.contracts import EligibilityChanged, MessageRecorded
-from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.messaging.kafka_access import KafkaAccess
 
 ELIGIBILITY_CHANGED = EligibilityChanged.event_type()
 

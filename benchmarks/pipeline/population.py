@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from peerlink_devtools.fault.workload import facts_for
-from peerlink_shared.envelope import make_envelope, new_event_id
+from peerlink_shared.messaging.envelope import make_envelope, new_event_id
 
 SOURCE = "/bench/clinic"
 FACTS_PER_GRADUATE = 5  # admission, completion, a 500-day milestone, volunteering, check-in

@@ -14,9 +14,9 @@ from peerlink_devtools.processes import SERVICES, Network, consumer_groups
 from peerlink_devtools.scenario import Api
 from peerlink_devtools.sealed import NetworkEvents
 from peerlink_ops.topics_admin import provision
-from peerlink_shared.auth import Role
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
 
 from benchmarks.pipeline.hops import CLINIC
 from benchmarks.pipeline.observe import Events

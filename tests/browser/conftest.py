@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from peerlink_devtools.console import start_console
 from peerlink_devtools.processes import Network
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
 from playwright.async_api import Browser, async_playwright
 
 from tests.servers import Servers, provisioned

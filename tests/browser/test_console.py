@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from peerlink_devtools.processes import Network
 from peerlink_devtools.scenario import Api, enrol_graduate, record_year_sober, register_centre
-from peerlink_shared.auth import Role
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import SCREENSHOTS

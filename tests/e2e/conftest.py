@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
 
 from tests.servers import Servers, provisioned
 

@@ -25,9 +25,9 @@ from peerlink_devtools.scenario import (
     wait_for_messages,
 )
 from peerlink_devtools.sealed import NetworkEvents
-from peerlink_shared.auth import Role
-from peerlink_shared.mongo import Database, make_mongo_client
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
+from peerlink_shared.storage.mongo import Database, make_mongo_client
 
 from tests.erasure_traces import leftovers, traces
 from tests.integration.helpers import eventually

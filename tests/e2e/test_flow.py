@@ -22,15 +22,15 @@ from peerlink_devtools.scenario import (
     retry_milestone,
     wait_for_messages,
 )
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CravingCheckInRecorded,
     ProgrammeEnded,
     SobrietyMilestoneRecorded,
     VolunteeringChanged,
 )
-from peerlink_shared.envelope import make_envelope
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.envelope import make_envelope
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
 
 from tests.integration.helpers import eventually, publish_raw
 from tests.servers import Servers

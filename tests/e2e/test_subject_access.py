@@ -19,9 +19,9 @@ from peerlink_devtools.scenario import (
     register_centre,
     wait_for_messages,
 )
-from peerlink_shared.auth import Role, audience_of
-from peerlink_shared.auth_local import LOCAL_ISSUER, issue_token, local_key
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role, audience_of
+from peerlink_shared.security.auth_local import LOCAL_ISSUER, issue_token, local_key
 
 from tests.servers import Servers
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from peerlink_devtools.processes import Network
 from peerlink_devtools.scenario import Api, enrol_graduate, register_centre, wait_for_messages
-from peerlink_shared.auth import Role
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
 
 from tests.e2e.otlp_receiver import ReceivedSpan, Receiver, otlp_receiver
 from tests.servers import Servers

@@ -18,10 +18,10 @@ from peerlink_intake.service_layer.fact_log import FactLog
 from peerlink_intake.service_layer.ports import FactRecord
 from peerlink_intake.service_layer.recording import FactRecording
 from peerlink_intake.service_layer.registration import Registration
-from peerlink_shared.audit import AuditEntry
+from peerlink_shared.auditing.audit import AuditEntry
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.publishing import Publisher, source_of
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.publishing import Publisher, source_of
+from peerlink_shared.messaging.topics import Topics
 
 from tests.fakes.clock import MovableClock
 from tests.fakes.outbox import RecordingOutbox
@@ -220,7 +220,7 @@ class Tombstones:
 
 
 class RecordingAudit:
-    """Satisfies `peerlink_shared.audit_log.AuditRecorder`."""
+    """Satisfies `peerlink_shared.auditing.audit_log.AuditRecorder`."""
 
     def __init__(self) -> None:
         self.entries: list[AuditEntry] = []

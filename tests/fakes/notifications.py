@@ -27,9 +27,9 @@ from peerlink_notifications.service_layer.handlers import NotificationsHandlers
 from peerlink_notifications.service_layer.ports import Transport
 from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_shared.contracts import CentreRegistered, Payload
-from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
-from peerlink_shared.publishing import Publisher, source_of
-from peerlink_shared.subject_access import Record
+from peerlink_shared.lifecycle.subject_access import Record
+from peerlink_shared.messaging.envelope import Envelope, make_envelope, new_event_id
+from peerlink_shared.messaging.publishing import Publisher, source_of
 
 from tests.fakes.clock import MovableClock
 from tests.fakes.outbox import RecordingOutbox

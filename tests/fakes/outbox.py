@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from peerlink_shared.envelope import Envelope
+from peerlink_shared.messaging.envelope import Envelope
 
 
 class RecordingOutbox:
-    """Satisfies `peerlink_shared.publishing.EventSink`; an id added twice is kept once, as the
+    """Satisfies `peerlink_shared.messaging.publishing.EventSink`; an id added twice is kept
+    once, as the
     real outbox's unique index does."""
 
     def __init__(self) -> None:

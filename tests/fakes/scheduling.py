@@ -16,8 +16,8 @@ from peerlink_scheduling.domain.matching import Booking, SessionRequest
 from peerlink_scheduling.domain.network import Network
 from peerlink_scheduling.domain.stays import Admitted, Left
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.topics import Topics
 
 from tests.fakes.clock import MovableClock
 from tests.fakes.outbox import RecordingOutbox

@@ -11,7 +11,7 @@ from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import DecisionWrite, EligibilityRepository, Stored
 from peerlink_eligibility.domain.decision import Decision, Reason
 from peerlink_eligibility.domain.policy import Policy
-from peerlink_shared.mongo import Database, Document
+from peerlink_shared.storage.mongo import Database, Document
 
 from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
 

@@ -7,7 +7,7 @@ from datetime import date
 from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.links import Link
-from peerlink_shared.mongo import Database, Document
+from peerlink_shared.storage.mongo import Database, Document
 
 from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
 

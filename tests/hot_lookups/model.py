@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from peerlink_shared.mongo import Database, Document
+from peerlink_shared.storage.mongo import Database, Document
 
 # Seeded times are fixed, so a lookup finds the same documents at every size.
 BASE = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from peerlink_scheduling.adapters.sessions import SessionRepository
 from peerlink_scheduling.adapters.supporters import SupporterRepository
-from peerlink_shared.mongo import Database, Document
+from peerlink_shared.storage.mongo import Database, Document
 
 from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from peerlink_shared.audit import http_entry
-from peerlink_shared.audit_log import AuditLog, AuditQuery, as_document
-from peerlink_shared.auth import Principal, Role
+from peerlink_shared.auditing.audit import http_entry
+from peerlink_shared.auditing.audit_log import AuditLog, AuditQuery, as_document
 from peerlink_shared.clock import SystemClock
-from peerlink_shared.inbox import Inbox, inbox_key
-from peerlink_shared.mongo import Database, Document
-from peerlink_shared.outbox import Entry, Outbox
+from peerlink_shared.messaging.inbox import Inbox, inbox_key
+from peerlink_shared.messaging.outbox import Entry, Outbox
+from peerlink_shared.security.auth import Principal, Role
+from peerlink_shared.storage.mongo import Database, Document
 
 from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
 

@@ -14,16 +14,16 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from peerlink_ops.topics_admin import provision_clinic
-from peerlink_shared.auth import ALL_AUDIENCES, Role
-from peerlink_shared.auth_local import LOCAL_ISSUER, issue_token, local_key
 from peerlink_shared.contracts import Payload
-from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
-from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.keys import KeyRing, PersonKeys, new_kek_setting
-from peerlink_shared.mongo import Document, make_mongo_client
-from peerlink_shared.sealed_events import EventSeal
+from peerlink_shared.messaging.envelope import Envelope, make_envelope, new_event_id
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.sealed_events import EventSeal
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import ALL_AUDIENCES, Role
+from peerlink_shared.security.auth_local import LOCAL_ISSUER, issue_token, local_key
 from peerlink_shared.settings import ServiceSettings
-from peerlink_shared.topics import Topics
+from peerlink_shared.storage.mongo import Document, make_mongo_client
 from pymongo import AsyncMongoClient
 
 from tests.servers import RUN_ID, Servers

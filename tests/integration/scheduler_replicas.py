@@ -10,9 +10,9 @@ from peerlink_scheduling.adapters.supporters import SupporterRepository
 from peerlink_scheduling.bootstrap import session_events, use_cases
 from peerlink_scheduling.service_layer.staffing import Staffing
 from peerlink_shared.clock import SystemClock
-from peerlink_shared.mongo import Database
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.storage.mongo import Database
 
 
 @dataclass(frozen=True)

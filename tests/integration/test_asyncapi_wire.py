@@ -13,10 +13,10 @@ import pytest
 from peerlink_devtools.kafka_watch import Record, read_all
 from peerlink_intake.bootstrap import bootstrap
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import CravingCheckInRecorded
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
 
 from tests.integration.helpers import (
     as_event,

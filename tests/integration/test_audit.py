@@ -14,7 +14,6 @@ from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.bootstrap import bootstrap as intake_app
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CravingCheckInRecorded,
     ProgrammeEnded,
@@ -22,8 +21,9 @@ from peerlink_shared.contracts import (
     SobrietyMilestoneRecorded,
     VolunteeringChanged,
 )
-from peerlink_shared.mongo import make_mongo_client
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
+from peerlink_shared.storage.mongo import make_mongo_client
 
 from tests.integration.helpers import (
     clinic_topic,

@@ -29,10 +29,10 @@ from peerlink_notifications.bootstrap import bootstrap as notifications_app
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_scheduling.bootstrap import bootstrap as scheduling_app
 from peerlink_scheduling.settings import SchedulingSettings
-from peerlink_shared.auth import ALL_AUDIENCES, ALL_CENTRES, Role
-from peerlink_shared.auth_local import DEFAULT_KID, LOCAL_ISSUER
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import ALL_AUDIENCES, ALL_CENTRES, Role
+from peerlink_shared.security.auth_local import DEFAULT_KID, LOCAL_ISSUER
 from peerlink_shared.settings import ServiceSettings
-from peerlink_shared.topics import Topics
 
 from tests.authorisation_matrix import (
     Cell,

@@ -14,9 +14,9 @@ from peerlink_intake.bootstrap import bootstrap as intake_app
 from peerlink_intake.settings import IntakeSettings
 from peerlink_scheduling.bootstrap import bootstrap as scheduling_app
 from peerlink_scheduling.settings import SchedulingSettings
-from peerlink_shared.auth import Role, audience_of
-from peerlink_shared.auth_local import DEFAULT_KID, LOCAL_ISSUER
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role, audience_of
+from peerlink_shared.security.auth_local import DEFAULT_KID, LOCAL_ISSUER
 
 from tests.integration.helpers import SECRET, headers, in_process
 from tests.servers import Servers

@@ -14,7 +14,6 @@ from peerlink_devtools.kafka_watch import read_all
 from peerlink_intake.bootstrap import bootstrap
 from peerlink_intake.settings import IntakeSettings
 from peerlink_ops.topics_admin import provision_clinic
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     PERSON_FACTS,
     AdmissionRecorded,
@@ -24,7 +23,8 @@ from peerlink_shared.contracts import (
     RelapseRecorded,
     SobrietyMilestoneRecorded,
 )
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
 
 from tests.integration.helpers import (
     as_event,

@@ -20,15 +20,15 @@ from peerlink_devtools.kafka_watch import group_lag, read_all
 from peerlink_intake.bootstrap import bootstrap
 from peerlink_intake.settings import IntakeSettings
 from peerlink_ops.topics_admin import provision_clinic
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     CravingCheckInRecorded,
     PersonRegistered,
     ProgrammeEnded,
 )
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
 
 from tests.integration.helpers import (
     as_event,

@@ -18,13 +18,13 @@ import pytest
 from fastapi import FastAPI
 from peerlink_devtools.kafka_watch import read_all
 from peerlink_ops.topics_admin import ensure_topics
-from peerlink_shared.app import create_app
-from peerlink_shared.consumer import route
 from peerlink_shared.contracts import CravingCheckInRecorded
-from peerlink_shared.envelope import Envelope
+from peerlink_shared.messaging.consumer import route
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.settings import ServiceSettings
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.web.app import create_app
 from pymongo.errors import AutoReconnect
 
 from tests.integration.helpers import envelope_for, eventually, in_process, publish

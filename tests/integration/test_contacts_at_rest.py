@@ -12,9 +12,9 @@ import pytest
 from peerlink_notifications.bootstrap import bootstrap
 from peerlink_notifications.domain.webhook_addresses import IPAddress
 from peerlink_notifications.settings import NotificationsSettings
-from peerlink_shared.auth import Role
-from peerlink_shared.mongo import make_mongo_client
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
+from peerlink_shared.storage.mongo import make_mongo_client
 
 from tests.integration.helpers import headers, in_process, vault
 from tests.servers import Servers

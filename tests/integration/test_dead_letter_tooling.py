@@ -18,8 +18,8 @@ from peerlink_ops.dead_letter_kafka import partitions_of
 from peerlink_ops.dead_letters_cli import run
 from peerlink_ops.topics_admin import provision, provision_clinic
 from peerlink_shared.contracts import CravingCheckInRecorded
-from peerlink_shared.kafka_access import child_environment
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.kafka_access import child_environment
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
 
 from tests.integration.helpers import envelope_for
 from tests.servers import Servers

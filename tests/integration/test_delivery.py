@@ -38,7 +38,6 @@ from peerlink_notifications.service_layer.handlers import NotificationsHandlers
 from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_ops.topics_admin import ensure_topics
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CentreRegistered,
     MessageDelivered,
@@ -46,11 +45,12 @@ from peerlink_shared.contracts import (
     SessionUnfilled,
     SupporterAssigned,
 )
-from peerlink_shared.envelope import Envelope as EventEnvelope
-from peerlink_shared.erasure import ErasureLedger
-from peerlink_shared.mongo import make_mongo_client
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.topics import Topics
+from peerlink_shared.lifecycle.erasure import ErasureLedger
+from peerlink_shared.messaging.envelope import Envelope as EventEnvelope
+from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
+from peerlink_shared.storage.mongo import make_mongo_client
 from standardwebhooks import Webhook
 
 from tests.integration.helpers import (

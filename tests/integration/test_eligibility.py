@@ -11,7 +11,6 @@ import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_eligibility.bootstrap import bootstrap
 from peerlink_eligibility.settings import EligibilitySettings
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CravingCheckInRecorded,
     ProgrammeEnded,
@@ -19,8 +18,9 @@ from peerlink_shared.contracts import (
     SobrietyMilestoneRecorded,
     VolunteeringChanged,
 )
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
 
 from tests.integration.helpers import (
     envelope_for,

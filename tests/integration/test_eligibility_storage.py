@@ -36,9 +36,9 @@ from peerlink_shared.contracts import (
     TrainingCompleted,
     VolunteeringChanged,
 )
-from peerlink_shared.mongo import Database, MongoClient
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.storage.mongo import Database, MongoClient
 from pymongo import AsyncMongoClient, monitoring
 
 from tests.integration.helpers import envelope_for

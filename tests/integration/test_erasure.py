@@ -13,11 +13,11 @@ import httpx
 import pytest
 from peerlink_intake.bootstrap import bootstrap
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import PersonErased, RelapseRecorded
-from peerlink_shared.envelope import new_event_id
-from peerlink_shared.mongo import make_mongo_client
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.envelope import new_event_id
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
+from peerlink_shared.storage.mongo import make_mongo_client
 
 from tests.erasure_traces import leftovers, traces
 from tests.integration.helpers import (

@@ -48,12 +48,12 @@ from peerlink_shared.contracts import (
     VolunteeringChanged,
 )
 from peerlink_shared.contracts.erasure import ErasingService, PersonErasureRequested
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.erasure import EraseOwnStores, Erasure, ErasureLedger
-from peerlink_shared.mongo import Database, MongoClient, make_mongo_client
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.publishing import Cause
-from peerlink_shared.topics import Topics
+from peerlink_shared.lifecycle.erasure import EraseOwnStores, Erasure, ErasureLedger
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.publishing import Cause
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.storage.mongo import Database, MongoClient, make_mongo_client
 
 from tests.erasure_traces import leftovers, traces
 from tests.integration.helpers import envelope_for, person_keys

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from peerlink_shared.mongo import Database, MongoClient
+from peerlink_shared.storage.mongo import Database, MongoClient
 from pymongo import AsyncMongoClient
 
 from tests.hot_lookups import STORES, Lookup, Store, seed

@@ -10,8 +10,8 @@ import pytest
 from peerlink_devtools.kafka_watch import read_all
 from peerlink_intake.bootstrap import bootstrap
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.auth import Role
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
 
 from tests.integration.helpers import as_event, eventually, headers, in_process, opened
 from tests.servers import Servers

@@ -27,8 +27,8 @@ from peerlink_ops.kafka_acls import (
 )
 from peerlink_ops.kafka_users import delete_scram_users, set_scram_password
 from peerlink_ops.topics_admin import provision_clinic
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
 from pydantic import SecretStr
 
 from tests.servers import Servers

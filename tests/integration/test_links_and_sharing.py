@@ -18,14 +18,14 @@ from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.bootstrap import bootstrap as intake_app
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     LINK_FACTS,
     AdmissionRecorded,
     DischargeRecorded,
     RelapseRecorded,
 )
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
 
 from tests.integration.helpers import (
     as_event,

@@ -14,7 +14,6 @@ from peerlink_devtools.kafka_watch import wait_for_zero_lag
 from peerlink_scheduling.bootstrap import bootstrap
 from peerlink_scheduling.domain.matching import SessionRequest
 from peerlink_scheduling.settings import SchedulingSettings
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     CentreRegistered,
@@ -22,9 +21,10 @@ from peerlink_shared.contracts import (
     EligibilityChanged,
     ProgrammeEnded,
 )
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.mongo import make_mongo_client
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
+from peerlink_shared.storage.mongo import make_mongo_client
 
 from tests.integration.helpers import envelope_for, headers, in_process, publish
 from tests.integration.scheduler_replicas import scheduler_replicas

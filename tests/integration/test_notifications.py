@@ -10,7 +10,6 @@ import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_notifications.bootstrap import bootstrap
 from peerlink_notifications.settings import NotificationsSettings
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CentreRegistered,
     SessionCancelled,
@@ -19,8 +18,9 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
 
 from tests.integration.helpers import (
     as_event,

@@ -29,9 +29,9 @@ from peerlink_notifications.domain.webhook_addresses import IPAddress
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_scheduling.bootstrap import bootstrap as scheduling_app
 from peerlink_scheduling.settings import SchedulingSettings
-from peerlink_shared.auth import Role
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
 from peerlink_shared.settings import ServiceSettings
-from peerlink_shared.topics import Topics
 from schemathesis.engine import events
 from schemathesis.schemas import BaseSchema
 

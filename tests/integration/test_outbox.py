@@ -8,10 +8,10 @@ import pytest
 from peerlink_devtools.kafka_watch import read_all
 from peerlink_shared.clock import SystemClock
 from peerlink_shared.contracts import RelapseRecorded
-from peerlink_shared.kafka import make_broker
-from peerlink_shared.mongo import make_mongo_client
-from peerlink_shared.outbox import Outbox, OutboxRelay
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.kafka import make_broker
+from peerlink_shared.messaging.outbox import Outbox, OutboxRelay
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.storage.mongo import make_mongo_client
 
 from tests.integration.helpers import as_event, envelope_for
 from tests.servers import Servers

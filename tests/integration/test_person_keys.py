@@ -16,7 +16,7 @@ from peerlink_shared.keys import (
     UnwrapFailed,
     new_kek_setting,
 )
-from peerlink_shared.mongo import Database, make_mongo_client
+from peerlink_shared.storage.mongo import Database, make_mongo_client
 from pydantic import SecretStr
 
 from tests.servers import Servers

@@ -15,15 +15,15 @@ from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.bootstrap import bootstrap
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_ops.topics_admin import ensure_topics
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
     CravingCheckInRecorded,
     ProgrammeEnded,
     SobrietyMilestoneRecorded,
     VolunteeringChanged,
 )
-from peerlink_shared.mongo import MAX_UPDATES_PER_COMMAND, make_mongo_client
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
+from peerlink_shared.storage.mongo import MAX_UPDATES_PER_COMMAND, make_mongo_client
 
 from tests.integration.helpers import (
     as_event,

@@ -13,7 +13,7 @@ from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.bootstrap import bootstrap as intake_app
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
 
 from tests.integration.helpers import eventually, in_process
 from tests.integration.test_links_and_sharing import (

@@ -11,15 +11,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.settings import NotificationsSettings
-from peerlink_shared import retention
-from peerlink_shared.audit import http_entry
-from peerlink_shared.audit_log import AuditLog
-from peerlink_shared.auth import Principal, Role
+from peerlink_shared.auditing.audit import http_entry
+from peerlink_shared.auditing.audit_log import AuditLog
 from peerlink_shared.contracts import RelapseRecorded
-from peerlink_shared.inbox import Inbox
-from peerlink_shared.mongo import Database, make_mongo_client
-from peerlink_shared.outbox import Entry, Outbox
-from peerlink_shared.retention import Expiry, RetentionSweeper, delete_expired
+from peerlink_shared.messaging.inbox import Inbox
+from peerlink_shared.messaging.outbox import Entry, Outbox
+from peerlink_shared.security.auth import Principal, Role
+from peerlink_shared.storage import retention
+from peerlink_shared.storage.mongo import Database, make_mongo_client
+from peerlink_shared.storage.retention import Expiry, RetentionSweeper, delete_expired
 from prometheus_client import REGISTRY
 
 from tests.hot_lookups.notifications import delivery_document, message

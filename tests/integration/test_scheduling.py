@@ -14,10 +14,10 @@ from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_scheduling.bootstrap import bootstrap
 from peerlink_scheduling.domain.matching import SessionRequest
 from peerlink_scheduling.settings import SchedulingSettings
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import EligibilityChanged
-from peerlink_shared.mongo import MAX_UPDATES_PER_COMMAND, make_mongo_client
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
+from peerlink_shared.storage.mongo import MAX_UPDATES_PER_COMMAND, make_mongo_client
 
 from tests.integration.helpers import (
     envelope_for,

@@ -16,16 +16,16 @@ from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.bootstrap import bootstrap as intake_app
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.auth import Role
 from peerlink_shared.clock import SystemClock
 from peerlink_shared.contracts import CravingCheckInRecorded, ProgrammeEnded, RelapseRecorded
-from peerlink_shared.envelope import Envelope
 from peerlink_shared.keys import PersonKeyDestroyed
 from peerlink_shared.keys.ring import new_data_key
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.sealed_events import EventSeal
-from peerlink_shared.sealing import seal
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.sealed_events import EventSeal
+from peerlink_shared.messaging.sealing import seal
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
 from prometheus_client import REGISTRY
 
 from tests.integration.helpers import (

@@ -11,9 +11,9 @@ from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.bootstrap import bootstrap as intake_app
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.auth import Role
-from peerlink_shared.http_errors import FieldProblems
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
+from peerlink_shared.web.http_errors import FieldProblems
 
 from tests.integration.helpers import headers, in_process
 from tests.servers import Servers

@@ -10,7 +10,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAuthorizationFailedError, UnknownTopicOrPartitionError
 from peerlink_ops.topics_admin import ensure_clinic_topics, ensure_topics, retention_of
-from peerlink_shared.topics import (
+from peerlink_shared.messaging.topics import (
     CATALOGUE,
     CLINIC_INBOUND_SPEC,
     DAY_MS,

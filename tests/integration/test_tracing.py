@@ -9,8 +9,8 @@ import pytest
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
-from peerlink_shared.mongo import insert_once, make_mongo_client
-from peerlink_shared.tracing import Tracing
+from peerlink_shared.observability.tracing import Tracing
+from peerlink_shared.storage.mongo import insert_once, make_mongo_client
 from pymongo.errors import OperationFailure
 
 from tests.servers import Servers

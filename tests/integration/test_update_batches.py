@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
-from peerlink_shared.mongo import (
+from peerlink_shared.storage.mongo import (
     MAX_UPDATES_PER_COMMAND,
     Document,
     MongoClient,

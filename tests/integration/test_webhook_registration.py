@@ -17,8 +17,8 @@ from peerlink_notifications.adapters.webhook_targets import system_resolver
 from peerlink_notifications.bootstrap import bootstrap
 from peerlink_notifications.domain.webhook_addresses import IPAddress
 from peerlink_notifications.settings import NotificationsSettings
-from peerlink_shared.auth import Role
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
 
 from tests.integration.helpers import headers, in_process
 from tests.servers import Servers

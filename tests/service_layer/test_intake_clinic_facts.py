@@ -17,8 +17,8 @@ from peerlink_shared.contracts import (
     RelapseRecorded,
     VolunteeringChanged,
 )
-from peerlink_shared.dead_letters import ReasonCode, Refused
-from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.messaging.dead_letters import ReasonCode, Refused
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id, make_envelope
 
 from tests.fakes.clock import MovableClock
 from tests.fakes.intake import OPS, FakeIntake

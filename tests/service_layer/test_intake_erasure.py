@@ -16,9 +16,9 @@ from peerlink_intake.domain.erasure import (
 )
 from peerlink_intake.service_layer.erasures import Erasures, UnknownPerson
 from peerlink_shared.contracts import PersonErased, PersonErasureRequested
-from peerlink_shared.envelope import Envelope, derived_event_id, new_event_id
-from peerlink_shared.publishing import Publisher, source_of
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id, new_event_id
+from peerlink_shared.messaging.publishing import Publisher, source_of
+from peerlink_shared.messaging.topics import Topics
 from pydantic import ValidationError
 
 from tests.fakes.clock import MovableClock

@@ -25,7 +25,7 @@ from peerlink_shared.contracts import (
     ReferralMade,
     RelapseRecorded,
 )
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.publishing import Cause
 
 from tests.fakes.clock import MovableClock
 from tests.fakes.intake import FakeIntake

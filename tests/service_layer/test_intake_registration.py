@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 from peerlink_shared.contracts import CentreRegistered, PersonRegistered
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.messaging.publishing import Cause
 
 from tests.fakes.clock import MovableClock
 from tests.fakes.intake import FakeIntake

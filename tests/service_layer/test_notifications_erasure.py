@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from peerlink_notifications.domain.contacts import Contact
 from peerlink_notifications.service_layer.erasure import NotificationsErasure
 from peerlink_shared.contracts import SessionCancelled
-from peerlink_shared.envelope import new_event_id
+from peerlink_shared.messaging.envelope import new_event_id
 
 from tests.fakes.notifications import FakeNotifications, scheduling_event
 

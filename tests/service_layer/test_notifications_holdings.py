@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from peerlink_notifications.domain.contacts import Contact
 from peerlink_notifications.service_layer.holdings import NotificationsHoldings
-from peerlink_shared.auth import Principal, Role
 from peerlink_shared.contracts import SupporterAssigned
+from peerlink_shared.security.auth import Principal, Role
 
 from tests.fakes.notifications import FakeNotifications, scheduling_event
 

@@ -14,7 +14,7 @@ from peerlink_shared.contracts import (
     MessageRecorded,
     SupporterAssigned,
 )
-from peerlink_shared.envelope import Envelope, derived_event_id
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id
 
 from tests.fakes.notifications import FakeNotifications, ScriptedTransport, scheduling_event
 

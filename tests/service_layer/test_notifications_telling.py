@@ -17,7 +17,7 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
-from peerlink_shared.envelope import Envelope, derived_event_id
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id
 
 from tests.fakes.notifications import TOPIC, FakeNotifications, scheduling_event
 

@@ -14,8 +14,8 @@ from peerlink_shared.contracts import (
     ProgrammeEnded,
 )
 from peerlink_shared.contracts.base import Payload
-from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.messaging.publishing import Cause
 
 from tests.fakes.scheduling import SchedulingWorld
 

@@ -10,8 +10,8 @@ from peerlink_scheduling.domain.availability import Availability
 from peerlink_scheduling.domain.matching import SessionRequest
 from peerlink_scheduling.domain.stays import Admitted
 from peerlink_scheduling.service_layer.requests import RequestSession
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.messaging.publishing import Cause
 
 from tests.fakes.scheduling import ERASED, SchedulingWorld
 

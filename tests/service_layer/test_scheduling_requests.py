@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from peerlink_scheduling.service_layer.requests import RequestMeeting, RequestSession
 from peerlink_scheduling.service_layer.schedule import NoSuchSession
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.messaging.publishing import Cause
 
 from tests.fakes.scheduling import SchedulingWorld
 

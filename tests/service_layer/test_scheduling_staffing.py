@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from peerlink_scheduling.domain.availability import Availability
 from peerlink_scheduling.domain.matching import SessionRequest
-from peerlink_shared.envelope import derived_event_id
+from peerlink_shared.messaging.envelope import derived_event_id
 
 from tests.fakes.scheduling import SchedulingWorld
 

@@ -24,12 +24,12 @@ from peerlink_notifications.bootstrap import bootstrap as notifications
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_scheduling.bootstrap import bootstrap as scheduling
 from peerlink_scheduling.settings import SchedulingSettings
-from peerlink_shared.asyncapi import Channel, asyncapi_document
 from peerlink_shared.contracts import PERSON_FACTS
-from peerlink_shared.dead_letters import ReasonCode
 from peerlink_shared.keys import new_kek_setting
-from peerlink_shared.topics import CATALOGUE, CLINIC_INBOUND, CLINIC_INBOUND_SPEC
-from peerlink_shared.trace_context import TRACEPARENT_PATTERN
+from peerlink_shared.messaging.asyncapi import Channel, asyncapi_document
+from peerlink_shared.messaging.dead_letters import ReasonCode
+from peerlink_shared.messaging.topics import CATALOGUE, CLINIC_INBOUND, CLINIC_INBOUND_SPEC
+from peerlink_shared.observability.trace_context import TRACEPARENT_PATTERN
 
 Document = dict[str, Any]  # JSON, as served
 Diagnostic = dict[str, str]  # one finding of the parser: severity, code, message, path

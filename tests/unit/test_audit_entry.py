@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from peerlink_shared.audit import (
+from peerlink_shared.auditing.audit import (
     AuditEntry,
     event_entry,
     http_entry,
@@ -13,7 +13,7 @@ from peerlink_shared.audit import (
     opaque_ids,
     outcome_of,
 )
-from peerlink_shared.auth import Principal, Role
+from peerlink_shared.security.auth import Principal, Role
 
 AT = datetime(2030, 6, 1, 9, 30, tzinfo=UTC)
 

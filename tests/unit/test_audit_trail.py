@@ -15,12 +15,12 @@ from typing import Annotated
 import httpx
 import pytest
 from fastapi import FastAPI, Header, HTTPException, status
-from peerlink_shared.audit import AuditEntry
-from peerlink_shared.audit_trail import AuditTrail
-from peerlink_shared.auth import Principal, Role
-from peerlink_shared.body_limit import BodyLimit
-from peerlink_shared.http import CentreId, PersonId, authorize, current_principal
-from peerlink_shared.person_access import Audited, PersonCaller
+from peerlink_shared.auditing.audit import AuditEntry
+from peerlink_shared.auditing.audit_trail import AuditTrail
+from peerlink_shared.security.auth import Principal, Role
+from peerlink_shared.web.body_limit import BodyLimit
+from peerlink_shared.web.http import CentreId, PersonId, authorize, current_principal
+from peerlink_shared.web.person_access import Audited, PersonCaller
 from prometheus_client import REGISTRY
 from pydantic import BaseModel, ConfigDict, Field
 

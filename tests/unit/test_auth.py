@@ -8,8 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from peerlink_shared.auth import ALL_AUDIENCES, InvalidToken, Role, TokenRules, audience_of
-from peerlink_shared.auth_local import LocalTokenVerifier, SigningKey, SigningKeys, issue_token
+from peerlink_shared.security.auth import ALL_AUDIENCES, InvalidToken, Role, TokenRules, audience_of
+from peerlink_shared.security.auth_local import (
+    LocalTokenVerifier,
+    SigningKey,
+    SigningKeys,
+    issue_token,
+)
 from pydantic import SecretStr
 
 OLD = SigningKey("2026-01", SecretStr("o" * 40))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from peerlink_ops import auth_cli
-from peerlink_shared.auth import InvalidToken, Role, audience_of
-from peerlink_shared.auth_settings import TokenSettings
+from peerlink_shared.security.auth import InvalidToken, Role, audience_of
+from peerlink_shared.security.auth_settings import TokenSettings
 
 SECRET = "c" * 40
 

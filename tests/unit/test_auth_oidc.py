@@ -18,7 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-from peerlink_shared.auth import (
+from peerlink_shared.security.auth import (
     InvalidToken,
     Principal,
     Role,
@@ -26,7 +26,7 @@ from peerlink_shared.auth import (
     TokenVerifier,
     audience_of,
 )
-from peerlink_shared.auth_settings import TokenSettings
+from peerlink_shared.security.auth_settings import TokenSettings
 from pydantic import ValidationError
 
 ISSUER = "https://id.example.org/realms/peerlink"

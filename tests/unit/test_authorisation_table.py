@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from peerlink_shared.auth import Role
+from peerlink_shared.security.auth import Role
 
 from tests.authorisation_matrix import (
     APPS,

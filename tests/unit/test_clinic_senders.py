@@ -17,8 +17,8 @@ from peerlink_intake.domain.clinics import (
 )
 from peerlink_ops import topics_cli
 from peerlink_ops.kafka_acls import catalogue_grants, clinic_grants
-from peerlink_shared.inbox import inbox_key
-from peerlink_shared.topics import CATALOGUE, Topics, is_clinic_id
+from peerlink_shared.messaging.inbox import inbox_key
+from peerlink_shared.messaging.topics import CATALOGUE, Topics, is_clinic_id
 
 TOPICS = Topics(prefix="run1-")
 OPS = ChangedBy("ops-1", "ops", "*")

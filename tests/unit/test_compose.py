@@ -23,7 +23,8 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "scheduling": SchedulingSettings,
     "notifications": NotificationsSettings,
 }
-# OpenTelemetry's own variables, read by its SDK (peerlink_shared.tracing), not settings.
+# OpenTelemetry's own variables, read by its SDK (peerlink_shared.observability.tracing), not
+# settings.
 TRACING_VARIABLES = {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER"}
 TOPICS_CLI_VARIABLES = {
     "PEERLINK_KAFKA_BOOTSTRAP",

@@ -19,9 +19,9 @@ from peerlink_console.services import ServiceError, Services
 from peerlink_console.sessions import SessionStore
 from peerlink_console.settings import ConsoleSettings, OidcSettings
 from peerlink_console.tokens import user_of
-from peerlink_shared.auth import ALL_AUDIENCES, InvalidToken, Role
-from peerlink_shared.auth_local import LOCAL_ISSUER, issue_token, local_key
-from peerlink_shared.auth_settings import TokenSettings
+from peerlink_shared.security.auth import ALL_AUDIENCES, InvalidToken, Role
+from peerlink_shared.security.auth_local import LOCAL_ISSUER, issue_token, local_key
+from peerlink_shared.security.auth_settings import TokenSettings
 from pydantic import AnyHttpUrl
 
 SECRET = "console-unit-test-secret-0123456789abcdef"

@@ -3,7 +3,7 @@ threshold; a long-running record that does not fail is not stuck."""
 
 from __future__ import annotations
 
-from peerlink_shared.consumer_health import ConsumerHealth, StuckPartition
+from peerlink_shared.messaging.consumer_health import ConsumerHealth, StuckPartition
 
 
 class FakeTime:

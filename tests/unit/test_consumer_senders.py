@@ -12,12 +12,12 @@ import pytest
 from faststream.kafka import KafkaBroker
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 from peerlink_shared.clock import SystemClock
-from peerlink_shared.consumer import EventConsumer, sender_route
-from peerlink_shared.consumer_health import ConsumerHealth
 from peerlink_shared.contracts import CravingCheckInRecorded
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.inbox import Inbox
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.consumer import EventConsumer, sender_route
+from peerlink_shared.messaging.consumer_health import ConsumerHealth
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.inbox import Inbox
+from peerlink_shared.messaging.topics import Topics
 
 TOPICS = Topics(prefix="u1-")
 

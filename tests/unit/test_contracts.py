@@ -18,7 +18,7 @@ from peerlink_shared.contracts import (
     SessionFilled,
     SupporterAssigned,
 )
-from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id, make_envelope
 from pydantic import ValidationError
 
 

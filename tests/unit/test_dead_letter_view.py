@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 import pytest
 from peerlink_ops.dead_letter_text import line, summary_table
-from peerlink_shared.dead_letter_replay import (
+from peerlink_shared.messaging.dead_letter_replay import (
     REPLAYED_FROM_HEADER,
     NotReplayable,
     Replay,
@@ -17,7 +17,7 @@ from peerlink_shared.dead_letter_replay import (
     plan_replay,
     resolve_dead_letter_topic,
 )
-from peerlink_shared.dead_letter_view import (
+from peerlink_shared.messaging.dead_letter_view import (
     ORIGINAL_TOPIC_HEADER,
     REASON_CODE_HEADER,
     REASON_HEADER,
@@ -26,8 +26,8 @@ from peerlink_shared.dead_letter_view import (
     TopicSummary,
     view,
 )
-from peerlink_shared.dead_letters import ReasonCode, Refusal
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.dead_letters import ReasonCode, Refusal
+from peerlink_shared.messaging.topics import Topics
 
 CANARY = "CANARY-Jane-Doe-methadone"
 TOPICS = Topics(prefix="run1-")

@@ -11,10 +11,10 @@ import pytest
 from peerlink_devtools.fault.oracle import Observed, judge
 from peerlink_devtools.fault.workload import BadInput, Person, Workload, bad_inputs, plan
 from peerlink_devtools.kafka_watch import Record
-from peerlink_shared.dead_letters import Refusal
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.parsing import MAX_EVENT_BYTES, parse_envelope
-from peerlink_shared.topics import is_clinic_id
+from peerlink_shared.messaging.dead_letters import Refusal
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.messaging.parsing import MAX_EVENT_BYTES, parse_envelope
+from peerlink_shared.messaging.topics import is_clinic_id
 
 TODAY = date(2026, 11, 27)
 

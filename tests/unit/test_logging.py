@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
-from peerlink_shared.logging import configure_logging
+from peerlink_shared.observability.logging import configure_logging
 
 
 @pytest.fixture

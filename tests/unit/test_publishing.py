@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from peerlink_shared.contracts.person import RelapseRecorded
-from peerlink_shared.envelope import make_envelope
-from peerlink_shared.publishing import Cause, Publication, Publisher, source_of
+from peerlink_shared.messaging.envelope import make_envelope
+from peerlink_shared.messaging.publishing import Cause, Publication, Publisher, source_of
 
 from tests.fakes.clock import MovableClock
 from tests.fakes.outbox import RecordingOutbox

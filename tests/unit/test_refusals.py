@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from peerlink_shared.dead_letters import ReasonCode, Refusal
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.parsing import MAX_EVENT_BYTES, parse_envelope
+from peerlink_shared.messaging.dead_letters import ReasonCode, Refusal
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.parsing import MAX_EVENT_BYTES, parse_envelope
 
 CANARY = "CANARY-Jane-Doe-heroin"
 # A placeholder `envelope_json` replaces with a list nested 10,000 deep.

@@ -6,9 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from peerlink_notifications.settings import NotificationsSettings
-from peerlink_shared.retention import Expiry
-from peerlink_shared.settings import REDELIVERY_WINDOW_DAYS
-from peerlink_shared.topics import (
+from peerlink_shared.messaging.topics import (
     CATALOGUE,
     CLINIC_INBOUND_SPEC,
     DAY_MS,
@@ -18,6 +16,8 @@ from peerlink_shared.topics import (
     TopicSpec,
     dead_letter_topic,
 )
+from peerlink_shared.settings import REDELIVERY_WINDOW_DAYS
+from peerlink_shared.storage.retention import Expiry
 from pydantic import ValidationError
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

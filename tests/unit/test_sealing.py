@@ -15,10 +15,16 @@ from peerlink_shared.contracts import (
     EligibilityChanged,
     PersonFact,
 )
-from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
 from peerlink_shared.keys.ring import new_data_key
-from peerlink_shared.parsing import parse_envelope
-from peerlink_shared.sealing import SealBroken, is_sealed_type, open_sealed, readable_fields, seal
+from peerlink_shared.messaging.envelope import Envelope, make_envelope, new_event_id
+from peerlink_shared.messaging.parsing import parse_envelope
+from peerlink_shared.messaging.sealing import (
+    SealBroken,
+    is_sealed_type,
+    open_sealed,
+    readable_fields,
+    seal,
+)
 
 KEY = new_data_key()
 

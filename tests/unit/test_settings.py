@@ -10,7 +10,7 @@ from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.settings import IntakeSettings
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_scheduling.settings import SchedulingSettings
-from peerlink_shared.auth import TokenRules
+from peerlink_shared.security.auth import TokenRules
 from pydantic import ValidationError
 
 SERVICE_SETTINGS = (IntakeSettings, EligibilitySettings, SchedulingSettings, NotificationsSettings)

@@ -8,7 +8,7 @@ import re
 from typing import Annotated, Any
 
 import pytest
-from peerlink_shared.inputs import (
+from peerlink_shared.web.inputs import (
     NUMBER_ONLY,
     TIME_ZONES,
     IsoDate,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from peerlink_shared.strict_json import MAX_DEPTH, JsonRefusal, loads, nesting_depth
+from peerlink_shared.messaging.strict_json import MAX_DEPTH, JsonRefusal, loads, nesting_depth
 
 CANARY = "CANARY-Jane-Doe-relapse"
 

@@ -10,8 +10,8 @@ from peerlink_intake.adapters.holdings import fact_name
 from peerlink_intake.adapters.peer_holdings import answer_of
 from peerlink_intake.service_layer.ports import Relay, Unavailable
 from peerlink_intake.service_layer.subject_access import SubjectAccess, UnknownPerson
-from peerlink_shared.auth import Principal, Role
-from peerlink_shared.subject_access import Held, StoreHeld, record
+from peerlink_shared.lifecycle.subject_access import Held, StoreHeld, record
+from peerlink_shared.security.auth import Principal, Role
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 PERSON = "p-1"

@@ -12,10 +12,10 @@ import jwt
 import pytest
 import structlog
 from fastapi import FastAPI
-from peerlink_shared.auth import InvalidToken, Role, audience_of
-from peerlink_shared.auth_local import LOCAL_ISSUER, SigningKey, issue_token
-from peerlink_shared.auth_settings import TokenSettings
-from peerlink_shared.http import Caller
+from peerlink_shared.security.auth import InvalidToken, Role, audience_of
+from peerlink_shared.security.auth_local import LOCAL_ISSUER, SigningKey, issue_token
+from peerlink_shared.security.auth_settings import TokenSettings
+from peerlink_shared.web.http import Caller
 from pydantic import SecretStr, ValidationError
 
 SECRET = "VERY-SECRET-canary-0b5d6c1e9a7f4e2d8c3b"

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from peerlink_shared.contracts import CravingCheckInRecorded
-from peerlink_shared.envelope import Envelope, make_envelope
-from peerlink_shared.parsing import parse_envelope
-from peerlink_shared.trace_context import traceparent_or_none, tracestate_or_none
-from peerlink_shared.trace_spans import current_trace_context, parent_context
+from peerlink_shared.messaging.envelope import Envelope, make_envelope
+from peerlink_shared.messaging.parsing import parse_envelope
+from peerlink_shared.observability.trace_context import traceparent_or_none, tracestate_or_none
+from peerlink_shared.observability.trace_spans import current_trace_context, parent_context
 
 VALID = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 TRACE_ID = 0x0AF7651916CD43DD8448EB211C80319C

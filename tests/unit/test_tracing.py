@@ -15,12 +15,16 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 from peerlink_shared.clock import SystemClock
-from peerlink_shared.consumer import EventConsumer, route
-from peerlink_shared.consumer_health import ConsumerHealth
 from peerlink_shared.contracts import CravingCheckInRecorded
-from peerlink_shared.envelope import Envelope, make_envelope
-from peerlink_shared.trace_spans import continuing, finish_publishing, start_publishing
-from peerlink_shared.tracing import Tracing, exporting
+from peerlink_shared.messaging.consumer import EventConsumer, route
+from peerlink_shared.messaging.consumer_health import ConsumerHealth
+from peerlink_shared.messaging.envelope import Envelope, make_envelope
+from peerlink_shared.observability.trace_spans import (
+    continuing,
+    finish_publishing,
+    start_publishing,
+)
+from peerlink_shared.observability.tracing import Tracing, exporting
 
 from tests.unit.test_consumer_senders import MemoryInbox
 from tests.unit.test_trace_context import TRACE_ID, VALID, envelope_body

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from peerlink_shared.mongo import MAX_UPDATES_PER_COMMAND, Write, bulk_write_in_batches
+from peerlink_shared.storage.mongo import MAX_UPDATES_PER_COMMAND, Write, bulk_write_in_batches
 from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError
 from pymongo.results import BulkWriteResult

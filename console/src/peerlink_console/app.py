@@ -14,9 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from peerlink_ops.dead_letter_kafka import MissingTopics
-from peerlink_shared.auth_settings import TokenSettings
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth_settings import TokenSettings
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from peerlink_console.login import login_router

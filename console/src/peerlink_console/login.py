@@ -10,8 +10,8 @@ import httpx
 import structlog
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from peerlink_shared.auth import InvalidToken, Role
-from peerlink_shared.auth_settings import TokenSettings
+from peerlink_shared.security.auth import InvalidToken, Role
+from peerlink_shared.security.auth_settings import TokenSettings
 
 from peerlink_console import oidc
 from peerlink_console.forms import MintForm, TokenForm

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import uvicorn
-from peerlink_shared.logging import configure_logging
+from peerlink_shared.observability.logging import configure_logging
 
 from peerlink_console.app import create_app
 from peerlink_console.settings import ConsoleSettings

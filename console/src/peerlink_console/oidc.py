@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import httpx
 import jwt
-from peerlink_shared.auth import InvalidToken
+from peerlink_shared.security.auth import InvalidToken
 
 from peerlink_console.sessions import PendingLogin
 from peerlink_console.settings import OidcSettings

@@ -5,8 +5,14 @@ provider, issuer, lifetimes) as ops for every centre."""
 
 from __future__ import annotations
 
-from peerlink_shared.auth import ALL_AUDIENCES, InvalidToken, Principal, Role, TokenVerifier
-from peerlink_shared.auth_settings import TokenSettings
+from peerlink_shared.security.auth import (
+    ALL_AUDIENCES,
+    InvalidToken,
+    Principal,
+    Role,
+    TokenVerifier,
+)
+from peerlink_shared.security.auth_settings import TokenSettings
 
 
 class NotNetworkOps(Exception):

@@ -8,7 +8,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
-from peerlink_shared.auth import Principal
+from peerlink_shared.security.auth import Principal
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerlink_console.ops_access import NotNetworkOps, OpsGate

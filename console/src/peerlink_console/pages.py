@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
+from peerlink_shared.security.auth import Role
 
 from peerlink_console.answers import Session
 from peerlink_console.forms import PolicyForm, SessionForm

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from peerlink_shared.auth import Role
+from peerlink_shared.security.auth import Role
 
 COOKIE_NAME = "peerlink_console"
 MAX_SESSIONS = 10_000

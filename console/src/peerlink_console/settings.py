@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from peerlink_shared.auth_settings import is_loopback
+from peerlink_shared.security.auth_settings import is_loopback
 from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from peerlink_shared.auth import ALL_AUDIENCES, InvalidToken, Role, principal_of
-from peerlink_shared.auth_local import issue_token
-from peerlink_shared.auth_oidc import claim_at, one_role
-from peerlink_shared.auth_settings import TokenSettings
+from peerlink_shared.security.auth import ALL_AUDIENCES, InvalidToken, Role, principal_of
+from peerlink_shared.security.auth_local import issue_token
+from peerlink_shared.security.auth_oidc import claim_at, one_role
+from peerlink_shared.security.auth_settings import TokenSettings
 
 from peerlink_console.sessions import User
 

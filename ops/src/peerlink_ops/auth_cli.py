@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime, timedelta
 
-from peerlink_shared.auth import SERVICES, InvalidToken, Role, audience_of
-from peerlink_shared.auth_local import issue_token
-from peerlink_shared.auth_settings import TokenSettings
+from peerlink_shared.security.auth import SERVICES, InvalidToken, Role, audience_of
+from peerlink_shared.security.auth_local import issue_token
+from peerlink_shared.security.auth_settings import TokenSettings
 from pydantic import ValidationError
 
 

@@ -7,7 +7,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict
 
-from peerlink_shared.dead_letter_view import DeadLetterView, TopicSummary, format_timestamp
+from peerlink_shared.messaging.dead_letter_view import (
+    DeadLetterView,
+    TopicSummary,
+    format_timestamp,
+)
 
 
 def summary_table(summaries: Iterable[TopicSummary]) -> list[str]:

@@ -21,7 +21,7 @@ from dataclasses import asdict
 from typing import TextIO
 
 from aiokafka.errors import KafkaError
-from peerlink_shared.dead_letter_replay import (
+from peerlink_shared.messaging.dead_letter_replay import (
     NotReplayable,
     Replay,
     chosen,
@@ -29,10 +29,10 @@ from peerlink_shared.dead_letter_replay import (
     plan_replay,
     resolve_dead_letter_topic,
 )
-from peerlink_shared.dead_letter_view import TopicSummary, view
-from peerlink_shared.dead_letters import ReasonCode
-from peerlink_shared.kafka_access import KafkaAccess, KafkaAccessError, kafka_from_args
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.dead_letter_view import TopicSummary, view
+from peerlink_shared.messaging.dead_letters import ReasonCode
+from peerlink_shared.messaging.kafka_access import KafkaAccess, KafkaAccessError, kafka_from_args
+from peerlink_shared.messaging.topics import Topics
 
 from peerlink_ops.dead_letter_kafka import (
     MissingTopics,

@@ -38,8 +38,8 @@ from confluent_kafka.admin import (
     ResourcePatternType,
     ResourceType,
 )
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import CATALOGUE, EVERY_SERVICE, Topics, dead_letter_topic
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import CATALOGUE, EVERY_SERVICE, Topics, dead_letter_topic
 
 SERVICES = ("intake", "eligibility", "scheduling", "notifications")
 OPS = "ops"

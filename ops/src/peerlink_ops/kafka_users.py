@@ -19,7 +19,7 @@ from confluent_kafka.admin import (
     UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
-from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.messaging.kafka_access import KafkaAccess
 
 TIMEOUT_SECONDS = 30.0
 ITERATIONS = 8192  # Kafka's default for SCRAM-SHA-512

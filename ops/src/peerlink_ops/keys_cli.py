@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from peerlink_shared.keys.ring import KeyRingError, new_kek_setting
 from peerlink_shared.keys.settings import KeyVaultSettings
 from peerlink_shared.keys.vault import PersonKeys
-from peerlink_shared.mongo import make_mongo_client
+from peerlink_shared.storage.mongo import make_mongo_client
 from pydantic import ValidationError
 
 

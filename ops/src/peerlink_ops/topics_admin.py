@@ -11,8 +11,8 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError, for_code
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import PlannedTopic, Topics
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import PlannedTopic, Topics
 
 from peerlink_ops.kafka_acls import catalogue_grants, clinic_grants, grant
 

@@ -14,8 +14,8 @@ import asyncio
 import os
 from pathlib import Path
 
-from peerlink_shared.kafka_access import KafkaAccess, KafkaAccessError, kafka_from_args
-from peerlink_shared.topics import (
+from peerlink_shared.messaging.kafka_access import KafkaAccess, KafkaAccessError, kafka_from_args
+from peerlink_shared.messaging.topics import (
     CATALOGUE,
     CLINIC_INBOUND_SPEC,
     Topics,

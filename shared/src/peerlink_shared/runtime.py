@@ -14,19 +14,19 @@ from typing import Protocol
 import structlog
 from fastapi import FastAPI
 
-from peerlink_shared.audit_log import AuditLog
+from peerlink_shared.auditing.audit_log import AuditLog
 from peerlink_shared.clock import Clock
-from peerlink_shared.consumer import EventConsumer
-from peerlink_shared.consumer_health import ConsumerHealth
-from peerlink_shared.inbox import Inbox
-from peerlink_shared.kafka import make_broker
 from peerlink_shared.keys import PersonKeys
-from peerlink_shared.mongo import make_mongo_client, mongo_ready
-from peerlink_shared.outbox import Outbox, OutboxRelay
-from peerlink_shared.retention import RetentionSweeper
-from peerlink_shared.sealed_events import EventSeal
+from peerlink_shared.messaging.consumer import EventConsumer
+from peerlink_shared.messaging.consumer_health import ConsumerHealth
+from peerlink_shared.messaging.inbox import Inbox
+from peerlink_shared.messaging.kafka import make_broker
+from peerlink_shared.messaging.outbox import Outbox, OutboxRelay
+from peerlink_shared.messaging.sealed_events import EventSeal
+from peerlink_shared.observability.tracing import Tracing
 from peerlink_shared.settings import ServiceSettings
-from peerlink_shared.tracing import Tracing
+from peerlink_shared.storage.mongo import make_mongo_client, mongo_ready
+from peerlink_shared.storage.retention import RetentionSweeper
 
 log = structlog.get_logger("peerlink.runtime")
 

@@ -7,16 +7,20 @@ from datetime import timedelta
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from peerlink_shared.auth_settings import MIN_SECRET_LENGTH, PLACEHOLDER_SECRETS, TokenSettings
 from peerlink_shared.clock import Clock, OffsetClock, SystemClock
-from peerlink_shared.kafka_access import KafkaAccess
 from peerlink_shared.keys.settings import KeyVaultSettings
-from peerlink_shared.retention import Expiry
-from peerlink_shared.topics import (
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import (
     LONGEST_DEAD_LETTER_RETENTION_DAYS,
     LONGEST_TOPIC_RETENTION_DAYS,
     Topics,
 )
+from peerlink_shared.security.auth_settings import (
+    MIN_SECRET_LENGTH,
+    PLACEHOLDER_SECRETS,
+    TokenSettings,
+)
+from peerlink_shared.storage.retention import Expiry
 
 # An event can reach a consumer again this long after it was first handled: a group that
 # re-reads a topic from its start (its committed offsets expired, `earliest`) sees events

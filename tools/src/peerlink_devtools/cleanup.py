@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient
 from peerlink_ops.kafka_acls import revoke_under
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.mongo import make_mongo_client
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.storage.mongo import make_mongo_client
 
 
 async def forget(

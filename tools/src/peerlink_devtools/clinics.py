@@ -13,11 +13,11 @@ from aiokafka import AIOKafkaProducer
 from peerlink_ops.kafka_acls import clinic_principal
 from peerlink_ops.kafka_users import set_scram_password
 from peerlink_ops.topics_admin import provision_clinic
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import CravingCheckInRecorded
-from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.envelope import Envelope, make_envelope, new_event_id
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
 
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_devtools.processes import consumer_groups

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from peerlink_shared.kafka_access import child_environment
+from peerlink_shared.messaging.kafka_access import child_environment
 
 from peerlink_devtools.processes import (
     SERVICES,

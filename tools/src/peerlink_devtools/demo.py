@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
-from peerlink_shared.auth import Role
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.security.auth import Role
 
 from peerlink_devtools.clinics import CLINIC, STRANGER, two_clinics_report
 from peerlink_devtools.console import start_console

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 from peerlink_ops.kafka_acls import SUBSCRIPTIONS, consumer_group
-from peerlink_shared.kafka_access import KafkaAccess, child_environment
 from peerlink_shared.keys import new_kek_setting
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.kafka_access import KafkaAccess, child_environment
+from peerlink_shared.messaging.topics import Topics
 
 SERVICES = ("intake", "eligibility", "scheduling", "notifications")
 

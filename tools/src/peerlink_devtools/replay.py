@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from aiokafka import AIOKafkaProducer
-from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.messaging.kafka_access import KafkaAccess
 
 from peerlink_devtools.kafka_watch import Record, read_all
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
-from peerlink_shared.auth import ALL_AUDIENCES, Role
-from peerlink_shared.auth_local import LOCAL_ISSUER, issue_token, local_key
+from peerlink_shared.security.auth import ALL_AUDIENCES, Role
+from peerlink_shared.security.auth_local import LOCAL_ISSUER, issue_token, local_key
 
 Say = Callable[[str], None]
 Headers = dict[str, str]

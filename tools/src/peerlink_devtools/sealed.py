@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from peerlink_shared.envelope import Envelope
 from peerlink_shared.keys import KeyRing, PersonKeys
-from peerlink_shared.mongo import make_mongo_client
-from peerlink_shared.sealed_events import EventSeal
-from peerlink_shared.sealing import SealBroken
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.sealed_events import EventSeal
+from peerlink_shared.messaging.sealing import SealBroken
+from peerlink_shared.storage.mongo import make_mongo_client
 
 from peerlink_devtools.processes import Network
 

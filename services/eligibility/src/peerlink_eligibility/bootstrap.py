@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI
-from peerlink_shared.app import create_app
-from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     LINK_FACTS,
@@ -17,9 +15,11 @@ from peerlink_shared.contracts import (
     PolicyChanged,
     ReferralMade,
 )
-from peerlink_shared.erasure import Erasure
-from peerlink_shared.held_routes import held_router
+from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.messaging.asyncapi import Channel
 from peerlink_shared.runtime import ServiceRuntime
+from peerlink_shared.web.app import create_app
+from peerlink_shared.web.held_routes import held_router
 
 from peerlink_eligibility.adapters.announcements import Announcements
 from peerlink_eligibility.adapters.holdings import EligibilityHoldings

@@ -17,9 +17,9 @@ from peerlink_shared.contracts import (
     TrainingCompleted,
     VolunteeringChanged,
 )
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.erasure import skipped_for_erased_person
-from peerlink_shared.mongo import Document
+from peerlink_shared.lifecycle.erasure import skipped_for_erased_person
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.storage.mongo import Document
 
 from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.preview_facts import PreviewFacts

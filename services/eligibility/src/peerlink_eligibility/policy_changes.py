@@ -7,9 +7,9 @@ from dataclasses import asdict, replace
 import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PolicyChanged
-from peerlink_shared.envelope import Envelope, make_envelope, new_event_id
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.envelope import Envelope, make_envelope, new_event_id
+from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.topics import Topics
 
 from peerlink_eligibility.adapters.announcements import SOURCE, Cause
 from peerlink_eligibility.adapters.jobs import JobRepository

@@ -18,8 +18,8 @@ import structlog
 from opentelemetry.trace import Tracer
 from peerlink_shared.background import BackgroundLoop
 from peerlink_shared.clock import Clock
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.trace_spans import continuing
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.observability.trace_spans import continuing
 
 from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.decision import Decision

@@ -4,8 +4,6 @@ publishers, peers) → use cases → the Kafka door and the routes."""
 from __future__ import annotations
 
 from fastapi import FastAPI
-from peerlink_shared.app import create_app
-from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     LINK_FACTS,
@@ -14,11 +12,13 @@ from peerlink_shared.contracts import (
     PersonErased,
     PersonErasureRequested,
 )
-from peerlink_shared.erasure import Erasure
-from peerlink_shared.held_routes import WithTrail, held_router
-from peerlink_shared.publishing import Publisher, source_of
+from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.messaging.asyncapi import Channel
+from peerlink_shared.messaging.publishing import Publisher, source_of
+from peerlink_shared.messaging.topics import CLINIC_INBOUND
 from peerlink_shared.runtime import ServiceRuntime
-from peerlink_shared.topics import CLINIC_INBOUND
+from peerlink_shared.web.app import create_app
+from peerlink_shared.web.held_routes import WithTrail, held_router
 
 from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.erasures import ErasureRequests

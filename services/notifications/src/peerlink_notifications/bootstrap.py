@@ -11,8 +11,6 @@ import uuid
 from datetime import timedelta
 
 from fastapi import FastAPI
-from peerlink_shared.app import create_app
-from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     CentreRegistered,
@@ -27,11 +25,13 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
-from peerlink_shared.erasure import Erasure
-from peerlink_shared.held_routes import held_router
-from peerlink_shared.publishing import EventSink, Publisher, source_of
+from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.messaging.asyncapi import Channel
+from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
+from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.runtime import ServiceRuntime
-from peerlink_shared.topics import Topics
+from peerlink_shared.web.app import create_app
+from peerlink_shared.web.held_routes import held_router
 
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore

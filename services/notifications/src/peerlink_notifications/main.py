@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peerlink_shared.serve import serve
+from peerlink_shared.web.serve import serve
 
 from peerlink_notifications.bootstrap import bootstrap
 from peerlink_notifications.settings import NotificationsSettings

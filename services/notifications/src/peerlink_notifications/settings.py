@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Self
 
-from peerlink_shared.retention import Expiry
 from peerlink_shared.settings import ServiceSettings
+from peerlink_shared.storage.retention import Expiry
 from pydantic import AnyHttpUrl, Field, FilePath, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 

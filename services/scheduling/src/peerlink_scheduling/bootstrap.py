@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from peerlink_shared.app import create_app
-from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     AdmissionRecorded,
@@ -25,11 +23,13 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
-from peerlink_shared.erasure import Erasure
-from peerlink_shared.held_routes import held_router
-from peerlink_shared.publishing import EventSink, Publisher, source_of
+from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.messaging.asyncapi import Channel
+from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
+from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.runtime import ServiceRuntime
-from peerlink_shared.topics import Topics
+from peerlink_shared.web.app import create_app
+from peerlink_shared.web.held_routes import held_router
 
 from peerlink_scheduling.adapters.holdings import SchedulingHoldings
 from peerlink_scheduling.adapters.sessions import SessionRepository

@@ -22,7 +22,7 @@ class Payload(BaseModel):
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
     # Health facts: on the wire and in outboxes, every field but the ids is sealed under
-    # the person's data key (`peerlink_shared.sealing`).
+    # the person's data key (`peerlink_shared.messaging.sealing`).
     SEALED: ClassVar[bool] = False
 
     @classmethod

@@ -22,7 +22,7 @@ import structlog
 from pymongo import ReplaceOne
 
 from peerlink_shared.keys.ring import DataKey, KeyRing, Wrapped, new_data_key
-from peerlink_shared.mongo import Database, Document, insert_once
+from peerlink_shared.storage.mongo import Database, Document, insert_once
 
 log = structlog.get_logger("peerlink.keys")
 

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from peerlink_shared.kafka_access import KafkaAccess
+from peerlink_shared.messaging.kafka_access import KafkaAccess
 
 from peerlink_devtools.cleanup import forget
 from peerlink_devtools.fault.suite import LONG, SHORT, RunReport, run_once

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
 
 from peerlink_devtools.kafka_watch import read_all
 

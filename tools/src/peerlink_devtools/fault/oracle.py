@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from peerlink_shared.envelope import derived_event_id
+from peerlink_shared.messaging.envelope import derived_event_id
 
 from peerlink_devtools.fault.workload import Workload
 from peerlink_devtools.kafka_watch import Record

@@ -17,10 +17,10 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from peerlink_ops.topics_admin import provision
-from peerlink_shared.auth import Role
-from peerlink_shared.envelope import make_envelope, new_event_id
-from peerlink_shared.kafka_access import KafkaAccess
-from peerlink_shared.topics import Topics, dead_letter_topic
+from peerlink_shared.messaging.envelope import make_envelope, new_event_id
+from peerlink_shared.messaging.kafka_access import KafkaAccess
+from peerlink_shared.messaging.topics import Topics, dead_letter_topic
+from peerlink_shared.security.auth import Role
 
 from peerlink_devtools.clinics import add_clinic
 from peerlink_devtools.fault.canary import canary_for, leaks

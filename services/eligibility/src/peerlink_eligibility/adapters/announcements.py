@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import EligibilityChanged
-from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.topics import Topics
 
 from peerlink_eligibility.domain.decision import Decision
 

@@ -3,9 +3,7 @@ rule reads, and each centre's decision with its reasons."""
 
 from __future__ import annotations
 
-from peerlink_shared.auth import Principal
-from peerlink_shared.mongo import Database, Document
-from peerlink_shared.subject_access import (
+from peerlink_shared.lifecycle.subject_access import (
     UNTIL_ERASED,
     Purpose,
     Record,
@@ -14,6 +12,8 @@ from peerlink_shared.subject_access import (
     record,
     store_held,
 )
+from peerlink_shared.security.auth import Principal
+from peerlink_shared.storage.mongo import Database, Document
 
 # The same words as docs/privacy.md, so the page and the report agree.
 PERSON_FACTS = Purpose(

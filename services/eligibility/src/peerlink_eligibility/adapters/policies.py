@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime
 
-from peerlink_shared.mongo import Database, Document, insert_once
+from peerlink_shared.storage.mongo import Database, Document, insert_once
 
 from peerlink_eligibility.domain.policy import Policy, default_policy
 

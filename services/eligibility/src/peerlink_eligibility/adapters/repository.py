@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from peerlink_shared.erasure import keyed_by
-from peerlink_shared.mongo import (
+from peerlink_shared.lifecycle.erasure import keyed_by
+from peerlink_shared.observability.trace_spans import current_trace_id
+from peerlink_shared.storage.mongo import (
     DUPLICATE_KEY,
     MAX_UPDATES_PER_COMMAND,
     Database,
     Document,
     insert_once,
 )
-from peerlink_shared.trace_spans import current_trace_id
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from peerlink_shared.consumer import EventConsumer, route
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     BackgroundCheckCleared,
@@ -20,8 +19,9 @@ from peerlink_shared.contracts import (
     TrainingCompleted,
     VolunteeringChanged,
 )
-from peerlink_shared.erasure import Erasure
-from peerlink_shared.topics import Topics
+from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.messaging.consumer import EventConsumer, route
+from peerlink_shared.messaging.topics import Topics
 
 from peerlink_eligibility.handlers import EligibilityHandlers
 from peerlink_eligibility.policy_changes import PolicyChanges

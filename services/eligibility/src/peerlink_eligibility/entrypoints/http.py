@@ -7,12 +7,12 @@ from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from peerlink_shared.auth import Principal, Role
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
-from peerlink_shared.http import Caller, CentreId, PersonId, authorize
-from peerlink_shared.http_errors import refusals
-from peerlink_shared.inputs import NUMBER_ONLY, StrictBool, WholeNumber
-from peerlink_shared.person_access import Audited, PersonCaller
+from peerlink_shared.security.auth import Principal, Role
+from peerlink_shared.web.http import Caller, CentreId, PersonId, authorize
+from peerlink_shared.web.http_errors import refusals
+from peerlink_shared.web.inputs import NUMBER_ONLY, StrictBool, WholeNumber
+from peerlink_shared.web.person_access import Audited, PersonCaller
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerlink_eligibility.adapters.jobs import JobRepository

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peerlink_shared.mongo import Database, Document, insert_once
+from peerlink_shared.storage.mongo import Database, Document, insert_once
 
 from peerlink_intake.domain.erasure import (
     SERVICES,

@@ -3,9 +3,7 @@ links and pending referrals, and every fact recorded about them."""
 
 from __future__ import annotations
 
-from peerlink_shared.auth import Principal
-from peerlink_shared.mongo import Database, Document
-from peerlink_shared.subject_access import (
+from peerlink_shared.lifecycle.subject_access import (
     MAX_RECORDS,
     UNTIL_ERASED,
     Purpose,
@@ -15,6 +13,8 @@ from peerlink_shared.subject_access import (
     record,
     store_held,
 )
+from peerlink_shared.security.auth import Principal
+from peerlink_shared.storage.mongo import Database, Document
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.erasure import Erased

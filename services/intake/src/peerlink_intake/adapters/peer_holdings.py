@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import httpx
 import structlog
-from peerlink_shared.subject_access import Held
+from peerlink_shared.lifecycle.subject_access import Held
 from pydantic import ValidationError
 
 from peerlink_intake.service_layer.ports import Relay, Unavailable

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.mongo import Database, Document, insert_once
+from peerlink_shared.storage.mongo import Database, Document, insert_once
 from pymongo.errors import DuplicateKeyError
 
 from peerlink_intake.domain.erasure import Erased

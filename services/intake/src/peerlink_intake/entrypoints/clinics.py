@@ -10,11 +10,11 @@ from collections.abc import Awaitable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, status
-from peerlink_shared.auth import ALL_CENTRES, Principal, Role
-from peerlink_shared.http import Caller, CentreId, authorize
-from peerlink_shared.http_errors import refusals
-from peerlink_shared.mongo import each
-from peerlink_shared.topics import CLINIC_ID_PATTERN, RESERVED_CLINIC_IDS
+from peerlink_shared.messaging.topics import CLINIC_ID_PATTERN, RESERVED_CLINIC_IDS
+from peerlink_shared.security.auth import ALL_CENTRES, Principal, Role
+from peerlink_shared.storage.mongo import each
+from peerlink_shared.web.http import Caller, CentreId, authorize
+from peerlink_shared.web.http_errors import refusals
 
 from peerlink_intake.domain.clinics import ChangedBy, ClinicGrants
 from peerlink_intake.entrypoints.recording import require_centre

@@ -4,10 +4,10 @@ erasures: its own requests (intake forgets too) and every service's confirmation
 
 from __future__ import annotations
 
-from peerlink_shared.consumer import EventConsumer, route, sender_route
 from peerlink_shared.contracts import PERSON_FACTS, PersonErased, PersonErasureRequested
-from peerlink_shared.erasure import Erasure
-from peerlink_shared.topics import Topics
+from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.messaging.consumer import EventConsumer, route, sender_route
+from peerlink_shared.messaging.topics import Topics
 
 from peerlink_intake.service_layer.clinic_facts import ClinicFacts
 from peerlink_intake.service_layer.erasures import Erasures

@@ -4,10 +4,10 @@ a stated access reason), or a coordinator of a centre linked to the person."""
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
-from peerlink_shared.auth import Principal, Role
-from peerlink_shared.http import PersonId
-from peerlink_shared.http_errors import refusals
-from peerlink_shared.person_access import PersonCaller
+from peerlink_shared.security.auth import Principal, Role
+from peerlink_shared.web.http import PersonId
+from peerlink_shared.web.http_errors import refusals
+from peerlink_shared.web.person_access import PersonCaller
 
 from peerlink_intake.domain.erasure import ErasureRequest
 from peerlink_intake.entrypoints.erasure_schemas import ErasureIn, ErasureOut, erasure_out

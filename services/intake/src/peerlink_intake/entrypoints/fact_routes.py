@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Generic, Literal, Protocol, TypeVar
 
 from fastapi import APIRouter
-from peerlink_shared.auth import Principal
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     BackgroundCheckCleared,
@@ -28,8 +27,9 @@ from peerlink_shared.contracts import (
     TrainingCompleted,
     VolunteeringChanged,
 )
-from peerlink_shared.http import CentreId, PersonId, authorize
-from peerlink_shared.person_access import PersonCaller
+from peerlink_shared.security.auth import Principal
+from peerlink_shared.web.http import CentreId, PersonId, authorize
+from peerlink_shared.web.person_access import PersonCaller
 from pydantic import BaseModel
 
 from peerlink_intake.entrypoints.link_schemas import (

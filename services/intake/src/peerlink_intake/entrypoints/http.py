@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, HTTPException, status
-from peerlink_shared.auth import Role
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.http import Caller, CentreId, authorize
-from peerlink_shared.http_errors import refusals, unprocessable
-from peerlink_shared.person_access import Audited, PersonCaller
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.publishing import Cause
+from peerlink_shared.security.auth import Role
+from peerlink_shared.web.http import Caller, CentreId, authorize
+from peerlink_shared.web.http_errors import refusals, unprocessable
+from peerlink_shared.web.person_access import Audited, PersonCaller
 
 from peerlink_intake.entrypoints.fact_routes import add_fact_routes
 from peerlink_intake.entrypoints.recording import RECORDERS, require_centre

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
-from peerlink_shared.inputs import IsoDate, StrictBool
+from peerlink_shared.web.inputs import IsoDate, StrictBool
 from pydantic import BaseModel, Field
 
 from peerlink_intake.domain.links import Basis

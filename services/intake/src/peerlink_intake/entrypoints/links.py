@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from peerlink_shared.http import CentreId, PersonId, authorize
-from peerlink_shared.http_errors import refusals
-from peerlink_shared.person_access import Audited, PersonCaller
+from peerlink_shared.web.http import CentreId, PersonId, authorize
+from peerlink_shared.web.http_errors import refusals
+from peerlink_shared.web.person_access import Audited, PersonCaller
 
 from peerlink_intake.domain.erasure import Erased
 from peerlink_intake.domain.links import PersonLinks, Referral

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Header, HTTPException, status
-from peerlink_shared.auth import Principal, Role
 from peerlink_shared.contracts import PersonFact
-from peerlink_shared.envelope import derived_event_id, new_event_id
-from peerlink_shared.http_errors import refusals, unprocessable
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import derived_event_id, new_event_id
+from peerlink_shared.messaging.publishing import Cause
+from peerlink_shared.security.auth import Principal, Role
+from peerlink_shared.web.http_errors import refusals, unprocessable
 
 from peerlink_intake.domain.checks import FactProblem
 from peerlink_intake.domain.erasure import Erased

@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 import structlog
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse
-from peerlink_shared.http import PersonId, authorize_self
-from peerlink_shared.http_errors import refusals
-from peerlink_shared.person_access import Audited, PersonCaller
+from peerlink_shared.web.http import PersonId, authorize_self
+from peerlink_shared.web.http_errors import refusals
+from peerlink_shared.web.person_access import Audited, PersonCaller
 
 from peerlink_intake.entrypoints.report_page import report_page
 from peerlink_intake.service_layer.ports import Relay

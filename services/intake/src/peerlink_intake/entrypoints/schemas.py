@@ -10,13 +10,13 @@ from peerlink_shared.contracts.fields import (
     OpaqueId,
 )
 from peerlink_shared.contracts.person import ProgrammeOutcome
-from peerlink_shared.inputs import IsoDate, StrictBool, TimeZoneName, WholeNumber
+from peerlink_shared.web.inputs import IsoDate, StrictBool, TimeZoneName, WholeNumber
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class Body(BaseModel):
     # Unknown fields are refused: a typo in a health record should not pass silently. Dates,
-    # numbers and booleans are strict (peerlink_shared.inputs): "86400" is not a date.
+    # numbers and booleans are strict (peerlink_shared.web.inputs): "86400" is not a date.
     model_config = ConfigDict(extra="forbid")
 
 

@@ -4,14 +4,14 @@ each fact, accepted or refused."""
 
 from __future__ import annotations
 
-from peerlink_shared.audit import AuditEntry, event_entry
-from peerlink_shared.audit_log import AuditRecorder
+from peerlink_shared.auditing.audit import AuditEntry, event_entry
+from peerlink_shared.auditing.audit_log import AuditRecorder
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import CentreFact, PersonFact
-from peerlink_shared.dead_letters import ReasonCode, Refused
-from peerlink_shared.envelope import Envelope, derived_event_id
-from peerlink_shared.erasure import skipped_for_erased_person
-from peerlink_shared.publishing import Cause
+from peerlink_shared.lifecycle.erasure import skipped_for_erased_person
+from peerlink_shared.messaging.dead_letters import ReasonCode, Refused
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id
+from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_intake.domain.erasure import Erased
 from peerlink_intake.service_layer.errors import (

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import structlog
-from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PersonErased, PersonErasureRequested
-from peerlink_shared.envelope import Envelope, derived_event_id
-from peerlink_shared.publishing import Cause, Publisher
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id
+from peerlink_shared.messaging.publishing import Cause, Publisher
+from peerlink_shared.security.auth import Principal, Role
 
 from peerlink_intake.domain.erasure import Erased, ErasureRequest, Requester
 from peerlink_intake.service_layer.ports import KeyShredder, Persons, RequestStore, Tombstones

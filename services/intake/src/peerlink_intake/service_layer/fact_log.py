@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PersonFact
-from peerlink_shared.publishing import Cause, Publisher
+from peerlink_shared.messaging.publishing import Cause, Publisher
 
 from peerlink_intake.service_layer.errors import EventIdReused
 from peerlink_intake.service_layer.ports import FactRecord, Facts

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Protocol
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.person_access import ACCESS_REASON_HEADER
-from peerlink_shared.subject_access import Held
+from peerlink_shared.lifecycle.subject_access import Held
+from peerlink_shared.web.person_access import ACCESS_REASON_HEADER
 
 from peerlink_intake.domain.clinics import ClinicGrants
 from peerlink_intake.domain.erasure import ErasureRequest, Service

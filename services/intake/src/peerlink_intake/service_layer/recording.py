@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import AdmissionRecorded, CentreFact, PersonFact
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_intake.domain.checks import latest_local_date
 from peerlink_intake.domain.clinics import sender_refusal

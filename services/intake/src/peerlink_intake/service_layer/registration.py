@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import CentreRegistered, PersonRegistered
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.publishing import Cause, Publisher
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.messaging.publishing import Cause, Publisher
 
 from peerlink_intake.domain.links import Link
 from peerlink_intake.service_layer.errors import EventIdReused

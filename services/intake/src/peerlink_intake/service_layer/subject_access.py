@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from peerlink_shared.auth import Principal
 from peerlink_shared.clock import Clock
-from peerlink_shared.held_routes import Holdings
-from peerlink_shared.subject_access import Held, StoreHeld
+from peerlink_shared.lifecycle.subject_access import Held, StoreHeld
+from peerlink_shared.security.auth import Principal
+from peerlink_shared.web.held_routes import Holdings
 from pydantic import AwareDatetime, BaseModel, Field
 
 from peerlink_intake.service_layer.ports import KnownPersons, Peers, Relay, Unavailable

@@ -13,7 +13,7 @@ from datetime import time
 
 from peerlink_shared.keys import DataKey, PersonKeys
 from peerlink_shared.keys.fields import open_value, seal_value
-from peerlink_shared.mongo import Database, Document
+from peerlink_shared.storage.mongo import Database, Document
 from pymongo.errors import DuplicateKeyError
 
 from peerlink_notifications.domain.contacts import (

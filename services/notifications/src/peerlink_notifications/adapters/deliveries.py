@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.erasure import keyed_by
-from peerlink_shared.mongo import Database, Document, insert_once
-from peerlink_shared.subject_access import Record
-from peerlink_shared.trace_spans import current_trace_context
+from peerlink_shared.lifecycle.erasure import keyed_by
+from peerlink_shared.lifecycle.subject_access import Record
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.observability.trace_spans import current_trace_context
+from peerlink_shared.storage.mongo import Database, Document, insert_once
 
 from peerlink_notifications.adapters.held_records import held_record
 from peerlink_notifications.domain.contacts import EXTERNAL_CHANNELS, RecipientKind

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from peerlink_shared.mongo import Document
-from peerlink_shared.subject_access import Record, plain, record
+from peerlink_shared.lifecycle.subject_access import Record, plain, record
+from peerlink_shared.storage.mongo import Document
 
 # The reader is the recipient; the rest are internal ids.
 INTERNAL = ("_id", "recipient_id", "recipient_kind", "correlation_id", "cause_event_id")

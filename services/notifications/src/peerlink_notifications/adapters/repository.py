@@ -9,8 +9,8 @@ import re
 from datetime import datetime
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.mongo import Database, Document
-from peerlink_shared.subject_access import Record
+from peerlink_shared.lifecycle.subject_access import Record
+from peerlink_shared.storage.mongo import Database, Document
 from pymongo.errors import DuplicateKeyError
 
 from peerlink_notifications.adapters.held_records import held_record

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from peerlink_shared.clock import Clock
-from peerlink_shared.consumer import EventConsumer, route
 from peerlink_shared.contracts import (
     CentreRegistered,
     PersonErasureRequested,
@@ -15,14 +14,15 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
-from peerlink_shared.erasure import (
+from peerlink_shared.lifecycle.erasure import (
     EraseOwnStores,
     Erasure,
     Handler,
     P,
     undoing_for_erased_persons,
 )
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.consumer import EventConsumer, route
+from peerlink_shared.messaging.topics import Topics
 
 from peerlink_notifications.service_layer.handlers import NotificationsHandlers
 

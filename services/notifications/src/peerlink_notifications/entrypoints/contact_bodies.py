@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from peerlink_shared.http_errors import refusals
-from peerlink_shared.inputs import LocalTime, StrictBool, TimeZoneName
+from peerlink_shared.web.http_errors import refusals
+from peerlink_shared.web.inputs import LocalTime, StrictBool, TimeZoneName
 from pydantic import (
     AnyHttpUrl,
     BaseModel,

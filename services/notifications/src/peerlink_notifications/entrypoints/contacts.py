@@ -9,10 +9,10 @@ once, in the answer to the PUT that issued it, and never again.
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
-from peerlink_shared.auth import Role
-from peerlink_shared.http import Caller, CentreId, PersonId, authorize, authorize_self
-from peerlink_shared.http_errors import refusals
-from peerlink_shared.person_access import PersonCaller
+from peerlink_shared.security.auth import Role
+from peerlink_shared.web.http import Caller, CentreId, PersonId, authorize, authorize_self
+from peerlink_shared.web.http_errors import refusals
+from peerlink_shared.web.person_access import PersonCaller
 
 from peerlink_notifications.domain.contacts import RecipientKind
 from peerlink_notifications.domain.webhook_addresses import WebhookRefused

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
-from peerlink_shared.http import CentreId, PersonId, authorize, authorize_self
-from peerlink_shared.person_access import Audited, PersonCaller
+from peerlink_shared.security.auth import Role
+from peerlink_shared.web.http import CentreId, PersonId, authorize, authorize_self
+from peerlink_shared.web.person_access import Audited, PersonCaller
 from pydantic import BaseModel, Field
 
 from peerlink_notifications.domain.contacts import Channel

@@ -13,9 +13,9 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
-from peerlink_shared.envelope import Envelope, derived_event_id
-from peerlink_shared.erasure import skipped_for_erased_person
-from peerlink_shared.publishing import Cause, Publisher
+from peerlink_shared.lifecycle.erasure import skipped_for_erased_person
+from peerlink_shared.messaging.envelope import Envelope, derived_event_id
+from peerlink_shared.messaging.publishing import Cause, Publisher
 
 from peerlink_notifications.domain import templates
 from peerlink_notifications.domain.contacts import Channel, RecipientKind

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
-from peerlink_shared.subject_access import (
+from peerlink_shared.lifecycle.subject_access import (
     UNTIL_ERASED,
     Purpose,
     Record,
@@ -20,6 +19,7 @@ from peerlink_shared.subject_access import (
     plain,
     store_held,
 )
+from peerlink_shared.security.auth import Principal, Role
 
 from peerlink_notifications.domain.contacts import EXTERNAL_CHANNELS, Contact
 from peerlink_notifications.service_layer.ports import ContactBook, DeliveriesHeld, MessagesHeld

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import assert_never
 
 from peerlink_shared.contracts import MessageDelivered, MessageDeliveryFailed
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.publishing import Cause, Publisher
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.messaging.publishing import Cause, Publisher
 
 from peerlink_notifications.domain.delivery import Delivered, Delivery, GaveUp
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Protocol
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.subject_access import Record
+from peerlink_shared.lifecycle.subject_access import Record
+from peerlink_shared.messaging.envelope import Envelope
 
 from peerlink_notifications.domain.contacts import Contact, RecipientKind
 from peerlink_notifications.domain.delivery import (

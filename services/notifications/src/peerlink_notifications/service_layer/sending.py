@@ -18,8 +18,8 @@ from typing import assert_never
 import structlog
 from opentelemetry.trace import SpanKind, Tracer
 from peerlink_shared.clock import Clock
-from peerlink_shared.publishing import Publisher
-from peerlink_shared.trace_spans import continuing, note_outcome
+from peerlink_shared.messaging.publishing import Publisher
+from peerlink_shared.observability.trace_spans import continuing, note_outcome
 from prometheus_client import Counter
 
 from peerlink_notifications.domain.contacts import Contact, ExternalChannel

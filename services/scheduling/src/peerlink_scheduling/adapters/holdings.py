@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import calendar
 
-from peerlink_shared.auth import Principal
-from peerlink_shared.mongo import Database, Document, each
-from peerlink_shared.subject_access import (
+from peerlink_shared.lifecycle.subject_access import (
     MAX_RECORDS,
     UNTIL_ERASED,
     Purpose,
@@ -24,6 +22,8 @@ from peerlink_shared.subject_access import (
     record,
     store_held,
 )
+from peerlink_shared.security.auth import Principal
+from peerlink_shared.storage.mongo import Database, Document, each
 from pymongo.asynchronous.collection import AsyncCollection
 
 from peerlink_scheduling.domain.matching import session_kind

@@ -12,9 +12,9 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from peerlink_shared.erasure import keyed_by
-from peerlink_shared.mongo import Database, Document, each, insert_once
-from peerlink_shared.trace_spans import current_trace_id
+from peerlink_shared.lifecycle.erasure import keyed_by
+from peerlink_shared.observability.trace_spans import current_trace_id
+from peerlink_shared.storage.mongo import Database, Document, each, insert_once
 
 from peerlink_scheduling.domain.bookings import Assignment
 from peerlink_scheduling.domain.matching import Booking, SessionRequest

@@ -9,7 +9,7 @@ import re
 from datetime import date, time
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.mongo import Database, Document, each
+from peerlink_shared.storage.mongo import Database, Document, each
 
 from peerlink_scheduling.domain.availability import Availability, Window
 from peerlink_scheduling.domain.bookings import Candidate

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from peerlink_shared.clock import Clock
-from peerlink_shared.consumer import EventConsumer, route
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     CentreRegistered,
@@ -16,8 +15,7 @@ from peerlink_shared.contracts import (
     PersonFact,
     ProgrammeEnded,
 )
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.erasure import (
+from peerlink_shared.lifecycle.erasure import (
     Erasure,
     ErasureLedger,
     Handler,
@@ -25,7 +23,9 @@ from peerlink_shared.erasure import (
     skipped_for_erased_person,
     undoing_for_erased_persons,
 )
-from peerlink_shared.topics import Topics
+from peerlink_shared.messaging.consumer import EventConsumer, route
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.topics import Topics
 
 from peerlink_scheduling.service_layer.eligibility import EligibilityFollowing
 from peerlink_scheduling.service_layer.forgetting import Forgetting

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, status
-from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
-from peerlink_shared.http import (
+from peerlink_shared.messaging.publishing import Cause
+from peerlink_shared.security.auth import Role
+from peerlink_shared.web.http import (
     Caller,
     CentreId,
     PersonId,
@@ -16,9 +17,8 @@ from peerlink_shared.http import (
     authorize,
     authorize_self,
 )
-from peerlink_shared.http_errors import refusals, unprocessable
-from peerlink_shared.person_access import Audited, PersonCaller
-from peerlink_shared.publishing import Cause
+from peerlink_shared.web.http_errors import refusals, unprocessable
+from peerlink_shared.web.person_access import Audited, PersonCaller
 
 from peerlink_scheduling.entrypoints.schemas import (
     AssignmentOut,

@@ -10,7 +10,7 @@ from peerlink_shared.contracts.fields import (
     OpaqueId,
     RegionName,
 )
-from peerlink_shared.inputs import (
+from peerlink_shared.web.inputs import (
     NUMBER_ONLY,
     IsoDate,
     IsoDateTime,

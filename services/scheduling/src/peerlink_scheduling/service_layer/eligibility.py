@@ -4,8 +4,8 @@ its future sessions; a change either way fills the centre's upcoming sessions ag
 from __future__ import annotations
 
 from peerlink_shared.contracts import EligibilityChanged
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_scheduling.domain.matching import local_day
 from peerlink_scheduling.service_layer.ports import Ports

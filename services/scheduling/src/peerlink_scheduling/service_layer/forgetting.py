@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_scheduling.service_layer.ports import Ports
 from peerlink_scheduling.service_layer.releasing import unassign

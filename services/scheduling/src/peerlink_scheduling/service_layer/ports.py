@@ -11,8 +11,8 @@ from typing import Protocol
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.contracts.base import Payload
-from peerlink_shared.envelope import Envelope
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_scheduling.domain.availability import Availability
 from peerlink_scheduling.domain.bookings import Assignment, Candidate
@@ -129,7 +129,8 @@ class Supporters(Protocol):
 
 
 class EventPublisher(Protocol):
-    """Publishes on one topic through the outbox (`peerlink_shared.publishing.Publisher`)."""
+    """Publishes on one topic through the outbox
+    (`peerlink_shared.messaging.publishing.Publisher`)."""
 
     async def publish(
         self, payload: Payload, *, subject: str, cause: Cause, event_id: str | None = None

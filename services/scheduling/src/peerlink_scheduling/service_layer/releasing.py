@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import structlog
 from peerlink_shared.contracts import SupporterUnassigned
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_scheduling.domain.bookings import Assignment
 from peerlink_scheduling.service_layer.ports import EventPublisher, Sessions

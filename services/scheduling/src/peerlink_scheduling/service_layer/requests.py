@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import structlog
 from peerlink_shared.contracts import MeetingRequested, SessionCancelled, SessionRequested
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_scheduling.domain.bookings import booked_start
 from peerlink_scheduling.domain.matching import SessionRequest

@@ -9,8 +9,8 @@ from typing import Literal
 
 import structlog
 from peerlink_shared.contracts import SessionFilled, SessionUnfilled, SupporterAssigned
-from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.publishing import Cause
+from peerlink_shared.messaging.envelope import derived_event_id
+from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_scheduling.domain.bookings import Assignment, booked_start
 from peerlink_scheduling.domain.matching import (

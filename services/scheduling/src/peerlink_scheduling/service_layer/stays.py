@@ -9,7 +9,7 @@ from peerlink_shared.contracts import (
     DischargeRecorded,
     ProgrammeEnded,
 )
-from peerlink_shared.envelope import Envelope
+from peerlink_shared.messaging.envelope import Envelope
 
 from peerlink_scheduling.domain.stays import Admitted, Left
 from peerlink_scheduling.service_layer.ports import Supporters

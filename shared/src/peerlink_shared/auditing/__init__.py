@@ -1,0 +1,1 @@
+"""The audit trail: its entries, its store and the middleware that writes them."""

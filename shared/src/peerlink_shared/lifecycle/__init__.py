@@ -1,0 +1,1 @@
+"""What every service shares when a person asks what is held or to be forgotten."""

@@ -1,0 +1,1 @@
+"""MongoDB: the client and documents that expire."""
