@@ -1,8 +1,9 @@
-"""Wires eligibility: settings → runtime → repositories, handlers, subscriptions, routes."""
+"""The composition root: settings → runtime → adapters, injected into the use cases, which
+the subscriptions, the review clock and the routes call."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 from peerlink_shared.app import create_app
@@ -19,22 +20,25 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.erasure import Erasure
 from peerlink_shared.held_routes import held_router
+from peerlink_shared.publishing import Publisher, source_of
 from peerlink_shared.runtime import ServiceRuntime
 
-from peerlink_eligibility.adapters.announcements import Announcements
 from peerlink_eligibility.adapters.holdings import EligibilityHoldings
 from peerlink_eligibility.adapters.jobs import JobRepository
 from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
-from peerlink_eligibility.bulk_reevaluation import CentreReevaluation
 from peerlink_eligibility.entrypoints import consumers
 from peerlink_eligibility.entrypoints.http import eligibility_router
-from peerlink_eligibility.handlers import EligibilityHandlers
-from peerlink_eligibility.policy_changes import PolicyChanges
-from peerlink_eligibility.policy_preview import PolicyPreviews
-from peerlink_eligibility.preview_facts import PreviewFacts
-from peerlink_eligibility.reevaluation import Reevaluator
-from peerlink_eligibility.review import Reviewer
+from peerlink_eligibility.entrypoints.review_clock import ReviewClock
+from peerlink_eligibility.service_layer.announcements import Announcements
+from peerlink_eligibility.service_layer.centre_reevaluation import CentreReevaluation
+from peerlink_eligibility.service_layer.decision_reviews import DecisionReviews
+from peerlink_eligibility.service_layer.fact_recording import FactRecording
+from peerlink_eligibility.service_layer.person_erasure import PersonErasure
+from peerlink_eligibility.service_layer.policy_changes import PolicyChanges
+from peerlink_eligibility.service_layer.policy_previews import PolicyPreviews
+from peerlink_eligibility.service_layer.preview_facts import PreviewFacts
+from peerlink_eligibility.service_layer.reevaluation import Reevaluator
 from peerlink_eligibility.settings import EligibilitySettings
 
 
@@ -45,7 +49,16 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
     jobs = JobRepository(runtime.db)
     runtime.startup_hooks += [repository.ensure_indexes, policies.ensure_indexes]
     preview_facts = PreviewFacts(max_age=timedelta(seconds=settings.preview_facts_max_age_seconds))
-    announcements = Announcements(outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock)
+    topics = runtime.topics
+
+    def publisher(topic: str) -> Publisher:
+        return Publisher(
+            sink=runtime.outbox, source=source_of("eligibility"), topic=topic, clock=runtime.clock
+        )
+
+    announcements = Announcements(
+        publisher=publisher(topics.eligibility_changes), clock=runtime.clock
+    )
     reevaluator = Reevaluator(
         repository=repository, policies=policies, announcements=announcements, clock=runtime.clock
     )
@@ -58,19 +71,13 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
             reevaluator=reevaluator,
             clock=runtime.clock,
         ),
-        outbox=runtime.outbox,
-        topics=runtime.topics,
+        publisher=publisher(topics.policy_events),
         clock=runtime.clock,
     )
-
-    async def erase_person(person_id: str, *, now: datetime, correlation_id: str) -> dict[str, int]:
-        preview_facts.forget(person_id)  # the next what-if no longer counts them
-        return await repository.erase_person(person_id, now=now, correlation_id=correlation_id)
-
     erasure = Erasure(
         service="eligibility",
         db=runtime.db,
-        erase_own_stores=erase_person,
+        erase_own_stores=PersonErasure(repository=repository, preview_facts=preview_facts).erase,
         outbox=runtime.outbox,
         topics=runtime.topics,
         clock=runtime.clock,
@@ -78,7 +85,7 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
     runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
     consumers.subscribe(
         runtime.consumer,
-        handlers=EligibilityHandlers(
+        recording=FactRecording(
             repository=repository, reevaluator=reevaluator, preview_facts=preview_facts
         ),
         policy_changes=policy_changes,
@@ -87,12 +94,14 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         group_id=settings.consumer_group,
     )
     runtime.background.append(
-        Reviewer(
-            repository=repository,
-            reevaluator=reevaluator,
-            clock=runtime.clock,
+        ReviewClock(
+            reviews=DecisionReviews(
+                repository=repository,
+                reevaluator=reevaluator,
+                clock=runtime.clock,
+                tracer=runtime.tracing.tracer if runtime.tracing else None,
+            ),
             interval_seconds=settings.review_interval_seconds,
-            tracer=runtime.tracing.tracer if runtime.tracing else None,
         )
     )
     previews = PolicyPreviews(
@@ -106,7 +115,6 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         previews=previews,
         jobs=jobs,
     )
-    topics = runtime.topics
     return create_app(
         runtime=runtime,
         title="PeerLink eligibility",

@@ -15,14 +15,12 @@ from peerlink_shared.inputs import NUMBER_ONLY, StrictBool, WholeNumber
 from peerlink_shared.person_access import Audited, PersonCaller
 from pydantic import BaseModel, ConfigDict, Field
 
-from peerlink_eligibility.adapters.jobs import JobRepository
-from peerlink_eligibility.adapters.policies import PolicyRepository
-from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.decision import Decision
 from peerlink_eligibility.domain.disclosure import View, view_of
 from peerlink_eligibility.domain.policy import Policy
-from peerlink_eligibility.policy_changes import PolicyChanges, VersionConflict
-from peerlink_eligibility.policy_preview import PolicyPreviews
+from peerlink_eligibility.service_layer.policy_changes import PolicyChanges, VersionConflict
+from peerlink_eligibility.service_layer.policy_previews import PolicyPreviews
+from peerlink_eligibility.service_layer.ports import EligibilityStore, JobStore, PolicyStore
 
 READERS = {Role.COORDINATOR, Role.OPS}
 MAX_POLICY_VERSION = 2**31 - 1
@@ -173,11 +171,11 @@ def _policy_out(policy: Policy) -> PolicyOut:
 
 def eligibility_router(
     *,
-    repository: EligibilityRepository,
-    policies: PolicyRepository,
+    repository: EligibilityStore,
+    policies: PolicyStore,
     policy_changes: PolicyChanges,
     previews: PolicyPreviews,
-    jobs: JobRepository,
+    jobs: JobStore,
 ) -> APIRouter:
     router = APIRouter(tags=["eligibility"])
 
@@ -355,7 +353,7 @@ def eligibility_router(
                 status.HTTP_404_NOT_FOUND,
                 "no such job (yet: it starts when the change is consumed)",
             )
-        authorize(caller, centre_id=job["centre_id"], roles=READERS)
-        return JobOut(job_id=job_id, **{k: v for k, v in job.items() if k in JobOut.model_fields})
+        authorize(caller, centre_id=job.centre_id, roles=READERS)
+        return JobOut(**asdict(job))
 
     return router
