@@ -3,9 +3,11 @@ the subscriptions, the review clock and the routes call."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import FastAPI
+from opentelemetry.trace import Tracer
 from peerlink_shared.app import create_app
 from peerlink_shared.asyncapi import Channel
 from peerlink_shared.clock import Clock
@@ -20,8 +22,9 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.erasure import Erasure
 from peerlink_shared.held_routes import held_router
-from peerlink_shared.publishing import Publisher, source_of
+from peerlink_shared.publishing import EventSink, Publisher, source_of
 from peerlink_shared.runtime import ServiceRuntime
+from peerlink_shared.topics import Topics
 
 from peerlink_eligibility.adapters.holdings import EligibilityHoldings
 from peerlink_eligibility.adapters.jobs import JobRepository
@@ -37,9 +40,65 @@ from peerlink_eligibility.service_layer.fact_recording import FactRecording
 from peerlink_eligibility.service_layer.person_erasure import PersonErasure
 from peerlink_eligibility.service_layer.policy_changes import PolicyChanges
 from peerlink_eligibility.service_layer.policy_previews import PolicyPreviews
+from peerlink_eligibility.service_layer.ports import EligibilityStore, JobStore, PolicyStore
 from peerlink_eligibility.service_layer.preview_facts import PreviewFacts
 from peerlink_eligibility.service_layer.reevaluation import Reevaluator
 from peerlink_eligibility.settings import EligibilitySettings
+
+
+@dataclass(frozen=True)
+class UseCases:
+    """Eligibility's use cases, wired over whichever stores and outbox they are given."""
+
+    recording: FactRecording
+    reevaluator: Reevaluator
+    policy_changes: PolicyChanges
+    previews: PolicyPreviews
+    reviews: DecisionReviews
+    erasure: PersonErasure
+
+
+def use_cases(
+    *,
+    repository: EligibilityStore,
+    policies: PolicyStore,
+    jobs: JobStore,
+    outbox: EventSink,
+    topics: Topics,
+    clock: Clock,
+    preview_facts: PreviewFacts,
+    tracer: Tracer | None = None,
+) -> UseCases:
+    def publisher(topic: str) -> Publisher:
+        return Publisher(sink=outbox, source=source_of("eligibility"), topic=topic, clock=clock)
+
+    announcements = Announcements(publisher=publisher(topics.eligibility_changes), clock=clock)
+    reevaluator = Reevaluator(
+        repository=repository, policies=policies, announcements=announcements, clock=clock
+    )
+    reevaluation = CentreReevaluation(
+        repository=repository, announcements=announcements, reevaluator=reevaluator, clock=clock
+    )
+    return UseCases(
+        recording=FactRecording(
+            repository=repository, reevaluator=reevaluator, preview_facts=preview_facts
+        ),
+        reevaluator=reevaluator,
+        policy_changes=PolicyChanges(
+            policies=policies,
+            jobs=jobs,
+            reevaluation=reevaluation,
+            publisher=publisher(topics.policy_events),
+            clock=clock,
+        ),
+        previews=PolicyPreviews(
+            repository=repository, policies=policies, held=preview_facts, clock=clock
+        ),
+        reviews=DecisionReviews(
+            repository=repository, reevaluator=reevaluator, clock=clock, tracer=tracer
+        ),
+        erasure=PersonErasure(repository=repository, preview_facts=preview_facts),
+    )
 
 
 def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> FastAPI:
@@ -48,71 +107,45 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
     policies = PolicyRepository(runtime.db)
     jobs = JobRepository(runtime.db)
     runtime.startup_hooks += [repository.ensure_indexes, policies.ensure_indexes]
-    preview_facts = PreviewFacts(max_age=timedelta(seconds=settings.preview_facts_max_age_seconds))
     topics = runtime.topics
-
-    def publisher(topic: str) -> Publisher:
-        return Publisher(
-            sink=runtime.outbox, source=source_of("eligibility"), topic=topic, clock=runtime.clock
-        )
-
-    announcements = Announcements(
-        publisher=publisher(topics.eligibility_changes), clock=runtime.clock
-    )
-    reevaluator = Reevaluator(
-        repository=repository, policies=policies, announcements=announcements, clock=runtime.clock
-    )
-    policy_changes = PolicyChanges(
+    cases = use_cases(
+        repository=repository,
         policies=policies,
         jobs=jobs,
-        reevaluation=CentreReevaluation(
-            repository=repository,
-            announcements=announcements,
-            reevaluator=reevaluator,
-            clock=runtime.clock,
-        ),
-        publisher=publisher(topics.policy_events),
+        outbox=runtime.outbox,
+        topics=topics,
         clock=runtime.clock,
+        preview_facts=PreviewFacts(
+            max_age=timedelta(seconds=settings.preview_facts_max_age_seconds)
+        ),
+        tracer=runtime.tracing.tracer if runtime.tracing else None,
     )
     erasure = Erasure(
         service="eligibility",
         db=runtime.db,
-        erase_own_stores=PersonErasure(repository=repository, preview_facts=preview_facts).erase,
+        erase_own_stores=cases.erasure.erase,
         outbox=runtime.outbox,
-        topics=runtime.topics,
+        topics=topics,
         clock=runtime.clock,
     )
     runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
     consumers.subscribe(
         runtime.consumer,
-        recording=FactRecording(
-            repository=repository, reevaluator=reevaluator, preview_facts=preview_facts
-        ),
-        policy_changes=policy_changes,
+        recording=cases.recording,
+        policy_changes=cases.policy_changes,
         erasure=erasure,
-        topics=runtime.topics,
+        topics=topics,
         group_id=settings.consumer_group,
     )
     runtime.background.append(
-        ReviewClock(
-            reviews=DecisionReviews(
-                repository=repository,
-                reevaluator=reevaluator,
-                clock=runtime.clock,
-                tracer=runtime.tracing.tracer if runtime.tracing else None,
-            ),
-            interval_seconds=settings.review_interval_seconds,
-        )
+        ReviewClock(reviews=cases.reviews, interval_seconds=settings.review_interval_seconds)
     )
-    previews = PolicyPreviews(
-        repository=repository, policies=policies, held=preview_facts, clock=runtime.clock
-    )
-    runtime.background.append(previews)  # stops a read of the facts under way
+    runtime.background.append(cases.previews)  # stops a read of the facts under way
     router = eligibility_router(
         repository=repository,
         policies=policies,
-        policy_changes=policy_changes,
-        previews=previews,
+        policy_changes=cases.policy_changes,
+        previews=cases.previews,
         jobs=jobs,
     )
     return create_app(
