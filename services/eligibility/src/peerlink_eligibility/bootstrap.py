@@ -35,6 +35,7 @@ from peerlink_eligibility.entrypoints.http import eligibility_router
 from peerlink_eligibility.entrypoints.review_clock import ReviewClock
 from peerlink_eligibility.service_layer.announcements import Announcements
 from peerlink_eligibility.service_layer.centre_reevaluation import CentreReevaluation
+from peerlink_eligibility.service_layer.decision_reads import DecisionReads
 from peerlink_eligibility.service_layer.decision_reviews import DecisionReviews
 from peerlink_eligibility.service_layer.fact_recording import FactRecording
 from peerlink_eligibility.service_layer.person_erasure import PersonErasure
@@ -56,6 +57,7 @@ class UseCases:
     previews: PolicyPreviews
     reviews: DecisionReviews
     erasure: PersonErasure
+    reads: DecisionReads
 
 
 def use_cases(
@@ -98,6 +100,7 @@ def use_cases(
             repository=repository, reevaluator=reevaluator, clock=clock, tracer=tracer
         ),
         erasure=PersonErasure(repository=repository, preview_facts=preview_facts),
+        reads=DecisionReads(repository=repository),
     )
 
 
@@ -142,7 +145,7 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
     )
     runtime.background.append(cases.previews)  # stops a read of the facts under way
     router = eligibility_router(
-        repository=repository,
+        reads=cases.reads,
         policies=policies,
         policy_changes=cases.policy_changes,
         previews=cases.previews,

@@ -16,11 +16,15 @@ from peerlink_shared.person_access import Audited, PersonCaller
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerlink_eligibility.domain.decision import Decision
-from peerlink_eligibility.domain.disclosure import View, view_of
 from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.service_layer.decision_reads import (
+    DecisionReads,
+    NoDecision,
+    NotOwnPerson,
+)
 from peerlink_eligibility.service_layer.policy_changes import PolicyChanges, VersionConflict
 from peerlink_eligibility.service_layer.policy_previews import PolicyPreviews
-from peerlink_eligibility.service_layer.ports import EligibilityStore, JobStore, PolicyStore
+from peerlink_eligibility.service_layer.ports import JobStore, PolicyStore
 
 READERS = {Role.COORDINATOR, Role.OPS}
 MAX_POLICY_VERSION = 2**31 - 1
@@ -169,21 +173,20 @@ def _policy_out(policy: Policy) -> PolicyOut:
     return PolicyOut(**asdict(policy))
 
 
+def _sees_all(caller: Principal) -> bool:
+    """Ops see every person's reasons; a coordinator only their own centre's people's."""
+    return caller.role is Role.OPS
+
+
 def eligibility_router(
     *,
-    repository: EligibilityStore,
+    reads: DecisionReads,
     policies: PolicyStore,
     policy_changes: PolicyChanges,
     previews: PolicyPreviews,
     jobs: JobStore,
 ) -> APIRouter:
     router = APIRouter(tags=["eligibility"])
-
-    async def view(caller: Principal, person_id: str, centre_id: str) -> View:
-        """What this caller may see of the person at the centre: ops see everything."""
-        if caller.role is Role.OPS:
-            return View.OWN
-        return view_of((await repository.facts_of(person_id)).facts, centre_id)
 
     @router.get(
         "/centres/{centre_id}/persons/{person_id}/decision",
@@ -201,15 +204,18 @@ def eligibility_router(
     ) -> DecisionOut:
         """The decision with its reasons, for the centre's own people (linked to it)."""
         authorize(caller, centre_id=centre_id, roles=READERS)
-        if await view(caller, person_id, centre_id) is not View.OWN:
+        try:
+            stored = await reads.decision(person_id, centre_id, sees_all=_sees_all(caller))
+        except NotOwnPerson as error:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 "this person is not linked to this centre: their reasons are their own "
                 "centres' to see (a network graduate's standing is at .../standing)",
-            )
-        stored = await repository.stored(person_id, centre_id)
-        if stored is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no decision for this person here")
+            ) from error
+        except NoDecision as error:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, "no decision for this person here"
+            ) from error
         return _decision_out(stored.decision, trace_id=stored.trace_id)
 
     @router.get(
@@ -223,30 +229,27 @@ def eligibility_router(
         """Eligible, or not yet and from when: for the centre's own people, and for a
         network graduate who chose to be offered across the network."""
         authorize(caller, centre_id=centre_id, roles=READERS)
-        decision = None
-        if await view(caller, person_id, centre_id) is not View.NONE:
-            decision = await repository.decision(person_id, centre_id)
-        # One answer for no decision, no such person and a person who does not share.
-        if decision is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no standing for this person here")
+        try:
+            decision = await reads.standing(person_id, centre_id, sees_all=_sees_all(caller))
+        except NoDecision as error:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, "no standing for this person here"
+            ) from error
         return _standing_out(decision)
 
     @router.get("/persons/{person_id}/decisions", response_model=list[DecisionOut])
     async def read_decisions(person_id: PersonId, caller: PersonCaller) -> list[DecisionOut]:
         """Every centre's decision for a person, for ops (coordinators see their centre's)."""
         authorize(caller, centre_id="*", roles={Role.OPS})
-        stored = await repository.decisions_of(person_id)
-        return [
-            _decision_out(stored[centre].decision, trace_id=stored[centre].trace_id)
-            for centre in sorted(stored)
-        ]
+        stored = await reads.decisions_of(person_id)
+        return [_decision_out(s.decision, trace_id=s.trace_id) for s in stored]
 
     @router.get("/centres/{centre_id}/eligible-supporters", response_model=EligibleSupportersOut)
     async def eligible_supporters(
         centre_id: CentreId, caller: PersonCaller, audited: Audited
     ) -> EligibleSupportersOut:
         authorize(caller, centre_id=centre_id, roles=READERS)
-        person_ids = await repository.eligible_at(centre_id)
+        person_ids = await reads.eligible_at(centre_id)
         audited.names(*person_ids)
         return EligibleSupportersOut(centre_id=centre_id, person_ids=person_ids)
 
@@ -263,14 +266,7 @@ def eligibility_router(
         the coordinator's pool. Network graduates are not listed: their reasons are their own
         centres' (the eligible ones are in .../eligible-supporters)."""
         authorize(caller, centre_id=centre_id, roles=READERS)
-        stored = await repository.decisions_at(centre_id)
-        facts = await repository.facts_of_many(sorted(stored))
-        own = [
-            stored[person].decision
-            for person in sorted(stored)
-            if person in facts and view_of(facts[person].facts, centre_id) is View.OWN
-        ]
-        shown = [d for d in own if eligible is None or d.eligible is eligible]
+        shown = await reads.own_people(centre_id, eligible=eligible)
         audited.names(*(decision.person_id for decision in shown))
         return [_decision_out(decision) for decision in shown]
 
