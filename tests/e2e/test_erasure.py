@@ -1,20 +1,20 @@
 """Erasure across the whole network, four processes on the real servers: a supporter with
 facts, a decision, a booking on a future session, a contact address and messages asks to be
 forgotten; every service confirms; then no database and no log holds anything of theirs but
-tombstone ids, the session is staffed by someone else, and another supporter is untouched.
-
-(Once health facts on the topics are encrypted under per-person keys, this test extends to
-"every topic read from the beginning shows nothing readable about them".)
+tombstone ids, the session is staffed by someone else, another supporter is untouched, and
+every topic read from the beginning (dead-letter topics included) holds nothing readable
+about them: their facts and decisions are there only sealed under a key that no longer exists.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from peerlink_devtools.kafka_watch import wait_for_zero_lag
+from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_devtools.processes import SERVICES, Network, consumer_groups
 from peerlink_devtools.scenario import (
     Api,
@@ -24,9 +24,10 @@ from peerlink_devtools.scenario import (
     register_centre,
     wait_for_messages,
 )
+from peerlink_devtools.sealed import NetworkEvents
 from peerlink_shared.auth import Role
 from peerlink_shared.mongo import Database, make_mongo_client
-from peerlink_shared.topics import Topics
+from peerlink_shared.topics import Topics, dead_letter_topic
 
 from tests.erasure_traces import leftovers, traces
 from tests.integration.helpers import eventually
@@ -224,6 +225,10 @@ async def test_an_erased_person_leaves_nothing_but_tombstone_ids(
         mine = api.token(role=Role.SUPPORTER, centre=centre_id, subject=kept)
         assert await wait_for_messages(api, person_id=kept, headers=mine, at_least=1, timeout=30)
 
+        # Every topic from the beginning: nothing of theirs in clear, and what was theirs
+        # (facts, decisions) is sealed under their key, which no longer opens anything.
+        await nothing_readable_on_the_topics(network, servers, erasure_topics, gone, needles[1:])
+
         # And nothing of theirs but their id ever reached a log line.
         for path in sorted(network.log_dir.glob("*.log")):
             text = path.read_text()
@@ -241,3 +246,35 @@ async def supporters_of(
     ).json()
     (session,) = [s for s in sessions if s["session_id"] == session_id]
     return [a["supporter_id"] for a in session["assignments"]]
+
+
+async def nothing_readable_on_the_topics(
+    network: Network, servers: Servers, topics: Topics, person_id: str, values: list[str]
+) -> None:
+    names = [name for name, _ in topics.all_with_dead_letters()]
+    records = await read_all(servers.kafka, names, idle_seconds=2.0)
+    theirs = [r for r in records if r.key == person_id.encode()]
+    # The health facts and the decisions (and their dead-letter copies) are sealed; the
+    # erasure's own events hold ids, a role and a stated reason only.
+    health = {topics.person_events, topics.eligibility_changes}
+    health |= {dead_letter_topic(name) for name in health}
+    events = NetworkEvents(network)
+    try:
+        sealed = 0
+        for record in records:
+            text = record.value.decode(errors="replace")
+            for value in values:
+                assert value not in text, f"{record.topic} holds {value!r} in clear"
+        for record in theirs:
+            if record.topic not in health:
+                continue
+            event = json.loads(record.value)
+            assert event.get("personkeyid"), f"{event['type']} on {record.topic} is not sealed"
+            assert set(event["data"]) - {"sealed"} <= {"person_id", "centre_id"}, event["data"]
+            # The network's own vault, as every service reads it: the key is gone.
+            assert await events.event(record.value) is None, f"{event['type']} still opens"
+            sealed += 1
+        # They had facts and a decision: the check above really looked at something.
+        assert sealed >= 6, f"only {sealed} sealed events of theirs on the topics"
+    finally:
+        await events.close()

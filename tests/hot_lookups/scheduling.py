@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from peerlink_scheduling.adapters.repository import SchedulingRepository
+from peerlink_scheduling.adapters.sessions import SessionRepository
+from peerlink_scheduling.adapters.supporters import SupporterRepository
 from peerlink_shared.mongo import Database, Document
 
 from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
@@ -117,7 +118,8 @@ def history(i: int) -> Document:
 
 
 async def prepare(db: Database) -> None:
-    await SchedulingRepository(db).ensure_indexes()
+    await SessionRepository(db).ensure_indexes()
+    await SupporterRepository(db).ensure_indexes()
 
 
 BY_SUPPORTER = (Twin("supporter_id_1"), Twin("session_id_1_supporter_id_1", key=2))
@@ -148,90 +150,90 @@ STORE = Store(
     lookups=(
         Lookup(
             "who may serve at a centre (per fill)",
-            lambda db, k: SchedulingRepository(db).eligibility_at(centre(k)),
+            lambda db, k: SupporterRepository(db).eligibility_at(centre(k)),
             (Twin("centre_id_1_eligible_1"),),
         ),
         Lookup(
             "record an eligibility change (find-and-modify by _id)",
-            lambda db, k: SchedulingRepository(db).set_eligible(
+            lambda db, k: SupporterRepository(db).set_eligible(
                 person_id=person(k), centre_id=centre(k), eligible=True, eligible_from=None
             ),
             (BY_ID,),
         ),
         Lookup(
             "session cancelled? (per fill)",
-            lambda db, k: SchedulingRepository(db).is_cancelled(session(k)),
+            lambda db, k: SessionRepository(db).is_cancelled(session(k)),
             (BY_ID,),
         ),
         Lookup(
             "upcoming sessions at a centre (per eligibility change, request)",
-            lambda db, k: SchedulingRepository(db).upcoming_sessions(centre(k), after=BASE),
+            lambda db, k: SessionRepository(db).upcoming_sessions(centre(k), after=BASE),
             (Twin("centre_id_1_starts_at_1"),),
         ),
         Lookup(
             "assignments of a session (per fill)",
-            lambda db, k: SchedulingRepository(db).assignments_of(booked_session(k)),
+            lambda db, k: SessionRepository(db).assignments_of(booked_session(k)),
             (Twin("session_id_1_supporter_id_1"),),
         ),
         Lookup(
             "announce an assignment (update by _id)",
-            lambda db, k: SchedulingRepository(db).mark_announced(f"{booked_session(k)}-{k % 2}"),
+            lambda db, k: SessionRepository(db).mark_announced(f"{booked_session(k)}-{k % 2}"),
             (BY_ID,),
         ),
         Lookup(
             "a resident's past supporters (per meeting)",
-            lambda db, k: SchedulingRepository(db).met_before(resident(k)),
+            lambda db, k: SessionRepository(db).met_before(resident(k)),
             (Twin("resident_id_1"),),
         ),
         Lookup(
             "a supporter's future assignments at a centre (per revocation)",
-            lambda db, k: SchedulingRepository(db).future_assignments(
+            lambda db, k: SessionRepository(db).future_assignments(
                 supporter_id=booked_supporter(k), centre_id=booked_centre(k), after=BASE
             ),
             BY_SUPPORTER,
         ),
         Lookup(
             "a supporter's bookings (per request)",
-            lambda db, k: SchedulingRepository(db).bookings_for_supporter(booked_supporter(k)),
+            lambda db, k: SessionRepository(db).bookings_for_supporter(booked_supporter(k)),
             BY_SUPPORTER,
         ),
         Lookup(
             "bookings of the candidates (per fill round and per claim)",
-            lambda db, k: SchedulingRepository(db).bookings_of(
+            lambda db, k: SessionRepository(db).bookings_of(
                 [booked_supporter(k + 10 * n) for n in range(CANDIDATES)]
             ),
             BY_SUPPORTER,
         ),
         Lookup(
             "drop a time hold (delete by _id and token)",
-            lambda db, k: SchedulingRepository(db).drop_hold(
+            lambda db, k: SessionRepository(db).drop_hold(
                 [hold(k)["_id"]], token="another attempt"
             ),
             (BY_ID,),
         ),
         Lookup(
             "a supporter's availability (per candidate, per fill)",
-            lambda db, k: SchedulingRepository(db).availability_of([person(k)]),
+            lambda db, k: SupporterRepository(db).availability_of([person(k)]),
             (BY_ID,),
         ),
         Lookup(
             "a person's stays (per candidate, per fill)",
-            lambda db, k: SchedulingRepository(db).history_of(person(k)),
+            lambda db, k: SupporterRepository(db).history_of(person(k)),
             (BY_ID,),
         ),
         Lookup(
             "a resident's exclusions (per meeting)",
-            lambda db, k: SchedulingRepository(db).exclusions(centre(k), f"r{k:07d}"),
+            lambda db, k: SupporterRepository(db).exclusions(centre(k), f"r{k:07d}"),
             (BY_ID,),
         ),
         Lookup(
             "a centre's timezone (per request, per revocation)",
-            lambda db, k: SchedulingRepository(db).timezone_of(f"c{k:05d}"),
+            lambda db, k: SupporterRepository(db).timezone_of(f"c{k:05d}"),
             (BY_ID,),
         ),
         Lookup(
             "the network's regions (per fill)",
-            lambda db, k: SchedulingRepository(db).network(),
+            lambda db, k: SupporterRepository(db).network(),
             (),
             scan="reads every centre, by design: a network has tens of centres",
         ),

@@ -26,17 +26,16 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
-from peerlink_notifications.adapters.delivery_events import DeliveryEvents
 from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.adapters.webhook import WebhookTransport
 from peerlink_notifications.adapters.webhook_signing import new_webhook_secret
 from peerlink_notifications.adapters.webhook_targets import WebhookTargets, system_resolver
-from peerlink_notifications.bootstrap import bootstrap
+from peerlink_notifications.bootstrap import bootstrap, notification_events_publisher
 from peerlink_notifications.domain.delivery import RetryPolicy
 from peerlink_notifications.domain.webhook_addresses import IPAddress
 from peerlink_notifications.entrypoints.contact_bodies import ContactIn
-from peerlink_notifications.handlers import NotificationsHandlers
-from peerlink_notifications.sending import DeliverySender
+from peerlink_notifications.service_layer.handlers import NotificationsHandlers
+from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_shared.auth import Role
 from peerlink_shared.contracts import (
@@ -367,8 +366,9 @@ async def test_email_webhook_and_sms_arrive_once_however_often_the_event_arrives
             repository=NotificationsRepository(db),
             contacts=ContactStore(db, keys=person_keys(client)),
             deliveries=DeliveryStore(db),
-            outbox=Outbox(db, clock=clock),
-            topics=topics,
+            notification_events=notification_events_publisher(
+                sink=Outbox(db, clock=clock), topics=topics, clock=clock
+            ),
             clock=clock,
             wake=asyncio.Event(),
             erasures=ErasureLedger(db),
@@ -630,8 +630,9 @@ async def test_two_replicas_never_make_the_same_attempt(
             repository=NotificationsRepository(db),
             contacts=contacts,
             deliveries=deliveries,
-            outbox=Outbox(db, clock=clock),
-            topics=topics,
+            notification_events=notification_events_publisher(
+                sink=Outbox(db, clock=clock), topics=topics, clock=clock
+            ),
             clock=clock,
             wake=asyncio.Event(),
             erasures=ErasureLedger(db),
@@ -651,7 +652,9 @@ async def test_two_replicas_never_make_the_same_attempt(
             return DeliverySender(
                 deliveries=deliveries,
                 contacts=contacts,
-                events=DeliveryEvents(outbox=Outbox(db, clock=clock), topics=topics, clock=clock),
+                notification_events=notification_events_publisher(
+                    sink=Outbox(db, clock=clock), topics=topics, clock=clock
+                ),
                 clock=clock,
                 transports={
                     "webhook": WebhookTransport(

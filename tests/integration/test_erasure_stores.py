@@ -25,15 +25,17 @@ from peerlink_eligibility.service_layer.reevaluation import Reevaluator
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.repository import NotificationsRepository
+from peerlink_notifications.bootstrap import notification_events_publisher
 from peerlink_notifications.domain.contacts import Contact
-from peerlink_notifications.erasure import NotificationsErasure
-from peerlink_notifications.handlers import NotificationsHandlers
-from peerlink_scheduling.adapters.repository import SchedulingRepository
+from peerlink_notifications.service_layer.erasure import NotificationsErasure
+from peerlink_notifications.service_layer.handlers import NotificationsHandlers
+from peerlink_scheduling.adapters.sessions import SessionRepository
+from peerlink_scheduling.adapters.supporters import SupporterRepository
+from peerlink_scheduling.bootstrap import session_events, use_cases
 from peerlink_scheduling.domain.availability import Availability
 from peerlink_scheduling.domain.matching import SessionRequest
 from peerlink_scheduling.domain.stays import Admitted
-from peerlink_scheduling.erasure import SchedulingErasure, unless_erased
-from peerlink_scheduling.handlers import SchedulingHandlers
+from peerlink_scheduling.entrypoints.consumers import unless_erased
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     AdmissionRecorded,
@@ -52,7 +54,7 @@ from peerlink_shared.envelope import Envelope
 from peerlink_shared.erasure import EraseOwnStores, Erasure, ErasureLedger
 from peerlink_shared.mongo import Database, MongoClient, make_mongo_client
 from peerlink_shared.outbox import Outbox
-from peerlink_shared.publishing import Publisher, source_of
+from peerlink_shared.publishing import Cause, Publisher, source_of
 from peerlink_shared.topics import Topics
 
 from tests.erasure_traces import leftovers, traces
@@ -224,10 +226,16 @@ async def test_scheduling_releases_future_sessions_restaffs_them_and_forgets_the
     db: Database,
 ) -> None:
     clock = MovableClock()
-    repository = SchedulingRepository(db)
+    sessions, repository = SessionRepository(db), SupporterRepository(db)
+    await sessions.ensure_indexes()
     await repository.ensure_indexes()
     outbox = Outbox(db, clock=clock)
-    handlers = SchedulingHandlers(repository=repository, outbox=outbox, topics=TOPICS, clock=clock)
+    cases = use_cases(
+        sessions=sessions,
+        supporters=repository,
+        events=session_events(outbox=outbox, topics=TOPICS, clock=clock),
+        clock=clock,
+    )
     gone, other = person(), person()
     await repository.save_centre(
         CentreRegistered(
@@ -243,10 +251,8 @@ async def test_scheduling_releases_future_sessions_restaffs_them_and_forgets_the
         for when in (tomorrow, tomorrow + timedelta(days=3))
     )
     for session in (past, future):
-        await handlers.request_session(session, correlation_id="c-1")
-        assert [a["supporter_id"] for a in await repository.assignments_of(session.session_id)] == [
-            gone
-        ]
+        await cases.requests.request(session, cause=Cause("c-1"))
+        assert [a.supporter_id for a in await sessions.assignments_of(session.session_id)] == [gone]
     # Someone else may serve too, from now on; the person's own records.
     await repository.set_eligible(
         person_id=other, centre_id=CENTRE, eligible=True, eligible_from=None
@@ -264,22 +270,17 @@ async def test_scheduling_releases_future_sessions_restaffs_them_and_forgets_the
         resident_id=gone,
         window_ends_at=tomorrow + timedelta(days=4, hours=6),
     )
-    await repository.add_session(meeting, at=clock.now())
+    await sessions.add_session(meeting, at=clock.now())
     await parked_entry_about(db, gone)
     clock.offset = timedelta(days=2)  # the first session is past now
     await db["outbox"].delete_many({})  # published meanwhile
 
-    forgetting = SchedulingErasure(
-        repository=repository, outbox=outbox, topics=TOPICS, clock=clock, cancel=handlers.cancel
-    )
     deleted = await confirmed_twice(
-        erasure("scheduling", db, forgetting.erase_person, clock), db, gone, "scheduling"
+        erasure("scheduling", db, cases.forgetting.erase_person, clock), db, gone, "scheduling"
     )
 
     # The future session is staffed again, by the normal path, with someone else.
-    assert [a["supporter_id"] for a in await repository.assignments_of(future.session_id)] == [
-        other
-    ]
+    assert [a.supporter_id for a in await sessions.assignments_of(future.session_id)] == [other]
     (released,) = await published(db, "peerlink.session.supporter-unassigned.v1")
     assert (released["session_id"], released["supporter_id"]) == (future.session_id, gone)
     (assigned,) = await published(db, "peerlink.session.supporter-assigned.v1")
@@ -306,7 +307,7 @@ async def test_scheduling_releases_future_sessions_restaffs_them_and_forgets_the
         eligible_from=None,
         decided_on=clock.today(),
     )
-    guarded = unless_erased(ErasureLedger(db), handlers.on_eligibility_changed)
+    guarded = unless_erased(ErasureLedger(db), cases.eligibility.on_eligibility_changed)
     await guarded(envelope_for(change, subject=gone), change)
     assert await repository.eligibility_at(CENTRE) == {other: date.min}
 
@@ -332,8 +333,9 @@ async def test_notifications_forgets_contact_messages_and_deliveries(db: Databas
         repository=repository,
         contacts=contacts,
         deliveries=deliveries,
-        outbox=Outbox(db, clock=clock),
-        topics=TOPICS,
+        notification_events=notification_events_publisher(
+            sink=Outbox(db, clock=clock), topics=TOPICS, clock=clock
+        ),
         clock=clock,
         wake=asyncio.Event(),
         erasures=forget.ledger,
@@ -360,8 +362,8 @@ async def test_notifications_forgets_contact_messages_and_deliveries(db: Databas
     await repository.see_staffing(session, "filled:" + ",".join(sorted((gone, other))))
     since = clock.now() - timedelta(days=1)
     theirs = await deliveries.for_recipient("person", gone, since=since)
-    (delivery,) = [d for d in theirs if d["channel"] == "email"]
-    assert await deliveries.claim(delivery["_id"], 1, by="replica-1", now=clock.now())
+    (delivery,) = [d for d in theirs if d.channel == "email"]
+    assert await deliveries.claim(delivery.delivery_id, 1, by="replica-1", now=clock.now())
     await parked_entry_about(db, gone)
     await db["outbox"].delete_many({})  # published meanwhile
 

@@ -180,12 +180,12 @@ async def test_racing_replicas_keep_the_travel_buffer(
     (90 are needed): the time holds do not see that, the re-check after claiming must."""
     client = make_mongo_client(servers.mongo_url)
     db = client[f"{run_id}_travel_race"]
-    replicas, repository = await scheduler_replicas(db, topics)
+    replicas, stores = await scheduler_replicas(db, topics)
     for centre, region in (("t-east", "east"), ("t-west", "west")):
-        await repository.save_centre(
+        await stores.supporters.save_centre(
             CentreRegistered(centre_id=centre, display_name=centre, region=region, timezone="UTC")
         )
-        await repository.set_eligible(
+        await stores.supporters.set_eligible(
             person_id="p-t1", centre_id=centre, eligible=True, eligible_from=None
         )
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
@@ -194,12 +194,12 @@ async def test_racing_replicas_keep_the_travel_buffer(
         "s-t-west", "t-west", start + timedelta(minutes=90), timedelta(hours=1), 1
     )
     for session in (east, west):
-        await repository.add_session(session, at=datetime.now(UTC))
+        await stores.sessions.add_session(session, at=datetime.now(UTC))
     for _ in range(3):
         await asyncio.gather(
             replicas[0].fill(east, correlation_id="race"),
             replicas[1].fill(west, correlation_id="race"),
         )
-    booked = [doc["session_id"] for doc in await repository.bookings_for_supporter("p-t1")]
+    booked = [a.session_id for a in await stores.sessions.bookings_for_supporter("p-t1")]
     assert len(booked) == 1, booked
     await client.close()

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from peerlink_notifications.adapters.deliveries import DeliveryStore
-from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.settings import NotificationsSettings
 from peerlink_shared import retention
 from peerlink_shared.audit import http_entry
@@ -93,7 +92,7 @@ async def write_one_of_each(db: Database, *, expired: bool) -> dict[str, str]:
 
     number = 1 if expired else 2
     told = {**message(number), "created_at": aged("messages", expired=expired)}
-    assert await NotificationsRepository(db).add_message(told)
+    await db["messages"].insert_one(told)
     delivery = {**delivery_document(number), "created_at": aged("deliveries", expired=expired)}
     await db["deliveries"].insert_one(delivery)
     at = aged("delivery_claims", expired=expired)

@@ -161,9 +161,9 @@ async def test_two_replicas_racing_never_double_book(
     # Many fills side by side: a bounded pool keeps their updates under FerretDB's limit.
     client = make_mongo_client(servers.mongo_url, max_pool_size=MAX_UPDATES_PER_COMMAND)
     db = client[f"{run_id}_race"]
-    replicas, repository = await scheduler_replicas(db, topics)
+    replicas, stores = await scheduler_replicas(db, topics)
     for supporter in ("p-r1", "p-r2", "p-r3"):
-        await repository.set_eligible(
+        await stores.supporters.set_eligible(
             person_id=supporter, centre_id="race", eligible=True, eligible_from=None
         )
     sessions = [
@@ -173,14 +173,14 @@ async def test_two_replicas_racing_never_double_book(
         for n in range(10)
     ]
     for session in sessions:
-        await repository.add_session(session, at=datetime.now(UTC))
+        await stores.sessions.add_session(session, at=datetime.now(UTC))
     await asyncio.gather(
         *(replica.fill(s, correlation_id="race") for s in sessions for replica in replicas * 3)
     )
 
     for session in sessions:
-        assignments = await repository.assignments_of(session.session_id)
-        supporters = [a["supporter_id"] for a in assignments]
+        assignments = await stores.sessions.assignments_of(session.session_id)
+        supporters = [a.supporter_id for a in assignments]
         assert len(supporters) == 2, session.session_id
         assert len(set(supporters)) == 2
     announced = await db["outbox"].count_documents({"body": {"$regex": "supporter-assigned"}})
@@ -289,9 +289,9 @@ async def test_racing_replicas_never_book_one_supporter_at_overlapping_times(
     # Many fills side by side: a bounded pool keeps their updates under FerretDB's limit.
     client = make_mongo_client(servers.mongo_url, max_pool_size=MAX_UPDATES_PER_COMMAND)
     db = client[f"{run_id}_overlap"]
-    replicas, repository = await scheduler_replicas(db, topics)
+    replicas, stores = await scheduler_replicas(db, topics)
     for supporter in ("p-o1", "p-o2", "p-o3"):
-        await repository.set_eligible(
+        await stores.supporters.set_eligible(
             person_id=supporter, centre_id="overlap", eligible=True, eligible_from=None
         )
     sessions = [
@@ -301,16 +301,16 @@ async def test_racing_replicas_never_book_one_supporter_at_overlapping_times(
         for n in range(4)
     ]
     for session in sessions:
-        await repository.add_session(session, at=datetime.now(UTC))
+        await stores.sessions.add_session(session, at=datetime.now(UTC))
     await asyncio.gather(
         *(replica.fill(s, correlation_id="race") for s in sessions for replica in replicas * 2)
     )
 
     async def booked() -> list[str]:
         return [
-            a["supporter_id"]
+            a.supporter_id
             for s in sessions
-            for a in await repository.assignments_of(s.session_id)
+            for a in await stores.sessions.assignments_of(s.session_id)
         ]
 
     racing = await booked()

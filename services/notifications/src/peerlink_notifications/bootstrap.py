@@ -29,15 +29,16 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.erasure import Erasure
 from peerlink_shared.held_routes import held_router
+from peerlink_shared.publishing import EventSink, Publisher, source_of
 from peerlink_shared.runtime import ServiceRuntime
+from peerlink_shared.topics import Topics
 
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
-from peerlink_notifications.adapters.delivery_events import DeliveryEvents
-from peerlink_notifications.adapters.holdings import NotificationsHoldings
 from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.adapters.smtp import SmtpRelay, SmtpTransport
 from peerlink_notifications.adapters.webhook import SmsTransport, WebhookTransport
+from peerlink_notifications.adapters.webhook_signing import new_webhook_secret
 from peerlink_notifications.adapters.webhook_targets import (
     Resolver,
     WebhookTargets,
@@ -48,9 +49,11 @@ from peerlink_notifications.entrypoints import consumers
 from peerlink_notifications.entrypoints.contacts import contacts_router
 from peerlink_notifications.entrypoints.delivery_loop import DeliveryLoop
 from peerlink_notifications.entrypoints.http import notifications_router
-from peerlink_notifications.erasure import NotificationsErasure
-from peerlink_notifications.handlers import NotificationsHandlers
-from peerlink_notifications.sending import DeliverySender
+from peerlink_notifications.service_layer.contacts import ContactKeeping
+from peerlink_notifications.service_layer.erasure import NotificationsErasure
+from peerlink_notifications.service_layer.handlers import NotificationsHandlers
+from peerlink_notifications.service_layer.holdings import NotificationsHoldings
+from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
 
 
@@ -87,12 +90,14 @@ def bootstrap(
         clock=runtime.clock,
     )
     runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
+    notification_events = notification_events_publisher(
+        sink=runtime.outbox, topics=runtime.topics, clock=runtime.clock
+    )
     handlers = NotificationsHandlers(
         repository=repository,
         contacts=contacts,
         deliveries=deliveries,
-        outbox=runtime.outbox,
-        topics=runtime.topics,
+        notification_events=notification_events,
         clock=runtime.clock,
         wake=wake,
         erasures=erasure.ledger,
@@ -114,6 +119,7 @@ def bootstrap(
                 contacts=contacts,
                 deliveries=deliveries,
                 webhook_targets=webhook_targets,
+                notification_events=notification_events,
             ),
             wake=wake,
             poll_seconds=settings.delivery_poll_seconds,
@@ -133,7 +139,11 @@ def bootstrap(
         title="PeerLink notifications",
         routers=[
             notifications_router(repository=repository, deliveries=deliveries, clock=runtime.clock),
-            contacts_router(contacts=contacts, webhook_targets=webhook_targets),
+            contacts_router(
+                contacts=ContactKeeping(
+                    contacts=contacts, webhooks=webhook_targets, new_secret=new_webhook_secret
+                )
+            ),
             held_router(runtime=runtime, holdings=holdings),
         ],
         receives=[
@@ -162,6 +172,13 @@ def bootstrap(
     )
 
 
+def notification_events_publisher(*, sink: EventSink, topics: Topics, clock: Clock) -> Publisher:
+    """The one way this service publishes: every event it sends but erasure confirmations."""
+    return Publisher(
+        sink=sink, source=source_of("notifications"), topic=topics.notification_events, clock=clock
+    )
+
+
 def _sender(
     settings: NotificationsSettings,
     runtime: ServiceRuntime,
@@ -169,13 +186,14 @@ def _sender(
     contacts: ContactStore,
     deliveries: DeliveryStore,
     webhook_targets: WebhookTargets,
+    notification_events: Publisher,
 ) -> DeliverySender:
     timeout = settings.delivery_send_timeout_seconds
     provider = settings.sms_provider_url
     return DeliverySender(
         deliveries=deliveries,
         contacts=contacts,
-        events=DeliveryEvents(outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock),
+        notification_events=notification_events,
         clock=runtime.clock,
         transports={
             "email": SmtpTransport(relay=smtp_relay(settings), timeout=timeout),

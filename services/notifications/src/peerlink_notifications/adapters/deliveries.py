@@ -14,10 +14,18 @@ from datetime import datetime
 from peerlink_shared.envelope import Envelope
 from peerlink_shared.erasure import keyed_by
 from peerlink_shared.mongo import Database, Document, insert_once
+from peerlink_shared.subject_access import Record
 from peerlink_shared.trace_spans import current_trace_context
 
+from peerlink_notifications.adapters.held_records import held_record
 from peerlink_notifications.domain.contacts import EXTERNAL_CHANNELS, RecipientKind
-from peerlink_notifications.domain.delivery import OPEN_STATUSES, Delivery, Planned, Status
+from peerlink_notifications.domain.delivery import (
+    OPEN_STATUSES,
+    Delivery,
+    DeliveryProgress,
+    Planned,
+    Status,
+)
 from peerlink_notifications.domain.templates import Rendered
 
 
@@ -160,15 +168,28 @@ class DeliveryStore:
 
     async def for_recipient(
         self, kind: RecipientKind, recipient_id: str, *, since: datetime
+    ) -> list[DeliveryProgress]:
+        found = await self._stored_for(kind, recipient_id, since=since)
+        return [_progress(doc) for doc in found]
+
+    async def held_for(
+        self, kind: RecipientKind, recipient_id: str, *, since: datetime
+    ) -> list[Record]:
+        """The recipient's deliveries as their subject access report shows them."""
+        found = await self._stored_for(kind, recipient_id, since=since)
+        return [held_record(doc, "delivery_id") for doc in found]
+
+    async def _stored_for(
+        self, kind: RecipientKind, recipient_id: str, *, since: datetime
     ) -> list[Document]:
         cursor = self._deliveries.find(
             {"recipient_id": recipient_id, "recipient_kind": kind, "created_at": {"$gte": since}}
         )
         return await cursor.sort("created_at", 1).to_list()
 
-    async def at_centre(self, centre_id: str, *, since: datetime) -> list[Document]:
+    async def at_centre(self, centre_id: str, *, since: datetime) -> list[DeliveryProgress]:
         cursor = self._deliveries.find({"centre_id": centre_id, "created_at": {"$gte": since}})
-        return await cursor.sort("created_at", 1).to_list()
+        return [_progress(doc) for doc in await cursor.sort("created_at", 1).to_list()]
 
     async def forget_person(self, person_id: str) -> dict[str, int]:
         """Deletes every delivery to the person, with its pending entry and its claims."""
@@ -188,3 +209,19 @@ class DeliveryStore:
 
     async def count_pending(self) -> int:
         return await self._pending.count_documents({})
+
+
+def _progress(doc: Document) -> DeliveryProgress:
+    return DeliveryProgress(
+        delivery_id=doc["_id"],
+        message_id=doc["message_id"],
+        recipient_id=doc["recipient_id"],
+        channel=doc["channel"],
+        status=doc["status"],
+        attempts=doc["attempts"],
+        last_error=doc.get("last_error"),
+        reason=doc.get("reason"),
+        next_attempt_at=doc.get("next_attempt_at"),
+        sent_at=doc.get("sent_at"),
+        created_at=doc["created_at"],
+    )

@@ -10,8 +10,11 @@ from datetime import datetime
 
 from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.mongo import Database, Document
+from peerlink_shared.subject_access import Record
 from pymongo.errors import DuplicateKeyError
 
+from peerlink_notifications.adapters.held_records import held_record
+from peerlink_notifications.domain.message_log import LoggedMessage
 from peerlink_notifications.domain.templates import CentreView
 
 
@@ -38,24 +41,28 @@ class NotificationsRepository:
             centre_id=centre_id, display_name=doc["display_name"], timezone=doc["timezone"]
         )
 
-    async def add_message(self, message: Document) -> bool:
+    async def add_message(self, message: LoggedMessage) -> bool:
         """False when this message was recorded before (same id): nothing is sent twice."""
         try:
-            await self._messages.insert_one(message)
+            await self._messages.insert_one(_message_document(message))
         except DuplicateKeyError:
             return False
         return True
 
-    async def messages_for(self, recipient_id: str) -> list[Document]:
-        return (
-            await self._messages.find({"recipient_id": recipient_id})
-            .sort("created_at", 1)
-            .to_list()
-        )
+    async def messages_for(self, recipient_id: str) -> list[LoggedMessage]:
+        return [_logged_message(doc) for doc in await self._stored_for(recipient_id)]
 
-    async def messages_at(self, centre_id: str, *, since: datetime) -> list[Document]:
-        cursor = self._messages.find({"centre_id": centre_id, "created_at": {"$gte": since}})
+    async def held_for(self, recipient_id: str) -> list[Record]:
+        """The recipient's messages as their subject access report shows them."""
+        return [held_record(doc, "message_id") for doc in await self._stored_for(recipient_id)]
+
+    async def _stored_for(self, recipient_id: str) -> list[Document]:
+        cursor = self._messages.find({"recipient_id": recipient_id})
         return await cursor.sort("created_at", 1).to_list()
+
+    async def messages_at(self, centre_id: str, *, since: datetime) -> list[LoggedMessage]:
+        cursor = self._messages.find({"centre_id": centre_id, "created_at": {"$gte": since}})
+        return [_logged_message(doc) for doc in await cursor.sort("created_at", 1).to_list()]
 
     async def staffing_seen(self, session_id: str) -> str | None:
         """The last staffing state told for the session: 'unfilled' or 'filled:<ids>'."""
@@ -77,6 +84,32 @@ class NotificationsRepository:
             await self._staffing.update_one({"_id": doc["_id"]}, {"$set": {"state": state}})
             staffing += 1
         return {"messages": messages.deleted_count, "staffing_states": staffing}
+
+
+def _message_document(message: LoggedMessage) -> Document:
+    return {
+        "_id": message.message_id,
+        "recipient_id": message.recipient_id,
+        "centre_id": message.centre_id,
+        "channel": message.channel,
+        "text": message.text,
+        "cause_event_id": message.cause_event_id,
+        "status": message.status,
+        "created_at": message.created_at,
+    }
+
+
+def _logged_message(doc: Document) -> LoggedMessage:
+    return LoggedMessage(
+        message_id=str(doc["_id"]),
+        recipient_id=str(doc["recipient_id"]),
+        centre_id=str(doc.get("centre_id", "")),
+        channel=str(doc["channel"]),
+        text=str(doc["text"]),
+        cause_event_id=str(doc.get("cause_event_id", "")),
+        status=str(doc["status"]),
+        created_at=doc["created_at"],
+    )
 
 
 # Not an opaque id (it has parentheses): never taken for a person.

@@ -62,6 +62,14 @@ class WebhookTargets:
         self._timeout = timeout
         self._resolve = resolver
 
+    async def refusal(self, url: str) -> str | None:
+        """Why a webhook may not lead to `url`: a refused address's kind, or `unresolvable`;
+        None when it may."""
+        checked = await self.check(url)
+        if isinstance(checked, Target):
+            return None
+        return checked.reason if isinstance(checked, Refused) else "unresolvable"
+
     async def check(self, url: str) -> Target | Refused | Unresolved:
         try:
             parsed = httpx.URL(url)

@@ -65,6 +65,24 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class DeliveryProgress:
+    """How far one delivery (in-app or external) got, as its reader is shown it: no text,
+    no address."""
+
+    delivery_id: str
+    message_id: str
+    recipient_id: str
+    channel: Channel
+    status: Status
+    attempts: int
+    last_error: str | None
+    reason: str | None
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Sent:
     pass
 

@@ -87,3 +87,13 @@ def webhook_refusal(
     if refused is not None:
         return refused
     return None if scheme == "https" else "not_https"
+
+
+class WebhookRefused(Exception):
+    """A webhook URL may not be registered: `reason` is `not_https`, a refused address's
+    kind (`loopback`, `private`, ...) or `unresolvable`; for our log and the 422's type,
+    never shown with the URL."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

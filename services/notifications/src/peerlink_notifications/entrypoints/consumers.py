@@ -24,7 +24,7 @@ from peerlink_shared.erasure import (
 )
 from peerlink_shared.topics import Topics
 
-from peerlink_notifications.handlers import NotificationsHandlers
+from peerlink_notifications.service_layer.handlers import NotificationsHandlers
 
 
 def subscribe(

@@ -8,34 +8,26 @@ once, in the answer to the PUT that issued it, and never again.
 
 from __future__ import annotations
 
-import structlog
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.http import Caller, CentreId, PersonId, authorize, authorize_self
 from peerlink_shared.http_errors import refusals
 from peerlink_shared.person_access import PersonCaller
 
-from peerlink_notifications.adapters.contacts import ContactStore
-from peerlink_notifications.adapters.webhook_signing import new_webhook_secret
-from peerlink_notifications.adapters.webhook_targets import (
-    Refused,
-    Target,
-    Unresolved,
-    WebhookTargets,
-)
-from peerlink_notifications.domain.contacts import RecipientKind, with_webhook_secret
+from peerlink_notifications.domain.contacts import RecipientKind
+from peerlink_notifications.domain.webhook_addresses import WebhookRefused
 from peerlink_notifications.entrypoints.contact_bodies import (
     WEBHOOK_REFUSED,
     ContactIn,
     ContactOut,
     ContactSaved,
 )
+from peerlink_notifications.service_layer.contacts import ContactKeeping
 
-log = structlog.get_logger("peerlink.notifications.contacts")
 NO_CONTACT = refusals(404, _404="No contact details on file.")
 
 
-def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) -> APIRouter:
+def contacts_router(*, contacts: ContactKeeping) -> APIRouter:
     router = APIRouter(tags=["contacts"])
 
     async def show(kind: RecipientKind, recipient_id: str, *, owner: bool) -> ContactOut:
@@ -44,29 +36,13 @@ def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) 
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no contact details on file")
         return ContactOut.of(contact, with_addresses=owner)
 
-    async def refuse_unsafe_webhook(kind: RecipientKind, recipient_id: str, url: str) -> None:
-        checked = await webhook_targets.check(url)
-        if isinstance(checked, Target):
-            return
-        # Who tried which kind of address, for whoever watches for probing; never the URL.
-        log.warning(
-            "webhook_registration_refused",
-            recipient=recipient_id,
-            kind=kind,
-            reason=checked.reason if isinstance(checked, Refused) else "unresolvable",
-        )
-        raise webhook_refused(checked)
-
     async def save(kind: RecipientKind, recipient_id: str, body: ContactIn) -> ContactSaved:
-        if body.webhook_url is not None:
-            await refuse_unsafe_webhook(kind, recipient_id, str(body.webhook_url))
-        contact, issued = with_webhook_secret(
-            body.to_contact(),
-            await contacts.find(kind, recipient_id),
-            rotate=body.rotate_webhook_secret,
-            new_secret=new_webhook_secret,
-        )
-        await contacts.replace(kind, recipient_id, contact)
+        try:
+            issued = await contacts.save(
+                kind, recipient_id, body.to_contact(), rotate_secret=body.rotate_webhook_secret
+            )
+        except WebhookRefused as refused:
+            raise webhook_refused(refused.reason) from None
         return ContactSaved(webhook_secret=issued)
 
     @router.put(
@@ -106,13 +82,13 @@ def contacts_router(*, contacts: ContactStore, webhook_targets: WebhookTargets) 
     return router
 
 
-def webhook_refused(checked: Refused | Unresolved) -> HTTPException:
+def webhook_refused(reason: str) -> HTTPException:
     """The 422 for a webhook URL that is not https to a host with only public addresses.
 
     A host that does not resolve gets the same answer as one that resolves inside a
     network, so the registrant cannot use us to learn which internal names exist.
     """
-    if isinstance(checked, Refused) and checked.reason == "not_https":
+    if reason == "not_https":
         error_type, message = "webhook_not_https", "webhook_url must use https"
     else:
         error_type, message = (

@@ -8,7 +8,7 @@ import contextlib
 import structlog
 from peerlink_shared.background import BackgroundLoop
 
-from peerlink_notifications.sending import DeliverySender
+from peerlink_notifications.service_layer.sending import DeliverySender
 
 log = structlog.get_logger("peerlink.notifications.delivery")
 

@@ -11,14 +11,13 @@ from fastapi import APIRouter, Query
 from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.http import CentreId, PersonId, authorize, authorize_self
-from peerlink_shared.mongo import Document
 from peerlink_shared.person_access import Audited, PersonCaller
 from pydantic import BaseModel, Field
 
-from peerlink_notifications.adapters.deliveries import DeliveryStore
-from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.domain.contacts import Channel
-from peerlink_notifications.domain.delivery import Status
+from peerlink_notifications.domain.delivery import DeliveryProgress, Status
+from peerlink_notifications.domain.message_log import LoggedMessage
+from peerlink_notifications.service_layer.ports import DeliveryProgressLog, MessageLog
 
 MAX_HISTORY_DAYS = 366
 # Bounded so a window can't overflow a date (days=1000000 was a 500) or scan all history.
@@ -56,14 +55,14 @@ class DeliveryOut(BaseModel):
 
 
 def notifications_router(
-    *, repository: NotificationsRepository, deliveries: DeliveryStore, clock: Clock
+    *, repository: MessageLog, deliveries: DeliveryProgressLog, clock: Clock
 ) -> APIRouter:
     router = APIRouter(tags=["notifications"])
 
     @router.get("/persons/{person_id}/messages", response_model=list[MessageOut])
     async def own_messages(person_id: PersonId, caller: PersonCaller) -> list[MessageOut]:
         authorize_self(caller, person_id=person_id)
-        return [_message(doc) for doc in await repository.messages_for(person_id)]
+        return [_message(logged) for logged in await repository.messages_for(person_id)]
 
     @router.get("/centres/{centre_id}/messages", response_model=list[MessageOut])
     async def centre_messages(
@@ -72,7 +71,8 @@ def notifications_router(
         """What was sent about this centre's sessions: to whom and how, for its coordinators."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         since = clock.now() - dt.timedelta(days=days)
-        messages = [_message(doc) for doc in await repository.messages_at(centre_id, since=since)]
+        found = await repository.messages_at(centre_id, since=since)
+        messages = [_message(logged) for logged in found]
         audited.names(*_persons(centre_id, (m.recipient_id for m in messages)))
         return messages
 
@@ -83,7 +83,7 @@ def notifications_router(
         authorize_self(caller, person_id=person_id)
         since = clock.now() - dt.timedelta(days=days)
         found = await deliveries.for_recipient("person", person_id, since=since)
-        return [_delivery(doc) for doc in found]
+        return [_delivery(progress) for progress in found]
 
     @router.get("/centres/{centre_id}/deliveries", response_model=list[DeliveryOut])
     async def centre_deliveries(
@@ -92,7 +92,7 @@ def notifications_router(
         """How far each message about this centre's sessions got, on every channel."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         since = clock.now() - dt.timedelta(days=days)
-        found = [_delivery(doc) for doc in await deliveries.at_centre(centre_id, since=since)]
+        found = [_delivery(p) for p in await deliveries.at_centre(centre_id, since=since)]
         audited.names(*_persons(centre_id, (d.recipient_id for d in found)))
         return found
 
@@ -105,28 +105,9 @@ def _persons(centre_id: str, recipients: Iterable[str]) -> list[str]:
     return [recipient for recipient in recipients if recipient != centre_id]
 
 
-def _message(doc: Document) -> MessageOut:
-    return MessageOut(
-        message_id=str(doc["_id"]),
-        recipient_id=str(doc["recipient_id"]),
-        channel=str(doc["channel"]),
-        text=str(doc["text"]),
-        status=str(doc["status"]),
-        created_at=doc["created_at"],
-    )
+def _message(logged: LoggedMessage) -> MessageOut:
+    return MessageOut.model_validate(logged, from_attributes=True)
 
 
-def _delivery(doc: Document) -> DeliveryOut:
-    return DeliveryOut(
-        delivery_id=doc["_id"],
-        message_id=doc["message_id"],
-        recipient_id=doc["recipient_id"],
-        channel=doc["channel"],
-        status=doc["status"],
-        attempts=doc["attempts"],
-        last_error=doc.get("last_error"),
-        reason=doc.get("reason"),
-        next_attempt_at=doc.get("next_attempt_at"),
-        sent_at=doc.get("sent_at"),
-        created_at=doc["created_at"],
-    )
+def _delivery(progress: DeliveryProgress) -> DeliveryOut:
+    return DeliveryOut.model_validate(progress, from_attributes=True)

@@ -26,6 +26,8 @@ from peerlink_shared.subject_access import (
 )
 from pymongo.asynchronous.collection import AsyncCollection
 
+from peerlink_scheduling.domain.matching import session_kind
+
 # The same words as docs/privacy.md, so the page and the report agree.
 ELIGIBLE = Purpose(
     store="eligible",
@@ -157,7 +159,7 @@ def _booking(doc: Document, *, as_role: str) -> Record:
         "as": as_role,
         "session_id": doc.get("session_id"),
         "centre_id": doc.get("centre_id"),
-        "kind": "group" if doc.get("resident_id") is None else "one_on_one",
+        "kind": session_kind(doc.get("resident_id")),
         "starts_at": plain(doc.get("starts_at")),
         "duration_minutes": doc.get("duration_minutes"),
         "assigned_at": plain(doc.get("assigned_at")),

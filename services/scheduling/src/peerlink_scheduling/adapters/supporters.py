@@ -1,26 +1,32 @@
 """What scheduling knows about the people it matches: who may serve where and from when,
 their availability, the centres' regions and timezones, stays at centres, and exclusions.
-Kept apart from the sessions and bookings it writes (`repository.py`)."""
+Kept apart from the sessions and bookings it writes (`sessions.py`); every read returns typed
+records."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.mongo import Database, Document, each
 
 from peerlink_scheduling.domain.availability import Availability, Window
+from peerlink_scheduling.domain.bookings import Candidate
 from peerlink_scheduling.domain.network import Network
 from peerlink_scheduling.domain.stays import Admitted, Left
 
 
-class SupporterRecords:
+class SupporterRepository:
     def __init__(self, db: Database) -> None:
         self._eligible = db["eligible"]
         self._availability = db["availability"]
         self._centres = db["centres"]
         self._histories = db["histories"]
         self._exclusions = db["exclusions"]
+
+    async def ensure_indexes(self) -> None:
+        await self._eligible.create_index([("centre_id", 1), ("eligible", 1)])
 
     async def set_eligible(
         self,
@@ -63,6 +69,25 @@ class SupporterRecords:
             elif doc.get("eligible_from") is not None:
                 found[doc["person_id"]] = date.fromisoformat(doc["eligible_from"])
         return found
+
+    async def candidates_at(self, centre_id: str) -> list[Candidate]:
+        """Everyone who may serve at the centre, with their availability and stays, in id order:
+        one query for who, then one `_id` read per candidate side by side (FerretDB serves an
+        `_id` `$in` by reading the whole collection)."""
+        eligibility = await self.eligibility_at(centre_id)
+        ids = sorted(eligibility)
+        availability = await self.availability_of(ids)
+        histories = await self.histories_of(ids)
+        return [
+            Candidate(
+                supporter_id=supporter_id,
+                eligible_from=eligibility[supporter_id],
+                availability=availability.get(supporter_id),
+                admissions=tuple(histories[supporter_id][0]),
+                leavings=tuple(histories[supporter_id][1]),
+            )
+            for supporter_id in ids
+        ]
 
     async def save_centre(self, centre: CentreRegistered) -> None:
         await self._centres.replace_one(
@@ -149,6 +174,15 @@ class SupporterRecords:
             "availability": availability.deleted_count,
             "histories": histories.deleted_count,
         }
+
+    async def forget_exclusions(self, person_id: str) -> dict[str, int]:
+        """The person's own exclusion lists go; they leave everyone else's."""
+        escaped = re.escape(person_id)
+        exclusions = await self._exclusions.delete_many({"_id": {"$regex": f":{escaped}$"}})
+        await self._exclusions.update_many(
+            {"supporter_ids": person_id}, {"$pull": {"supporter_ids": person_id}}
+        )
+        return {"exclusions": exclusions.deleted_count}
 
 
 def _windows(items: list[Document]) -> tuple[Window, ...]:

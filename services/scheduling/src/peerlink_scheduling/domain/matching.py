@@ -25,6 +25,8 @@ from peerlink_scheduling.domain.stays import Stay, stays_overlap
 
 MEETING_STEP = timedelta(minutes=15)
 
+SessionKind = Literal["group", "one_on_one"]
+
 
 @dataclass(frozen=True)
 class Booking:
@@ -57,8 +59,12 @@ class SessionRequest:
     timezone: str = "UTC"  # the centre's, for "the session's day"
 
     @property
-    def is_meeting(self) -> bool:
-        return self.resident_id is not None
+    def kind(self) -> SessionKind:
+        return session_kind(self.resident_id)
+
+    @property
+    def duration_minutes(self) -> int:
+        return minutes(self.duration)
 
     def at(self, starts_at: datetime) -> Booking:
         return Booking(self.session_id, self.centre_id, starts_at, starts_at + self.duration)
@@ -80,6 +86,16 @@ class SessionRequest:
 
     def day(self, starts_at: datetime) -> date:
         return local_day(starts_at, self.timezone)
+
+
+def session_kind(resident_id: str | None) -> SessionKind:
+    """A one-on-one meeting has a resident (kept, as "(erased)", when they are forgotten);
+    a group session has none."""
+    return "group" if resident_id is None else "one_on_one"
+
+
+def minutes(duration: timedelta) -> int:
+    return int(duration.total_seconds() // 60)
 
 
 def local_day(moment: datetime, timezone: str) -> date:

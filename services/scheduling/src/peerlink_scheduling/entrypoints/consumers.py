@@ -3,7 +3,7 @@ stays in person facts (for conflict of interest and graduates), and erasures."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from peerlink_shared.clock import Clock
 from peerlink_shared.consumer import EventConsumer, route
@@ -16,19 +16,29 @@ from peerlink_shared.contracts import (
     PersonFact,
     ProgrammeEnded,
 )
-from peerlink_shared.erasure import Erasure, Handler, P, undoing_for_erased_persons
+from peerlink_shared.envelope import Envelope
+from peerlink_shared.erasure import (
+    Erasure,
+    ErasureLedger,
+    Handler,
+    P,
+    skipped_for_erased_person,
+    undoing_for_erased_persons,
+)
 from peerlink_shared.topics import Topics
 
-from peerlink_scheduling.erasure import SchedulingErasure, unless_erased
-from peerlink_scheduling.handlers import SchedulingHandlers
+from peerlink_scheduling.service_layer.eligibility import EligibilityFollowing
+from peerlink_scheduling.service_layer.forgetting import Forgetting
+from peerlink_scheduling.service_layer.stays import StaysAndCentres
 
 
 def subscribe(
     consumer: EventConsumer,
     *,
-    handlers: SchedulingHandlers,
+    eligibility: EligibilityFollowing,
+    stays: StaysAndCentres,
     erasure: Erasure,
-    forgetting: SchedulingErasure,
+    forgetting: Forgetting,
     clock: Clock,
     topics: Topics,
     group_id: str,
@@ -44,7 +54,9 @@ def subscribe(
             clock=clock,
         )
 
-    on_change = undoing(unless_erased(erasure.ledger, handlers.on_eligibility_changed), person_of)
+    on_change = undoing(
+        unless_erased(erasure.ledger, eligibility.on_eligibility_changed), person_of
+    )
     consumer.subscribe(
         topic=topics.eligibility_changes,
         group_id=group_id,
@@ -53,7 +65,7 @@ def subscribe(
     consumer.subscribe(
         topic=topics.centre_events,
         group_id=group_id,
-        routes=[route(CentreRegistered, handlers.on_centre_registered)],
+        routes=[route(CentreRegistered, stays.on_centre_registered)],
     )
     # Only the facts that make a stay; the clinical ones (relapses, check-ins…) are ignored
     # and never stored here.
@@ -61,9 +73,9 @@ def subscribe(
         topic=topics.person_events,
         group_id=group_id,
         routes=[
-            route(AdmissionRecorded, undoing(handlers.on_admission, person_of)),
-            route(ProgrammeEnded, undoing(handlers.on_programme_ended, person_of)),
-            route(DischargeRecorded, undoing(handlers.on_discharge, person_of)),
+            route(AdmissionRecorded, undoing(stays.on_admission, person_of)),
+            route(ProgrammeEnded, undoing(stays.on_programme_ended, person_of)),
+            route(DischargeRecorded, undoing(stays.on_discharge, person_of)),
         ],
     )
     consumer.subscribe(
@@ -75,3 +87,24 @@ def subscribe(
 
 def person_of(event: PersonFact | EligibilityChanged) -> list[str]:
     return [event.person_id]
+
+
+def unless_erased(
+    ledger: ErasureLedger,
+    handler: Callable[[Envelope, EligibilityChanged], Awaitable[None]],
+) -> Callable[[Envelope, EligibilityChanged], Awaitable[None]]:
+    """A change that could make an erased person choosable again (one still on its way when
+    the erasure arrived) is counted and dropped; one that only takes them off changes
+    nothing that matters and is handled as usual."""
+
+    async def guarded(envelope: Envelope, change: EligibilityChanged) -> None:
+        if could_book(change) and await ledger.is_erased(change.person_id):
+            skipped_for_erased_person(envelope, person_id=change.person_id)
+            return
+        await handler(envelope, change)
+
+    return guarded
+
+
+def could_book(change: EligibilityChanged) -> bool:
+    return change.eligible or change.eligible_from is not None

@@ -3,13 +3,11 @@ read their own bookings."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, status
 from peerlink_shared.auth import Role
 from peerlink_shared.clock import Clock
-from peerlink_shared.envelope import new_event_id
 from peerlink_shared.http import (
     Caller,
     CentreId,
@@ -20,9 +18,8 @@ from peerlink_shared.http import (
 )
 from peerlink_shared.http_errors import refusals, unprocessable
 from peerlink_shared.person_access import Audited, PersonCaller
+from peerlink_shared.publishing import Cause
 
-from peerlink_scheduling.adapters.repository import SchedulingRepository
-from peerlink_scheduling.domain.matching import SessionRequest
 from peerlink_scheduling.entrypoints.schemas import (
     AssignmentOut,
     AvailabilityIn,
@@ -32,8 +29,12 @@ from peerlink_scheduling.entrypoints.schemas import (
     SessionIn,
     SessionOut,
 )
-from peerlink_scheduling.handlers import SchedulingHandlers
-from peerlink_scheduling.staffing import reported_unfilled_reason
+from peerlink_scheduling.service_layer.requests import (
+    RequestMeeting,
+    RequestSession,
+    SessionRequests,
+)
+from peerlink_scheduling.service_layer.schedule import BookedSession, NoSuchSession, Schedule
 
 IN_THE_PAST = refusals(422, _422="Invalid input, or a start that is not in the future.")
 
@@ -47,39 +48,38 @@ def _resident(resident_id: str | None) -> list[str]:
     return [] if resident_id is None else [resident_id]
 
 
+def session_out(booked: BookedSession) -> SessionOut:
+    request = booked.request
+    return SessionOut(
+        session_id=request.session_id,
+        centre_id=request.centre_id,
+        kind=request.kind,
+        starts_at=request.starts_at,
+        window_ends_at=request.window_ends_at,
+        resident_id=request.resident_id,
+        duration_minutes=request.duration_minutes,
+        supporters_needed=request.supporters_needed,
+        assignments=[
+            AssignmentOut(
+                slot=assignment.slot,
+                supporter_id=assignment.supporter_id,
+                starts_at=assignment.starts_at,
+                why=assignment.why,
+                trace_id=assignment.trace_id,
+            )
+            for assignment in booked.assignments
+        ],
+        unfilled_reason=booked.unfilled_reason,
+    )
+
+
 def scheduling_router(
     *,
-    handlers: SchedulingHandlers,
-    repository: SchedulingRepository,
+    requests: SessionRequests,
+    schedule: Schedule,
     clock: Clock,
 ) -> APIRouter:
     router = APIRouter(tags=["scheduling"])
-
-    async def session_out(request: SessionRequest) -> SessionOut:
-        assignments = await repository.assignments_of(request.session_id)
-        return SessionOut(
-            session_id=request.session_id,
-            centre_id=request.centre_id,
-            kind="one_on_one" if request.is_meeting else "group",
-            starts_at=request.starts_at,
-            window_ends_at=request.window_ends_at,
-            resident_id=request.resident_id,
-            duration_minutes=int(request.duration.total_seconds() // 60),
-            supporters_needed=request.supporters_needed,
-            assignments=[
-                AssignmentOut(
-                    slot=doc["slot"],
-                    supporter_id=doc["supporter_id"],
-                    starts_at=doc["starts_at"],
-                    why=doc["why"],
-                    trace_id=doc.get("trace_id"),
-                )
-                for doc in assignments
-            ],
-            unfilled_reason=reported_unfilled_reason(
-                await repository.staffing_reported(request.session_id)
-            ),
-        )
 
     @router.post(
         "/centres/{centre_id}/sessions",
@@ -90,16 +90,14 @@ def scheduling_router(
     async def request_session(centre_id: CentreId, body: SessionIn, caller: Caller) -> SessionOut:
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         _in_the_future("starts_at", body.starts_at, clock)
-        request = SessionRequest(
-            session_id=f"s-{secrets.token_hex(8)}",
+        command = RequestSession(
             centre_id=centre_id,
             starts_at=body.starts_at,
             duration=timedelta(minutes=body.duration_minutes),
             supporters_needed=body.supporters_needed,
-            timezone=await repository.timezone_of(centre_id),
         )
-        await handlers.request_session(request, correlation_id=new_event_id())
-        return await session_out(request)
+        request = await requests.request_session(command, cause=Cause.first())
+        return session_out(await schedule.booked(request))
 
     @router.post(
         "/centres/{centre_id}/meetings",
@@ -118,18 +116,15 @@ def scheduling_router(
         audited.names(body.resident_id)
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
         _in_the_future("window_starts_at", body.window_starts_at, clock)
-        request = SessionRequest(
-            session_id=f"m-{secrets.token_hex(8)}",
+        command = RequestMeeting(
             centre_id=centre_id,
-            starts_at=body.window_starts_at,
-            duration=timedelta(minutes=body.duration_minutes),
-            supporters_needed=1,
             resident_id=body.resident_id,
+            window_starts_at=body.window_starts_at,
             window_ends_at=body.window_ends_at,
-            timezone=await repository.timezone_of(centre_id),
+            duration=timedelta(minutes=body.duration_minutes),
         )
-        await handlers.request_session(request, correlation_id=new_event_id())
-        return await session_out(request)
+        request = await requests.request_meeting(command, cause=Cause.first())
+        return session_out(await schedule.booked(request))
 
     @router.put(
         "/centres/{centre_id}/residents/{person_id}/exclusions",
@@ -145,7 +140,7 @@ def scheduling_router(
         """Supporters this resident must never be paired with at this centre."""
         audited.names(*body.supporter_ids)
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
-        await repository.set_exclusions(centre_id, person_id, body.supporter_ids)
+        await schedule.set_exclusions(centre_id, person_id, body.supporter_ids)
 
     @router.delete(
         "/centres/{centre_id}/sessions/{session_id}",
@@ -157,10 +152,13 @@ def scheduling_router(
     ) -> None:
         """Cancels a session; everyone booked is released and told."""
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
-        request = await repository.session(session_id)
-        if request is None or request.centre_id != centre_id:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such session at this centre")
-        released = await handlers.cancel(request, correlation_id=new_event_id())
+        try:
+            request = await schedule.session_at(centre_id, session_id)
+        except NoSuchSession:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, "no such session at this centre"
+            ) from None
+        released = await requests.cancel(request, cause=Cause.first())
         audited.names(*released, *_resident(request.resident_id))
 
     @router.get("/centres/{centre_id}/sessions", response_model=list[SessionOut])
@@ -168,12 +166,11 @@ def scheduling_router(
         centre_id: CentreId, caller: PersonCaller, audited: Audited
     ) -> list[SessionOut]:
         authorize(caller, centre_id=centre_id, roles={Role.COORDINATOR, Role.OPS})
-        sessions = await repository.upcoming_sessions(centre_id, after=clock.now())
-        schedule = [await session_out(session) for session in sessions]
-        for session in schedule:
+        upcoming = [session_out(booked) for booked in await schedule.upcoming(centre_id)]
+        for session in upcoming:
             audited.names(*_resident(session.resident_id))
             audited.names(*(assignment.supporter_id for assignment in session.assignments))
-        return schedule
+        return upcoming
 
     @router.put(
         "/supporters/{person_id}/availability",
@@ -189,19 +186,19 @@ def scheduling_router(
     ) -> None:
         """The supporter's own availability (or ops on their behalf)."""
         authorize_self(caller, person_id=person_id)
-        await repository.set_availability(person_id, body.to_domain())
+        await schedule.set_availability(person_id, body.to_domain())
 
     @router.get("/supporters/{person_id}/bookings", response_model=list[BookingOut])
     async def own_bookings(person_id: PersonId, caller: PersonCaller) -> list[BookingOut]:
         authorize_self(caller, person_id=person_id)
         return [
             BookingOut(
-                session_id=doc["session_id"],
-                centre_id=doc["centre_id"],
-                starts_at=doc["starts_at"],
-                duration_minutes=doc["duration_minutes"],
+                session_id=assignment.session_id,
+                centre_id=assignment.centre_id,
+                starts_at=assignment.starts_at,
+                duration_minutes=assignment.duration_minutes,
             )
-            for doc in await repository.bookings_for_supporter(person_id)
+            for assignment in await schedule.bookings_of(person_id)
         ]
 
     return router

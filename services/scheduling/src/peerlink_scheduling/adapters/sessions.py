@@ -1,4 +1,5 @@
 """Scheduling's MongoDB collections for what it writes: sessions, assignments, time holds.
+Every read returns typed records (`SessionRequest`, `Assignment`, `Booking`).
 
 Never double-booked without transactions: an assignment's _id is `<session>-<slot>`, and a
 unique index on (session_id, supporter_id) means one supporter holds one slot per session;
@@ -15,16 +16,14 @@ from peerlink_shared.erasure import keyed_by
 from peerlink_shared.mongo import Database, Document, each, insert_once
 from peerlink_shared.trace_spans import current_trace_id
 
-from peerlink_scheduling.adapters.supporters import SupporterRecords
+from peerlink_scheduling.domain.bookings import Assignment
 from peerlink_scheduling.domain.matching import Booking, SessionRequest
 
 
-class SchedulingRepository(SupporterRecords):
-    """Sessions, assignments and time holds; what it reads about supporters is inherited
-    from `SupporterRecords`."""
+class SessionRepository:
+    """Sessions, their assignments and the supporters' time holds."""
 
     def __init__(self, db: Database) -> None:
-        super().__init__(db)
         self._sessions = db["sessions"]
         self._assignments = db["assignments"]
         self._holds = db["time_holds"]
@@ -33,7 +32,6 @@ class SchedulingRepository(SupporterRecords):
         await self._assignments.create_index([("session_id", 1), ("supporter_id", 1)], unique=True)
         await self._assignments.create_index([("supporter_id", 1)])
         await self._sessions.create_index([("centre_id", 1), ("starts_at", 1)])
-        await self._eligible.create_index([("centre_id", 1), ("eligible", 1)])
         await self._assignments.create_index([("resident_id", 1)])
         # A resident's meetings, for their subject access report.
         await self._sessions.create_index([("resident_id", 1)])
@@ -45,7 +43,7 @@ class SchedulingRepository(SupporterRecords):
                 "_id": request.session_id,
                 "centre_id": request.centre_id,
                 "starts_at": request.starts_at,
-                "duration_minutes": int(request.duration.total_seconds() // 60),
+                "duration_minutes": request.duration_minutes,
                 "supporters_needed": request.supporters_needed,
                 "resident_id": request.resident_id,
                 "window_ends_at": request.window_ends_at,
@@ -76,8 +74,9 @@ class SchedulingRepository(SupporterRecords):
         cursor = self._assignments.find({"resident_id": resident_id}, {"supporter_id": 1})
         return frozenset([doc["supporter_id"] async for doc in cursor])
 
-    async def assignments_of(self, session_id: str) -> list[Document]:
-        return await self._assignments.find({"session_id": session_id}).sort("slot", 1).to_list()
+    async def assignments_of(self, session_id: str) -> list[Assignment]:
+        cursor = self._assignments.find({"session_id": session_id}).sort("slot", 1)
+        return [_assignment(doc) async for doc in cursor]
 
     async def bookings_of(self, supporter_ids: list[str]) -> dict[str, list[Booking]]:
         """Each supporter's bookings, one indexed lookup each, side by side (a `$in` would make
@@ -86,15 +85,8 @@ class SchedulingRepository(SupporterRecords):
         return dict(zip(supporter_ids, found, strict=True))
 
     async def _bookings_of_one(self, supporter_id: str) -> list[Booking]:
-        return [
-            Booking(
-                doc["session_id"],
-                doc["centre_id"],
-                doc["starts_at"],
-                doc["starts_at"] + timedelta(minutes=doc["duration_minutes"]),
-            )
-            async for doc in self._assignments.find({"supporter_id": supporter_id})
-        ]
+        cursor = self._assignments.find({"supporter_id": supporter_id})
+        return [_assignment(doc).booking async for doc in cursor]
 
     async def claim_slot(
         self,
@@ -120,7 +112,7 @@ class SchedulingRepository(SupporterRecords):
                 "supporter_id": supporter_id,
                 "resident_id": request.resident_id,
                 "starts_at": starts_at,
-                "duration_minutes": int(request.duration.total_seconds() // 60),
+                "duration_minutes": request.duration_minutes,
                 "why": why,
                 "announced": False,
                 "assigned_at": at,
@@ -131,11 +123,11 @@ class SchedulingRepository(SupporterRecords):
 
     async def future_assignments(
         self, *, supporter_id: str, centre_id: str, after: datetime
-    ) -> list[Document]:
+    ) -> list[Assignment]:
         cursor = self._assignments.find(
             {"supporter_id": supporter_id, "centre_id": centre_id, "starts_at": {"$gt": after}}
         )
-        return await cursor.sort("starts_at", 1).to_list()
+        return [_assignment(doc) async for doc in cursor.sort("starts_at", 1)]
 
     async def release(self, slot_id: str) -> None:
         """Frees the slot for someone else."""
@@ -183,18 +175,15 @@ class SchedulingRepository(SupporterRecords):
     async def mark_announced(self, assignment_id: str) -> None:
         await self._assignments.update_one({"_id": assignment_id}, {"$set": {"announced": True}})
 
-    async def bookings_for_supporter(self, supporter_id: str) -> list[Document]:
-        return (
-            await self._assignments.find({"supporter_id": supporter_id})
-            .sort("starts_at", 1)
-            .to_list()
-        )
+    async def bookings_for_supporter(self, supporter_id: str) -> list[Assignment]:
+        cursor = self._assignments.find({"supporter_id": supporter_id}).sort("starts_at", 1)
+        return [_assignment(doc) async for doc in cursor]
 
     async def future_assignments_anywhere(
         self, supporter_id: str, *, after: datetime
-    ) -> list[Document]:
+    ) -> list[Assignment]:
         cursor = self._assignments.find({"supporter_id": supporter_id, "starts_at": {"$gt": after}})
-        return await cursor.sort("starts_at", 1).to_list()
+        return [_assignment(doc) async for doc in cursor.sort("starts_at", 1)]
 
     async def upcoming_meetings_of(
         self, resident_id: str, *, after: datetime
@@ -204,8 +193,8 @@ class SchedulingRepository(SupporterRecords):
         return [_session(doc) async for doc in cursor if doc.get("cancelled_at") is None]
 
     async def forget_bookings(self, person_id: str) -> dict[str, int]:
-        """Deletes what is left of the person's bookings (the past ones), their held time and
-        their exclusions; a session or booking that named them as its resident keeps only
+        """Deletes what is left of the person's bookings (the past ones) and their held time;
+        a session or booking that named them as its resident keeps only
         that it had one; a staffing state naming them names an erased supporter instead."""
         assignments = await self._assignments.delete_many({"supporter_id": person_id})
         holds = await self._holds.delete_many({"_id": keyed_by(person_id, separators="@")})
@@ -216,10 +205,6 @@ class SchedulingRepository(SupporterRecords):
             {"resident_id": person_id}, {"$set": {"resident_id": ERASED}}
         )
         escaped = re.escape(person_id)
-        exclusions = await self._exclusions.delete_many({"_id": {"$regex": f":{escaped}$"}})
-        await self._exclusions.update_many(
-            {"supporter_ids": person_id}, {"$pull": {"supporter_ids": person_id}}
-        )
         staffing = 0
         named = {"staffing_reported": {"$regex": f"[:,]{escaped}(,|$)"}}
         async for doc in self._sessions.find(named, {"staffing_reported": 1}):
@@ -232,7 +217,6 @@ class SchedulingRepository(SupporterRecords):
             "assignments": assignments.deleted_count,
             "time_holds": holds.deleted_count,
             "sessions_as_resident": as_resident.modified_count,
-            "exclusions": exclusions.deleted_count,
             "staffing_states": staffing,
         }
 
@@ -252,6 +236,23 @@ def _session(doc: Document) -> SessionRequest:
         resident_id=doc.get("resident_id"),
         window_ends_at=doc.get("window_ends_at"),
         timezone=doc.get("timezone", "UTC"),
+    )
+
+
+def _assignment(doc: Document) -> Assignment:
+    return Assignment(
+        slot_id=doc["_id"],
+        assignment_id=doc["assignment_id"],
+        session_id=doc["session_id"],
+        centre_id=doc["centre_id"],
+        slot=doc["slot"],
+        supporter_id=doc["supporter_id"],
+        resident_id=doc.get("resident_id"),
+        starts_at=doc["starts_at"],
+        duration=timedelta(minutes=doc["duration_minutes"]),
+        why=doc["why"],
+        announced=doc["announced"],
+        trace_id=doc.get("trace_id"),
     )
 
 

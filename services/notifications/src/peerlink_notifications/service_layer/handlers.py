@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
@@ -15,20 +13,23 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
-from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
-from peerlink_shared.erasure import ErasureLedger, skipped_for_erased_person
-from peerlink_shared.outbox import Outbox
-from peerlink_shared.topics import Topics
+from peerlink_shared.envelope import Envelope, derived_event_id
+from peerlink_shared.erasure import skipped_for_erased_person
+from peerlink_shared.publishing import Cause, Publisher
 
-from peerlink_notifications.adapters.contacts import ContactStore
-from peerlink_notifications.adapters.deliveries import DeliveryStore
-from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.domain import templates
 from peerlink_notifications.domain.contacts import Channel, RecipientKind
 from peerlink_notifications.domain.delivery import plan_deliveries
+from peerlink_notifications.domain.message_log import LoggedMessage
 from peerlink_notifications.domain.templates import CentreView, Message, render, resolve_locale
+from peerlink_notifications.service_layer.ports import (
+    ContactBook,
+    DeliveryBook,
+    ErasedPersons,
+    NotificationsRecords,
+    Wake,
+)
 
-SOURCE = "/peerlink/notifications"
 log = structlog.get_logger("peerlink.notifications")
 # Every message is kept for the recipient to read in the app, whatever else they consented to.
 IN_APP: Channel = "in_app"
@@ -41,23 +42,23 @@ def delivery_id(cause_event_id: str, recipient: str, channel: Channel) -> str:
 
 
 class NotificationsHandlers:
+    """One handler per event this service is told of."""
+
     def __init__(
         self,
         *,
-        repository: NotificationsRepository,
-        contacts: ContactStore,
-        deliveries: DeliveryStore,
-        outbox: Outbox,
-        topics: Topics,
+        repository: NotificationsRecords,
+        contacts: ContactBook,
+        deliveries: DeliveryBook,
+        notification_events: Publisher,
         clock: Clock,
-        wake: asyncio.Event,
-        erasures: ErasureLedger,
+        wake: Wake,
+        erasures: ErasedPersons,
     ) -> None:
         self._repository = repository
         self._contacts = contacts
         self._deliveries = deliveries
-        self._outbox = outbox
-        self._topics = topics
+        self._events = notification_events
         self._clock = clock
         self._wake = wake
         self._erasures = erasures
@@ -139,19 +140,17 @@ class NotificationsHandlers:
                 now=now,
             )
         self._wake.set()
-        added = await self._repository.add_message(
-            {
-                "_id": message_id,
-                "recipient_id": recipient,
-                "centre_id": message.centre.centre_id,
-                "channel": IN_APP,
-                "text": rendered.text,
-                "cause_event_id": envelope.id,
-                "status": "recorded",
-                "created_at": now,
-            }
+        logged = LoggedMessage(
+            message_id=message_id,
+            recipient_id=recipient,
+            centre_id=message.centre.centre_id,
+            channel=IN_APP,
+            text=rendered.text,
+            cause_event_id=envelope.id,
+            status="recorded",
+            created_at=now,
         )
-        if added:
+        if await self._repository.add_message(logged):
             log.info("message_recorded", recipient=recipient, message=message_id)
 
     async def _record_message(self, envelope: Envelope, *, message_id: str, recipient: str) -> None:
@@ -161,16 +160,6 @@ class NotificationsHandlers:
             channel=IN_APP,
             cause_event_id=envelope.id,
         )
-        await self._outbox.add(
-            envelope=make_envelope(
-                event_id=message_id,
-                source=SOURCE,
-                event_type=recorded.event_type(),
-                subject=recipient,
-                time=self._clock.now(),
-                data=recorded.model_dump(mode="json"),
-                correlation_id=envelope.correlationid,
-                causation_id=envelope.id,
-            ),
-            topic=self._topics.notification_events,
+        await self._events.publish(
+            recorded, subject=recipient, cause=Cause.of(envelope), event_id=message_id
         )

@@ -8,53 +8,53 @@ from dataclasses import replace
 from typing import Literal
 
 import structlog
-from peerlink_shared.contracts import (
-    SessionFilled,
-    SessionUnfilled,
-    SupporterAssigned,
-)
+from peerlink_shared.contracts import SessionFilled, SessionUnfilled, SupporterAssigned
 from peerlink_shared.envelope import derived_event_id
-from peerlink_shared.mongo import Document
+from peerlink_shared.publishing import Cause
 
+from peerlink_scheduling.domain.bookings import Assignment, booked_start
 from peerlink_scheduling.domain.matching import (
     Choice,
     Pool,
     Resident,
     SessionRequest,
-    Supporter,
     broken_rule,
     match,
     unfilled_reason,
 )
-from peerlink_scheduling.domain.stays import graduated_from, stays_from
-from peerlink_scheduling.publishing import SessionPublisher, booked_start
+from peerlink_scheduling.domain.stays import stays_from
+from peerlink_scheduling.service_layer.ports import Ports
 
 MAX_FILL_ROUNDS = 5
 log = structlog.get_logger("peerlink.scheduling")
 
 
-class Staffing(SessionPublisher):
+class Staffing:
+    def __init__(self, ports: Ports) -> None:
+        self._ports = ports
+
     async def fill(self, request: SessionRequest, *, correlation_id: str) -> None:
         """Claims open slots for eligible, free supporters, then announces every new assignment."""
         # A lost race (another writer took the slot or the supporter's time) means reading
         # again and choosing again, a bounded number of times.
-        if await self._repository.is_cancelled(request.session_id):
+        if await self._ports.sessions.is_cancelled(request.session_id):
             return
         for _ in range(MAX_FILL_ROUNDS):
             if not await self._fill_round(request):
                 break
             # Racing writers choose alike (matching is deterministic): stagger the retries.
             await asyncio.sleep(random.uniform(0, 0.05))
-        assignments = await self._repository.assignments_of(request.session_id)
-        await self._announce(request, assignments, correlation_id=correlation_id)
-        await self._report_staffing(request, assignments, correlation_id=correlation_id)
+        assignments = await self._ports.sessions.assignments_of(request.session_id)
+        cause = Cause(correlation_id=correlation_id)
+        await self._announce(request, assignments, cause=cause)
+        await self._report_staffing(request, assignments, cause=cause)
 
     async def _report_staffing(
-        self, request: SessionRequest, assignments: list[Document], *, correlation_id: str
+        self, request: SessionRequest, assignments: list[Assignment], *, cause: Cause
     ) -> None:
         """Publishes SessionFilled or SessionUnfilled when the session's staffing state
         changes (the session remembers what it last reported)."""
-        supporters = tuple(doc["supporter_id"] for doc in assignments)
+        supporters = tuple(a.supporter_id for a in assignments)
         open_slots = request.supporters_needed - len(supporters)
         starts_at = booked_start(request, assignments)
         payload: SessionFilled | SessionUnfilled
@@ -67,7 +67,7 @@ class Staffing(SessionPublisher):
                 supporter_ids=supporters,
             )
         else:
-            eligible = await self._repository.eligibility_at(request.centre_id)
+            eligible = await self._ports.supporters.eligibility_at(request.centre_id)
             reason = unfilled_reason(eligible, supporters)
             state = f"unfilled:{open_slots}:{reason}"
             payload = SessionUnfilled(
@@ -77,25 +77,24 @@ class Staffing(SessionPublisher):
                 open_slots=open_slots,
                 reason=reason,
             )
-        if await self._repository.staffing_reported(request.session_id) == state:
+        if await self._ports.sessions.staffing_reported(request.session_id) == state:
             return
-        await self._publish(
+        await self._ports.events.publish(
             payload,
-            event_id=derived_event_id("staffing", request.session_id, state),
             subject=request.session_id,
-            correlation_id=correlation_id,
-            causation_id=None,
+            cause=cause,
+            event_id=derived_event_id("staffing", request.session_id, state),
         )
-        await self._repository.mark_staffing_reported(request.session_id, state)
+        await self._ports.sessions.mark_staffing_reported(request.session_id, state)
 
     async def _fill_round(self, request: SessionRequest) -> bool:
         """One read-choose-claim pass; True if some claim lost a race (worth another pass)."""
-        assignments = await self._repository.assignments_of(request.session_id)
-        assigned = [doc["supporter_id"] for doc in assignments]
-        taken_slots = {doc["slot"] for doc in assignments}
+        assignments = await self._ports.sessions.assignments_of(request.session_id)
+        assigned = [a.supporter_id for a in assignments]
+        taken_slots = {a.slot for a in assignments}
         free_slots = [slot for slot in range(request.supporters_needed) if slot not in taken_slots]
         if not free_slots:
-            # A full session: nothing to choose, so the pool (a read per candidate) is not read.
+            # A full session: nothing to choose, so the pool is not read.
             return False
         pool = await self._pool(request)
         choices = match(request, assigned=assigned, pool=pool)
@@ -109,24 +108,24 @@ class Staffing(SessionPublisher):
         booking = request.at(choice.starts_at)
         # The supporter's time first: unique 5-minute holds make overlapping bookings
         # impossible even when replicas race (no transactions needed).
-        token = await self._repository.hold_time(
+        token = await self._ports.sessions.hold_time(
             choice.supporter_id, booking.starts_at, booking.ends_at, session_id=request.session_id
         )
         if token is None:
             return False
-        claimed = await self._repository.claim_slot(
+        claimed = await self._ports.sessions.claim_slot(
             request,
             slot=slot,
             supporter_id=choice.supporter_id,
             starts_at=choice.starts_at,
             why=choice.why,
-            at=self._clock.now(),
+            at=self._ports.clock.now(),
         )
         if claimed and await self._still_fits(request, choice, pool):
             return True
         if claimed:
-            await self._repository.release(f"{request.session_id}-{slot}")
-        await self._repository.free_time(
+            await self._ports.sessions.release(f"{request.session_id}-{slot}")
+        await self._ports.sessions.free_time(
             choice.supporter_id, booking.starts_at, booking.ends_at, token=token
         )
         return False
@@ -137,75 +136,62 @@ class Staffing(SessionPublisher):
         or past the weekly cap: whoever sees such a conflict after claiming gives way (both
         may, then both choose again), so the rules hold without transactions."""
         (supporter,) = (s for s in pool.supporters if s.supporter_id == choice.supporter_id)
-        fresh = await self._repository.bookings_of([choice.supporter_id])
+        fresh = await self._ports.sessions.bookings_of([choice.supporter_id])
         now = replace(supporter, bookings=tuple(fresh[choice.supporter_id]))
         return broken_rule(request, choice.starts_at, now, pool) is None
 
     async def _pool(self, request: SessionRequest) -> Pool:
         """Everyone who may serve at the centre, with what matching weighs them on."""
-        eligibility = await self._repository.eligibility_at(request.centre_id)
-        candidates = sorted(eligibility)
-        bookings = await self._repository.bookings_of(candidates)
-        availability = await self._repository.availability_of(candidates)
-        histories = await self._repository.histories_of(candidates)
-        supporters = []
-        for supporter_id in candidates:
-            admissions, leavings = histories[supporter_id]
-            supporters.append(
-                Supporter(
-                    supporter_id=supporter_id,
-                    eligible_from=eligibility[supporter_id],
-                    bookings=tuple(bookings[supporter_id]),
-                    availability=availability.get(supporter_id),
-                    graduated_from=graduated_from(leavings),
-                    stays=stays_from(admissions, leavings),
-                )
-            )
-        resident = None
-        if request.resident_id is not None:
-            admissions, leavings = await self._repository.history_of(request.resident_id)
-            resident = Resident(
-                resident_id=request.resident_id,
-                stays=stays_from(admissions, leavings),
-                excluded=await self._repository.exclusions(request.centre_id, request.resident_id),
-                met_before=await self._repository.met_before(request.resident_id),
-            )
+        candidates = await self._ports.supporters.candidates_at(request.centre_id)
+        bookings = await self._ports.sessions.bookings_of([c.supporter_id for c in candidates])
         return Pool(
-            supporters=tuple(supporters),
-            network=await self._repository.network(),
-            resident=resident,
+            supporters=tuple(candidate.supporter(bookings) for candidate in candidates),
+            network=await self._ports.supporters.network(),
+            resident=await self._resident(request),
+        )
+
+    async def _resident(self, request: SessionRequest) -> Resident | None:
+        if request.resident_id is None:
+            return None
+        admissions, leavings = await self._ports.supporters.history_of(request.resident_id)
+        return Resident(
+            resident_id=request.resident_id,
+            stays=stays_from(admissions, leavings),
+            excluded=await self._ports.supporters.exclusions(
+                request.centre_id, request.resident_id
+            ),
+            met_before=await self._ports.sessions.met_before(request.resident_id),
         )
 
     async def _announce(
-        self, request: SessionRequest, assignments: list[Document], *, correlation_id: str
+        self, request: SessionRequest, assignments: list[Assignment], *, cause: Cause
     ) -> None:
         # Assignments remember whether they were announced, so a crash between claiming a
         # slot and writing its event is repaired by the next fill of that session.
-        for doc in assignments:
-            if doc["announced"]:
+        for assignment in assignments:
+            if assignment.announced:
                 continue
             payload = SupporterAssigned(
                 session_id=request.session_id,
                 centre_id=request.centre_id,
-                supporter_id=doc["supporter_id"],
-                slot=doc["slot"],
-                starts_at=doc["starts_at"],
-                duration_minutes=int(request.duration.total_seconds() // 60),
-                assigned_on=self._clock.today(),
+                supporter_id=assignment.supporter_id,
+                slot=assignment.slot,
+                starts_at=assignment.starts_at,
+                duration_minutes=request.duration_minutes,
+                assigned_on=self._ports.clock.today(),
             )
-            await self._publish(
+            await self._ports.events.publish(
                 payload,
-                event_id=derived_event_id("assigned", doc["assignment_id"]),
                 subject=request.session_id,
-                correlation_id=correlation_id,
-                causation_id=None,
+                cause=cause,
+                event_id=derived_event_id("assigned", assignment.assignment_id),
             )
-            await self._repository.mark_announced(doc["_id"])
+            await self._ports.sessions.mark_announced(assignment.slot_id)
             log.info(
                 "supporter_assigned",
                 session=request.session_id,
-                supporter=doc["supporter_id"],
-                slot=doc["slot"],
+                supporter=assignment.supporter_id,
+                slot=assignment.slot,
             )
 
 

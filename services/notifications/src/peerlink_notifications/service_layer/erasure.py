@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peerlink_notifications.adapters.contacts import ContactStore
-from peerlink_notifications.adapters.deliveries import DeliveryStore
-from peerlink_notifications.adapters.repository import NotificationsRepository
+from peerlink_notifications.service_layer.ports import (
+    ContactBook,
+    DeliveryBook,
+    NotificationsRecords,
+)
 
 
 class NotificationsErasure:
     def __init__(
         self,
         *,
-        repository: NotificationsRepository,
-        contacts: ContactStore,
-        deliveries: DeliveryStore,
+        repository: NotificationsRecords,
+        contacts: ContactBook,
+        deliveries: DeliveryBook,
     ) -> None:
         self._repository = repository
         self._contacts = contacts

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
-from peerlink_shared.mongo import Document
 from peerlink_shared.subject_access import (
     UNTIL_ERASED,
     Purpose,
@@ -19,14 +18,11 @@ from peerlink_shared.subject_access import (
     StoreHeld,
     kept_for,
     plain,
-    record,
     store_held,
 )
 
-from peerlink_notifications.adapters.contacts import ContactStore
-from peerlink_notifications.adapters.deliveries import DeliveryStore
-from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.domain.contacts import EXTERNAL_CHANNELS, Contact
+from peerlink_notifications.service_layer.ports import ContactBook, DeliveriesHeld, MessagesHeld
 
 # The same words as docs/privacy.md, so the page and the report agree.
 CONTACTS = Purpose(
@@ -61,9 +57,9 @@ class NotificationsHoldings:
     def __init__(
         self,
         *,
-        contacts: ContactStore,
-        repository: NotificationsRepository,
-        deliveries: DeliveryStore,
+        contacts: ContactBook,
+        repository: MessagesHeld,
+        deliveries: DeliveriesHeld,
         clock: Clock,
         message_days: int,
         delivery_days: int,
@@ -78,27 +74,15 @@ class NotificationsHoldings:
     async def held(self, person_id: str, *, caller: Principal) -> list[StoreHeld]:
         contact = await self._contacts.find("person", person_id)
         owner = caller.role is Role.SUPPORTER
-        messages = await self._repository.messages_for(person_id)
+        messages = await self._repository.held_for(person_id)
         # A day past the retention: what the sweeper has not reached yet is still held.
         since = self._clock.now() - timedelta(days=self._delivery_days + 1)
-        deliveries = await self._deliveries.for_recipient("person", person_id, since=since)
+        deliveries = await self._deliveries.held_for("person", person_id, since=since)
         return [
             store_held(CONTACTS, [] if contact is None else [_contact(contact, owner=owner)]),
-            store_held(
-                message_purpose(self._message_days),
-                [_logged(doc, "message_id") for doc in messages],
-            ),
-            store_held(
-                delivery_purpose(self._delivery_days),
-                [_logged(doc, "delivery_id") for doc in deliveries],
-            ),
+            store_held(message_purpose(self._message_days), messages),
+            store_held(delivery_purpose(self._delivery_days), deliveries),
         ]
-
-
-def _logged(doc: Document, id_name: str) -> Record:
-    """A message or delivery; the recipient is the reader, the rest internal ids."""
-    internal = ("_id", "recipient_id", "recipient_kind", "correlation_id", "cause_event_id")
-    return {id_name: plain(doc["_id"]), **record(doc, leave_out=internal)}
 
 
 def _contact(contact: Contact, *, owner: bool) -> Record:

@@ -13,17 +13,15 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol, assert_never
+from typing import assert_never
 
 import structlog
 from opentelemetry.trace import SpanKind, Tracer
 from peerlink_shared.clock import Clock
+from peerlink_shared.publishing import Publisher
 from peerlink_shared.trace_spans import continuing, note_outcome
 from prometheus_client import Counter
 
-from peerlink_notifications.adapters.contacts import ContactStore
-from peerlink_notifications.adapters.deliveries import DeliveryStore
-from peerlink_notifications.adapters.delivery_events import DeliveryEvents
 from peerlink_notifications.domain.contacts import Contact, ExternalChannel
 from peerlink_notifications.domain.delivery import (
     ATTEMPTS_EXHAUSTED,
@@ -31,7 +29,6 @@ from peerlink_notifications.domain.delivery import (
     AttemptOutcome,
     Delivered,
     Delivery,
-    Destination,
     Failure,
     GaveUp,
     Next,
@@ -41,6 +38,8 @@ from peerlink_notifications.domain.delivery import (
     destination_for,
 )
 from peerlink_notifications.domain.quiet_hours import defer_past_quiet_hours
+from peerlink_notifications.service_layer.outcomes import publish_outcome
+from peerlink_notifications.service_layer.ports import ContactBook, DeliveryBook, Transport
 
 log = structlog.get_logger("peerlink.notifications.delivery")
 ATTEMPTS = Counter(
@@ -51,17 +50,13 @@ ATTEMPTS = Counter(
 OUTCOME_LABELS: dict[type[Next], str] = {Delivered: "sent", RetryAt: "retry", GaveUp: "failed"}
 
 
-class Transport(Protocol):
-    async def send(self, delivery: Delivery, destination: Destination) -> AttemptOutcome: ...
-
-
 class DeliverySender:
     def __init__(
         self,
         *,
-        deliveries: DeliveryStore,
-        contacts: ContactStore,
-        events: DeliveryEvents,
+        deliveries: DeliveryBook,
+        contacts: ContactBook,
+        notification_events: Publisher,
         clock: Clock,
         transports: Mapping[ExternalChannel, Transport],
         policy: RetryPolicy,
@@ -70,10 +65,11 @@ class DeliverySender:
         jitter: Callable[[], float] = random.random,
         tracer: Tracer | None = None,
     ) -> None:
-        """`tracer`: each attempt a span in the trace that opened the delivery (None: off)."""
+        """`tracer`: each attempt a span in the trace that opened the delivery (None: off).
+        `notification_events` publishes each delivery's final outcome."""
         self._deliveries = deliveries
         self._contacts = contacts
-        self._events = events
+        self._events = notification_events
         self._clock = clock
         self._transports = transports
         self._policy = policy
@@ -165,7 +161,7 @@ class DeliverySender:
         delivery_id, channel = delivery.delivery_id, delivery.channel
         match step:
             case Delivered(attempts=attempts):
-                await self._events.delivered(delivery, step)
+                await publish_outcome(self._events, delivery, step)
                 await self._deliveries.finish(
                     delivery_id, status="sent", attempts=attempts, now=now
                 )
@@ -188,7 +184,7 @@ class DeliverySender:
                     next_attempt_at=at.isoformat(),
                 )
             case GaveUp(reason=reason, attempts=attempts, last_error=last_error):
-                await self._events.failed(delivery, step)
+                await publish_outcome(self._events, delivery, step)
                 await self._deliveries.finish(
                     delivery_id,
                     status="failed",

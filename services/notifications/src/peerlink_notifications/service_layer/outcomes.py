@@ -1,0 +1,52 @@
+"""Each delivery's final outcome, published under an id fixed by the delivery, so recording
+it twice publishes it once. Ids and codes only: no address, no text."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from peerlink_shared.contracts import MessageDelivered, MessageDeliveryFailed
+from peerlink_shared.envelope import derived_event_id
+from peerlink_shared.publishing import Cause, Publisher
+
+from peerlink_notifications.domain.delivery import Delivered, Delivery, GaveUp
+
+
+async def publish_outcome(events: Publisher, delivery: Delivery, step: Delivered | GaveUp) -> None:
+    """`MessageDelivered` or `MessageDeliveryFailed`, caused by the message, in its flow."""
+    payload: MessageDelivered | MessageDeliveryFailed
+    match step:
+        case Delivered():
+            outcome, payload = "delivered", _delivered(delivery, step)
+        case GaveUp():
+            outcome, payload = "failed", _failed(delivery, step)
+        case _:
+            assert_never(step)
+    await events.publish(
+        payload,
+        subject=delivery.recipient_id,
+        cause=Cause(correlation_id=delivery.correlation_id, causation_id=delivery.message_id),
+        event_id=derived_event_id("delivery", delivery.delivery_id, outcome),
+    )
+
+
+def _delivered(delivery: Delivery, step: Delivered) -> MessageDelivered:
+    return MessageDelivered(
+        message_id=delivery.message_id,
+        delivery_id=delivery.delivery_id,
+        recipient_id=delivery.recipient_id,
+        channel=delivery.channel,
+        attempts=step.attempts,
+    )
+
+
+def _failed(delivery: Delivery, step: GaveUp) -> MessageDeliveryFailed:
+    return MessageDeliveryFailed(
+        message_id=delivery.message_id,
+        delivery_id=delivery.delivery_id,
+        recipient_id=delivery.recipient_id,
+        channel=delivery.channel,
+        attempts=step.attempts,
+        reason=step.reason,
+        last_error=step.last_error,
+    )
