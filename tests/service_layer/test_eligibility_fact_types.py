@@ -6,124 +6,95 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from peerlink_eligibility.domain.facts import (
-    BackgroundCheck,
-    Completion,
-    ConsentChange,
-    CravingCheckIn,
-    Discharge,
-    Fact,
-    Link,
-    Relapse,
-    SharingChange,
-    SobrietyDate,
-    Training,
-)
+from peerlink_eligibility.domain import facts as f
 from peerlink_eligibility.entrypoints.consumers import fact_route
 from peerlink_eligibility.service_layer.fact_types import FACT_TYPES, read_fact, record_of
-from peerlink_shared.contracts import (
-    LINK_FACTS,
-    PERSON_FACTS,
-    AdmissionRecorded,
-    BackgroundCheckCleared,
-    CravingCheckInRecorded,
-    DischargeRecorded,
-    LinkConsentRecorded,
-    NetworkSharingChanged,
-    PersonRegistered,
-    ProgrammeEnded,
-    ReferralAccepted,
-    ReferralMade,
-    RelapseRecorded,
-    SobrietyMilestoneRecorded,
-    TrainingCompleted,
-    VolunteeringChanged,
-)
+from peerlink_shared import contracts as c
 from peerlink_shared.contracts.base import Payload
 from peerlink_shared.envelope import make_envelope
 
 from tests.fakes.eligibility import FakeEligibility
 
 D1, D2 = date(2025, 1, 1), date(2027, 1, 1)
-ROWS: list[tuple[Payload, str, dict[str, str | int | bool], Fact]] = [
+ROWS: list[tuple[Payload, str, dict[str, str | int | bool], f.Fact]] = [
     (
-        AdmissionRecorded(person_id="p", centre_id="c", admitted_on=D1),
+        c.AdmissionRecorded(person_id="p", centre_id="c", admitted_on=D1),
         "admission",
         {"centre_id": "c", "admitted_on": "2025-01-01"},
-        Link("c"),
+        f.Link("c"),
     ),
     (
-        ProgrammeEnded(person_id="p", centre_id="c", ended_on=D1, outcome="completed"),
+        c.ProgrammeEnded(person_id="p", centre_id="c", ended_on=D1, outcome="completed"),
         "completion",
         {"centre_id": "c", "ended_on": "2025-01-01", "outcome": "completed"},
-        Completion("c", D1),
+        f.Completion("c", D1),
     ),
     (
-        ProgrammeEnded(person_id="p", centre_id="c", ended_on=D1, outcome="left_early"),
+        c.ProgrammeEnded(person_id="p", centre_id="c", ended_on=D1, outcome="left_early"),
         "programme_end",
         {"centre_id": "c", "ended_on": "2025-01-01", "outcome": "left_early"},
-        Link("c"),
+        f.Link("c"),
     ),
     (
-        DischargeRecorded(person_id="p", centre_id="c", discharged_on=D1),
+        c.DischargeRecorded(person_id="p", centre_id="c", discharged_on=D1),
         "discharge",
         {"centre_id": "c", "discharged_on": "2025-01-01"},
-        Discharge("c", D1),
+        f.Discharge("c", D1),
     ),
     (
-        SobrietyMilestoneRecorded(person_id="p", sober_since=D1, days=30, recorded_on=D1),
+        c.SobrietyMilestoneRecorded(person_id="p", sober_since=D1, days=30, recorded_on=D1),
         "sobriety",
         {"sober_since": "2025-01-01"},
-        SobrietyDate(D1),
+        f.SobrietyDate(D1),
     ),
     (
-        RelapseRecorded(person_id="p", relapsed_on=D1),
+        c.RelapseRecorded(person_id="p", relapsed_on=D1),
         "relapse",
         {"relapsed_on": "2025-01-01"},
-        Relapse(D1),
+        f.Relapse(D1),
     ),
     (
-        CravingCheckInRecorded(person_id="p", level=3, checked_on=D1),
+        c.CravingCheckInRecorded(person_id="p", level=3, checked_on=D1),
         "check_in",
         {"checked_on": "2025-01-01", "level": 3},
-        CravingCheckIn(D1, 3),
+        f.CravingCheckIn(D1, 3),
     ),
     (
-        VolunteeringChanged(person_id="p", volunteering=False, changed_on=D1),
+        c.VolunteeringChanged(person_id="p", volunteering=False, changed_on=D1),
         "consent",
         {"volunteering": False, "changed_on": "2025-01-01"},
-        ConsentChange(D1, False),
+        f.ConsentChange(D1, False),
     ),
     (
-        TrainingCompleted(person_id="p", completed_on=D1, expires_on=D2),
+        c.TrainingCompleted(person_id="p", completed_on=D1, expires_on=D2),
         "training",
         {"completed_on": "2025-01-01", "expires_on": "2027-01-01"},
-        Training(D1, D2),
+        f.Training(D1, D2),
     ),
     (
-        BackgroundCheckCleared(person_id="p", cleared_on=D1, expires_on=D2),
+        c.BackgroundCheckCleared(person_id="p", cleared_on=D1, expires_on=D2),
         "background_check",
         {"cleared_on": "2025-01-01", "expires_on": "2027-01-01"},
-        BackgroundCheck(D1, D2),
+        f.BackgroundCheck(D1, D2),
     ),
     (
-        PersonRegistered(person_id="p", centre_id="c", registered_on=D1),
+        c.PersonRegistered(person_id="p", centre_id="c", registered_on=D1),
         "link",
         {"centre_id": "c"},
-        Link("c"),
+        f.Link("c"),
     ),
     (
-        NetworkSharingChanged(person_id="p", sharing=True, changed_on=D1),
+        c.NetworkSharingChanged(person_id="p", sharing=True, changed_on=D1),
         "sharing",
         {"sharing": True, "changed_on": "2025-01-01"},
-        SharingChange(D1, True),
+        f.SharingChange(D1, True),
     ),
 ]
 
 
 @pytest.mark.parametrize(("event", "kind", "fields", "fact"), ROWS, ids=lambda v: str(v)[:24])
 def test_each_event_is_stored_as_before_and_read_as_the_rules_fact(
-    event: Payload, kind: str, fields: dict[str, str | int | bool], fact: Fact
+    event: Payload, kind: str, fields: dict[str, str | int | bool], fact: f.Fact
 ) -> None:
     recorded = record_of(event)
     assert (recorded.person_id, recorded.kind, dict(recorded.fields)) == ("p", kind, fields)
@@ -133,14 +104,14 @@ def test_each_event_is_stored_as_before_and_read_as_the_rules_fact(
 
 def test_every_person_event_eligibility_subscribes_to_has_one_row() -> None:
     contracts = {fact_type.contract.event_type() for fact_type in FACT_TYPES}
-    expected = {f.event_type() for f in (*PERSON_FACTS, *LINK_FACTS) if f is not ReferralMade}
+    expected = {f.event_type() for f in (*c.PERSON_FACTS, *c.LINK_FACTS) if f is not c.ReferralMade}
     assert len(contracts) == len(FACT_TYPES)
     assert contracts == expected
-    assert {ReferralAccepted.event_type(), LinkConsentRecorded.event_type()} <= contracts
+    assert {c.ReferralAccepted.event_type(), c.LinkConsentRecorded.event_type()} <= contracts
 
 
 def test_an_event_it_does_not_keep_and_a_kind_it_does_not_read_are_refused_or_ignored() -> None:
-    referral = ReferralMade(
+    referral = c.ReferralMade(
         person_id="p", centre_id="bay", referred_by_centre_id="harbour", referred_on=D1
     )
     with pytest.raises(KeyError):
@@ -150,8 +121,8 @@ def test_an_event_it_does_not_keep_and_a_kind_it_does_not_read_are_refused_or_ig
 
 async def test_the_consumer_step_records_the_event_under_its_own_id() -> None:
     world = FakeEligibility()
-    event = VolunteeringChanged(person_id="p-9", volunteering=True, changed_on=D1)
-    (fact_type,) = [t for t in FACT_TYPES if t.contract is VolunteeringChanged]
+    event = c.VolunteeringChanged(person_id="p-9", volunteering=True, changed_on=D1)
+    (fact_type,) = [t for t in FACT_TYPES if t.contract is c.VolunteeringChanged]
     route = fact_route(fact_type, world.cases.recording)
     envelope = make_envelope(
         event_id="evt-consumed",
@@ -166,7 +137,7 @@ async def test_the_consumer_step_records_the_event_under_its_own_id() -> None:
     await route.bind(envelope, "intake")()
     await route.bind(envelope, "intake")()  # redelivered
 
-    assert route.event_type == VolunteeringChanged.event_type()
+    assert route.event_type == c.VolunteeringChanged.event_type()
     assert world.store.persons["p-9"].event_ids == {"evt-consumed"}
     snapshot = await world.store.facts_of("p-9")
     assert snapshot.version == 1 and snapshot.facts.volunteering

@@ -9,36 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from peerlink_shared.contracts import (
-    AdmissionRecorded,
-    BackgroundCheckCleared,
-    CravingCheckInRecorded,
-    DischargeRecorded,
-    LinkConsentRecorded,
-    NetworkSharingChanged,
-    PersonRegistered,
-    ProgrammeEnded,
-    ReferralAccepted,
-    RelapseRecorded,
-    SobrietyMilestoneRecorded,
-    TrainingCompleted,
-    VolunteeringChanged,
-)
+from peerlink_shared import contracts as c
 from peerlink_shared.contracts.base import Payload
 
-from peerlink_eligibility.domain.facts import (
-    BackgroundCheck,
-    Completion,
-    ConsentChange,
-    CravingCheckIn,
-    Discharge,
-    Fact,
-    Link,
-    Relapse,
-    SharingChange,
-    SobrietyDate,
-    Training,
-)
+from peerlink_eligibility.domain import facts as f
+from peerlink_eligibility.domain.facts import Fact
 from peerlink_eligibility.service_layer.ports import RecordedFact, StoredFields
 
 P = TypeVar("P", bound=Payload)
@@ -73,7 +48,7 @@ def _day(fields: StoredFields, name: str) -> date:
 
 
 def _link(fields: StoredFields) -> Fact:
-    return Link(_text(fields, "centre_id"))
+    return f.Link(_text(fields, "centre_id"))
 
 
 def _linked(person_id: str, centre_id: str) -> RecordedFact:
@@ -84,89 +59,89 @@ def _linked(person_id: str, centre_id: str) -> RecordedFact:
 # programme not completed only as a link to its centre.
 FACT_TYPES: tuple[FactType, ...] = (
     fact_type(
-        AdmissionRecorded,
-        lambda f: RecordedFact(
-            f.person_id,
+        c.AdmissionRecorded,
+        lambda e: RecordedFact(
+            e.person_id,
             "admission",
-            {"centre_id": f.centre_id, "admitted_on": f.admitted_on.isoformat()},
+            {"centre_id": e.centre_id, "admitted_on": e.admitted_on.isoformat()},
         ),
         admission=_link,
     ),
     fact_type(
-        ProgrammeEnded,
+        c.ProgrammeEnded,
         # Only a completed programme qualifies; other outcomes are kept for the record.
-        lambda f: RecordedFact(
-            f.person_id,
-            "completion" if f.outcome == "completed" else "programme_end",
-            {"centre_id": f.centre_id, "ended_on": f.ended_on.isoformat(), "outcome": f.outcome},
+        lambda e: RecordedFact(
+            e.person_id,
+            "completion" if e.outcome == "completed" else "programme_end",
+            {"centre_id": e.centre_id, "ended_on": e.ended_on.isoformat(), "outcome": e.outcome},
         ),
-        completion=lambda s: Completion(_text(s, "centre_id"), _day(s, "ended_on")),
+        completion=lambda s: f.Completion(_text(s, "centre_id"), _day(s, "ended_on")),
         programme_end=_link,
     ),
     fact_type(
-        DischargeRecorded,
-        lambda f: RecordedFact(
-            f.person_id,
+        c.DischargeRecorded,
+        lambda e: RecordedFact(
+            e.person_id,
             "discharge",
-            {"centre_id": f.centre_id, "discharged_on": f.discharged_on.isoformat()},
+            {"centre_id": e.centre_id, "discharged_on": e.discharged_on.isoformat()},
         ),
-        discharge=lambda s: Discharge(_text(s, "centre_id"), _day(s, "discharged_on")),
+        discharge=lambda s: f.Discharge(_text(s, "centre_id"), _day(s, "discharged_on")),
     ),
     fact_type(
-        SobrietyMilestoneRecorded,
-        lambda f: RecordedFact(f.person_id, "sobriety", {"sober_since": f.sober_since.isoformat()}),
-        sobriety=lambda s: SobrietyDate(_day(s, "sober_since")),
+        c.SobrietyMilestoneRecorded,
+        lambda e: RecordedFact(e.person_id, "sobriety", {"sober_since": e.sober_since.isoformat()}),
+        sobriety=lambda s: f.SobrietyDate(_day(s, "sober_since")),
     ),
     fact_type(
-        RelapseRecorded,
-        lambda f: RecordedFact(f.person_id, "relapse", {"relapsed_on": f.relapsed_on.isoformat()}),
-        relapse=lambda s: Relapse(_day(s, "relapsed_on")),
+        c.RelapseRecorded,
+        lambda e: RecordedFact(e.person_id, "relapse", {"relapsed_on": e.relapsed_on.isoformat()}),
+        relapse=lambda s: f.Relapse(_day(s, "relapsed_on")),
     ),
     fact_type(
-        CravingCheckInRecorded,
-        lambda f: RecordedFact(
-            f.person_id, "check_in", {"checked_on": f.checked_on.isoformat(), "level": f.level}
+        c.CravingCheckInRecorded,
+        lambda e: RecordedFact(
+            e.person_id, "check_in", {"checked_on": e.checked_on.isoformat(), "level": e.level}
         ),
-        check_in=lambda s: CravingCheckIn(_day(s, "checked_on"), int(s["level"])),
+        check_in=lambda s: f.CravingCheckIn(_day(s, "checked_on"), int(s["level"])),
     ),
     fact_type(
-        VolunteeringChanged,
-        lambda f: RecordedFact(
-            f.person_id,
+        c.VolunteeringChanged,
+        lambda e: RecordedFact(
+            e.person_id,
             "consent",
-            {"volunteering": f.volunteering, "changed_on": f.changed_on.isoformat()},
+            {"volunteering": e.volunteering, "changed_on": e.changed_on.isoformat()},
         ),
-        consent=lambda s: ConsentChange(_day(s, "changed_on"), bool(s["volunteering"])),
+        consent=lambda s: f.ConsentChange(_day(s, "changed_on"), bool(s["volunteering"])),
     ),
     fact_type(
-        TrainingCompleted,
-        lambda f: RecordedFact(
-            f.person_id,
+        c.TrainingCompleted,
+        lambda e: RecordedFact(
+            e.person_id,
             "training",
-            {"completed_on": f.completed_on.isoformat(), "expires_on": f.expires_on.isoformat()},
+            {"completed_on": e.completed_on.isoformat(), "expires_on": e.expires_on.isoformat()},
         ),
-        training=lambda s: Training(_day(s, "completed_on"), _day(s, "expires_on")),
+        training=lambda s: f.Training(_day(s, "completed_on"), _day(s, "expires_on")),
     ),
     fact_type(
-        BackgroundCheckCleared,
-        lambda f: RecordedFact(
-            f.person_id,
+        c.BackgroundCheckCleared,
+        lambda e: RecordedFact(
+            e.person_id,
             "background_check",
-            {"cleared_on": f.cleared_on.isoformat(), "expires_on": f.expires_on.isoformat()},
+            {"cleared_on": e.cleared_on.isoformat(), "expires_on": e.expires_on.isoformat()},
         ),
-        background_check=lambda s: BackgroundCheck(_day(s, "cleared_on"), _day(s, "expires_on")),
+        background_check=lambda s: f.BackgroundCheck(_day(s, "cleared_on"), _day(s, "expires_on")),
     ),
     # Who the person's own centres are, and whether they share across the network. (A
     # referral not yet accepted changes neither, and is not read.)
-    fact_type(PersonRegistered, lambda f: _linked(f.person_id, f.centre_id), link=_link),
-    fact_type(ReferralAccepted, lambda f: _linked(f.person_id, f.centre_id), link=_link),
-    fact_type(LinkConsentRecorded, lambda f: _linked(f.person_id, f.centre_id), link=_link),
+    fact_type(c.PersonRegistered, lambda e: _linked(e.person_id, e.centre_id), link=_link),
+    fact_type(c.ReferralAccepted, lambda e: _linked(e.person_id, e.centre_id), link=_link),
+    fact_type(c.LinkConsentRecorded, lambda e: _linked(e.person_id, e.centre_id), link=_link),
     fact_type(
-        NetworkSharingChanged,
-        lambda f: RecordedFact(
-            f.person_id, "sharing", {"sharing": f.sharing, "changed_on": f.changed_on.isoformat()}
+        c.NetworkSharingChanged,
+        lambda e: RecordedFact(
+            e.person_id, "sharing", {"sharing": e.sharing, "changed_on": e.changed_on.isoformat()}
         ),
-        sharing=lambda s: SharingChange(_day(s, "changed_on"), bool(s["sharing"])),
+        sharing=lambda s: f.SharingChange(_day(s, "changed_on"), bool(s["sharing"])),
     ),
 )
 
