@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from peerlink_intake.domain.links import Link, LinkRefusal, PersonLinks, Referral, RefusalKind
-from peerlink_intake.linking import link_refusal, new_link
+from peerlink_intake.service_layer.fact_links import link_refusal, new_link
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     DischargeRecorded,

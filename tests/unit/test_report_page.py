@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from peerlink_intake.entrypoints.report_page import report_page
-from peerlink_intake.subject_access import ServiceSection, SubjectAccessReport
+from peerlink_intake.service_layer.subject_access import ServiceSection, SubjectAccessReport
 from peerlink_shared.subject_access import StoreHeld
 
 HOSTILE = "<script>alert('x')</script>"

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 from peerlink_intake.adapters.holdings import fact_name
-from peerlink_intake.adapters.peer_holdings import Relay, Unavailable, answer_of
-from peerlink_intake.subject_access import SubjectAccess, UnknownPerson
+from peerlink_intake.adapters.peer_holdings import answer_of
+from peerlink_intake.service_layer.ports import Relay, Unavailable
+from peerlink_intake.service_layer.subject_access import SubjectAccess, UnknownPerson
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.subject_access import Held, StoreHeld, record
 

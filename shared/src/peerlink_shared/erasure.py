@@ -19,10 +19,11 @@ import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts.base import Payload
 from peerlink_shared.contracts.erasure import ErasingService, PersonErased, PersonErasureRequested
-from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
+from peerlink_shared.envelope import Envelope, derived_event_id
 from peerlink_shared.metrics import ERASED_PERSON_EVENTS
 from peerlink_shared.mongo import Database, insert_once
 from peerlink_shared.outbox import Outbox
+from peerlink_shared.publishing import Cause, Publisher, source_of
 from peerlink_shared.topics import Topics
 
 log = structlog.get_logger("peerlink.erasure")
@@ -154,8 +155,9 @@ class Erasure:
         self._db = db
         self._erase_own_stores = erase_own_stores
         self.ledger = ErasureLedger(db)
-        self._outbox = outbox
-        self._topics = topics
+        self._confirmations = Publisher(
+            sink=outbox, source=source_of(service), topic=topics.person_erased, clock=clock
+        )
         self._clock = clock
 
     async def on_erasure_requested(
@@ -179,17 +181,10 @@ class Erasure:
             deleted=deleted,
             erased_at=now,
         )
-        await self._outbox.add(
-            envelope=make_envelope(
-                event_id=derived_event_id("erased", self._service, request.request_id),
-                source=f"/peerlink/{self._service}",
-                event_type=confirmed.event_type(),
-                subject=person_id,
-                time=now,
-                data=confirmed.model_dump(mode="json"),
-                correlation_id=envelope.correlationid,
-                causation_id=envelope.id,
-            ),
-            topic=self._topics.person_erased,
+        await self._confirmations.publish(
+            confirmed,
+            subject=person_id,
+            cause=Cause.of(envelope),
+            event_id=derived_event_id("erased", self._service, request.request_id),
         )
         log.info("person_erased", person=person_id, request=request.request_id, deleted=deleted)

@@ -1,4 +1,5 @@
-"""Wires intake: settings → runtime → repository, handlers, the Kafka door, routes."""
+"""Wires intake, its one composition root: settings → runtime → adapters (repositories,
+publishers, peers) → use cases → the Kafka door and the routes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.erasure import Erasure
 from peerlink_shared.held_routes import WithTrail, held_router
+from peerlink_shared.publishing import Publisher, source_of
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.topics import CLINIC_INBOUND
 
@@ -23,18 +25,20 @@ from peerlink_intake.adapters.erasures import ErasureRequests
 from peerlink_intake.adapters.holdings import IntakeHoldings
 from peerlink_intake.adapters.peer_holdings import PeerHoldings
 from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.clinic_grants import ClinicGrantChanges
 from peerlink_intake.entrypoints import consumers
 from peerlink_intake.entrypoints.clinics import clinics_router
 from peerlink_intake.entrypoints.erasure import erasure_router
 from peerlink_intake.entrypoints.http import intake_router
 from peerlink_intake.entrypoints.links import links_router
-from peerlink_intake.entrypoints.recording import FactRecording
 from peerlink_intake.entrypoints.report import report_router
-from peerlink_intake.erasure import Erasures
-from peerlink_intake.handlers import InboundHandlers, IntakeHandlers
+from peerlink_intake.service_layer.clinic_facts import ClinicFacts
+from peerlink_intake.service_layer.clinic_grants import ClinicGrantChanges
+from peerlink_intake.service_layer.erasures import Erasures
+from peerlink_intake.service_layer.fact_log import FactLog
+from peerlink_intake.service_layer.recording import FactRecording
+from peerlink_intake.service_layer.registration import Registration
+from peerlink_intake.service_layer.subject_access import SubjectAccess
 from peerlink_intake.settings import IntakeSettings
-from peerlink_intake.subject_access import SubjectAccess
 
 
 def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
@@ -42,15 +46,32 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
     repository = IntakeRepository(runtime.db)
     clinics = ClinicRepository(runtime.db)
     requests = ErasureRequests(runtime.db)
-    handlers = IntakeHandlers(
-        repository=repository, outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock
+    topics = runtime.topics
+
+    def publisher(topic: str) -> Publisher:
+        return Publisher(
+            sink=runtime.outbox, source=source_of("intake"), topic=topic, clock=runtime.clock
+        )
+
+    log = FactLog(
+        facts=repository, person_events=publisher(topics.person_events), clock=runtime.clock
+    )
+    registration = Registration(
+        centres=repository,
+        persons=repository,
+        log=log,
+        centre_events=publisher(topics.centre_events),
+        clock=runtime.clock,
+    )
+    recording = FactRecording(
+        persons=repository, centres=repository, clinics=clinics, log=log, clock=runtime.clock
     )
     erasures = Erasures(
+        persons=repository,
         repository=repository,
         requests=requests,
         keys=runtime.keys,  # destroyed when the request is accepted: every sealed copy is shredded
-        outbox=runtime.outbox,
-        topics=runtime.topics,
+        person_erasure=publisher(topics.person_erasure),
         clock=runtime.clock,
     )
     erasure = Erasure(
@@ -69,23 +90,16 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
     ]
     consumers.subscribe(
         runtime.consumer,
-        inbound=InboundHandlers(
-            handlers=handlers,
-            repository=repository,
-            clinics=clinics,
-            clock=runtime.clock,
-            audit=runtime.audit,
-        ),
+        inbound=ClinicFacts(recording=recording, clock=runtime.clock, audit=runtime.audit),
         erasure=erasure,
         erasures=erasures,
         topics=runtime.topics,
         group_id=settings.consumer_group,
     )
-    recording = FactRecording(handlers=handlers, repository=repository, clock=runtime.clock)
     grants = clinics_router(
         changes=ClinicGrantChanges(clinics=clinics, clock=runtime.clock),
         clinics=clinics,
-        repository=repository,
+        centres=repository,
     )
     holdings = IntakeHoldings(runtime.db, repository=repository)
     peers = PeerHoldings(urls=settings.peer_urls(), timeout=settings.report_timeout_seconds)
@@ -96,15 +110,14 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
         peers=peers,
         clock=runtime.clock,
     )
-    topics = runtime.topics
     return create_app(
         runtime=runtime,
         title="PeerLink intake",
         routers=[
-            intake_router(handlers=handlers, repository=repository, recording=recording),
-            links_router(recording=recording, repository=repository),
+            intake_router(registration=registration, centres=repository, recording=recording),
+            links_router(recording=recording, persons=repository),
             grants,
-            erasure_router(erasures=erasures, repository=repository),
+            erasure_router(erasures=erasures),
             held_router(runtime=runtime, holdings=holdings),
             report_router(subject_access=subject_access),
         ],

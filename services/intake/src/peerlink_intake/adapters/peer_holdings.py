@@ -8,40 +8,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import httpx
 import structlog
-from peerlink_shared.person_access import ACCESS_REASON_HEADER
 from peerlink_shared.subject_access import Held
 from pydantic import ValidationError
+
+from peerlink_intake.service_layer.ports import Relay, Unavailable
 
 log = structlog.get_logger("peerlink.intake.report")
 # A service's answer about one person is small; a bigger one is not read.
 MAX_ANSWER_BYTES = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Relay:
-    """What is passed on from the caller's request: their token, their stated reason (ops),
-    and the request id, so the four audit entries can be read together."""
-
-    authorization: str
-    access_reason: str | None
-    request_id: str | None
-
-    def headers(self) -> dict[str, str]:
-        found = {"Authorization": self.authorization, "Accept": "application/json"}
-        if self.access_reason is not None:
-            found[ACCESS_REASON_HEADER] = self.access_reason
-        if self.request_id is not None:
-            found["X-Request-Id"] = self.request_id
-        return found
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    reason: str
 
 
 class PeerHoldings:

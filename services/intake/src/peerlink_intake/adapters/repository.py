@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from peerlink_intake.domain.erasure import Erased
 from peerlink_intake.domain.links import Link, PersonLinks, Referral
+from peerlink_intake.service_layer.ports import FactRecord
 
 
 class KnownIds:
@@ -153,23 +154,15 @@ class IntakeRepository:
             pending += [(links.person_id, r) for r in links.pending() if r.centre_id == centre_id]
         return pending
 
-    async def record_fact(
-        self,
-        *,
-        event_id: str,
-        person_id: str,
-        event_type: str,
-        data: dict[str, object],
-        at: datetime,
-    ) -> None:
+    async def record_fact(self, fact: FactRecord) -> None:
         await insert_once(
             self._facts,
             {
-                "_id": event_id,
-                "person_id": person_id,
-                "type": event_type,
-                "data": data,
-                "recorded_at": at,
+                "_id": fact.event_id,
+                "person_id": fact.person_id,
+                "type": fact.event_type,
+                "data": fact.data,
+                "recorded_at": fact.at,
             },
         )
 

@@ -16,11 +16,15 @@ from peerlink_shared.http_errors import refusals
 from peerlink_shared.mongo import each
 from peerlink_shared.topics import CLINIC_ID_PATTERN, RESERVED_CLINIC_IDS
 
-from peerlink_intake.adapters.clinics import ClinicRepository
-from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.clinic_grants import ClinicGrantChanges, ClinicNotRegistered, ConcurrentChanges
 from peerlink_intake.domain.clinics import ChangedBy, ClinicGrants
+from peerlink_intake.entrypoints.recording import require_centre
 from peerlink_intake.entrypoints.schemas import ChangedByOut, ClinicIn, ClinicOut
+from peerlink_intake.service_layer.clinic_grants import (
+    ClinicGrantChanges,
+    ClinicNotRegistered,
+    ConcurrentChanges,
+)
+from peerlink_intake.service_layer.ports import Centres, ClinicGrantStore
 
 ClinicId = Annotated[
     str,
@@ -44,7 +48,7 @@ NO_CENTRE = refusals(404, _404="No such centre: register it first.")
 
 
 def clinics_router(
-    *, changes: ClinicGrantChanges, clinics: ClinicRepository, repository: IntakeRepository
+    *, changes: ClinicGrantChanges, clinics: ClinicGrantStore, centres: Centres
 ) -> APIRouter:
     router = APIRouter(tags=["clinics"])
 
@@ -54,7 +58,7 @@ def clinics_router(
         (network-wide ops only). The same list again makes no new version."""
         authorize(caller, centre_id=ALL_CENTRES, roles={Role.OPS})
         usable(clinic)
-        known = await each(body.centres, repository.centre_exists)
+        known = await each(body.centres, centres.centre_exists)
         problems = [
             problem(index, "is listed twice", "duplicate")
             for index, centre in enumerate(body.centres)
@@ -96,7 +100,7 @@ def clinics_router(
     async def grant(clinic: ClinicId, centre_id: CentreId, caller: Caller) -> ClinicOut:
         """Lets the clinic act for this centre (its coordinator, or ops)."""
         authorize(caller, centre_id=centre_id, roles=GRANTERS)
-        await require_centre(centre_id)
+        await require_centre(centres, centre_id)
         return await change(changes.grant(clinic, centre_id, by=who(caller)))
 
     @router.delete(
@@ -108,12 +112,8 @@ def clinics_router(
         """Stops the clinic acting for this centre: its events about the centre's people
         are refused from now on (its coordinator, or ops)."""
         authorize(caller, centre_id=centre_id, roles=GRANTERS)
-        await require_centre(centre_id)
+        await require_centre(centres, centre_id)
         return await change(changes.revoke(clinic, centre_id, by=who(caller)))
-
-    async def require_centre(centre_id: str) -> None:
-        if not await repository.centre_exists(centre_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such centre; register it first")
 
     return router
 

@@ -9,14 +9,14 @@ from peerlink_shared.contracts import PERSON_FACTS, PersonErased, PersonErasureR
 from peerlink_shared.erasure import Erasure
 from peerlink_shared.topics import Topics
 
-from peerlink_intake.erasure import Erasures
-from peerlink_intake.handlers import InboundHandlers
+from peerlink_intake.service_layer.clinic_facts import ClinicFacts
+from peerlink_intake.service_layer.erasures import Erasures
 
 
 def subscribe(
     consumer: EventConsumer,
     *,
-    inbound: InboundHandlers,
+    inbound: ClinicFacts,
     erasure: Erasure,
     erasures: Erasures,
     topics: Topics,

@@ -9,10 +9,9 @@ from peerlink_shared.http import PersonId
 from peerlink_shared.http_errors import refusals
 from peerlink_shared.person_access import PersonCaller
 
-from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.domain.erasure import Erased, ErasureRequest
+from peerlink_intake.domain.erasure import ErasureRequest
 from peerlink_intake.entrypoints.erasure_schemas import ErasureIn, ErasureOut, erasure_out
-from peerlink_intake.erasure import Erasures, requester
+from peerlink_intake.service_layer.erasures import Erasures, UnknownPerson, requester
 
 ERASURE_PATH = "/persons/{person_id}/erasure"
 MAY_ERASE = (
@@ -20,27 +19,21 @@ MAY_ERASE = (
 )
 
 
-def erasure_router(*, erasures: Erasures, repository: IntakeRepository) -> APIRouter:
+def erasure_router(*, erasures: Erasures) -> APIRouter:
     router = APIRouter(tags=["erasure"])
 
     async def authorize_erasure(caller: Principal, person_id: str) -> ErasureRequest | None:
         """404 for an unknown person, 403 unless the caller may erase them; returns the
         person's latest request, if any."""
         try:
-            centres = await repository.centres_of(person_id)
-        except Erased:
-            centres = None
-        latest = await erasures.latest(person_id)
-        if centres is None and latest is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person")
-        # An erased person's links are gone: the centre that asked is the one concerned.
-        linked = centres if centres is not None else set()
-        if latest is not None and centres is None:
-            linked = {latest.requested_by.centre}
+            concerned = await erasures.concerned(person_id)
+        except UnknownPerson as error:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person") from error
         ops = caller.role is Role.OPS and caller.spans_network
-        if not ops and (caller.role is not Role.COORDINATOR or caller.centre not in linked):
+        coordinator = caller.role is Role.COORDINATOR and caller.centre in concerned.centres
+        if not (ops or coordinator):
             raise HTTPException(status.HTTP_403_FORBIDDEN, MAY_ERASE)
-        return latest
+        return concerned.latest
 
     @router.post(
         ERASURE_PATH,

@@ -8,19 +8,24 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Header, HTTPException, status
 from peerlink_shared.auth import Principal, Role
-from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PersonFact
 from peerlink_shared.envelope import derived_event_id, new_event_id
 from peerlink_shared.http_errors import refusals, unprocessable
+from peerlink_shared.publishing import Cause
 
-from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.domain.checks import FactProblem, latest_local_date
+from peerlink_intake.domain.checks import FactProblem
 from peerlink_intake.domain.erasure import Erased
 from peerlink_intake.domain.links import RefusalKind
 from peerlink_intake.entrypoints.schemas import RecordedOut
-from peerlink_intake.handlers import EventIdReused, IntakeHandlers, LinkRefused, UnknownPerson
-from peerlink_intake.linking import named_centre
-from peerlink_intake.validation import fact_problems
+from peerlink_intake.service_layer.errors import (
+    EventIdReused,
+    FactIncoherent,
+    LinkRefused,
+    UnknownCentre,
+    UnknownPerson,
+)
+from peerlink_intake.service_layer.ports import Centres
+from peerlink_intake.service_layer.recording import FactRecording, RecordFact
 
 RECORDERS = {Role.COORDINATOR, Role.CLINIC_SYSTEM, Role.OPS}
 IdempotencyKey = Annotated[
@@ -53,6 +58,7 @@ FACT_REFUSALS = refusals(
 )
 
 PERSON_PATH = "/centres/{centre_id}/persons/{person_id}"
+NO_CENTRE = "no such centre; register it first"
 ERASED_DETAIL = "this person was erased at their request: nothing more can be recorded about them"
 Route = TypeVar("Route", bound=Callable[..., Awaitable[RecordedOut]])
 
@@ -68,6 +74,11 @@ def fact_route(router: APIRouter, path: str) -> Callable[[Route], Route]:
     )
 
 
+async def require_centre(centres: Centres, centre_id: str) -> None:
+    if not await centres.centre_exists(centre_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_CENTRE)
+
+
 def incoherent(problems: list[FactProblem]) -> HTTPException:
     return unprocessable(*((p.field, p.message, "fact_incoherent") for p in problems))
 
@@ -80,51 +91,45 @@ def is_self(caller: Principal, *, person_id: str, centre_id: str) -> bool:
     )
 
 
-class FactRecording:
-    def __init__(
-        self, *, handlers: IntakeHandlers, repository: IntakeRepository, clock: Clock
-    ) -> None:
-        self._handlers = handlers
-        self._repository = repository
-        self._clock = clock
-
-    async def require_centre(self, centre_id: str) -> None:
-        if not await self._repository.centre_exists(centre_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such centre; register it first")
-
-    async def record(
-        self, fact: PersonFact, *, centre_id: str, caller: Principal, key: str | None
-    ) -> RecordedOut:
-        """Records a fact through `centre_id` (the path's centre), which must be linked to
-        the person."""
-        if problems := fact_problems(fact, today=latest_local_date(self._clock.now())):
-            raise incoherent(problems)
-        if (named := named_centre(fact)) is not None:
-            await self.require_centre(named)
-        event_id = (
-            new_event_id()
-            if key is None
-            else derived_event_id("http", caller.centre, fact.person_id, key)
-        )
-        try:
-            recorded = await self._handlers.record_person_fact(
-                fact,
-                event_id=event_id,
-                correlation_id=event_id,
-                at_centre=centre_id,
-                recorded_by=caller.subject,
-            )
-        except UnknownPerson as error:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person") from error
-        except Erased as error:
-            raise HTTPException(status.HTTP_410_GONE, ERASED_DETAIL) from error
-        except LinkRefused as error:
-            refusal = error.refusal
-            raise HTTPException(REFUSAL_STATUS[refusal.kind], refusal.message) from error
-        except EventIdReused as error:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, "this Idempotency-Key was used for a different fact"
-            ) from error
-        return RecordedOut(
-            event_id=recorded.event_id, event_type=recorded.event_type, duplicate=recorded.duplicate
-        )
+async def record(
+    recording: FactRecording,
+    fact: PersonFact,
+    *,
+    centre_id: str,
+    caller: Principal,
+    key: str | None,
+) -> RecordedOut:
+    """Records a fact through `centre_id` (the path's centre), which must be linked to the
+    person; each refusal as the status it answers."""
+    event_id = (
+        new_event_id()
+        if key is None
+        else derived_event_id("http", caller.centre, fact.person_id, key)
+    )
+    command = RecordFact(
+        fact,
+        event_id=event_id,
+        cause=Cause(correlation_id=event_id),
+        at_centre=centre_id,
+        recorded_by=caller.subject,
+    )
+    try:
+        recorded = await recording.record(command)
+    except FactIncoherent as error:
+        raise incoherent(error.problems) from error
+    except UnknownCentre as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_CENTRE) from error
+    except UnknownPerson as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person") from error
+    except Erased as error:
+        raise HTTPException(status.HTTP_410_GONE, ERASED_DETAIL) from error
+    except LinkRefused as error:
+        refusal = error.refusal
+        raise HTTPException(REFUSAL_STATUS[refusal.kind], refusal.message) from error
+    except EventIdReused as error:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "this Idempotency-Key was used for a different fact"
+        ) from error
+    return RecordedOut(
+        event_id=recorded.event_id, event_type=recorded.event_type, duplicate=recorded.duplicate
+    )

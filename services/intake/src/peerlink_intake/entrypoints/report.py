@@ -13,9 +13,13 @@ from peerlink_shared.http import PersonId, authorize_self
 from peerlink_shared.http_errors import refusals
 from peerlink_shared.person_access import Audited, PersonCaller
 
-from peerlink_intake.adapters.peer_holdings import Relay
 from peerlink_intake.entrypoints.report_page import report_page
-from peerlink_intake.subject_access import SubjectAccess, SubjectAccessReport, UnknownPerson
+from peerlink_intake.service_layer.ports import Relay
+from peerlink_intake.service_layer.subject_access import (
+    SubjectAccess,
+    SubjectAccessReport,
+    UnknownPerson,
+)
 
 ReportFormat = Annotated[
     Literal["json", "html"] | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from peerlink_intake.subject_access import SubjectAccessReport
+from peerlink_intake.service_layer.subject_access import SubjectAccessReport
 
 # What each service is for, in a sentence the person can read.
 ROLES = {

@@ -1,10 +1,11 @@
-"""Intake's erasure use case over fakes: the key is destroyed, the request published once
-per request, a second request returns the first; and what 'done' means."""
+"""Intake's erasure use cases over fakes: the key is destroyed, the request published once
+per request, a second request returns the first; what 'done' means; and whom an erasure
+concerns (who may ask for it)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from peerlink_intake.domain.erasure import (
@@ -12,93 +13,49 @@ from peerlink_intake.domain.erasure import (
     Confirmation,
     ErasureRequest,
     Requester,
-    Service,
 )
-from peerlink_intake.erasure import Erasures
-from peerlink_shared.clock import Clock
+from peerlink_intake.service_layer.erasures import Erasures, UnknownPerson
 from peerlink_shared.contracts import PersonErased, PersonErasureRequested
-from peerlink_shared.envelope import Envelope, new_event_id
+from peerlink_shared.envelope import Envelope, derived_event_id, new_event_id
+from peerlink_shared.publishing import Publisher, source_of
 from peerlink_shared.topics import Topics
 from pydantic import ValidationError
+
+from tests.fakes.clock import MovableClock
+from tests.fakes.intake import (
+    ErasureRequestStore,
+    FakeIntake,
+    IntakeStore,
+    RecordingShredder,
+    Tombstones,
+)
+from tests.fakes.outbox import RecordingOutbox
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OPS = Requester(role="ops", centre="*", subject="ops-7")
 
 
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
-
-    def today(self) -> date:
-        return NOW.date()
-
-
-class RecordingShredder:
-    def __init__(self) -> None:
-        self.destroyed: list[str] = []
-
-    async def destroy(self, person_id: str) -> bool:
-        self.destroyed.append(person_id)
-        return True
-
-
-class FakeRequests:
-    def __init__(self) -> None:
-        self.by_id: dict[str, ErasureRequest] = {}
-
-    async def latest_for(self, person_id: str) -> ErasureRequest | None:
-        mine = [r for r in self.by_id.values() if r.person_id == person_id]
-        await asyncio.sleep(0)  # the answer travels back: another request may run meanwhile
-        return max(mine, key=lambda r: r.requested_at) if mine else None
-
-    async def add(self, request: ErasureRequest) -> bool:
-        if request.request_id in self.by_id:
-            return False
-        self.by_id[request.request_id] = request
-        return True
-
-    async def get(self, request_id: str) -> ErasureRequest | None:
-        return self.by_id.get(request_id)
-
-    async def confirm(
-        self, request_id: str, service: Service, *, at: datetime, deleted: dict[str, int]
-    ) -> None:
-        request = self.by_id[request_id]
-        self.by_id[request_id] = request.confirmed(service, Confirmation(at, deleted))
-
-
-class FakeTombstones:
-    def __init__(self) -> None:
-        self.erased: dict[str, str] = {}
-
-    async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int:
-        first = person_id not in self.erased
-        self.erased.setdefault(person_id, request_id)
-        return int(first)
-
-
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.entries: dict[str, tuple[str, Envelope]] = {}
-
-    async def add(self, *, envelope: Envelope, topic: str) -> None:
-        self.entries.setdefault(envelope.id, (topic, envelope))
-
-
-def use_case() -> tuple[Erasures, RecordingShredder, FakeRequests, FakeTombstones, FakeOutbox]:
+def use_case() -> tuple[
+    Erasures, RecordingShredder, ErasureRequestStore, Tombstones, RecordingOutbox
+]:
     keys, requests, tombstones, outbox = (
         RecordingShredder(),
-        FakeRequests(),
-        FakeTombstones(),
-        FakeOutbox(),
+        ErasureRequestStore(),
+        Tombstones(),
+        RecordingOutbox(),
     )
-    clock: Clock = FixedClock()
+    clock = MovableClock(NOW)
     erasures = Erasures(
+        persons=IntakeStore(),
         repository=tombstones,
         requests=requests,
         keys=keys,
-        outbox=outbox,
-        topics=Topics(prefix="t-"),
+        person_erasure=Publisher(
+            sink=outbox,
+            source=source_of("intake"),
+            topic=Topics(prefix="t-").person_erasure,
+            clock=clock,
+        ),
         clock=clock,
     )
     return erasures, keys, requests, tombstones, outbox
@@ -109,7 +66,7 @@ async def test_accepting_a_request_destroys_the_key_and_publishes_the_request() 
     request = await erasures.request("p-1", by=OPS, reason="DPO-311: Art. 17 request")
     assert keys.destroyed == ["p-1"]
     assert tombstones.erased == {"p-1": request.request_id}
-    ((topic, envelope),) = outbox.entries.values()
+    ((topic, envelope),) = outbox.added
     assert topic == "t-person-erasure"
     assert envelope.subject == "p-1"
     published = PersonErasureRequested.model_validate(envelope.data)
@@ -125,7 +82,7 @@ async def test_a_second_request_returns_the_first_and_publishes_the_same_event()
     again = await erasures.request("p-1", by=coordinator, reason="another reason")
     assert again == first
     assert len(requests.by_id) == 1
-    assert len(outbox.entries) == 1  # the same event id: recorded once
+    assert len(outbox.added) == 1  # the same event id: recorded once
     assert keys.destroyed == ["p-1", "p-1"]  # idempotent, repeated to repair a crash
 
 
@@ -207,3 +164,50 @@ async def test_two_requests_at_once_make_one() -> None:
     )
     assert first.request_id == second.request_id
     assert len(requests.by_id) == 1
+
+
+async def test_the_request_is_published_under_an_id_fixed_by_the_request() -> None:
+    erasures, _, _, _, outbox = use_case()
+    request = await erasures.request("p-1", by=OPS, reason="DPO-311")
+    ((_, envelope),) = outbox.added
+    expected = derived_event_id("erasure-requested", request.request_id)
+    assert (envelope.id, envelope.correlationid) == (expected, expected)
+    assert envelope.source == "/peerlink/intake"
+
+
+def with_persons(persons: IntakeStore) -> Erasures:
+    clock = MovableClock(NOW)
+    return Erasures(
+        persons=persons,
+        repository=persons,
+        requests=ErasureRequestStore(),
+        keys=RecordingShredder(),
+        person_erasure=Publisher(
+            sink=RecordingOutbox(), source=source_of("intake"), topic="t-erasure", clock=clock
+        ),
+        clock=clock,
+    )
+
+
+async def test_an_erasure_concerns_the_centres_linked_to_the_person() -> None:
+    intake = FakeIntake(MovableClock(NOW))
+    intake.person_at("p-1", "north", "south")
+    concerned = await with_persons(intake.store).concerned("p-1")
+    assert concerned.centres == {"north", "south"}
+    assert concerned.latest is None
+
+
+async def test_once_erased_it_concerns_the_centre_that_asked() -> None:
+    intake = FakeIntake(MovableClock(NOW))
+    intake.person_at("p-1", "north", "south")
+    erasures = with_persons(intake.store)
+    asked = Requester(role="coordinator", centre="south", subject="c-1")
+    request = await erasures.request("p-1", by=asked, reason="the person asked")
+    concerned = await erasures.concerned("p-1")
+    assert concerned.centres == {"south"}
+    assert concerned.latest == request
+
+
+async def test_an_unknown_person_concerns_no_one() -> None:
+    with pytest.raises(UnknownPerson):
+        await with_persons(IntakeStore()).concerned("p-404")

@@ -8,47 +8,19 @@ service, intake included, then deletes what it holds and confirms with `PersonEr
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass
 
 import structlog
 from peerlink_shared.auth import Principal, Role
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PersonErased, PersonErasureRequested
-from peerlink_shared.envelope import Envelope, derived_event_id, make_envelope
-from peerlink_shared.topics import Topics
+from peerlink_shared.envelope import Envelope, derived_event_id
+from peerlink_shared.publishing import Cause, Publisher
 
-from peerlink_intake.domain.erasure import ErasureRequest, Requester, Service
+from peerlink_intake.domain.erasure import Erased, ErasureRequest, Requester
+from peerlink_intake.service_layer.ports import KeyShredder, Persons, RequestStore, Tombstones
 
-SOURCE = "/peerlink/intake"
 log = structlog.get_logger("peerlink.intake")
-
-
-class KeyShredder(Protocol):
-    """Destroys a person's data key, so every encrypted copy of their facts (on every topic,
-    dead-letter topic and replica) is unreadable for good. True if a key was destroyed."""
-
-    async def destroy(self, person_id: str) -> bool: ...
-
-
-class RequestStore(Protocol):
-    async def latest_for(self, person_id: str) -> ErasureRequest | None: ...
-
-    async def add(self, request: ErasureRequest) -> bool: ...
-
-    async def get(self, request_id: str) -> ErasureRequest | None: ...
-
-    async def confirm(
-        self, request_id: str, service: Service, *, at: datetime, deleted: dict[str, int]
-    ) -> None: ...
-
-
-class Tombstones(Protocol):
-    async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int: ...
-
-
-class EventOutbox(Protocol):
-    async def add(self, *, envelope: Envelope, topic: str) -> None: ...
 
 
 def requester(caller: Principal) -> Requester:
@@ -59,22 +31,35 @@ def requester(caller: Principal) -> Requester:
     )
 
 
+class UnknownPerson(Exception):
+    """Intake never registered the person, and no erasure was asked for them."""
+
+
+@dataclass(frozen=True)
+class Concerned:
+    """Whom erasing a person concerns: the centres linked to them (for a person erased
+    already, whose links are gone, the centre that asked), and their latest request."""
+
+    centres: frozenset[str]
+    latest: ErasureRequest | None
+
+
 class Erasures:
     def __init__(
         self,
         *,
+        persons: Persons,
         repository: Tombstones,
         requests: RequestStore,
         keys: KeyShredder,
-        outbox: EventOutbox,
-        topics: Topics,
+        person_erasure: Publisher,
         clock: Clock,
     ) -> None:
+        self._persons = persons
         self._repository = repository
         self._requests = requests
         self._keys = keys
-        self._outbox = outbox
-        self._topics = topics
+        self._person_erasure = person_erasure
         self._clock = clock
 
     async def request(self, person_id: str, *, by: Requester, reason: str) -> ErasureRequest:
@@ -101,13 +86,21 @@ class Erasures:
         log.info("person_key_destroyed", person=person_id, destroyed=destroyed)
         if not request.done:
             # Again while open: a crash may have come before the outbox; a copy is dropped.
-            await self._outbox.add(
-                envelope=self._requested(request), topic=self._topics.person_erasure
-            )
+            await self._publish_requested(request)
         return request
 
-    async def latest(self, person_id: str) -> ErasureRequest | None:
-        return await self._requests.latest_for(person_id)
+    async def concerned(self, person_id: str) -> Concerned:
+        """Raises UnknownPerson."""
+        try:
+            centres = await self._persons.centres_of(person_id)
+        except Erased:
+            centres = None
+        latest = await self._requests.latest_for(person_id)
+        if centres is not None:
+            return Concerned(frozenset(centres), latest)
+        if latest is None:
+            raise UnknownPerson(person_id)
+        return Concerned(frozenset({latest.requested_by.centre}), latest)
 
     async def on_person_erased(self, envelope: Envelope, erased: PersonErased) -> None:
         """A service's confirmation, recorded on its request (once per service)."""
@@ -118,7 +111,7 @@ class Erasures:
         if request is not None and request.done:
             log.info("erasure_done", person=erased.person_id, request=erased.request_id)
 
-    def _requested(self, request: ErasureRequest) -> Envelope:
+    async def _publish_requested(self, request: ErasureRequest) -> None:
         by = request.requested_by
         payload = PersonErasureRequested(
             person_id=request.person_id,
@@ -130,12 +123,6 @@ class Erasures:
             requested_at=request.requested_at,
         )
         event_id = derived_event_id("erasure-requested", request.request_id)
-        return make_envelope(
-            event_id=event_id,
-            source=SOURCE,
-            event_type=payload.event_type(),
-            subject=request.person_id,
-            time=request.requested_at,
-            data=payload.model_dump(mode="json"),
-            correlation_id=event_id,
+        await self._person_erasure.publish(
+            payload, subject=request.person_id, cause=Cause(event_id), event_id=event_id
         )

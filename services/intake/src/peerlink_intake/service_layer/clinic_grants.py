@@ -8,8 +8,8 @@ from datetime import datetime
 import structlog
 from peerlink_shared.clock import Clock
 
-from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.domain.clinics import ChangedBy, ClinicGrants, granted, replaced, revoked
+from peerlink_intake.service_layer.ports import ClinicGrantStore
 
 log = structlog.get_logger("peerlink.intake")
 # Concurrent changes to one clinic each claim the next version; a loser re-reads and tries
@@ -28,7 +28,7 @@ class ConcurrentChanges(Exception):
 
 
 class ClinicGrantChanges:
-    def __init__(self, *, clinics: ClinicRepository, clock: Clock) -> None:
+    def __init__(self, *, clinics: ClinicGrantStore, clock: Clock) -> None:
         self._clinics = clinics
         self._clock = clock
 

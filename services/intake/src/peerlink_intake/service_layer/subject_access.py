@@ -6,7 +6,7 @@ with the reason, and the report says it is incomplete."""
 from __future__ import annotations
 
 import asyncio
-from typing import Literal, Protocol
+from typing import Literal
 
 from peerlink_shared.auth import Principal
 from peerlink_shared.clock import Clock
@@ -14,7 +14,7 @@ from peerlink_shared.held_routes import Holdings
 from peerlink_shared.subject_access import Held, StoreHeld
 from pydantic import AwareDatetime, BaseModel, Field
 
-from peerlink_intake.adapters.peer_holdings import Relay, Unavailable
+from peerlink_intake.service_layer.ports import KnownPersons, Peers, Relay, Unavailable
 
 SERVICE = "intake"
 
@@ -42,24 +42,11 @@ class UnknownPerson(Exception):
     pass
 
 
-class Persons(Protocol):
-    async def person_exists(self, person_id: str) -> bool: ...
-
-
-class Peers(Protocol):
-    """The other services, asked what they hold (`PeerHoldings` over HTTP)."""
-
-    @property
-    def services(self) -> list[str]: ...
-
-    async def ask(self, service: str, person_id: str, *, relay: Relay) -> Held | Unavailable: ...
-
-
 class SubjectAccess:
     def __init__(
         self,
         *,
-        persons: Persons,
+        persons: KnownPersons,
         holdings: Holdings,
         peers: Peers,
         clock: Clock,
