@@ -83,25 +83,13 @@ class PolicyChanges:
             at=self._clock.now(),
         )
 
+        job_log = log.bind(job=job_id, centre=change.centre_id)
+
         async def progress(done: int, total: int, changed: int) -> None:
-            await self._jobs.progress(
-                job_id, done=done, total=total, changed=changed, at=self._clock.now()
-            )
-            log.info(
-                "reevaluation_progress",
-                job=job_id,
-                centre=change.centre_id,
-                done=done,
-                total=total,
-                changed=changed,
-            )
+            at = self._clock.now()
+            await self._jobs.progress(job_id, done=done, total=total, changed=changed, at=at)
+            job_log.info("reevaluation_progress", done=done, total=total, changed=changed)
 
         total, changed = await self._reevaluation.run(current, trigger=trigger, progress=progress)
         await self._jobs.finish(job_id, done=total, changed=changed, at=self._clock.now())
-        log.info(
-            "reevaluation_finished",
-            job=job_id,
-            centre=change.centre_id,
-            total=total,
-            changed=changed,
-        )
+        job_log.info("reevaluation_finished", total=total, changed=changed)
