@@ -60,7 +60,7 @@ lint: install
 	$(RUN) lint-imports
 
 unit: install
-	$(RUN) pytest tests/unit
+	$(RUN) pytest tests/unit tests/service_layer
 
 integration: install up
 	$(RUN) pytest tests/integration

@@ -31,10 +31,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
-from peerlink_eligibility.adapters.announcements import Announcements, Cause
 from peerlink_eligibility.adapters.policies import PolicyRepository
-from peerlink_eligibility.adapters.repository import DecisionWrite, EligibilityRepository
-from peerlink_eligibility.bulk_reevaluation import BATCH, CentreReevaluation
+from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.decision import decide
 from peerlink_eligibility.domain.facts import (
     Completion,
@@ -45,9 +43,13 @@ from peerlink_eligibility.domain.facts import (
     fold_facts,
 )
 from peerlink_eligibility.domain.policy import Policy, default_policy
-from peerlink_eligibility.reevaluation import Reevaluator
+from peerlink_eligibility.service_layer.announcements import Announcements, Trigger
+from peerlink_eligibility.service_layer.centre_reevaluation import BATCH, CentreReevaluation
+from peerlink_eligibility.service_layer.ports import DecisionWrite
+from peerlink_eligibility.service_layer.reevaluation import Reevaluator
 from peerlink_shared.clock import SystemClock
 from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.publishing import Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.storage.mongo import Database, Document, make_mongo_client
 
@@ -173,7 +175,13 @@ async def run(persons: int, centres: int) -> dict[str, float]:
     outbox = Outbox(db, clock=clock)
     for ensure in (repository.ensure_indexes, policies.ensure_indexes, outbox.ensure_indexes):
         await ensure()
-    announcements = Announcements(outbox=outbox, topics=Topics(), clock=clock)
+    changes = Publisher(
+        sink=outbox,
+        source=source_of("eligibility"),
+        topic=Topics().eligibility_changes,
+        clock=clock,
+    )
+    announcements = Announcements(publisher=changes, clock=clock)
     job = CentreReevaluation(
         repository=repository,
         announcements=announcements,
@@ -208,7 +216,7 @@ async def run(persons: int, centres: int) -> dict[str, float]:
         started = time.perf_counter()
         total, changed = await job.run(
             policy,
-            cause=Cause("bench-1", "bench-1"),
+            trigger=Trigger("bench-1", "bench-1"),
             progress=printer("every decision changes", persons),
         )
         all_change = total / lap(started)
@@ -218,7 +226,7 @@ async def run(persons: int, centres: int) -> dict[str, float]:
         started = time.perf_counter()
         total, changed = await job.run(
             policy,
-            cause=Cause("bench-2", "bench-2"),
+            trigger=Trigger("bench-2", "bench-2"),
             progress=printer("no decision changes", persons),
         )
         none_change = total / lap(started)

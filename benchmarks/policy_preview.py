@@ -33,8 +33,8 @@ from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.domain.preview import PolicyPreview
-from peerlink_eligibility.policy_preview import PolicyPreviews
-from peerlink_eligibility.preview_facts import PreviewFacts
+from peerlink_eligibility.service_layer.policy_previews import PolicyPreviews
+from peerlink_eligibility.service_layer.preview_facts import PreviewFacts
 from peerlink_shared.clock import SystemClock
 from peerlink_shared.storage.mongo import Database, Document, make_mongo_client
 

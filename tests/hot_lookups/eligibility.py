@@ -8,9 +8,10 @@ from datetime import date
 
 from peerlink_eligibility.adapters.jobs import JobRepository
 from peerlink_eligibility.adapters.policies import PolicyRepository
-from peerlink_eligibility.adapters.repository import DecisionWrite, EligibilityRepository, Stored
+from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.decision import Decision, Reason
 from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.service_layer.ports import DecisionWrite, RecordedFact, Stored
 from peerlink_shared.storage.mongo import Database, Document
 
 from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
@@ -150,9 +151,7 @@ STORE = Store(
             "add a fact (find-and-modify by _id, per event)",
             lambda db, k: EligibilityRepository(db).add_fact(
                 event_id=f"evt-added-{k}",
-                person_id=person(k),
-                kind="check_in",
-                fields={"checked_on": "2029-12-01", "level": 1},
+                fact=RecordedFact(person(k), "check_in", {"checked_on": "2029-12-01", "level": 1}),
             ),
             (BY_ID,),
         ),

@@ -16,15 +16,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from peerlink_eligibility.adapters.announcements import Announcements, Cause
 from peerlink_eligibility.adapters.policies import PolicyRepository
-from peerlink_eligibility.adapters.repository import DecisionWrite, EligibilityRepository
-from peerlink_eligibility.bulk_reevaluation import CentreReevaluation
+from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.decision import Decision, Reason
 from peerlink_eligibility.domain.policy import Policy
-from peerlink_eligibility.handlers import EligibilityHandlers
-from peerlink_eligibility.reevaluation import Reevaluator
-from peerlink_shared.clock import SystemClock
+from peerlink_eligibility.service_layer.announcements import Announcements, Trigger
+from peerlink_eligibility.service_layer.centre_reevaluation import CentreReevaluation
+from peerlink_eligibility.service_layer.fact_recording import FactRecording
+from peerlink_eligibility.service_layer.fact_types import record_of
+from peerlink_eligibility.service_layer.ports import DecisionWrite, RecordedFact
+from peerlink_eligibility.service_layer.reevaluation import Reevaluator
+from peerlink_shared.clock import Clock, SystemClock
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     CravingCheckInRecorded,
@@ -37,6 +39,7 @@ from peerlink_shared.contracts import (
     VolunteeringChanged,
 )
 from peerlink_shared.messaging.outbox import Outbox
+from peerlink_shared.messaging.publishing import Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.storage.mongo import Database, MongoClient
 from pymongo import AsyncMongoClient, monitoring
@@ -84,7 +87,7 @@ class Eligibility:
     repository: RacedRepository
     policies: PolicyRepository
     outbox: Outbox
-    handlers: EligibilityHandlers
+    recording: FactRecording
     bulk: CentreReevaluation
     commands: Commands
 
@@ -107,7 +110,14 @@ class Eligibility:
         async def quiet(done: int, total: int, changed: int) -> None:
             pass
 
-        return await self.bulk.run(policy, cause=Cause("job-1", "job-1"), progress=quiet)
+        return await self.bulk.run(policy, trigger=Trigger("job-1", "job-1"), progress=quiet)
+
+
+def announcements_on(outbox: Outbox, *, clock: Clock) -> Announcements:
+    topic = Topics().eligibility_changes
+    source = source_of("eligibility")
+    publisher = Publisher(sink=outbox, source=source, topic=topic, clock=clock)
+    return Announcements(publisher=publisher, clock=clock)
 
 
 @pytest.fixture
@@ -122,7 +132,7 @@ async def eligibility(servers: Servers, run_id: str) -> AsyncIterator[Eligibilit
     outbox = Outbox(db, clock=clock)
     for ensure in (repository.ensure_indexes, policies.ensure_indexes, outbox.ensure_indexes):
         await ensure()
-    announcements = Announcements(outbox=outbox, topics=Topics(), clock=clock)
+    announcements = announcements_on(outbox, clock=clock)
     reevaluator = Reevaluator(
         repository=repository, policies=policies, announcements=announcements, clock=clock
     )
@@ -131,7 +141,7 @@ async def eligibility(servers: Servers, run_id: str) -> AsyncIterator[Eligibilit
         repository=repository,
         policies=policies,
         outbox=outbox,
-        handlers=EligibilityHandlers(repository=repository, reevaluator=reevaluator),
+        recording=FactRecording(repository=repository, reevaluator=reevaluator),
         bulk=CentreReevaluation(
             repository=repository,
             announcements=announcements,
@@ -180,7 +190,7 @@ def qualifying(person_id: str, centre_id: str) -> list[tuple[Payload, str]]:
 
 async def handle(service: Eligibility, payload: Payload, handler: str, event_id: str = "") -> None:
     envelope = envelope_for(payload, subject=payload.model_dump()["person_id"], event_id=event_id)
-    await getattr(service.handlers, handler)(envelope, payload)
+    await service.recording.record(record_of(payload), trigger=Trigger.of(envelope))
 
 
 async def graduate(service: Eligibility, person_id: str, centre_id: str) -> None:
@@ -210,10 +220,10 @@ async def test_a_redelivered_fact_changes_nothing(eligibility: Eligibility) -> N
 async def test_a_redelivered_fact_is_found_by_its_duplicate_key(eligibility: Eligibility) -> None:
     repository = eligibility.repository
     first = await repository.add_fact(
-        event_id="evt-1", person_id="p-dup", kind="relapse", fields={"relapsed_on": "2025-01-01"}
+        event_id="evt-1", fact=RecordedFact("p-dup", "relapse", {"relapsed_on": "2025-01-01"})
     )
     again = await repository.add_fact(
-        event_id="evt-1", person_id="p-dup", kind="relapse", fields={"relapsed_on": "2025-01-01"}
+        event_id="evt-1", fact=RecordedFact("p-dup", "relapse", {"relapsed_on": "2025-01-01"})
     )
     assert first is not None and again is not None
     assert (first.version, again.version) == (1, 1)
@@ -309,12 +319,12 @@ async def test_a_policy_change_before_any_fact_re_decides_nobody(
 async def test_many_announcements_are_recorded_as_the_outbox_records_one(
     eligibility: Eligibility,
 ) -> None:
-    announcements = Announcements(outbox=eligibility.outbox, topics=Topics(), clock=SystemClock())
+    announcements = announcements_on(eligibility.outbox, clock=SystemClock())
     one = [decision("p-one", eligible=True, policy_version=1)]
     many = [decision(f"p-many-{n}", eligible=True, policy_version=1) for n in range(3)]
-    await announcements.record(one, Cause("c-1", "c-1"))
-    await announcements.record(many, Cause("c-1", "c-1"))
-    await announcements.record(many, Cause("c-1", "c-1"))  # again: changes nothing stored
+    await announcements.record(one, Trigger("c-1", "c-1"))
+    await announcements.record(many, Trigger("c-1", "c-1"))
+    await announcements.record(many, Trigger("c-1", "c-1"))  # again: changes nothing stored
 
     entries = await eligibility.db["outbox"].find({}).sort("seq", 1).to_list()
     assert len(entries) == 4

@@ -16,11 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from peerlink_eligibility.adapters.announcements import Announcements
 from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
-from peerlink_eligibility.handlers import EligibilityHandlers
-from peerlink_eligibility.reevaluation import Reevaluator
+from peerlink_eligibility.service_layer.announcements import Announcements, Trigger
+from peerlink_eligibility.service_layer.fact_recording import FactRecording
+from peerlink_eligibility.service_layer.fact_types import record_of
+from peerlink_eligibility.service_layer.reevaluation import Reevaluator
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
 from peerlink_notifications.adapters.repository import NotificationsRepository
@@ -47,11 +48,12 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     VolunteeringChanged,
 )
+from peerlink_shared.contracts.base import Payload
 from peerlink_shared.contracts.erasure import ErasingService, PersonErasureRequested
 from peerlink_shared.lifecycle.erasure import EraseOwnStores, Erasure, ErasureLedger
 from peerlink_shared.messaging.envelope import Envelope
 from peerlink_shared.messaging.outbox import Outbox
-from peerlink_shared.messaging.publishing import Cause
+from peerlink_shared.messaging.publishing import Cause, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.storage.mongo import Database, MongoClient, make_mongo_client
 
@@ -148,7 +150,13 @@ async def confirmed_twice(
     return deleted
 
 
-async def graduate(handlers: EligibilityHandlers, person_id: str, today: date) -> None:
+async def record_fact(recording: FactRecording, payload: Payload, person_id: str) -> None:
+    """As eligibility's consumer does with an event about the person."""
+    envelope = envelope_for(payload, subject=person_id)
+    await recording.record(record_of(payload), trigger=Trigger.of(envelope))
+
+
+async def graduate(recording: FactRecording, person_id: str, today: date) -> None:
     facts = (
         PersonRegistered(person_id=person_id, centre_id=CENTRE, registered_on=today),
         AdmissionRecorded(
@@ -169,21 +177,22 @@ async def graduate(handlers: EligibilityHandlers, person_id: str, today: date) -
             recorded_on=today,
         ),
     )
-    registered, admitted, ended, volunteered, checked_in, sober = facts
-    await handlers.on_registered(envelope_for(registered, subject=person_id), registered)
-    await handlers.on_admission(envelope_for(admitted, subject=person_id), admitted)
-    await handlers.on_programme_ended(envelope_for(ended, subject=person_id), ended)
-    await handlers.on_volunteering(envelope_for(volunteered, subject=person_id), volunteered)
-    await handlers.on_check_in(envelope_for(checked_in, subject=person_id), checked_in)
-    await handlers.on_milestone(envelope_for(sober, subject=person_id), sober)
+    for fact in facts:
+        await record_fact(recording, fact, person_id)
 
 
 async def test_eligibility_forgets_facts_decisions_and_claims(db: Database) -> None:
     clock = MovableClock()
     repository, policies = EligibilityRepository(db), PolicyRepository(db)
     await repository.ensure_indexes()
-    announcements = Announcements(outbox=Outbox(db, clock=clock), topics=TOPICS, clock=clock)
-    handlers = EligibilityHandlers(
+    changes = Publisher(
+        sink=Outbox(db, clock=clock),
+        source=source_of("eligibility"),
+        topic=TOPICS.eligibility_changes,
+        clock=clock,
+    )
+    announcements = Announcements(publisher=changes, clock=clock)
+    recording = FactRecording(
         repository=repository,
         reevaluator=Reevaluator(
             repository=repository, policies=policies, announcements=announcements, clock=clock
@@ -191,7 +200,7 @@ async def test_eligibility_forgets_facts_decisions_and_claims(db: Database) -> N
     )
     gone, kept = person(), person()
     for person_id in (gone, kept):
-        await graduate(handlers, person_id, clock.today())
+        await graduate(recording, person_id, clock.today())
         await repository.claim_review(f"{person_id}:{CENTRE}:2026-01-01:0", at=clock.now())
     assert (await repository.decision(gone, CENTRE)) is not None
     await parked_entry_about(db, gone)
@@ -208,7 +217,7 @@ async def test_eligibility_forgets_facts_decisions_and_claims(db: Database) -> N
 
     # A fact still on its way arrives after the erasure: nothing is stored or decided.
     late = late_fact(gone)
-    await handlers.on_volunteering(envelope_for(late, subject=gone), late)
+    await record_fact(recording, late, gone)
     assert leftovers(await traces(db, [gone]), person_id=gone) == {}
     assert await repository.decision(gone, CENTRE) is None
 

@@ -13,6 +13,7 @@ import pytest
 from peerlink_devtools.kafka_watch import read_all
 from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.bootstrap import bootstrap
+from peerlink_eligibility.service_layer.ports import RecordedFact, StoredFields
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_ops.topics_admin import ensure_topics
 from peerlink_shared.contracts import (
@@ -89,15 +90,16 @@ async def seed_graduates(servers: Servers, run_id: str, *, centre: str, count: i
 
     async def seed(person: str) -> None:
         shares = int(person[-5:]) % 2 == 0
-        for kind, fields in (
+        facts: tuple[tuple[str, StoredFields], ...] = (
             ("completion", {"centre_id": centre, "ended_on": "2024-01-01"}),
             ("sobriety", {"sober_since": str(today - timedelta(days=500))}),
             ("check_in", {"checked_on": str(today), "level": 1}),
             ("consent", {"volunteering": True, "changed_on": str(today)}),
             ("sharing", {"sharing": shares, "changed_on": str(today)}),
-        ):
+        )
+        for kind, fields in facts:
             await repository.add_fact(
-                event_id=f"{person}-{kind}", person_id=person, kind=kind, fields=fields
+                event_id=f"{person}-{kind}", fact=RecordedFact(person, kind, fields)
             )
 
     # Persons are independent documents: seeding them side by side is safe, a bounded number

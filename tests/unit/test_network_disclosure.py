@@ -7,8 +7,6 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
-from peerlink_eligibility.adapters.repository import Snapshot
-from peerlink_eligibility.bulk_reevaluation import plan
 from peerlink_eligibility.domain.decision import Reason, decide
 from peerlink_eligibility.domain.disclosure import View, view_of
 from peerlink_eligibility.domain.facts import (
@@ -24,6 +22,8 @@ from peerlink_eligibility.domain.facts import (
     fold_facts,
 )
 from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.service_layer.centre_reevaluation import plan
+from peerlink_eligibility.service_layer.ports import Snapshot
 
 TODAY = date(2026, 11, 27)
 HERE, HOME = "bay-house", "north-house"

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from peerlink_eligibility.adapters.repository import Snapshot
 from peerlink_eligibility.domain.decision import decide, qualifies
 from peerlink_eligibility.domain.facts import (
     BackgroundCheck,
@@ -27,7 +26,8 @@ from peerlink_eligibility.domain.facts import (
 )
 from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.domain.preview import PolicyPreview
-from peerlink_eligibility.preview_facts import HeldFacts, PreviewFacts
+from peerlink_eligibility.service_layer.ports import Snapshot
+from peerlink_eligibility.service_layer.preview_facts import HeldFacts, PreviewFacts
 from peerlink_eligibility.settings import EligibilitySettings
 from pydantic import ValidationError
 

@@ -6,8 +6,6 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from peerlink_eligibility.adapters.repository import Snapshot, Stored
-from peerlink_eligibility.bulk_reevaluation import plan
 from peerlink_eligibility.domain.decision import Decision, Reason, decide
 from peerlink_eligibility.domain.facts import (
     Completion,
@@ -19,7 +17,9 @@ from peerlink_eligibility.domain.facts import (
     fold_facts,
 )
 from peerlink_eligibility.domain.policy import Policy
-from peerlink_eligibility.reevaluation import is_news
+from peerlink_eligibility.service_layer.centre_reevaluation import plan
+from peerlink_eligibility.service_layer.ports import Snapshot, Stored
+from peerlink_eligibility.service_layer.reevaluation import is_news
 
 TODAY = date(2026, 11, 27)
 YES = Decision("p", "north", True, (), None, date(2026, 12, 28), 1)

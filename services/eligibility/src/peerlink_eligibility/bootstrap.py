@@ -1,10 +1,13 @@
-"""Wires eligibility: settings → runtime → repositories, handlers, subscriptions, routes."""
+"""The composition root: settings → runtime → adapters, injected into the use cases, which
+the subscriptions, the review clock and the routes call."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI
+from opentelemetry.trace import Tracer
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import (
     LINK_FACTS,
@@ -17,25 +20,88 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.lifecycle.erasure import Erasure
 from peerlink_shared.messaging.asyncapi import Channel
+from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
+from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.web.app import create_app
 from peerlink_shared.web.held_routes import held_router
 
-from peerlink_eligibility.adapters.announcements import Announcements
 from peerlink_eligibility.adapters.holdings import EligibilityHoldings
 from peerlink_eligibility.adapters.jobs import JobRepository
 from peerlink_eligibility.adapters.policies import PolicyRepository
 from peerlink_eligibility.adapters.repository import EligibilityRepository
-from peerlink_eligibility.bulk_reevaluation import CentreReevaluation
 from peerlink_eligibility.entrypoints import consumers
 from peerlink_eligibility.entrypoints.http import eligibility_router
-from peerlink_eligibility.handlers import EligibilityHandlers
-from peerlink_eligibility.policy_changes import PolicyChanges
-from peerlink_eligibility.policy_preview import PolicyPreviews
-from peerlink_eligibility.preview_facts import PreviewFacts
-from peerlink_eligibility.reevaluation import Reevaluator
-from peerlink_eligibility.review import Reviewer
+from peerlink_eligibility.entrypoints.review_clock import ReviewClock
+from peerlink_eligibility.service_layer.announcements import Announcements
+from peerlink_eligibility.service_layer.centre_reevaluation import CentreReevaluation
+from peerlink_eligibility.service_layer.decision_reads import DecisionReads
+from peerlink_eligibility.service_layer.decision_reviews import DecisionReviews
+from peerlink_eligibility.service_layer.fact_recording import FactRecording
+from peerlink_eligibility.service_layer.person_erasure import PersonErasure
+from peerlink_eligibility.service_layer.policy_changes import PolicyChanges
+from peerlink_eligibility.service_layer.policy_previews import PolicyPreviews
+from peerlink_eligibility.service_layer.ports import EligibilityStore, JobStore, PolicyStore
+from peerlink_eligibility.service_layer.preview_facts import PreviewFacts
+from peerlink_eligibility.service_layer.reevaluation import Reevaluator
 from peerlink_eligibility.settings import EligibilitySettings
+
+
+@dataclass(frozen=True)
+class UseCases:
+    """Eligibility's use cases, wired over whichever stores and outbox they are given."""
+
+    recording: FactRecording
+    reevaluator: Reevaluator
+    policy_changes: PolicyChanges
+    previews: PolicyPreviews
+    reviews: DecisionReviews
+    erasure: PersonErasure
+    reads: DecisionReads
+
+
+def use_cases(
+    *,
+    repository: EligibilityStore,
+    policies: PolicyStore,
+    jobs: JobStore,
+    outbox: EventSink,
+    topics: Topics,
+    clock: Clock,
+    preview_facts: PreviewFacts,
+    tracer: Tracer | None = None,
+) -> UseCases:
+    def publisher(topic: str) -> Publisher:
+        return Publisher(sink=outbox, source=source_of("eligibility"), topic=topic, clock=clock)
+
+    announcements = Announcements(publisher=publisher(topics.eligibility_changes), clock=clock)
+    reevaluator = Reevaluator(
+        repository=repository, policies=policies, announcements=announcements, clock=clock
+    )
+    reevaluation = CentreReevaluation(
+        repository=repository, announcements=announcements, reevaluator=reevaluator, clock=clock
+    )
+    return UseCases(
+        recording=FactRecording(
+            repository=repository, reevaluator=reevaluator, preview_facts=preview_facts
+        ),
+        reevaluator=reevaluator,
+        policy_changes=PolicyChanges(
+            policies=policies,
+            jobs=jobs,
+            reevaluation=reevaluation,
+            publisher=publisher(topics.policy_events),
+            clock=clock,
+        ),
+        previews=PolicyPreviews(
+            repository=repository, policies=policies, held=preview_facts, clock=clock
+        ),
+        reviews=DecisionReviews(
+            repository=repository, reevaluator=reevaluator, clock=clock, tracer=tracer
+        ),
+        erasure=PersonErasure(repository=repository, preview_facts=preview_facts),
+        reads=DecisionReads(repository=repository),
+    )
 
 
 def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> FastAPI:
@@ -44,69 +110,47 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
     policies = PolicyRepository(runtime.db)
     jobs = JobRepository(runtime.db)
     runtime.startup_hooks += [repository.ensure_indexes, policies.ensure_indexes]
-    preview_facts = PreviewFacts(max_age=timedelta(seconds=settings.preview_facts_max_age_seconds))
-    announcements = Announcements(outbox=runtime.outbox, topics=runtime.topics, clock=runtime.clock)
-    reevaluator = Reevaluator(
-        repository=repository, policies=policies, announcements=announcements, clock=runtime.clock
-    )
-    policy_changes = PolicyChanges(
+    topics = runtime.topics
+    cases = use_cases(
+        repository=repository,
         policies=policies,
         jobs=jobs,
-        reevaluation=CentreReevaluation(
-            repository=repository,
-            announcements=announcements,
-            reevaluator=reevaluator,
-            clock=runtime.clock,
-        ),
         outbox=runtime.outbox,
-        topics=runtime.topics,
+        topics=topics,
         clock=runtime.clock,
+        preview_facts=PreviewFacts(
+            max_age=timedelta(seconds=settings.preview_facts_max_age_seconds)
+        ),
+        tracer=runtime.tracing.tracer if runtime.tracing else None,
     )
-
-    async def erase_person(person_id: str, *, now: datetime, correlation_id: str) -> dict[str, int]:
-        preview_facts.forget(person_id)  # the next what-if no longer counts them
-        return await repository.erase_person(person_id, now=now, correlation_id=correlation_id)
-
     erasure = Erasure(
         service="eligibility",
         db=runtime.db,
-        erase_own_stores=erase_person,
+        erase_own_stores=cases.erasure.erase,
         outbox=runtime.outbox,
-        topics=runtime.topics,
+        topics=topics,
         clock=runtime.clock,
     )
     runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
     consumers.subscribe(
         runtime.consumer,
-        handlers=EligibilityHandlers(
-            repository=repository, reevaluator=reevaluator, preview_facts=preview_facts
-        ),
-        policy_changes=policy_changes,
+        recording=cases.recording,
+        policy_changes=cases.policy_changes,
         erasure=erasure,
-        topics=runtime.topics,
+        topics=topics,
         group_id=settings.consumer_group,
     )
     runtime.background.append(
-        Reviewer(
-            repository=repository,
-            reevaluator=reevaluator,
-            clock=runtime.clock,
-            interval_seconds=settings.review_interval_seconds,
-            tracer=runtime.tracing.tracer if runtime.tracing else None,
-        )
+        ReviewClock(reviews=cases.reviews, interval_seconds=settings.review_interval_seconds)
     )
-    previews = PolicyPreviews(
-        repository=repository, policies=policies, held=preview_facts, clock=runtime.clock
-    )
-    runtime.background.append(previews)  # stops a read of the facts under way
+    runtime.background.append(cases.previews)  # stops a read of the facts under way
     router = eligibility_router(
-        repository=repository,
+        reads=cases.reads,
         policies=policies,
-        policy_changes=policy_changes,
-        previews=previews,
+        policy_changes=cases.policy_changes,
+        previews=cases.previews,
         jobs=jobs,
     )
-    topics = runtime.topics
     return create_app(
         runtime=runtime,
         title="PeerLink eligibility",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peerlink_shared.storage.mongo import Database, Document, insert_once
+from peerlink_shared.storage.mongo import Database, insert_once
+
+from peerlink_eligibility.service_layer.ports import Job
 
 
 class JobRepository:
@@ -68,5 +70,18 @@ class JobRepository:
             },
         )
 
-    async def get(self, job_id: str) -> Document | None:
-        return await self._jobs.find_one({"_id": job_id})
+    async def get(self, job_id: str) -> Job | None:
+        doc = await self._jobs.find_one({"_id": job_id})
+        if doc is None:
+            return None
+        return Job(
+            job_id=job_id,
+            kind=str(doc["kind"]),
+            centre_id=str(doc["centre_id"]),
+            state=str(doc["state"]),
+            total=int(doc["total"]),
+            done=int(doc["done"]),
+            changed=int(doc["changed"]),
+            started_at=doc["started_at"],
+            finished_at=doc.get("finished_at"),
+        )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from peerlink_shared.lifecycle.erasure import keyed_by
@@ -22,53 +21,18 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from peerlink_eligibility.domain.decision import Decision, Reason
-from peerlink_eligibility.domain.facts import (
-    BackgroundCheck,
-    Completion,
-    ConsentChange,
-    CravingCheckIn,
-    Discharge,
-    Fact,
-    Link,
-    PersonFacts,
-    Relapse,
-    SharingChange,
-    SobrietyDate,
-    Training,
-    fold_facts,
+from peerlink_eligibility.domain.facts import fold_facts
+from peerlink_eligibility.service_layer.fact_types import read_fact
+from peerlink_eligibility.service_layer.ports import (
+    DecisionWrite,
+    RecordedFact,
+    Snapshot,
+    Stored,
 )
 
 NAMESPACE_NOT_FOUND = 26
 # Set on an erased person's facts document, which then holds nothing else.
 ERASED = "erased_at"
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A person's facts as read, and their version (how many facts they hold)."""
-
-    facts: PersonFacts
-    version: int
-
-
-@dataclass(frozen=True)
-class Stored:
-    """A decision as stored, and its revision: a write names the revision it replaces."""
-
-    decision: Decision
-    revision: int
-    # The trace that wrote it, when traced: for a link to the trace viewer.
-    trace_id: str | None = None
-
-
-@dataclass(frozen=True)
-class DecisionWrite:
-    """A decision made from facts of `facts_version`, to store in place of `replaces` (None:
-    there was no decision)."""
-
-    decision: Decision
-    facts_version: int
-    replaces: Stored | None
 
 
 class EligibilityRepository:
@@ -93,14 +57,13 @@ class EligibilityRepository:
         await self._decisions.create_index([("person_id", 1)])
         await self._decisions.create_index([("review_on", 1)])
 
-    async def add_fact(
-        self, *, event_id: str, person_id: str, kind: str, fields: Document
-    ) -> Snapshot | None:
+    async def add_fact(self, *, event_id: str, fact: RecordedFact) -> Snapshot | None:
         """Adds a fact once per event id; returns the person's facts, with it. None when the
         person was erased: the fact is not stored."""
-        fact = {"kind": kind, **fields}
+        person_id = fact.person_id
+        stored_fact = {"kind": fact.kind, **fact.fields}
         try:
-            return await self._push_fact(person_id, event_id, fact)
+            return await self._push_fact(person_id, event_id, stored_fact)
         except DuplicateKeyError:
             pass
         stored = await self._facts.find_one({"_id": person_id})
@@ -110,7 +73,7 @@ class EligibilityRepository:
             return _snapshot(person_id, stored)  # recorded before: a redelivery
         # The person's document appeared meanwhile (two consumers overlapping in a
         # rebalance): now the push matches it.
-        return await self._push_fact(person_id, event_id, fact)
+        return await self._push_fact(person_id, event_id, stored_fact)
 
     async def _push_fact(self, person_id: str, event_id: str, fact: Document) -> Snapshot:
         """One write that reads back. The filter matches only while the event is new; when it
@@ -306,7 +269,8 @@ def _fields(write: DecisionWrite, at: datetime) -> Document:
 def _snapshot(person_id: str, doc: Document | None) -> Snapshot:
     if doc is None:
         return Snapshot(fold_facts(person_id, []), 0)
-    facts = [fact for fact in map(_fact, doc.get("facts", [])) if fact is not None]
+    read = (read_fact(fact["kind"], fact) for fact in doc.get("facts", []))
+    facts = [fact for fact in read if fact is not None]
     return Snapshot(fold_facts(person_id, facts), int(doc.get("version", 0)))
 
 
@@ -317,33 +281,6 @@ def _iso(day: date | None) -> str | None:
 
 def _day(value: str) -> date:
     return date.fromisoformat(value)
-
-
-def _fact(doc: Document) -> Fact | None:
-    """Facts the rule reads (an admission or a programme's end only as a link); every kind
-    is kept for later policies."""
-    match doc["kind"]:
-        case "link" | "admission" | "programme_end":
-            return Link(doc["centre_id"])
-        case "sharing":
-            return SharingChange(_day(doc["changed_on"]), bool(doc["sharing"]))
-        case "completion":
-            return Completion(doc["centre_id"], _day(doc["ended_on"]))
-        case "discharge":
-            return Discharge(doc["centre_id"], _day(doc["discharged_on"]))
-        case "sobriety":
-            return SobrietyDate(_day(doc["sober_since"]))
-        case "relapse":
-            return Relapse(_day(doc["relapsed_on"]))
-        case "check_in":
-            return CravingCheckIn(_day(doc["checked_on"]), int(doc["level"]))
-        case "consent":
-            return ConsentChange(_day(doc["changed_on"]), bool(doc["volunteering"]))
-        case "training":
-            return Training(_day(doc["completed_on"]), _day(doc["expires_on"]))
-        case "background_check":
-            return BackgroundCheck(_day(doc["cleared_on"]), _day(doc["expires_on"]))
-    return None
 
 
 def _stored(doc: Document) -> Stored:

@@ -1,36 +1,35 @@
-"""Eligibility's Kafka subscriptions: person events, and its own policy events (bulk jobs)."""
+"""Eligibility's Kafka subscriptions: person events, and its own policy events (bulk jobs).
+Each translates an event into a use case's call; what a fact type stores is fact_types'."""
 
 from __future__ import annotations
 
-from peerlink_shared.contracts import (
-    AdmissionRecorded,
-    BackgroundCheckCleared,
-    CravingCheckInRecorded,
-    DischargeRecorded,
-    LinkConsentRecorded,
-    NetworkSharingChanged,
-    PersonErasureRequested,
-    PersonRegistered,
-    PolicyChanged,
-    ProgrammeEnded,
-    ReferralAccepted,
-    RelapseRecorded,
-    SobrietyMilestoneRecorded,
-    TrainingCompleted,
-    VolunteeringChanged,
-)
-from peerlink_shared.lifecycle.erasure import Erasure
-from peerlink_shared.messaging.consumer import EventConsumer, route
+from peerlink_shared.contracts import PersonErasureRequested, PolicyChanged
+from peerlink_shared.contracts.base import Payload
+from peerlink_shared.lifecycle.erasure import Erasure, skipped_for_erased_person
+from peerlink_shared.messaging.consumer import EventConsumer, Route, route
+from peerlink_shared.messaging.envelope import Envelope
 from peerlink_shared.messaging.topics import Topics
 
-from peerlink_eligibility.handlers import EligibilityHandlers
-from peerlink_eligibility.policy_changes import PolicyChanges
+from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.service_layer.announcements import Trigger
+from peerlink_eligibility.service_layer.fact_recording import FactRecording
+from peerlink_eligibility.service_layer.fact_types import FACT_TYPES, FactType
+from peerlink_eligibility.service_layer.policy_changes import PolicyChanges
+
+
+def fact_route(fact_type: FactType, recording: FactRecording) -> Route:
+    async def on_fact(envelope: Envelope, payload: Payload) -> None:
+        fact = fact_type.record(payload)
+        if not await recording.record(fact, trigger=Trigger.of(envelope)):
+            skipped_for_erased_person(envelope, person_id=fact.person_id)
+
+    return route(fact_type.contract, on_fact)
 
 
 def subscribe(
     consumer: EventConsumer,
     *,
-    handlers: EligibilityHandlers,
+    recording: FactRecording,
     policy_changes: PolicyChanges,
     erasure: Erasure,
     topics: Topics,
@@ -39,30 +38,18 @@ def subscribe(
     consumer.subscribe(
         topic=topics.person_events,
         group_id=group_id,
-        routes=[
-            route(AdmissionRecorded, handlers.on_admission),
-            route(ProgrammeEnded, handlers.on_programme_ended),
-            route(DischargeRecorded, handlers.on_discharge),
-            route(SobrietyMilestoneRecorded, handlers.on_milestone),
-            route(RelapseRecorded, handlers.on_relapse),
-            route(CravingCheckInRecorded, handlers.on_check_in),
-            route(VolunteeringChanged, handlers.on_volunteering),
-            route(TrainingCompleted, handlers.on_training),
-            route(BackgroundCheckCleared, handlers.on_background_check),
-            # Who the person's own centres are, and whether they share across the network.
-            # (A referral not yet accepted changes neither, and is not read.)
-            route(PersonRegistered, handlers.on_registered),
-            route(ReferralAccepted, handlers.on_referral_accepted),
-            route(LinkConsentRecorded, handlers.on_link_consent),
-            route(NetworkSharingChanged, handlers.on_network_sharing),
-        ],
+        routes=[fact_route(fact_type, recording) for fact_type in FACT_TYPES],
     )
+
+    async def on_policy_changed(envelope: Envelope, change: PolicyChanged) -> None:
+        await policy_changes.reevaluate(Policy(**change.model_dump()), trigger=Trigger.of(envelope))
+
     # A bulk re-evaluation runs inside this handler: if the replica dies mid-job, Kafka
     # redelivers the policy event and the job runs again (it only writes what changed).
     consumer.subscribe(
         topic=topics.policy_events,
         group_id=group_id,
-        routes=[route(PolicyChanged, policy_changes.on_policy_changed)],
+        routes=[route(PolicyChanged, on_policy_changed)],
         # Stays in the group while a long job runs (the default would be 5 minutes).
         max_poll_interval_ms=60 * 60 * 1000,
     )

@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peerlink_eligibility.adapters.repository import Snapshot
 from peerlink_eligibility.domain.facts import PersonFacts
+from peerlink_eligibility.service_layer.ports import Snapshot
 
 
 @dataclass(frozen=True)

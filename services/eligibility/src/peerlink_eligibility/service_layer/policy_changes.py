@@ -7,15 +7,13 @@ from dataclasses import asdict, replace
 import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts import PolicyChanged
-from peerlink_shared.messaging.envelope import Envelope, make_envelope, new_event_id
-from peerlink_shared.messaging.outbox import Outbox
-from peerlink_shared.messaging.topics import Topics
+from peerlink_shared.messaging.envelope import new_event_id
+from peerlink_shared.messaging.publishing import Cause, Publisher
 
-from peerlink_eligibility.adapters.announcements import SOURCE, Cause
-from peerlink_eligibility.adapters.jobs import JobRepository
-from peerlink_eligibility.adapters.policies import PolicyRepository
-from peerlink_eligibility.bulk_reevaluation import CentreReevaluation
 from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.service_layer.announcements import Trigger
+from peerlink_eligibility.service_layer.centre_reevaluation import CentreReevaluation
+from peerlink_eligibility.service_layer.ports import JobStore, PolicyStore
 
 log = structlog.get_logger("peerlink.eligibility")
 
@@ -28,18 +26,16 @@ class PolicyChanges:
     def __init__(
         self,
         *,
-        policies: PolicyRepository,
-        jobs: JobRepository,
+        policies: PolicyStore,
+        jobs: JobStore,
         reevaluation: CentreReevaluation,
-        outbox: Outbox,
-        topics: Topics,
+        publisher: Publisher,
         clock: Clock,
     ) -> None:
         self._policies = policies
         self._jobs = jobs
         self._reevaluation = reevaluation
-        self._outbox = outbox
-        self._topics = topics
+        self._publisher = publisher
         self._clock = clock
 
     async def change(self, wanted: Policy, *, expected_version: int | None) -> tuple[Policy, str]:
@@ -55,35 +51,30 @@ class PolicyChanges:
             if policy.version in stored:
                 await self._policies.make_current(stored[policy.version])
             raise VersionConflict(wanted.centre_id)
+        # The event's id names the job it starts, and the flow it begins.
         event_id = new_event_id()
-        payload = PolicyChanged(**{k: v for k, v in asdict(policy).items()})
-        await self._outbox.add(
-            envelope=make_envelope(
-                event_id=event_id,
-                source=SOURCE,
-                event_type=payload.event_type(),
-                subject=policy.centre_id,
-                time=self._clock.now(),
-                data=payload.model_dump(mode="json"),
-                correlation_id=event_id,
-            ),
-            topic=self._topics.policy_events,
+        await self._publisher.publish(
+            PolicyChanged(**asdict(policy)),
+            subject=policy.centre_id,
+            cause=Cause.first(event_id),
+            event_id=event_id,
         )
         await self._policies.make_current(policy)
         log.info("policy_changed", centre=policy.centre_id, version=policy.version, job=event_id)
         return policy, event_id
 
-    async def on_policy_changed(self, envelope: Envelope, change: PolicyChanged) -> None:
-        """Re-decides, in bulk, everyone this version may concern. The job id is the event id."""
+    async def reevaluate(self, change: Policy, *, trigger: Trigger) -> None:
+        """Re-decides, in bulk, everyone this version may concern. The job id is the id of
+        the event that published it."""
         # The event carries the whole policy: make it current (forward only) and use it, so
         # the job never runs with the previous version.
-        await self._policies.make_current(Policy(**change.model_dump()))
+        await self._policies.make_current(change)
         current = await self._policies.current(change.centre_id)
         if current.version > change.version:
             # A newer version's own job covers it; re-deciding with an old policy would be wrong.
             log.info("policy_job_superseded", centre=change.centre_id, version=change.version)
             return
-        job_id = envelope.id
+        job_id = trigger.event_id
         await self._jobs.start(
             job_id=job_id,
             kind="policy_reevaluation",
@@ -92,27 +83,13 @@ class PolicyChanges:
             at=self._clock.now(),
         )
 
-        async def progress(done: int, total: int, changed: int) -> None:
-            await self._jobs.progress(
-                job_id, done=done, total=total, changed=changed, at=self._clock.now()
-            )
-            log.info(
-                "reevaluation_progress",
-                job=job_id,
-                centre=change.centre_id,
-                done=done,
-                total=total,
-                changed=changed,
-            )
+        job_log = log.bind(job=job_id, centre=change.centre_id)
 
-        total, changed = await self._reevaluation.run(
-            current, cause=Cause(envelope.id, envelope.correlationid), progress=progress
-        )
+        async def progress(done: int, total: int, changed: int) -> None:
+            at = self._clock.now()
+            await self._jobs.progress(job_id, done=done, total=total, changed=changed, at=at)
+            job_log.info("reevaluation_progress", done=done, total=total, changed=changed)
+
+        total, changed = await self._reevaluation.run(current, trigger=trigger, progress=progress)
         await self._jobs.finish(job_id, done=total, changed=changed, at=self._clock.now())
-        log.info(
-            "reevaluation_finished",
-            job=job_id,
-            centre=change.centre_id,
-            total=total,
-            changed=changed,
-        )
+        job_log.info("reevaluation_finished", total=total, changed=changed)

@@ -16,18 +16,16 @@ from datetime import date
 import structlog
 from peerlink_shared.clock import Clock
 
-from peerlink_eligibility.adapters.announcements import Announcements, Cause
-from peerlink_eligibility.adapters.policies import PolicyRepository
-from peerlink_eligibility.adapters.repository import (
+from peerlink_eligibility.domain.decision import Decision, centres_to_decide, decide
+from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.service_layer.announcements import Announcements, Trigger
+from peerlink_eligibility.service_layer.ports import (
     DecisionWrite,
-    EligibilityRepository,
+    EligibilityStore,
+    PolicyStore,
     Snapshot,
     Stored,
 )
-from peerlink_eligibility.domain.decision import Decision, centres_to_decide, decide
-from peerlink_eligibility.domain.policy import Policy
-
-__all__ = ["Cause", "DecisionContention", "Reevaluator", "is_news"]
 
 log = structlog.get_logger("peerlink.eligibility")
 MAX_ROUNDS = 5
@@ -49,8 +47,8 @@ class Reevaluator:
     def __init__(
         self,
         *,
-        repository: EligibilityRepository,
-        policies: PolicyRepository,
+        repository: EligibilityStore,
+        policies: PolicyStore,
         announcements: Announcements,
         clock: Clock,
     ) -> None:
@@ -63,7 +61,7 @@ class Reevaluator:
         self,
         person_id: str,
         *,
-        cause: Cause,
+        trigger: Trigger,
         also: Iterable[str] = (),
         snapshot: Snapshot | None = None,
         told: Mapping[str, Decision] | None = None,
@@ -79,7 +77,7 @@ class Reevaluator:
             changed = [
                 d for d in decisions if is_news(d, _stored(stored, d), announced.get(d.centre_id))
             ]
-            await self._announcements.record(changed, cause)
+            await self._announcements.record(changed, trigger)
             # Written even when unchanged: the new revision makes a bulk job or a review that
             # read older facts lose its write instead of overwriting this one.
             version = snapshot.version
@@ -88,9 +86,9 @@ class Reevaluator:
                 for decision in changed:
                     _log_change(decision)
                 return changed
-            log.info("decision_write_lost", person=person_id, round=cause.round)
+            log.info("decision_write_lost", person=person_id, round=trigger.round)
             announced |= {decision.centre_id: decision for decision in changed}
-            snapshot, cause = None, cause.again()
+            snapshot, trigger = None, trigger.again()
         raise DecisionContention(person_id)
 
     async def _read(

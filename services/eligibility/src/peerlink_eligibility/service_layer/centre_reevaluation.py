@@ -17,16 +17,16 @@ from datetime import date
 
 from peerlink_shared.clock import Clock
 
-from peerlink_eligibility.adapters.announcements import Announcements, Cause
-from peerlink_eligibility.adapters.repository import (
+from peerlink_eligibility.domain.decision import Decision, concerns, decide
+from peerlink_eligibility.domain.policy import Policy
+from peerlink_eligibility.service_layer.announcements import Announcements, Trigger
+from peerlink_eligibility.service_layer.ports import (
     DecisionWrite,
-    EligibilityRepository,
+    EligibilityStore,
     Snapshot,
     Stored,
 )
-from peerlink_eligibility.domain.decision import Decision, concerns, decide
-from peerlink_eligibility.domain.policy import Policy
-from peerlink_eligibility.reevaluation import Reevaluator, is_news
+from peerlink_eligibility.service_layer.reevaluation import Reevaluator, is_news
 
 BATCH = 1000
 Progress = Callable[[int, int, int], Awaitable[None]]  # done, total, changed
@@ -104,7 +104,7 @@ class CentreReevaluation:
     def __init__(
         self,
         *,
-        repository: EligibilityRepository,
+        repository: EligibilityStore,
         announcements: Announcements,
         reevaluator: Reevaluator,
         clock: Clock,
@@ -114,7 +114,7 @@ class CentreReevaluation:
         self._reevaluator = reevaluator
         self._clock = clock
 
-    async def run(self, policy: Policy, *, cause: Cause, progress: Progress) -> tuple[int, int]:
+    async def run(self, policy: Policy, *, trigger: Trigger, progress: Progress) -> tuple[int, int]:
         """Returns (persons decided, decisions announced as changed)."""
         stored = await self._repository.decisions_at(policy.centre_id)
         total = await self._repository.count_persons()
@@ -128,17 +128,17 @@ class CentreReevaluation:
                 if writing is not None:
                     tally.add(writing[0], await writing[1])
                     await progress(tally.done, max(total, tally.done), tally.changed)
-                writing = (batch, group.create_task(self._write(batch, cause)))
+                writing = (batch, group.create_task(self._write(batch, trigger)))
             if writing is not None:
                 tally.add(writing[0], await writing[1])
                 await progress(tally.done, max(total, tally.done), tally.changed)
         for person_id, announced in sorted(tally.lost.items()):
             told = {policy.centre_id: announced} if announced else None
             await self._reevaluator.person(
-                person_id, cause=cause.again(), also=[policy.centre_id], told=told
+                person_id, trigger=trigger.again(), also=[policy.centre_id], told=told
             )
         return tally.decided, tally.changed
 
-    async def _write(self, batch: _Batch, cause: Cause) -> set[str]:
-        await self._announcements.record(batch.announced, cause)
+    async def _write(self, batch: _Batch, trigger: Trigger) -> set[str]:
+        await self._announcements.record(batch.announced, trigger)
         return await self._repository.save_decisions(batch.writes, at=self._clock.now())

@@ -11,12 +11,11 @@ from dataclasses import replace
 import structlog
 from peerlink_shared.clock import Clock
 
-from peerlink_eligibility.adapters.policies import PolicyRepository
-from peerlink_eligibility.adapters.repository import EligibilityRepository, Snapshot
 from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.domain.preview import PolicyPreview
-from peerlink_eligibility.policy_changes import VersionConflict
-from peerlink_eligibility.preview_facts import HeldFacts, PreviewFacts
+from peerlink_eligibility.service_layer.policy_changes import VersionConflict
+from peerlink_eligibility.service_layer.ports import EligibilityStore, PolicyStore, Snapshot
+from peerlink_eligibility.service_layer.preview_facts import HeldFacts, PreviewFacts
 
 BATCH = 1000
 log = structlog.get_logger("peerlink.eligibility")
@@ -26,8 +25,8 @@ class PolicyPreviews:
     def __init__(
         self,
         *,
-        repository: EligibilityRepository,
-        policies: PolicyRepository,
+        repository: EligibilityStore,
+        policies: PolicyStore,
         held: PreviewFacts,
         clock: Clock,
     ) -> None:

@@ -1,4 +1,5 @@
-"""The clock as an input: decisions whose review day has come are re-decided with no event.
+"""Decisions whose review day has come, re-decided with no event (the clock is the input:
+entrypoints/review_clock.py runs a pass every interval).
 
 Every replica runs a reviewer; each (decision, review day, ten-minute window) is claimed by
 one of them through a unique insert, so a review runs once, and a review lost to a crash is
@@ -11,44 +12,37 @@ long outage left behind but reads every decision on FerretDB.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import structlog
 from opentelemetry.trace import Tracer
-from peerlink_shared.background import BackgroundLoop
 from peerlink_shared.clock import Clock
 from peerlink_shared.messaging.envelope import derived_event_id
 from peerlink_shared.observability.trace_spans import continuing
 
-from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.domain.decision import Decision
-from peerlink_eligibility.reevaluation import Cause, Reevaluator
+from peerlink_eligibility.service_layer.announcements import Trigger
+from peerlink_eligibility.service_layer.ports import EligibilityStore
+from peerlink_eligibility.service_layer.reevaluation import Reevaluator
 
 log = structlog.get_logger("peerlink.eligibility")
 CLAIM_WINDOW_SECONDS = 600
 RECENT_DAYS = 7
-FULL_PASS_EVERY = 60  # passes: once an hour at the default interval
 
 
-class Reviewer(BackgroundLoop):
-    name = "eligibility-reviewer"
-
+class DecisionReviews:
     def __init__(
         self,
         *,
-        repository: EligibilityRepository,
+        repository: EligibilityStore,
         reevaluator: Reevaluator,
         clock: Clock,
-        interval_seconds: float,
         tracer: Tracer | None = None,
     ) -> None:
         """`tracer`: each re-decision the clock starts begins a trace (None: tracing off)."""
-        super().__init__()
         self._repository = repository
         self._reevaluator = reevaluator
         self._clock = clock
-        self._interval = interval_seconds
         self._tracer = tracer
 
     async def review_due(self, *, limit: int = 500, all_days: bool = True) -> int:
@@ -68,7 +62,9 @@ class Reviewer(BackgroundLoop):
             with continuing(self._tracer, "review decision", traceparent=None):
                 # The claimed centre too, even if no longer relevant, so its review day moves on.
                 await self._reevaluator.person(
-                    decision.person_id, cause=Cause(cause_id, cause_id), also=[decision.centre_id]
+                    decision.person_id,
+                    trigger=Trigger(cause_id, cause_id),
+                    also=[decision.centre_id],
                 )
             reviewed.add(decision.person_id)
         if reviewed:
@@ -83,15 +79,3 @@ class Reviewer(BackgroundLoop):
         for back in range(RECENT_DAYS):
             due += await self._repository.due_on(today - timedelta(days=back), limit=limit)
         return due[:limit]
-
-    async def _run(self) -> None:
-        passes = 0
-        while True:
-            try:
-                await self.review_due(all_days=passes % FULL_PASS_EVERY == 0)
-                passes += 1
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                log.warning("review_failed", error=type(error).__name__)
-            await asyncio.sleep(self._interval)
