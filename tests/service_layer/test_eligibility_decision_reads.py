@@ -27,7 +27,9 @@ async def test_a_centre_reads_its_own_peoples_decisions_with_reasons() -> None:
     stored = await reads.decision("p-1", "harbour", sees_all=False)
 
     assert stored.decision.eligible
-    assert [d.person_id for d in await reads.own_people("harbour", eligible=True)] == ["p-1"]
+    assert [s.decision.person_id for s in await reads.own_people("harbour", eligible=True)] == [
+        "p-1"
+    ]
     assert await reads.own_people("harbour", eligible=False) == []
     with pytest.raises(NoDecision):
         await reads.decision("p-unknown", "p-unknown-centre", sees_all=True)

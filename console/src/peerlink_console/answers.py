@@ -26,6 +26,7 @@ class Decision(Answer):
     eligible_from: dt.date | None = None
     holds_from: dict[str, dt.date] = {}
     policy_version: int
+    trace_id: str | None = None
 
 
 class Policy(Answer):
@@ -75,6 +76,7 @@ class Assignment(Answer):
     supporter_id: str
     starts_at: dt.datetime
     why: str
+    trace_id: str | None = None
 
 
 class Session(Answer):

@@ -140,7 +140,7 @@ def create_app(
     app.state.http = http
     app.state.ops_gate = gate
     app.state.ops_kafka = ops_kafka
-    app.state.templates = templates()
+    app.state.templates = templates(trace_url=settings.trace_url)
     app.state.sessions = SessionStore(lifetime=timedelta(hours=settings.session_hours))
     services = Services(
         client=http, urls={service: settings.service_url(service) for service in SERVICES}

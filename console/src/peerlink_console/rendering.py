@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,12 +27,29 @@ def _day(day: date) -> str:
     return day.strftime("%d %b %Y")
 
 
-def templates() -> Jinja2Templates:
+TRACE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def trace_link(trace_url: str | None) -> Callable[[str | None], str | None]:
+    """The trace viewer's address of a trace, or None (no viewer set, no trace, or an id
+    that is not a W3C trace id: nothing but 32 hex digits ever goes into the address)."""
+
+    def link(trace_id: str | None) -> str | None:
+        if trace_url is None or trace_id is None or not TRACE_ID.fullmatch(trace_id):
+            return None
+        return trace_url.replace("{trace_id}", trace_id)
+
+    return link
+
+
+def templates(*, trace_url: str | None = None) -> Jinja2Templates:
     environment = Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=True, auto_reload=False
     )
     environment.filters.update(reason=reason_text, holds=holds_text, local=_local, day=_day)
-    environment.globals.update(policy_fields=POLICY_FIELDS, unfilled=UNFILLED)
+    environment.globals.update(
+        policy_fields=POLICY_FIELDS, unfilled=UNFILLED, trace_link=trace_link(trace_url)
+    )
     return Jinja2Templates(env=environment)
 
 

@@ -75,6 +75,13 @@ class ConsoleSettings(BaseSettings):
         "as the `ops` principal (PEERLINK_KAFKA_*) and checks ops tokens with PEERLINK_TOKEN_* "
         "as the services do.",
     )
+    trace_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s{}]*\{trace_id\}[^\s{}]*$",
+        description="A trace viewer's page for one trace, with `{trace_id}` where the id goes "
+        "(Jaeger: http://jaeger:16686/trace/{trace_id}). Set: decisions and bookings link to "
+        "the trace that wrote them.",
+    )
     session_hours: float = Field(default=8.0, gt=0, le=24)
     service_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 

@@ -136,8 +136,8 @@ def eligibility_router(
         centres' (the eligible ones are in .../eligible-supporters)."""
         authorize(caller, centre_id=centre_id, roles=READERS)
         shown = await reads.own_people(centre_id, eligible=eligible)
-        audited.names(*(decision.person_id for decision in shown))
-        return [decision_out(decision) for decision in shown]
+        audited.names(*(s.decision.person_id for s in shown))
+        return [decision_out(s.decision, trace_id=s.trace_id) for s in shown]
 
     @router.get("/centres/{centre_id}/policy", response_model=PolicyOut)
     async def read_policy(centre_id: CentreId, caller: Caller) -> PolicyOut:

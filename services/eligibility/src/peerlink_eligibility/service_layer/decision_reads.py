@@ -52,14 +52,15 @@ class DecisionReads:
         stored = await self._repository.decisions_of(person_id)
         return [stored[centre] for centre in sorted(stored)]
 
-    async def own_people(self, centre_id: str, *, eligible: bool | None) -> list[Decision]:
-        """The centre's own people's decisions (network graduates are not its to list), only
-        the eligible (True) or the not yet (False) if asked."""
+    async def own_people(self, centre_id: str, *, eligible: bool | None) -> list[Stored]:
+        """The centre's own people's decisions as stored (with the trace that wrote each;
+        network graduates are not its to list), only the eligible (True) or the not yet
+        (False) if asked."""
         stored = await self._repository.decisions_at(centre_id)
         facts = await self._repository.facts_of_many(sorted(stored))
         own = [
-            stored[person].decision
+            stored[person]
             for person in sorted(stored)
             if person in facts and view_of(facts[person].facts, centre_id) is View.OWN
         ]
-        return [d for d in own if eligible is None or d.eligible is eligible]
+        return [s for s in own if eligible is None or s.decision.eligible is eligible]
