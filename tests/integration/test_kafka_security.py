@@ -25,7 +25,7 @@ from peerlink_ops.kafka_acls import (
     grant,
     published_topics,
 )
-from peerlink_ops.kafka_users import delete_scram_users, set_scram_password
+from peerlink_ops.kafka_users import retire_scram_users, set_scram_password
 from peerlink_ops.topics_admin import provision_clinic
 from peerlink_shared.messaging.kafka_access import KafkaAccess
 from peerlink_shared.messaging.topics import Topics, dead_letter_topic
@@ -154,7 +154,7 @@ async def clinics(servers: Servers, topics: Topics) -> AsyncIterator[dict[str, K
             servers.kafka, clinic_principal(topics, clinic), secrets.token_urlsafe(24)
         )
     yield logins
-    await delete_scram_users(servers.kafka, [clinic_principal(topics, c) for c in CLINICS])
+    await retire_scram_users(servers.kafka, [clinic_principal(topics, c) for c in CLINICS])
 
 
 async def test_a_clinic_writes_its_own_topic_and_nothing_else(

@@ -7,6 +7,7 @@ is added while the broker runs, so its user is made through the admin API.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Sequence
 
@@ -16,7 +17,6 @@ from confluent_kafka.admin import (
     AdminClient,
     ScramCredentialInfo,
     ScramMechanism,
-    UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
 from peerlink_shared.messaging.kafka_access import KafkaAccess
@@ -31,14 +31,6 @@ def _set(kafka: KafkaAccess, user: str, password: str) -> None:
     info = ScramCredentialInfo(MECHANISMS[kafka.sasl_mechanism], ITERATIONS)
     upsert = UserScramCredentialUpsertion(user, info, password.encode())
     for future in admin.alter_user_scram_credentials([upsert]).values():
-        future.result(timeout=TIMEOUT_SECONDS)
-
-
-def _delete(kafka: KafkaAccess, users: Sequence[str]) -> None:
-    admin = AdminClient(kafka.admin_config())
-    mechanism = MECHANISMS[kafka.sasl_mechanism]
-    deletions = [UserScramCredentialDeletion(user, mechanism) for user in users]
-    for future in admin.alter_user_scram_credentials(deletions).values():
         future.result(timeout=TIMEOUT_SECONDS)
 
 
@@ -62,6 +54,14 @@ async def set_scram_password(kafka: KafkaAccess, user: str, password: str) -> Ka
             await admin.close()
 
 
-async def delete_scram_users(kafka: KafkaAccess, users: Sequence[str]) -> None:
-    if users:
-        await asyncio.to_thread(_delete, kafka, users)
+async def retire_scram_users(kafka: KafkaAccess, users: Sequence[str]) -> None:
+    """Ends these users' logins by giving each a random password nobody keeps.
+
+    Not a deletion: with Kafka 4.1.1 in KRaft combined mode, once a SCRAM user has been
+    deleted through the admin API (a RemoveUserScramCredentialRecord in the metadata log),
+    the broker refuses *every* SCRAM login after its next restart — the principals written at
+    format time included (reproduced on a fresh broker: add a user, delete it, restart, and
+    admin's own login fails with SASL error 58). A user whose password no one knows can do
+    nothing, and the metadata log holds only upserts."""
+    for user in users:
+        await asyncio.to_thread(_set, kafka, user, secrets.token_urlsafe(32))
