@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -92,9 +93,16 @@ class Route:
     bind: Callable[[Envelope, str], Callable[[], Awaitable[None]]]
 
 
+def payload_of(model: type[P], data: Mapping[str, object]) -> P:
+    """An event's payload, held to the rules of the HTTP door: pydantic's strict mode over the
+    JSON the event carried, so a date is an ISO date string (86400 is not 1970-01-02), a number
+    is a number ("7" is not 7) and a flag is a boolean (1 is not true)."""
+    return model.model_validate_json(json.dumps(data), strict=True)
+
+
 def route(model: type[P], handler: Callable[[Envelope, P], Awaitable[None]]) -> Route:
     def bind(envelope: Envelope, _sender: str) -> Callable[[], Awaitable[None]]:
-        payload = model.model_validate(envelope.data)
+        payload = payload_of(model, envelope.data)
         return lambda: handler(envelope, payload)
 
     return Route(event_type=model.event_type(), bind=bind)
@@ -113,7 +121,7 @@ def sender_route(model: type[P], handler: Callable[[Envelope, P, str], Awaitable
     """A route whose handler is also told the sender (for a pattern subscription)."""
 
     def bind(envelope: Envelope, sender: str) -> Callable[[], Awaitable[None]]:
-        payload = model.model_validate(envelope.data)
+        payload = payload_of(model, envelope.data)
         return lambda: handler(envelope, payload, sender)
 
     return Route(event_type=model.event_type(), bind=bind)
