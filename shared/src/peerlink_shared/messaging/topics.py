@@ -1,4 +1,5 @@
-"""The topic catalogue, in one place: names, partitions, keys and who publishes.
+"""The topic catalogue, in one place: names, partitions, keys, who publishes and which event
+types travel on each (the AsyncAPI documents' send channels are derived from it).
 
 Topics are created explicitly (`peerlink-topics create`), never by auto-creation, with
 several partitions so every service can scale out in its consumer group.
@@ -20,6 +21,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from peerlink_shared.contracts import (
+    LINK_FACTS,
+    PERSON_FACTS,
+    CentreRegistered,
+    EligibilityChanged,
+    MeetingRequested,
+    MessageDelivered,
+    MessageDeliveryFailed,
+    MessageRecorded,
+    Payload,
+    PersonErased,
+    PersonErasureRequested,
+    PolicyChanged,
+    SessionCancelled,
+    SessionFilled,
+    SessionRequested,
+    SessionUnfilled,
+    SupporterAssigned,
+    SupporterUnassigned,
+)
 
 DEFAULT_PARTITIONS = 6
 DAY_MS = 24 * 60 * 60 * 1000
@@ -47,6 +69,7 @@ class TopicSpec:
     partitions: int = DEFAULT_PARTITIONS
     retention_days: int = EVENT_RETENTION_DAYS
     dead_letter_retention_days: int = DEAD_LETTER_RETENTION_DAYS
+    payloads: tuple[type[Payload], ...] = ()  # the event types its publisher sends on it
 
     def __post_init__(self) -> None:
         if not 0 < self.dead_letter_retention_days < self.retention_days:
@@ -62,16 +85,55 @@ class PlannedTopic(NamedTuple):
 
 
 CATALOGUE: tuple[TopicSpec, ...] = (
-    TopicSpec("centre-events", "centre id", "intake", "Centres registered or changed."),
-    TopicSpec("person-events", "person id", "intake", "Facts about a person, in order."),
-    TopicSpec("policy-events", "centre id", "eligibility", "Centre policy versions."),
-    TopicSpec("eligibility-changes", "person id", "eligibility", "Decisions that changed."),
-    TopicSpec("session-events", "session id", "scheduling", "Sessions and assignments."),
+    TopicSpec(
+        "centre-events",
+        "centre id",
+        "intake",
+        "Centres registered or changed.",
+        payloads=(CentreRegistered,),
+    ),
+    TopicSpec(
+        "person-events",
+        "person id",
+        "intake",
+        "Facts about a person, in order.",
+        payloads=(*PERSON_FACTS, *LINK_FACTS),
+    ),
+    TopicSpec(
+        "policy-events",
+        "centre id",
+        "eligibility",
+        "Centre policy versions.",
+        payloads=(PolicyChanged,),
+    ),
+    TopicSpec(
+        "eligibility-changes",
+        "person id",
+        "eligibility",
+        "Decisions that changed.",
+        payloads=(EligibilityChanged,),
+    ),
+    TopicSpec(
+        "session-events",
+        "session id",
+        "scheduling",
+        "Sessions and assignments.",
+        payloads=(
+            SessionRequested,
+            MeetingRequested,
+            SessionCancelled,
+            SupporterAssigned,
+            SupporterUnassigned,
+            SessionFilled,
+            SessionUnfilled,
+        ),
+    ),
     TopicSpec(
         "notification-events",
         "recipient id",
         "notifications",
         "Messages recorded, delivered or failed.",
+        payloads=(MessageRecorded, MessageDelivered, MessageDeliveryFailed),
     ),
     # Apart from person-events: notifications must hear erasures but never a person's facts.
     TopicSpec(
@@ -79,6 +141,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "person id",
         "intake",
         "Requests to erase a person: every service deletes what it holds about them.",
+        payloads=(PersonErasureRequested,),
     ),
     # Each service confirms on this one; only intake reads it.
     TopicSpec(
@@ -86,6 +149,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "person id",
         EVERY_SERVICE,
         "Each service's confirmation that it erased a person, with what it deleted.",
+        payloads=(PersonErased,),
     ),
 )
 # Not in the catalogue: one per clinic, created when the clinic is added.
@@ -98,6 +162,7 @@ CLINIC_INBOUND_SPEC = TopicSpec(
     # Untrusted raw input that intake records within seconds: kept shorter than the rest.
     retention_days=14,
     dead_letter_retention_days=7,
+    payloads=PERSON_FACTS,
 )
 # Nothing may stay on a topic longer than this (the inbox must remember events longer).
 LONGEST_TOPIC_RETENTION_DAYS = max(
@@ -122,6 +187,14 @@ class Topics:
         if base not in {spec.name for spec in CATALOGUE}:
             raise KeyError(f"{base!r} is not in the topic catalogue")
         return f"{self.prefix}{base}"
+
+    def catalogue_name(self, topic: str) -> str:
+        """The catalogue entry of a concrete topic name under this prefix; KeyError else."""
+        base = topic.removeprefix(self.prefix)
+        if base == topic and self.prefix:
+            raise KeyError(f"{topic!r} is not under the prefix {self.prefix!r}")
+        self.name(base)
+        return base
 
     def clinic_inbound(self, clinic: str) -> str:
         """The inbound topic of one clinic system; ValueError for an id that cannot be one."""
