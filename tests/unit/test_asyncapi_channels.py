@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,8 @@ from peerlink_ops.kafka_acls import SUBSCRIPTIONS, published_topics
 from peerlink_scheduling.bootstrap import bootstrap as scheduling
 from peerlink_scheduling.settings import SchedulingSettings
 from peerlink_shared.contracts import (
+    PAYLOADS,
+    PERSON_FACTS,
     AdmissionRecorded,
     CentreRegistered,
     PersonErased,
@@ -33,11 +35,16 @@ from peerlink_shared.contracts import (
 )
 from peerlink_shared.keys import new_kek_setting
 from peerlink_shared.messaging.asyncapi_channels import received_channels, sent_channels
-from peerlink_shared.messaging.consumer import EventConsumer, route
+from peerlink_shared.messaging.consumer import EventConsumer, Route, route
 from peerlink_shared.messaging.envelope import Envelope
 from peerlink_shared.messaging.kafka import make_broker
 from peerlink_shared.messaging.subscriptions import Subscription
-from peerlink_shared.messaging.topics import CLINIC_INBOUND, Topics
+from peerlink_shared.messaging.topics import (
+    CATALOGUE,
+    CLINIC_INBOUND,
+    CLINIC_INBOUND_SPEC,
+    Topics,
+)
 
 Document = dict[str, Any]
 PREFIX = "run-7-"
@@ -60,7 +67,7 @@ class Wired:
 
 
 @pytest.fixture
-def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Wired]]:
+def wire(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Wired]:
     brokers: list[KafkaBroker] = []
     subscribed: dict[str, list[str]] = {}
     subscribe = EventConsumer.subscribe
@@ -70,7 +77,11 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Wired]]:
         return brokers[-1]
 
     def recording_subscribe(
-        consumer: EventConsumer, *, topic: str | re.Pattern[str], routes: Any, **options: Any
+        consumer: EventConsumer,
+        *,
+        topic: str | re.Pattern[str],
+        routes: Sequence[Route],
+        **options: Any,
     ) -> None:
         name = topic.pattern if isinstance(topic, re.Pattern) else topic
         subscribed[name] = [item.event_type for item in routes]
@@ -94,7 +105,7 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Wired]]:
         document: Document = TestClient(app).get("/asyncapi.json").json()
         return Wired(brokers=brokers, subscribed=subscribed, document=document)
 
-    yield wired
+    return wired
 
 
 def channels_of(document: Document, action: str) -> dict[str, list[str]]:
@@ -226,3 +237,10 @@ def test_only_the_publisher_and_every_service_topics_are_sent() -> None:
     topics = Topics(PREFIX)
     sent = {channel.catalogue_name for channel in sent_channels("scheduling", topics=topics)}
     assert sent == {"session-events", "person-erased"}
+
+
+def test_every_contract_travels_on_one_catalogue_topic() -> None:
+    """A new event type is documented (and sent) only once the catalogue puts it on a topic."""
+    carried = [payload for spec in CATALOGUE for payload in spec.payloads]
+    assert sorted(carried, key=str) == sorted(PAYLOADS, key=str)
+    assert set(CLINIC_INBOUND_SPEC.payloads) == set(PERSON_FACTS)
