@@ -77,6 +77,8 @@ MAX_BACKOFF_SECONDS = 5.0
 # again after an empty poll, so the wait bounds the latency an idle consumer adds per hop.
 MAX_BATCH_RECORDS = 200
 BATCH_WAIT_MS = 5
+# How long a handler may keep a poll's batch before the group counts the replica gone.
+MAX_POLL_INTERVAL_MS = 5 * 60 * 1000
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -87,10 +89,15 @@ def backoff_seconds(attempt: int) -> float:
 @dataclass(frozen=True)
 class Route:
     """How one event type is handled: `bind` validates the payload of an envelope from a
-    sender, then returns the call."""
+    sender, then returns the call. `model` is the contract, which the AsyncAPI document
+    names for the topic."""
 
-    event_type: str
+    model: type[Payload]
     bind: Callable[[Envelope, str], Callable[[], Awaitable[None]]]
+
+    @property
+    def event_type(self) -> str:
+        return self.model.event_type()
 
 
 def payload_of(model: type[P], data: Mapping[str, object]) -> P:
@@ -105,7 +112,7 @@ def route(model: type[P], handler: Callable[[Envelope, P], Awaitable[None]]) -> 
         payload = payload_of(model, envelope.data)
         return lambda: handler(envelope, payload)
 
-    return Route(event_type=model.event_type(), bind=bind)
+    return Route(model=model, bind=bind)
 
 
 async def _left_undecoded(message: StreamMessage[object]) -> bytes:
@@ -124,7 +131,7 @@ def sender_route(model: type[P], handler: Callable[[Envelope, P, str], Awaitable
         payload = payload_of(model, envelope.data)
         return lambda: handler(envelope, payload, sender)
 
-    return Route(event_type=model.event_type(), bind=bind)
+    return Route(model=model, bind=bind)
 
 
 @dataclass
@@ -172,7 +179,7 @@ class EventConsumer:
         group_id: str,
         routes: Sequence[Route],
         strict: bool = False,
-        max_poll_interval_ms: int = 5 * 60 * 1000,
+        max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
     ) -> None:
         """Registers a subscriber. `strict`: a type with no route here is refused (untrusted
         topics), instead of ignored as another service's concern (internal topics).
