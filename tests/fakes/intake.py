@@ -11,7 +11,7 @@ from datetime import datetime
 
 from peerlink_intake.domain.clinics import ChangedBy, ClinicGrants
 from peerlink_intake.domain.erasure import Confirmation, Erased, ErasureRequest, Service
-from peerlink_intake.domain.links import Link, PersonLinks, Referral
+from peerlink_intake.domain.links import ConsentWithdrawal, Link, PersonLinks, Referral
 from peerlink_intake.service_layer.clinic_facts import ClinicFacts
 from peerlink_intake.service_layer.clinic_grants import ClinicGrantChanges
 from peerlink_intake.service_layer.fact_log import FactLog
@@ -93,6 +93,13 @@ class IntakeStore:
             if (r.referred_by, r.centre_id) != (referral.referred_by, referral.centre_id)
         )
         person.links = replace(person.links, referrals=(*others, referral))
+
+    async def end_consent(
+        self, person_id: str, withdrawal: ConsentWithdrawal, *, at: datetime
+    ) -> None:
+        person = self.persons.get(person_id)
+        if person is not None:
+            person.links = person.links.withdrawn(withdrawal)
 
     async def referrals_to(self, centre_id: str, *, limit: int) -> list[tuple[str, Referral]]:
         found = [

@@ -12,6 +12,7 @@ from peerlink_shared.contracts.eligibility import EligibilityChanged
 from peerlink_shared.contracts.erasure import PersonErased, PersonErasureRequested
 from peerlink_shared.contracts.links import (
     LinkConsentRecorded,
+    LinkConsentWithdrawn,
     NetworkSharingChanged,
     PersonRegistered,
     ReferralAccepted,
@@ -61,6 +62,7 @@ PAYLOADS: tuple[type[Payload], ...] = (
     ReferralMade,
     ReferralAccepted,
     LinkConsentRecorded,
+    LinkConsentWithdrawn,
     NetworkSharingChanged,
     PolicyChanged,
     EligibilityChanged,
@@ -99,6 +101,7 @@ LINK_FACTS: tuple[type[PersonFact], ...] = (
     ReferralMade,
     ReferralAccepted,
     LinkConsentRecorded,
+    LinkConsentWithdrawn,
     NetworkSharingChanged,
 )
 
@@ -117,6 +120,7 @@ __all__ = [
     "DischargeRecorded",
     "EligibilityChanged",
     "LinkConsentRecorded",
+    "LinkConsentWithdrawn",
     "MeetingRequested",
     "MessageDelivered",
     "MessageDeliveryFailed",

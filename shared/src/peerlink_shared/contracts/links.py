@@ -5,7 +5,9 @@ A centre may record facts about a person only while linked to them. A link comes
 registration (the home centre), from a referral the receiving centre accepted, or from the
 person's own consent. Consumers take the linked centres from `PersonRegistered`,
 `ReferralAccepted` and `LinkConsentRecorded`: each names the newly linked centre as
-`centre_id`.
+`centre_id`. `LinkConsentWithdrawn` ends the consent links to its `centre_id` dated on or
+before it: the centre is no longer linked unless it is linked some other way too (home,
+referral).
 """
 
 from __future__ import annotations
@@ -75,6 +77,27 @@ class LinkConsentRecorded(PersonFact):
         examples=["north-house"],
     )
     consented_on: dt.date
+
+
+class LinkConsentWithdrawn(PersonFact):
+    """The person withdrew their consent to be linked to a centre (GDPR Art. 7(3)), recorded
+    through a centre linked to them (by its staff on their behalf, or by the person
+    themself). It ends every consent to that centre dated on or before `withdrawn_on`; a
+    link that also stands on registration or an accepted referral stays."""
+
+    TYPE: ClassVar[str] = "peerlink.person.link-consent-withdrawn"
+
+    centre_id: str = Field(
+        pattern=OPAQUE_ID_PATTERN,
+        description="The centre the consent was to; no longer linked by consent.",
+        examples=["bay-house"],
+    )
+    recorded_at_centre_id: str = Field(
+        pattern=OPAQUE_ID_PATTERN,
+        description="The linked centre through which the withdrawal was recorded.",
+        examples=["north-house"],
+    )
+    withdrawn_on: dt.date
 
 
 class NetworkSharingChanged(PersonFact):

@@ -52,6 +52,23 @@ class Link:
 
 
 @dataclass(frozen=True)
+class ConsentLink:
+    """A centre the person consented to be linked to, from that day; a withdrawal dated on
+    or after it ends it."""
+
+    centre_id: str
+    consented_on: date
+
+
+@dataclass(frozen=True)
+class ConsentWithdrawal:
+    """The person withdrew their consent to be linked to a centre."""
+
+    centre_id: str
+    withdrawn_on: date
+
+
+@dataclass(frozen=True)
 class SharingChange:
     """The person's choice to be offered across the network, or its withdrawal."""
 
@@ -81,6 +98,8 @@ Fact = (
     | Training
     | BackgroundCheck
     | Link
+    | ConsentLink
+    | ConsentWithdrawal
     | SharingChange
 )
 
@@ -100,6 +119,8 @@ class PersonFacts:
     trainings: frozenset[Training] = field(default_factory=frozenset)
     background_checks: frozenset[BackgroundCheck] = field(default_factory=frozenset)
     links: frozenset[str] = field(default_factory=frozenset)
+    consent_links: frozenset[ConsentLink] = field(default_factory=frozenset)
+    consent_withdrawals: frozenset[ConsentWithdrawal] = field(default_factory=frozenset)
     sharing_changes: frozenset[SharingChange] = field(default_factory=frozenset)
 
     @cached_property
@@ -148,9 +169,25 @@ class PersonFacts:
     @cached_property
     def linked_centres(self) -> frozenset[str]:
         """The person's own centres: whoever may record facts about them. A centre where a
-        stay was recorded is one (only a linked centre can record a stay)."""
+        stay was recorded is one (only a linked centre can record a stay), unless it was
+        linked only by a consent the person has since withdrawn."""
         stays = {d.centre_id for d in self.discharges}
-        return self.links | self.completed_at() | stays
+        consented = self._standing_consents
+        ended = {w.centre_id for w in self.consent_withdrawals} - consented - self.links
+        return (self.links | consented | self.completed_at() | stays) - ended
+
+    @cached_property
+    def _standing_consents(self) -> frozenset[str]:
+        """Centres linked by a consent not withdrawn on or after its day (on one day, a
+        withdrawal outweighs a consent, as intake reads it)."""
+        return frozenset(
+            c.centre_id
+            for c in self.consent_links
+            if not any(
+                w.centre_id == c.centre_id and w.withdrawn_on >= c.consented_on
+                for w in self.consent_withdrawals
+            )
+        )
 
     def open_to(self, centre_id: str) -> bool:
         """Whether a centre may consider the person at all: one of their own, or any centre
@@ -187,6 +224,8 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
     trainings: set[Training] = set()
     checks: set[BackgroundCheck] = set()
     links: set[str] = set()
+    consent_links: set[ConsentLink] = set()
+    withdrawals: set[ConsentWithdrawal] = set()
     sharing: set[SharingChange] = set()
     for fact in facts:
         match fact:
@@ -208,6 +247,10 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
                 checks.add(fact)
             case Link():
                 links.add(fact.centre_id)
+            case ConsentLink():
+                consent_links.add(fact)
+            case ConsentWithdrawal():
+                withdrawals.add(fact)
             case SharingChange():
                 sharing.add(fact)
             case _:
@@ -223,5 +266,7 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
         trainings=_frozen(trainings),
         background_checks=_frozen(checks),
         links=_frozen(links),
+        consent_links=_frozen(consent_links),
+        consent_withdrawals=_frozen(withdrawals),
         sharing_changes=_frozen(sharing),
     )

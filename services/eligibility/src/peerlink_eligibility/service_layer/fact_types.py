@@ -135,7 +135,28 @@ FACT_TYPES: tuple[FactType, ...] = (
     # referral not yet accepted changes neither, and is not read.)
     fact_type(c.PersonRegistered, lambda e: _linked(e.person_id, e.centre_id), link=_link),
     fact_type(c.ReferralAccepted, lambda e: _linked(e.person_id, e.centre_id), link=_link),
-    fact_type(c.LinkConsentRecorded, lambda e: _linked(e.person_id, e.centre_id), link=_link),
+    # A consent is kept with its day, so that its withdrawal can end it. (A consent stored
+    # before withdrawals existed was kept as a plain link, and stands.)
+    fact_type(
+        c.LinkConsentRecorded,
+        lambda e: RecordedFact(
+            e.person_id,
+            "consent_link",
+            {"centre_id": e.centre_id, "consented_on": e.consented_on.isoformat()},
+        ),
+        consent_link=lambda s: f.ConsentLink(_text(s, "centre_id"), _day(s, "consented_on")),
+    ),
+    fact_type(
+        c.LinkConsentWithdrawn,
+        lambda e: RecordedFact(
+            e.person_id,
+            "consent_withdrawal",
+            {"centre_id": e.centre_id, "withdrawn_on": e.withdrawn_on.isoformat()},
+        ),
+        consent_withdrawal=lambda s: f.ConsentWithdrawal(
+            _text(s, "centre_id"), _day(s, "withdrawn_on")
+        ),
+    ),
     fact_type(
         c.NetworkSharingChanged,
         lambda e: RecordedFact(

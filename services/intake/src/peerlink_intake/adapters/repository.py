@@ -1,15 +1,24 @@
-"""Intake's MongoDB collections: centres, persons (ids and links only) and recorded facts."""
+"""Intake's MongoDB collections: centres, persons (ids and their home centre), the facts that
+made their links (`link_facts`) and recorded facts."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 
 from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.storage.mongo import Database, Document, insert_once
 from pymongo.errors import DuplicateKeyError
 
+from peerlink_intake.adapters.link_facts import LinkFacts
 from peerlink_intake.domain.erasure import Erased
-from peerlink_intake.domain.links import Link, PersonLinks, Referral
+from peerlink_intake.domain.links import (
+    ConsentWithdrawal,
+    Link,
+    PersonLinks,
+    Referral,
+    standing_links,
+)
 from peerlink_intake.service_layer.ports import FactRecord
 
 
@@ -34,6 +43,7 @@ class IntakeRepository:
         self._centres = db["centres"]
         self._persons = db["persons"]
         self._facts = db["facts"]
+        self._link_facts = LinkFacts(db)
         # Centres and persons are registered once and never removed: once seen, known for
         # good, so the clinic door does not read them again for every fact about them. (An
         # erased person stays known: their tombstone remains, and every path that records
@@ -44,6 +54,7 @@ class IntakeRepository:
     async def ensure_indexes(self) -> None:
         await self._facts.create_index([("person_id", 1), ("recorded_at", 1)])
         await self._persons.create_index([("referred_to", 1)])
+        await self._link_facts.ensure_indexes()
 
     async def save_centre(self, centre: CentreRegistered) -> None:
         await self._centres.update_one(
@@ -87,8 +98,8 @@ class IntakeRepository:
     async def centres_of(self, person_id: str) -> set[str] | None:
         """Centres linked to the person; None for an unknown person; Erased for an erased
         one."""
-        found = await self._persons.find_one({"_id": person_id}, {"centres": 1, ERASED: 1})
-        return None if found is None else set(_living(found).get("centres", []))
+        links = await self.links_of(person_id)
+        return None if links is None else set(links.centres)
 
     async def links_of(self, person_id: str) -> PersonLinks | None:
         """The person's links and referrals; None for an unknown person; Erased for an
@@ -96,7 +107,21 @@ class IntakeRepository:
         found = await self._persons.find_one(
             {"_id": person_id}, {"_id": 1, ERASED: 1, **LINK_FIELDS}
         )
-        return None if found is None else _person_links(_living(found))
+        if found is None:
+            return None
+        return await self._derived_links(_living(found))
+
+    async def _derived_links(self, found: Document) -> PersonLinks:
+        """The person document's own links (home; before link facts, every link) and the
+        link facts recorded since."""
+        kept = _person_links(found)
+        links, referrals, withdrawals = await self._link_facts.of(kept.person_id)
+        return standing_links(
+            kept.person_id,
+            (*kept.links, *links),
+            (*kept.referrals, *referrals),
+            withdrawals,
+        )
 
     async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int:
         """Makes the person a tombstone: their id, when and by which request, nothing else
@@ -113,46 +138,51 @@ class IntakeRepository:
         """Everything intake holds about the person but their tombstone (and the audit
         trail and the erasure request, which hold ids only)."""
         facts = await self._facts.delete_many({"person_id": person_id})
+        links = await self._link_facts.erase(person_id)
         persons = await self._persons.update_one(
             {"_id": person_id, ERASED: {"$exists": False}},
             {"$set": {ERASED: now}, "$unset": {field: "" for field in PERSON_DATA}},
         )
-        return {"facts": facts.deleted_count, "persons": persons.modified_count}
+        counts = {"facts": facts.deleted_count, "persons": persons.modified_count}
+        return counts | ({"link_facts": links} if links else {})
 
-    # A person's document is updated only by these two, which a coordinator's request makes:
-    # rare and never concurrent in practice. (FerretDB v1 applies an update by reading and
-    # rewriting the document, so two at once could lose one: a link lost that way is made
-    # again by retrying the request with its Idempotency-Key.)
+    # Link changes are inserts only (see link_facts.py): the person's document is written
+    # once, at registration, and two link changes at the same instant both hold.
     async def add_link(self, person_id: str, link: Link, *, at: datetime) -> None:
-        """Links a centre once; the first link to a centre is the one that says how."""
-        await self._persons.update_one(
-            {"_id": person_id, "centres": {"$ne": link.centre_id}},
-            {
-                "$set": {f"links.{link.centre_id}": _link_document(link, at)},
-                "$addToSet": {"centres": link.centre_id},
-                "$pull": {"referred_to": link.centre_id},
-            },
-        )
+        await self._link_facts.add_link(person_id, link, at=at)
 
     async def add_referral(self, person_id: str, referral: Referral, *, at: datetime) -> None:
-        """A pending referral; referring again to the same centre replaces it."""
-        key = f"{referral.referred_by}:{referral.centre_id}"
-        await self._persons.update_one(
-            {"_id": person_id},
-            {
-                "$set": {f"referrals.{key}": _referral_document(referral, at)},
-                "$addToSet": {"referred_to": referral.centre_id},
-            },
-        )
+        await self._link_facts.add_referral(person_id, referral, at=at)
+
+    async def end_consent(
+        self, person_id: str, withdrawal: ConsentWithdrawal, *, at: datetime
+    ) -> None:
+        await self._link_facts.add_withdrawal(person_id, withdrawal, at=at)
 
     async def referrals_to(self, centre_id: str, *, limit: int) -> list[tuple[str, Referral]]:
-        """Pending referrals to a centre, as (person id, referral)."""
-        cursor = self._persons.find({"referred_to": centre_id}, LINK_FIELDS).limit(limit)
-        pending = []
-        async for found in cursor:
-            links = _person_links(found)
-            pending += [(links.person_id, r) for r in links.pending() if r.centre_id == centre_id]
-        return pending
+        """Pending referrals to a centre, as (person id, referral), at most `limit`."""
+        pending: list[tuple[str, Referral]] = []
+        async for person_id in self._referred_to(centre_id):
+            try:
+                links = await self.links_of(person_id)
+            except Erased:
+                continue
+            if links is not None:
+                pending += [(person_id, r) for r in links.pending() if r.centre_id == centre_id]
+            if len(pending) >= limit:
+                break
+        return pending[:limit]
+
+    async def _referred_to(self, centre_id: str) -> AsyncIterator[str]:
+        """Persons referred to the centre: in link facts, or (older records) on their
+        document."""
+        seen: set[str] = set()
+        async for found in self._persons.find({"referred_to": centre_id}, {"_id": 1}):
+            seen.add(str(found["_id"]))
+            yield str(found["_id"])
+        async for person_id in self._link_facts.referred_to(centre_id):
+            if person_id not in seen:
+                yield person_id
 
     async def record_fact(self, fact: FactRecord) -> None:
         await insert_once(
@@ -191,16 +221,6 @@ def _link_document(link: Link, at: datetime) -> Document:
         "referred_by": link.referred_by,
         "recorded_by": link.recorded_by,
         "recorded_at": at,
-    }
-
-
-def _referral_document(referral: Referral, at: datetime) -> Document:
-    return {
-        "centre_id": referral.centre_id,
-        "referred_by": referral.referred_by,
-        "referred_on": referral.referred_on.isoformat(),
-        "made_by": referral.made_by,
-        "made_at": at,
     }
 
 

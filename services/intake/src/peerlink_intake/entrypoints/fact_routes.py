@@ -17,6 +17,7 @@ from peerlink_shared.contracts import (
     CravingCheckInRecorded,
     DischargeRecorded,
     LinkConsentRecorded,
+    LinkConsentWithdrawn,
     NetworkSharingChanged,
     PersonFact,
     ProgrammeEnded,
@@ -34,6 +35,7 @@ from pydantic import BaseModel
 
 from peerlink_intake.entrypoints.link_schemas import (
     LinkConsentIn,
+    LinkConsentWithdrawalIn,
     NetworkSharingIn,
     ReferralAcceptanceIn,
     ReferralIn,
@@ -217,6 +219,23 @@ FACT_ROUTES: tuple[Registrable, ...] = (
         self_may=True,
         doc="The person's consent to be linked to another centre, recorded through this\n"
         "centre, already linked: by the person themself, or its staff on their behalf.",
+    ),
+    FactRoute(
+        "withdraw_link_consent",
+        "link-consent-withdrawals",
+        LinkConsentWithdrawalIn,
+        lambda c, p, body: LinkConsentWithdrawn(
+            person_id=p,
+            centre_id=body.from_centre_id,
+            recorded_at_centre_id=c,
+            withdrawn_on=body.withdrawn_on,
+        ),
+        "links",
+        self_may=True,
+        doc="The person withdraws their consent to a link (as easily as they gave it),\n"
+        "recorded through a centre linked to them: by the person themself, or its staff on\n"
+        "their behalf. That centre is no longer linked by consent; a link on another basis\n"
+        "(home, referral) stays. 409 when no consent to that centre stands.",
     ),
     FactRoute(
         "record_network_sharing",

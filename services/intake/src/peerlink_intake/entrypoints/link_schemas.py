@@ -31,6 +31,15 @@ class LinkConsentIn(Body):
     consented_on: IsoDate
 
 
+class LinkConsentWithdrawalIn(Body):
+    from_centre_id: str = Field(
+        pattern=OPAQUE_ID_PATTERN,
+        description="The centre the person consented to be linked to, and no longer does.",
+        examples=["bay-house"],
+    )
+    withdrawn_on: IsoDate
+
+
 class NetworkSharingIn(Body):
     # Strict: a consent is true or false, never "yes" or 1.
     sharing: StrictBool = Field(

@@ -40,6 +40,8 @@ REFUSAL_STATUS = {
     RefusalKind.NOT_LINKED: status.HTTP_403_FORBIDDEN,
     RefusalKind.NO_REFERRAL: status.HTTP_403_FORBIDDEN,
     RefusalKind.ALREADY_LINKED: status.HTTP_409_CONFLICT,
+    RefusalKind.NO_CONSENT: status.HTTP_409_CONFLICT,
+    RefusalKind.CONSENT_DATE: status.HTTP_409_CONFLICT,
 }
 
 
@@ -52,7 +54,9 @@ FACT_REFUSALS = refusals(
     _403="The token may not record this here, or this centre is not linked to the person "
     "(or, on accepting, no such referral).",
     _404="No such person, or a centre the fact names is not registered.",
-    _409="Already linked, or the Idempotency-Key was used for a different fact.",
+    _409="Already linked; on withdrawing a consent, no consent to that centre stands (or it is "
+    "dated after the withdrawal); on consenting, a withdrawal on or after that day; or the "
+    "Idempotency-Key was used for a different fact.",
     _422="Invalid input, or a fact that contradicts itself or the calendar (a date in the "
     "future, an end before its start).",
 )

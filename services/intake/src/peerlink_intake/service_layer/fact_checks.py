@@ -10,6 +10,7 @@ from peerlink_shared.contracts import (
     CravingCheckInRecorded,
     DischargeRecorded,
     LinkConsentRecorded,
+    LinkConsentWithdrawn,
     NetworkSharingChanged,
     PersonFact,
     PersonRegistered,
@@ -73,6 +74,8 @@ def fact_problems(fact: PersonFact, *, today: date) -> list[FactProblem]:
             return not_in_future("accepted_on", fact.accepted_on, today)
         case LinkConsentRecorded():
             return not_in_future("consented_on", fact.consented_on, today)
+        case LinkConsentWithdrawn():
+            return not_in_future("withdrawn_on", fact.withdrawn_on, today)
         case NetworkSharingChanged():
             return not_in_future("changed_on", fact.changed_on, today)
     return []

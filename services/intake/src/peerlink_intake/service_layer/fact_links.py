@@ -6,6 +6,7 @@ from __future__ import annotations
 from peerlink_shared.contracts import (
     CentreFact,
     LinkConsentRecorded,
+    LinkConsentWithdrawn,
     PersonFact,
     PersonRegistered,
     ReferralAccepted,
@@ -13,14 +14,17 @@ from peerlink_shared.contracts import (
 )
 
 from peerlink_intake.domain.links import (
+    ConsentWithdrawal,
     Link,
     LinkRefusal,
     PersonLinks,
     Referral,
     acceptance_refusal,
+    consent_date_refusal,
     consent_refusal,
     recording_refusal,
     referral_refusal,
+    withdrawal_refusal,
 )
 
 
@@ -38,6 +42,13 @@ def link_refusal(
         case LinkConsentRecorded():
             return consent_refusal(
                 through=fact.recorded_at_centre_id, to=fact.centre_id, links=links
+            ) or consent_date_refusal(to=fact.centre_id, on=fact.consented_on, links=links)
+        case LinkConsentWithdrawn():
+            return withdrawal_refusal(
+                through=fact.recorded_at_centre_id,
+                to=fact.centre_id,
+                on=fact.withdrawn_on,
+                links=links,
             )
         case CentreFact():
             # An admission too: a centre cannot bring another centre's person in by
@@ -49,13 +60,22 @@ def link_refusal(
 def named_centre(fact: PersonFact) -> str | None:
     """The centre a fact names, which must be registered."""
     match fact:
-        case CentreFact() | ReferralMade() | ReferralAccepted() | LinkConsentRecorded():
+        case (
+            CentreFact()
+            | ReferralMade()
+            | ReferralAccepted()
+            | LinkConsentRecorded()
+            | LinkConsentWithdrawn()
+        ):
             return fact.centre_id
     return None
 
 
-def new_link(fact: PersonFact, *, recorded_by: str | None) -> Link | Referral | None:
-    """The link or pending referral a recorded fact makes; None for every other fact."""
+def new_link(
+    fact: PersonFact, *, recorded_by: str | None
+) -> Link | Referral | ConsentWithdrawal | None:
+    """The link, pending referral or end of a consent a recorded fact makes; None for every
+    other fact."""
     match fact:
         case PersonRegistered():
             return Link(fact.centre_id, "home", fact.registered_on, recorded_by=recorded_by)
@@ -73,4 +93,6 @@ def new_link(fact: PersonFact, *, recorded_by: str | None) -> Link | Referral | 
             )
         case LinkConsentRecorded():
             return Link(fact.centre_id, "consent", fact.consented_on, recorded_by=recorded_by)
+        case LinkConsentWithdrawn():
+            return ConsentWithdrawal(fact.centre_id, fact.withdrawn_on, recorded_by=recorded_by)
     return None

@@ -13,7 +13,7 @@ from peerlink_shared.web.person_access import ACCESS_REASON_HEADER
 
 from peerlink_intake.domain.clinics import ClinicGrants
 from peerlink_intake.domain.erasure import ErasureRequest, Service
-from peerlink_intake.domain.links import Link, PersonLinks, Referral
+from peerlink_intake.domain.links import ConsentWithdrawal, Link, PersonLinks, Referral
 
 
 class Centres(Protocol):
@@ -42,6 +42,10 @@ class Persons(KnownPersons, Protocol):
     async def add_link(self, person_id: str, link: Link, *, at: datetime) -> None: ...
 
     async def add_referral(self, person_id: str, referral: Referral, *, at: datetime) -> None: ...
+
+    async def end_consent(
+        self, person_id: str, withdrawal: ConsentWithdrawal, *, at: datetime
+    ) -> None: ...
 
     async def referrals_to(self, centre_id: str, *, limit: int) -> list[tuple[str, Referral]]: ...
 

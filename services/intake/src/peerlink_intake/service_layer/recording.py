@@ -11,7 +11,7 @@ from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_intake.domain.checks import latest_local_date
 from peerlink_intake.domain.clinics import sender_refusal
-from peerlink_intake.domain.links import Link, Referral
+from peerlink_intake.domain.links import ConsentWithdrawal, Link, Referral
 from peerlink_intake.service_layer.errors import (
     FactIncoherent,
     LinkRefused,
@@ -93,6 +93,8 @@ class FactRecording:
                 await self._persons.add_link(fact.person_id, link, at=now)
             case Referral() as referral:
                 await self._persons.add_referral(fact.person_id, referral, at=now)
+            case ConsentWithdrawal() as withdrawal:
+                await self._persons.end_consent(fact.person_id, withdrawal, at=now)
 
     async def _require_sender_may_act(self, clinic: str, fact: PersonFact) -> None:
         """Checked against the grants current now, so a revocation holds from the next event."""
