@@ -11,7 +11,13 @@ from datetime import datetime
 
 from peerlink_intake.domain.clinics import ChangedBy, ClinicGrants
 from peerlink_intake.domain.erasure import Confirmation, Erased, ErasureRequest, Service
-from peerlink_intake.domain.links import ConsentWithdrawal, Link, PersonLinks, Referral
+from peerlink_intake.domain.links import (
+    ConsentWithdrawal,
+    Link,
+    PersonLinks,
+    Referral,
+    standing_links,
+)
 from peerlink_intake.service_layer.clinic_facts import ClinicFacts
 from peerlink_intake.service_layer.clinic_grants import ClinicGrantChanges
 from peerlink_intake.service_layer.fact_log import FactLog
@@ -80,7 +86,13 @@ class IntakeStore:
         person = self.persons.get(person_id)
         if person is None or link.centre_id in person.links.centres:
             return
-        person.links = replace(person.links, links=(*person.links.links, link))
+        # As the adapter derives them: a consent dated on or before a withdrawal stays ended.
+        person.links = standing_links(
+            person_id,
+            (*person.links.links, link),
+            person.links.referrals,
+            person.links.withdrawals,
+        )
         person.links_at[link.centre_id] = at
 
     async def add_referral(self, person_id: str, referral: Referral, *, at: datetime) -> None:

@@ -21,7 +21,7 @@ ROWS: list[tuple[Payload, str, dict[str, str | int | bool], f.Fact]] = [
         c.AdmissionRecorded(person_id="p", centre_id="c", admitted_on=D1),
         "admission",
         {"centre_id": "c", "admitted_on": "2025-01-01"},
-        f.Link("c"),
+        f.Stay("c"),
     ),
     (
         c.ProgrammeEnded(person_id="p", centre_id="c", ended_on=D1, outcome="completed"),
@@ -33,7 +33,7 @@ ROWS: list[tuple[Payload, str, dict[str, str | int | bool], f.Fact]] = [
         c.ProgrammeEnded(person_id="p", centre_id="c", ended_on=D1, outcome="left_early"),
         "programme_end",
         {"centre_id": "c", "ended_on": "2025-01-01", "outcome": "left_early"},
-        f.Link("c"),
+        f.Stay("c"),
     ),
     (
         c.DischargeRecorded(person_id="p", centre_id="c", discharged_on=D1),
@@ -82,6 +82,22 @@ ROWS: list[tuple[Payload, str, dict[str, str | int | bool], f.Fact]] = [
         "link",
         {"centre_id": "c"},
         f.Link("c"),
+    ),
+    (
+        c.LinkConsentRecorded(
+            person_id="p", centre_id="c", recorded_at_centre_id="h", consented_on=D1
+        ),
+        "consent_link",
+        {"centre_id": "c", "consented_on": "2025-01-01"},
+        f.ConsentLink("c", D1),
+    ),
+    (
+        c.LinkConsentWithdrawn(
+            person_id="p", centre_id="c", recorded_at_centre_id="h", withdrawn_on=D2
+        ),
+        "consent_withdrawal",
+        {"centre_id": "c", "withdrawn_on": "2027-01-01"},
+        f.ConsentWithdrawal("c", D2),
     ),
     (
         c.NetworkSharingChanged(person_id="p", sharing=True, changed_on=D1),

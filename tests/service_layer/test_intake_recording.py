@@ -20,6 +20,7 @@ from peerlink_intake.service_layer.recording import RecordFact
 from peerlink_shared.contracts import (
     AdmissionRecorded,
     LinkConsentRecorded,
+    LinkConsentWithdrawn,
     PersonFact,
     ReferralAccepted,
     ReferralMade,
@@ -187,3 +188,71 @@ async def test_nothing_is_recorded_about_an_erased_person(intake: FakeIntake) ->
         await intake.recording.record(at_north(admission()))
     assert intake.outbox.added == []
     assert intake.store.facts == {}
+
+
+def consent_to_south(on: date = YESTERDAY) -> LinkConsentRecorded:
+    return LinkConsentRecorded(
+        person_id="p-1", centre_id="south", recorded_at_centre_id="north", consented_on=on
+    )
+
+
+def withdrawal_from_south(through: str = "north", on: date = YESTERDAY) -> LinkConsentWithdrawn:
+    return LinkConsentWithdrawn(
+        person_id="p-1", centre_id="south", recorded_at_centre_id=through, withdrawn_on=on
+    )
+
+
+def at_south(fact: PersonFact, event_id: str) -> RecordFact:
+    return RecordFact(fact, event_id=event_id, cause=Cause("c"), at_centre="south")
+
+
+async def test_a_withdrawn_consent_unlinks_the_centre(intake: FakeIntake) -> None:
+    await intake.recording.record(at_north(consent_to_south(), "e-1"))
+    await intake.recording.record(
+        at_south(RelapseRecorded(person_id="p-1", relapsed_on=YESTERDAY), "e-2")
+    )
+    withdrawn = await intake.recording.record(at_north(withdrawal_from_south(), "e-3"))
+    assert withdrawn.event_type == LinkConsentWithdrawn.event_type()
+    assert intake.store.links("p-1").centres == {"north"}
+    with pytest.raises(LinkRefused) as refused:
+        await intake.recording.record(at_south(admission("south"), "e-4"))
+    assert refused.value.refusal.kind is RefusalKind.NOT_LINKED
+    published = [e.type for e in intake.outbox.on(intake.topics.person_events)]
+    assert published == [
+        LinkConsentRecorded.event_type(),
+        RelapseRecorded.event_type(),
+        LinkConsentWithdrawn.event_type(),
+    ]
+
+
+async def test_withdrawing_a_consent_never_given_is_a_conflict(intake: FakeIntake) -> None:
+    with pytest.raises(LinkRefused) as refused:
+        await intake.recording.record(at_north(withdrawal_from_south()))
+    assert refused.value.refusal.kind is RefusalKind.NO_CONSENT
+    assert intake.outbox.added == []
+    assert intake.store.facts == {}
+
+
+async def test_a_withdrawal_in_the_future_is_incoherent(intake: FakeIntake) -> None:
+    await intake.recording.record(at_north(consent_to_south(), "e-1"))
+    with pytest.raises(FactIncoherent):
+        await intake.recording.record(at_north(withdrawal_from_south(on=date(2026, 12, 2)), "e-2"))
+    assert intake.store.links("p-1").centres == {"north", "south"}
+
+
+async def test_a_retried_consent_does_not_undo_its_withdrawal(intake: FakeIntake) -> None:
+    await intake.recording.record(at_north(consent_to_south(), "e-1"))
+    await intake.recording.record(at_north(withdrawal_from_south(), "e-2"))
+    again = await intake.recording.record(at_north(consent_to_south(), "e-1"))
+    assert again.duplicate
+    assert intake.store.links("p-1").centres == {"north"}
+
+
+async def test_consent_given_again_after_a_withdrawal_links_again(intake: FakeIntake) -> None:
+    await intake.recording.record(at_north(consent_to_south(date(2026, 11, 27)), "e-1"))
+    await intake.recording.record(at_north(withdrawal_from_south(on=date(2026, 11, 28)), "e-2"))
+    with pytest.raises(LinkRefused) as refused:  # dated the day it was withdrawn
+        await intake.recording.record(at_north(consent_to_south(date(2026, 11, 28)), "e-3"))
+    assert refused.value.refusal.kind is RefusalKind.CONSENT_DATE
+    await intake.recording.record(at_north(consent_to_south(YESTERDAY), "e-4"))
+    assert intake.store.links("p-1").centres == {"north", "south"}

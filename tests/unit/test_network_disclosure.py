@@ -12,6 +12,8 @@ from peerlink_eligibility.domain.disclosure import View, view_of
 from peerlink_eligibility.domain.facts import (
     Completion,
     ConsentChange,
+    ConsentLink,
+    ConsentWithdrawal,
     CravingCheckIn,
     Discharge,
     Fact,
@@ -19,6 +21,7 @@ from peerlink_eligibility.domain.facts import (
     Relapse,
     SharingChange,
     SobrietyDate,
+    Stay,
     fold_facts,
 )
 from peerlink_eligibility.domain.policy import Policy
@@ -45,6 +48,7 @@ def graduate_of_home(*, sober_days: int = 500, level: int = 2, checked: int = 3)
 
 
 SHARES = SharingChange(days_ago(4), sharing=True)
+CONSENT_ENDED = ConsentWithdrawal(HERE, days_ago(2))
 
 
 def test_a_person_who_does_not_share_is_decided_on_that_alone() -> None:
@@ -173,6 +177,17 @@ def test_withdrawing_from_the_network_takes_effect_and_wins_on_the_same_day() ->
         (graduate_of_home(), View.NONE),
         ([*graduate_of_home(), SHARES, SharingChange(TODAY, sharing=False)], View.NONE),
         ([], View.NONE),  # no such person
+        # consented here, then withdrew: not theirs any more, whatever it recorded meanwhile
+        ([ConsentLink(HERE, days_ago(9))], View.OWN),
+        ([ConsentLink(HERE, days_ago(9)), Stay(HERE), CONSENT_ENDED], View.NONE),
+        ([ConsentLink(HERE, days_ago(9)), Discharge(HERE, days_ago(5)), CONSENT_ENDED], View.NONE),
+        (
+            [*graduate_of_home(), SHARES, ConsentLink(HERE, days_ago(9)), CONSENT_ENDED],
+            View.NETWORK,
+        ),
+        ([Link(HERE), ConsentLink(HERE, days_ago(9)), CONSENT_ENDED], View.OWN),  # referred too
+        ([ConsentLink(HERE, days_ago(9)), CONSENT_ENDED, ConsentLink(HERE, TODAY)], View.OWN),
+        ([ConsentLink(HERE, days_ago(2)), CONSENT_ENDED], View.NONE),  # same day: withdrawn
     ],
 )
 def test_what_a_centre_may_see(facts: list[Fact], view: View) -> None:
@@ -187,3 +202,13 @@ def test_a_bulk_job_for_an_opened_centre_decides_only_those_who_share_or_are_its
     ]
     planned = plan(batch, OPEN, {}, TODAY)
     assert sorted(w.decision.person_id for w in planned.writes) == ["p-referred", "p-shares"]
+
+
+def test_a_withdrawn_consent_leaves_a_centre_standing_only_or_nothing() -> None:
+    consented = [*graduate_of_home(level=7), ConsentLink(HERE, days_ago(30)), Stay(HERE)]
+    own = decide(fold_facts("p-1", consented), OPEN, TODAY)
+    assert Reason.CRAVING_ABOVE_THRESHOLD in own.reasons
+    withdrawn = decide(fold_facts("p-1", [*consented, CONSENT_ENDED]), OPEN, TODAY)
+    assert withdrawn.reasons == (Reason.NOT_SHARED_WITH_NETWORK,)
+    shared = decide(fold_facts("p-1", [*consented, CONSENT_ENDED, SHARES]), OPEN, TODAY)
+    assert shared.reasons == (Reason.UNDISCLOSED,)

@@ -45,8 +45,17 @@ class ConsentChange:
 
 @dataclass(frozen=True)
 class Link:
-    """A centre linked to the person: their home centre, one that accepted a referral or
-    that they consented to, or one where a stay of theirs was recorded."""
+    """A centre linked to the person for good: their home centre, or one that accepted a
+    referral (or, stored before consents could be withdrawn, one they consented to)."""
+
+    centre_id: str
+
+
+@dataclass(frozen=True)
+class Stay:
+    """An admission or a programme not completed at a centre: it was linked then (only a
+    linked centre records a stay), and stays so unless that link was a consent since
+    withdrawn."""
 
     centre_id: str
 
@@ -98,6 +107,7 @@ Fact = (
     | Training
     | BackgroundCheck
     | Link
+    | Stay
     | ConsentLink
     | ConsentWithdrawal
     | SharingChange
@@ -119,6 +129,7 @@ class PersonFacts:
     trainings: frozenset[Training] = field(default_factory=frozenset)
     background_checks: frozenset[BackgroundCheck] = field(default_factory=frozenset)
     links: frozenset[str] = field(default_factory=frozenset)
+    stays: frozenset[str] = field(default_factory=frozenset)
     consent_links: frozenset[ConsentLink] = field(default_factory=frozenset)
     consent_withdrawals: frozenset[ConsentWithdrawal] = field(default_factory=frozenset)
     sharing_changes: frozenset[SharingChange] = field(default_factory=frozenset)
@@ -171,7 +182,7 @@ class PersonFacts:
         """The person's own centres: whoever may record facts about them. A centre where a
         stay was recorded is one (only a linked centre can record a stay), unless it was
         linked only by a consent the person has since withdrawn."""
-        stays = {d.centre_id for d in self.discharges}
+        stays = self.stays | {d.centre_id for d in self.discharges}
         consented = self._standing_consents
         ended = {w.centre_id for w in self.consent_withdrawals} - consented - self.links
         return (self.links | consented | self.completed_at() | stays) - ended
@@ -224,6 +235,7 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
     trainings: set[Training] = set()
     checks: set[BackgroundCheck] = set()
     links: set[str] = set()
+    stays: set[str] = set()
     consent_links: set[ConsentLink] = set()
     withdrawals: set[ConsentWithdrawal] = set()
     sharing: set[SharingChange] = set()
@@ -247,6 +259,8 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
                 checks.add(fact)
             case Link():
                 links.add(fact.centre_id)
+            case Stay():
+                stays.add(fact.centre_id)
             case ConsentLink():
                 consent_links.add(fact)
             case ConsentWithdrawal():
@@ -266,6 +280,7 @@ def fold_facts(person_id: str, facts: Iterable[Fact]) -> PersonFacts:
         trainings=_frozen(trainings),
         background_checks=_frozen(checks),
         links=_frozen(links),
+        stays=_frozen(stays),
         consent_links=_frozen(consent_links),
         consent_withdrawals=_frozen(withdrawals),
         sharing_changes=_frozen(sharing),

@@ -51,6 +51,10 @@ def _link(fields: StoredFields) -> Fact:
     return f.Link(_text(fields, "centre_id"))
 
 
+def _stay(fields: StoredFields) -> Fact:
+    return f.Stay(_text(fields, "centre_id"))
+
+
 def _linked(person_id: str, centre_id: str) -> RecordedFact:
     return RecordedFact(person_id, "link", {"centre_id": centre_id})
 
@@ -65,7 +69,7 @@ FACT_TYPES: tuple[FactType, ...] = (
             "admission",
             {"centre_id": e.centre_id, "admitted_on": e.admitted_on.isoformat()},
         ),
-        admission=_link,
+        admission=_stay,
     ),
     fact_type(
         c.ProgrammeEnded,
@@ -76,7 +80,7 @@ FACT_TYPES: tuple[FactType, ...] = (
             {"centre_id": e.centre_id, "ended_on": e.ended_on.isoformat(), "outcome": e.outcome},
         ),
         completion=lambda s: f.Completion(_text(s, "centre_id"), _day(s, "ended_on")),
-        programme_end=_link,
+        programme_end=_stay,
     ),
     fact_type(
         c.DischargeRecorded,
