@@ -127,6 +127,7 @@ ROWS: tuple[Row, ...] = (
         (f"POST {PERSON}/referrals",            RECORDERS,            PERSON_DATA),
         (f"POST {PERSON}/referral-acceptances", RECORDERS,            PERSON_DATA),
         (f"POST {PERSON}/link-consents",        RECORDERS | SELF,     PERSON_DATA),
+        (f"POST {PERSON}/link-consent-withdrawals", RECORDERS | SELF, PERSON_DATA),
         (f"POST {PERSON}/network-sharing",      RECORDERS | SELF,     PERSON_DATA),
         (f"GET {PERSON}/links",                 RECORDERS | SELF,     PERSON_DATA),
         (f"GET {CENTRE}/referrals",             RECORDERS,            PERSON_DATA),

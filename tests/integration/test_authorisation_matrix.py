@@ -140,6 +140,10 @@ BODIES: dict[str, Body] = {
         "accepted_on": day(0),
     },
     f"POST {PERSON}/link-consents": lambda w: {"to_centre_id": ANOTHER, "consented_on": day(0)},
+    f"POST {PERSON}/link-consent-withdrawals": lambda w: {
+        "from_centre_id": ANOTHER,
+        "withdrawn_on": day(0),
+    },
     f"POST {PERSON}/network-sharing": lambda w: {"sharing": True, "changed_on": day(0)},
     f"PUT {CENTRE}/policy": lambda w: {},
     f"POST {CENTRE}/policy/preview": lambda w: {"min_sober_days": 400},

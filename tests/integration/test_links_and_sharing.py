@@ -5,6 +5,7 @@ only their standing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -384,6 +385,137 @@ async def test_the_persons_consent_links_a_centre(services: Services) -> None:
     assert someone_else.status_code == 403
 
 
+async def test_a_withdrawn_consent_ends_the_link_everywhere(
+    services: Services, servers: Servers, topics: Topics
+) -> None:
+    person = await graduate(services)
+    own = headers(Role.SUPPORTER, HOME, subject=person)
+    consent = {"to_centre_id": OPEN, "consented_on": str(TODAY)}
+    consented = await post(services, HOME, person, "link-consents", consent, caller=own)
+    assert consented.status_code == 202, consented.text
+    await eventually(lambda: decision(services, OPEN, person))  # OPEN's own person: reasons
+    check_in = {"level": 1, "checked_on": str(TODAY)}
+    recorded = await post(
+        services, OPEN, person, "craving-check-ins", check_in, caller=coordinator(OPEN)
+    )
+    assert recorded.status_code == 202, recorded.text
+
+    withdrawal = {"from_centre_id": OPEN, "withdrawn_on": str(TODAY)}
+    never = {"from_centre_id": OTHER, "withdrawn_on": str(TODAY)}
+    not_linked = await post(
+        services, OTHER, person, "link-consent-withdrawals", withdrawal, caller=coordinator(OTHER)
+    )
+    assert not_linked.status_code == 403, not_linked.text
+    refused = await post(services, HOME, person, "link-consent-withdrawals", never, caller=own)
+    assert refused.status_code == 409, refused.text
+    assert "nothing to withdraw" in refused.json()["detail"]
+    withdrawn = await post(
+        services, HOME, person, "link-consent-withdrawals", withdrawal, caller=own
+    )
+    assert withdrawn.status_code == 202, withdrawn.text
+    assert withdrawn.json()["event_type"] == "peerlink.person.link-consent-withdrawn.v1"
+    twice = await post(services, HOME, person, "link-consent-withdrawals", withdrawal, caller=own)
+    assert twice.status_code == 409, twice.text
+
+    # OPEN may record nothing more, as for any centre not linked.
+    after = await post(
+        services, OPEN, person, "relapses", {"relapsed_on": str(TODAY)}, caller=coordinator(OPEN)
+    )
+    assert after.status_code == 403, after.text
+    assert "not linked" in after.json()["detail"]
+    links = await services.intake.get(f"/centres/{HOME}/persons/{person}/links", headers=own)
+    assert [link["centre_id"] for link in links.json()["links"]] == [HOME]
+    gone = await services.intake.get(
+        f"/centres/{OPEN}/persons/{person}/links", headers=coordinator(OPEN)
+    )
+    assert gone.status_code == 403
+
+    # Eligibility: no longer OPEN's own person; they do not share, so OPEN sees nothing.
+    async def refused_there() -> bool:
+        response = await services.eligibility.get(
+            f"/centres/{OPEN}/persons/{person}/decision", headers=coordinator(OPEN)
+        )
+        return response.status_code == 403
+
+    await eventually(refused_there)
+    assert (await standing(services, person)).status_code == 404
+    types = [event["type"] for event in await events_of(servers, topics, person)]
+    assert "peerlink.person.link-consent-withdrawn.v1" in types
+
+    # A new consent must be dated after the withdrawal: one dated that day is refused.
+    again = await post(services, HOME, person, "link-consents", consent, caller=own)
+    assert again.status_code == 409, again.text
+
+
+async def test_concurrent_link_changes_for_one_person_are_all_kept(
+    services: Services,
+) -> None:
+    """Twenty link changes for one person at once (consents and referrals to twenty
+    centres): each is its own inserted document, so none is lost on FerretDB."""
+    centres = [f"conc-{n:02d}" for n in range(20)]
+    for centre in centres:
+        body = {"centre_id": centre, "display_name": centre, "region": "n", "timezone": "UTC"}
+        response = await services.intake.put(f"/centres/{centre}", json=body, headers=ops())
+        assert response.status_code == 200, response.text
+    response = await services.intake.post(f"/centres/{HOME}/persons", headers=coordinator(HOME))
+    person: str = response.json()["person_id"]
+
+    def change(n: int, centre: str) -> tuple[str, dict[str, Any]]:
+        if n % 2:
+            return "referrals", {"to_centre_id": centre, "referred_on": str(TODAY)}
+        return "link-consents", {"to_centre_id": centre, "consented_on": str(TODAY)}
+
+    answers = await asyncio.gather(
+        *(
+            post(services, HOME, person, *change(n, centre), caller=coordinator(HOME))
+            for n, centre in enumerate(centres)
+        )
+    )
+    assert [a.status_code for a in answers] == [202] * 20
+    links = (
+        await services.intake.get(
+            f"/centres/{HOME}/persons/{person}/links", headers=coordinator(HOME)
+        )
+    ).json()
+    assert sorted(link["centre_id"] for link in links["links"]) == sorted([HOME, *centres[::2]])
+    pending = sorted(r["centre_id"] for r in links["pending_referrals"])
+    assert pending == centres[1::2]
+
+    # And twenty withdrawals and consents at once: the ten consents end, ten new links hold.
+    withdrawals = [
+        post(
+            services,
+            HOME,
+            person,
+            "link-consent-withdrawals",
+            {"from_centre_id": centre, "withdrawn_on": str(TODAY)},
+            caller=coordinator(HOME),
+        )
+        for centre in centres[::2]
+    ]
+    accepted = [
+        post(
+            services,
+            centre,
+            person,
+            "referral-acceptances",
+            {"referred_by_centre_id": HOME, "accepted_on": str(TODAY)},
+            caller=coordinator(centre),
+        )
+        for centre in centres[1::2]
+    ]
+    answers = await asyncio.gather(*withdrawals, *accepted)
+    assert [a.status_code for a in answers] == [202] * 20, [a.text for a in answers]
+    links = (
+        await services.intake.get(
+            f"/centres/{HOME}/persons/{person}/links", headers=coordinator(HOME)
+        )
+    ).json()
+    standing_links = {(link["centre_id"], link["basis"]) for link in links["links"]}
+    assert standing_links == {(HOME, "home"), *((c, "referral") for c in centres[1::2])}
+    assert links["pending_referrals"] == []
+
+
 async def test_a_network_centre_sees_only_the_standing_of_those_who_share(
     services: Services, servers: Servers, topics: Topics
 ) -> None:
@@ -550,6 +682,18 @@ HOSTILE: list[tuple[str, str, dict[str, Any], str]] = [
     ("a consent that is text", "network-sharing", {"sharing": "yes", "changed_on": D},
      "sharing"),
     ("a consent as a number", "network-sharing", {"sharing": 1, "changed_on": D}, "sharing"),
+    ("a withdrawal from an operator", "link-consent-withdrawals",
+     {"from_centre_id": "$ne", "withdrawn_on": D}, "from_centre_id"),
+    ("a withdrawal from a name", "link-consent-withdrawals",
+     {"from_centre_id": f"{CANARY} x", "withdrawn_on": D}, "from_centre_id"),
+    ("a withdrawal with a note", "link-consent-withdrawals",
+     {"from_centre_id": OTHER, "withdrawn_on": D, "why": CANARY}, "why"),
+    ("a withdrawal in the future", "link-consent-withdrawals",
+     {"from_centre_id": OTHER, "withdrawn_on": str(TODAY + timedelta(days=3))}, "withdrawn_on"),
+    ("a withdrawal dated by a number", "link-consent-withdrawals",
+     {"from_centre_id": OTHER, "withdrawn_on": 86400}, "withdrawn_on"),
+    ("a withdrawal naming no centre", "link-consent-withdrawals", {"withdrawn_on": D},
+     "from_centre_id"),
 ]  # fmt: skip
 
 
