@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.repository import IntakeRepository
-from peerlink_intake.domain.links import Link
 from peerlink_shared.storage.mongo import Database, Document
 
 from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
@@ -14,6 +11,9 @@ from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
 
 def centre(i: int) -> str:
     return f"c{i:07d}"
+
+
+LINK_FACTS_BY_PERSON = Twin("person_id_1")
 
 
 def person(i: int) -> str:
@@ -30,7 +30,8 @@ def referred_to(i: int) -> str:
 
 
 def person_document(i: int) -> Document:
-    home, to = centre(i % 40), referred_to(i)
+    """A person as registered: their home link only (later links are in link_facts)."""
+    home = centre(i % 40)
     return {
         "_id": person(i),
         "registered_by": home,
@@ -44,17 +45,22 @@ def person_document(i: int) -> Document:
                 "recorded_at": BASE,
             }
         },
-        "referrals": {
-            f"{home}:{to}": {
-                "centre_id": to,
-                "referred_by": home,
-                "referred_on": "2030-01-07",
-                "made_by": "coordinator-1",
-                "made_at": BASE,
-            }
-        },
-        "referred_to": [to],
         "registered_at": BASE,
+    }
+
+
+def referral_document(i: int) -> Document:
+    """Each person referred by their home centre, as `link_facts` keeps a referral."""
+    home, to = centre(i % 40), referred_to(i)
+    return {
+        "_id": f"{person(i)}:referral:{home}:{to}:2030-01-07",
+        "person_id": person(i),
+        "kind": "referral",
+        "centre_id": to,
+        "referred_by": home,
+        "referred_on": "2030-01-07",
+        "made_by": "coordinator-1",
+        "recorded_at": BASE,
     }
 
 
@@ -95,6 +101,7 @@ STORE = Store(
             },
         ),
         Seed("persons", person_document),
+        Seed("link_facts", referral_document),
         Seed(
             "facts",
             lambda i: {
@@ -124,7 +131,7 @@ STORE = Store(
         Lookup(
             "person's centres (per request, per inbound fact)",
             lambda db, k: IntakeRepository(db).centres_of(person(k)),
-            (BY_ID,),
+            (BY_ID, LINK_FACTS_BY_PERSON),
         ),
         Lookup(
             "centre exists? (per inbound fact, until cached)",
@@ -139,19 +146,18 @@ STORE = Store(
         Lookup(
             "person's links (per fact recorded)",
             lambda db, k: IntakeRepository(db).links_of(person(k)),
-            (BY_ID,),
+            (BY_ID, LINK_FACTS_BY_PERSON),
         ),
+        # (Linking a person to a centre is an insert into link_facts: no lookup.)
         Lookup(
-            "link a person to a centre (update, per referral accepted or consent)",
-            lambda db, k: IntakeRepository(db).add_link(
-                person(k), Link(referred_to(k), "referral", date(2030, 1, 7)), at=BASE
-            ),
-            (BY_ID,),
-        ),
-        Lookup(
-            "pending referrals to a centre (per request)",
+            "pending referrals to a centre (per request), then each referred person's links",
             lambda db, k: IntakeRepository(db).referrals_to(referred_to(k), limit=100),
-            (Twin("referred_to_1"),),
+            (
+                Twin("referred_to_1"),
+                Twin("centre_id_1_kind_1"),
+                BY_ID,
+                LINK_FACTS_BY_PERSON,
+            ),
         ),
         Lookup(
             "a clinic's current grants (per inbound fact)",

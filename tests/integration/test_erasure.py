@@ -227,3 +227,37 @@ async def test_a_clinic_fact_about_an_erased_person_is_skipped_and_audited(
 
     (entry,) = await eventually(audited)
     assert entry["person_ids"] == [person_id]
+
+
+async def test_erasure_forgets_the_link_facts_too(
+    intake: httpx.AsyncClient, servers: Servers, run_id: str
+) -> None:
+    """A consent, its withdrawal and a referral are link facts of their own: erased with the
+    person, and counted in intake's confirmation."""
+    person_id = await new_person(intake)
+    person = f"/centres/{CENTRE}/persons/{person_id}"
+    changes = [
+        ("link-consents", {"to_centre_id": OTHER, "consented_on": "2025-03-04"}),
+        ("link-consent-withdrawals", {"from_centre_id": OTHER, "withdrawn_on": "2025-03-05"}),
+        ("referrals", {"to_centre_id": OTHER, "referred_on": "2025-03-06"}),
+    ]
+    for path, body in changes:
+        recorded = await intake.post(f"{person}/{path}", json=body, headers=COORDINATOR)
+        assert recorded.status_code == 202, recorded.text
+    assert (await erase(intake, person_id, COORDINATOR)).status_code == 202
+
+    async def intake_confirmed() -> dict[str, object] | None:
+        status = (await intake.get(f"/persons/{person_id}/erasure", headers=OPS)).json()
+        done: dict[str, object] = status["services"][0]
+        return done if done["confirmed_at"] is not None else None
+
+    confirmed = await eventually(intake_confirmed)
+    # facts: the registration, the relapse and the three changes; link_facts: the three
+    assert confirmed["deleted"] == {"facts": 5, "persons": 0, "outbox_parked": 0, "link_facts": 3}
+    client = make_mongo_client(servers.mongo_url)
+    try:
+        db = client[f"{run_id}_erasure"]
+        assert leftovers(await traces(db, [person_id]), person_id=person_id) == {}
+        assert await db["link_facts"].count_documents({"person_id": person_id}) == 0
+    finally:
+        await client.close()

@@ -23,8 +23,8 @@ from peerlink_intake.domain.links import PersonLinks
 # The same words as docs/privacy.md, so the page and the report agree.
 PERSONS = Purpose(
     store="persons",
-    holds="the centres linked to you and how (home, referral, consent), and referrals "
-    "still waiting to be accepted",
+    holds="the centres linked to you and how (home, referral, consent), referrals "
+    "still waiting to be accepted, and the consents to a link you withdrew",
     why="who belongs where: only a centre linked to you may record facts about you",
     kept=UNTIL_ERASED,
 )
@@ -63,7 +63,7 @@ def fact_name(event_type: str) -> str:
 
 
 def _link_records(links: PersonLinks) -> list[Record]:
-    """Each link and each pending referral. Who recorded one (a staff member's id) is
+    """Each link, each pending referral and each consent withdrawn. Who recorded one (a staff member's id) is
     theirs, and left out."""
     found: list[Record] = [
         {
@@ -81,6 +81,10 @@ def _link_records(links: PersonLinks) -> list[Record]:
             "referred_on": plain(referral.referred_on),
         }
         for referral in links.pending()
+    ]
+    found += [
+        {"consent_withdrawn_from": w.centre_id, "withdrawn_on": plain(w.withdrawn_on)}
+        for w in links.withdrawals
     ]
     return found
 
