@@ -63,8 +63,8 @@ def fact_name(event_type: str) -> str:
 
 
 def _link_records(links: PersonLinks) -> list[Record]:
-    """Each link, each pending referral and each consent withdrawn. Who recorded one (a staff member's id) is
-    theirs, and left out."""
+    """Each link, each pending referral and each consent withdrawn. Who recorded one (a
+    staff member's id) is theirs, and left out."""
     found: list[Record] = [
         {
             "linked_centre": link.centre_id,
