@@ -393,7 +393,8 @@ async def test_a_withdrawn_consent_ends_the_link_everywhere(
     consent = {"to_centre_id": OPEN, "consented_on": str(TODAY)}
     consented = await post(services, HOME, person, "link-consents", consent, caller=own)
     assert consented.status_code == 202, consented.text
-    await eventually(lambda: decision(services, OPEN, person))  # OPEN's own person: reasons
+    # OPEN's own person now: its coordinators see the decision, and they qualify there.
+    await eventually(lambda: decision(services, OPEN, person, eligible=True))
     check_in = {"level": 1, "checked_on": str(TODAY)}
     recorded = await post(
         services, OPEN, person, "craving-check-ins", check_in, caller=coordinator(OPEN)
@@ -439,6 +440,16 @@ async def test_a_withdrawn_consent_ends_the_link_everywhere(
 
     await eventually(refused_there)
     assert (await standing(services, person)).status_code == 404
+    # The decision itself changed (what scheduling hears): not eligible there, for no reason
+    # OPEN may read but that they do not share.
+    ops_view = await services.eligibility.get(
+        f"/centres/{OPEN}/persons/{person}/decision", headers=ops()
+    )
+    assert ops_view.status_code == 200, ops_view.text
+    assert (ops_view.json()["eligible"], ops_view.json()["reasons"]) == (
+        False,
+        ["not_shared_with_network"],
+    )
     types = [event["type"] for event in await events_of(servers, topics, person)]
     assert "peerlink.person.link-consent-withdrawn.v1" in types
 
