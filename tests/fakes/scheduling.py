@@ -40,6 +40,7 @@ class FakeSessions:
     sessions: dict[str, StoredSession] = field(default_factory=dict)
     assignments: dict[str, Assignment] = field(default_factory=dict)
     holds: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (session, token)
+    booking_reads: int = 0  # calls of bookings_of, each one query in the real store
 
     async def add_session(self, request: SessionRequest, *, at: datetime) -> None:
         self.sessions.setdefault(request.session_id, StoredSession(request, at))
@@ -86,6 +87,7 @@ class FakeSessions:
         return sorted(found, key=lambda a: a.starts_at)
 
     async def bookings_of(self, supporter_ids: list[str]) -> dict[str, list[Booking]]:
+        self.booking_reads += 1
         return {s: [a.booking for a in self._of(s)] for s in supporter_ids}
 
     async def bookings_for_supporter(self, supporter_id: str) -> list[Assignment]:

@@ -12,6 +12,11 @@ from peerlink_shared.storage.mongo import Database, Document
 from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
 
 CANDIDATES = 20  # a centre's pool, as bookings are read for it
+# Issue 14: a fill reads its pool in one `$in` query per collection, not one per candidate.
+POOL_IN_ONE_QUERY = (
+    "FerretDB v1 does not push `$in` down (it reads the collection; MongoDB serves it from "
+    "the index): one query per fill round, not one per candidate (issue 14)"
+)
 
 
 def person(i: int) -> str:
@@ -193,16 +198,17 @@ STORE = Store(
             BY_SUPPORTER,
         ),
         Lookup(
-            "a supporter's bookings (per request)",
+            "a supporter's bookings (per request, per claim)",
             lambda db, k: SessionRepository(db).bookings_for_supporter(booked_supporter(k)),
             BY_SUPPORTER,
         ),
         Lookup(
-            "bookings of the candidates (per fill round and per claim)",
+            "bookings of the candidates (one query per fill round)",
             lambda db, k: SessionRepository(db).bookings_of(
                 [booked_supporter(k + 10 * n) for n in range(CANDIDATES)]
             ),
-            BY_SUPPORTER,
+            (),
+            scan=POOL_IN_ONE_QUERY,
         ),
         Lookup(
             "drop a time hold (delete by _id and token)",
@@ -212,12 +218,23 @@ STORE = Store(
             (BY_ID,),
         ),
         Lookup(
-            "a supporter's availability (per candidate, per fill)",
-            lambda db, k: SupporterRepository(db).availability_of([person(k)]),
-            (BY_ID,),
+            "availability of the candidates (one query per fill round)",
+            lambda db, k: SupporterRepository(db).availability_of(
+                [person(k + n) for n in range(CANDIDATES)]
+            ),
+            (),
+            scan=POOL_IN_ONE_QUERY,
         ),
         Lookup(
-            "a person's stays (per candidate, per fill)",
+            "stays of the candidates (one query per fill round)",
+            lambda db, k: SupporterRepository(db).histories_of(
+                [person(k + n) for n in range(CANDIDATES)]
+            ),
+            (),
+            scan=POOL_IN_ONE_QUERY,
+        ),
+        Lookup(
+            "a resident's stays (per meeting)",
             lambda db, k: SupporterRepository(db).history_of(person(k)),
             (BY_ID,),
         ),

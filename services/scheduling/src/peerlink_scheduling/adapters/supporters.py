@@ -9,7 +9,7 @@ import re
 from datetime import date, time
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.storage.mongo import Database, Document, each
+from peerlink_shared.storage.mongo import Database, Document
 
 from peerlink_scheduling.domain.availability import Availability, Window
 from peerlink_scheduling.domain.bookings import Candidate
@@ -71,9 +71,10 @@ class SupporterRepository:
         return found
 
     async def candidates_at(self, centre_id: str) -> list[Candidate]:
-        """Everyone who may serve at the centre, with their availability and stays, in id order:
-        one query for who, then one `_id` read per candidate side by side (FerretDB serves an
-        `_id` `$in` by reading the whole collection)."""
+        """Everyone who may serve at the centre, with their availability and stays, in id order,
+        in three queries however many they are: who, then their availability and their stays
+        (each one `_id` `$in`; FerretDB v1 answers it by reading the collection, MongoDB from
+        the `_id` index)."""
         eligibility = await self.eligibility_at(centre_id)
         ids = sorted(eligibility)
         availability = await self.availability_of(ids)
@@ -121,17 +122,7 @@ class SupporterRepository:
         )
 
     async def history_of(self, person_id: str) -> tuple[list[Admitted], list[Left]]:
-        doc = await self._histories.find_one({"_id": person_id}) or {}
-        return (
-            [
-                Admitted(item["centre_id"], date.fromisoformat(item["on"]))
-                for item in doc.get("admissions", [])
-            ],
-            [
-                Left(item["centre_id"], date.fromisoformat(item["on"]), item["completed"])
-                for item in doc.get("leavings", [])
-            ],
-        )
+        return _history(await self._histories.find_one({"_id": person_id}) or {})
 
     async def set_exclusions(self, centre_id: str, resident_id: str, supporters: list[str]) -> None:
         await self._exclusions.replace_one(
@@ -150,18 +141,17 @@ class SupporterRepository:
         )
 
     async def availability_of(self, supporter_ids: list[str]) -> dict[str, Availability]:
-        """Recorded availability by supporter (one `_id` read each, side by side)."""
-        found = await each(supporter_ids, lambda key: self._availability.find_one({"_id": key}))
-        return {
-            supporter_id: _availability(doc)
-            for supporter_id, doc in zip(supporter_ids, found, strict=True)
-            if doc is not None
-        }
+        """Recorded availability by supporter (absent: nothing recorded), in one query."""
+        cursor = self._availability.find({"_id": {"$in": supporter_ids}})
+        return {doc["_id"]: _availability(doc) async for doc in cursor}
 
     async def histories_of(
         self, person_ids: list[str]
     ) -> dict[str, tuple[list[Admitted], list[Left]]]:
-        return dict(zip(person_ids, await each(person_ids, self.history_of), strict=True))
+        """Each person's stays (none recorded: empty), in one query."""
+        cursor = self._histories.find({"_id": {"$in": person_ids}})
+        found = {doc["_id"]: _history(doc) async for doc in cursor}
+        return {person_id: found.get(person_id, ([], [])) for person_id in person_ids}
 
     async def forget_supporter(self, person_id: str) -> dict[str, int]:
         """Who may serve where, their availability and their stays: gone, so matching no
@@ -183,6 +173,19 @@ class SupporterRepository:
             {"supporter_ids": person_id}, {"$pull": {"supporter_ids": person_id}}
         )
         return {"exclusions": exclusions.deleted_count}
+
+
+def _history(doc: Document) -> tuple[list[Admitted], list[Left]]:
+    return (
+        [
+            Admitted(item["centre_id"], date.fromisoformat(item["on"]))
+            for item in doc.get("admissions", [])
+        ],
+        [
+            Left(item["centre_id"], date.fromisoformat(item["on"]), item["completed"])
+            for item in doc.get("leavings", [])
+        ],
+    )
 
 
 def _windows(items: list[Document]) -> tuple[Window, ...]:

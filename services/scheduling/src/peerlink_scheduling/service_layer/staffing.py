@@ -136,8 +136,8 @@ class Staffing:
         or past the weekly cap: whoever sees such a conflict after claiming gives way (both
         may, then both choose again), so the rules hold without transactions."""
         (supporter,) = (s for s in pool.supporters if s.supporter_id == choice.supporter_id)
-        fresh = await self._ports.sessions.bookings_of([choice.supporter_id])
-        now = replace(supporter, bookings=tuple(fresh[choice.supporter_id]))
+        fresh = await self._ports.sessions.bookings_for_supporter(choice.supporter_id)
+        now = replace(supporter, bookings=tuple(a.booking for a in fresh))
         return broken_rule(request, choice.starts_at, now, pool) is None
 
     async def _pool(self, request: SessionRequest) -> Pool:
