@@ -29,17 +29,24 @@ AT_TEN = NOW + timedelta(days=1, hours=1)
 
 
 @pytest.fixture(scope="module")
-def recorder() -> QueryRecorder:
-    return QueryRecorder()
-
-
-@pytest.fixture(scope="module")
-async def client(servers: Servers, recorder: QueryRecorder) -> AsyncIterator[MongoClient]:
-    found: MongoClient = AsyncMongoClient(
-        servers.mongo_url, tz_aware=True, event_listeners=[recorder]
+async def recorded(servers: Servers) -> AsyncIterator[tuple[MongoClient, QueryRecorder]]:
+    """A client whose filtered commands can be recorded (the production client's options)."""
+    recorder = QueryRecorder()
+    client: MongoClient = AsyncMongoClient(
+        servers.mongo_url, tz_aware=True, appname="peerlink", event_listeners=[recorder]
     )
-    yield found
-    await found.close()
+    yield client, recorder
+    await client.close()
+
+
+@pytest.fixture
+def client(recorded: tuple[MongoClient, QueryRecorder]) -> MongoClient:
+    return recorded[0]
+
+
+@pytest.fixture
+def recorder(recorded: tuple[MongoClient, QueryRecorder]) -> QueryRecorder:
+    return recorded[1]
 
 
 @pytest.fixture

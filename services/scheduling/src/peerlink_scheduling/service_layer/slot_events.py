@@ -22,14 +22,14 @@ class SlotFields(TypedDict):
     starts_at: datetime
 
 
-def slot_fields(assignment: Assignment) -> SlotFields:
-    return SlotFields(
-        session_id=assignment.session_id,
-        centre_id=assignment.centre_id,
-        supporter_id=assignment.supporter_id,
-        slot=assignment.slot,
-        starts_at=assignment.starts_at,
-    )
+def slot_fields(a: Assignment) -> SlotFields:
+    return {
+        "session_id": a.session_id,
+        "centre_id": a.centre_id,
+        "supporter_id": a.supporter_id,
+        "slot": a.slot,
+        "starts_at": a.starts_at,
+    }
 
 
 async def publish_about(
