@@ -1,14 +1,18 @@
-"""Scheduling's stores against the real database: a fill reads its whole pool in a fixed
-number of queries, however many candidates there are, and reads what it read one by one
-before (availability, stays, bookings, absent records included)."""
+"""Scheduling's stores against the real database: a fill reads its pool by one point lookup
+per candidate (never a `$in`, which FerretDB v1 answers by scanning: adapters/pool_reads.py),
+a bounded few in flight at once, never one after another; and reads what it read before
+(availability, stays, bookings, absent records included). That each lookup is an index scan
+is asserted in tests/hot_lookups/scheduling.py."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
+from peerlink_scheduling.adapters.pool_reads import POOL_READS_AT_ONCE
 from peerlink_scheduling.adapters.sessions import SessionRepository
 from peerlink_scheduling.adapters.supporters import SupporterRepository
 from peerlink_scheduling.bootstrap import session_events, use_cases
@@ -18,6 +22,8 @@ from peerlink_scheduling.domain.stays import Admitted, Left
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.storage.mongo import Database, MongoClient
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.cursor import AsyncCursor
 
 from tests.fakes.clock import MovableClock
 from tests.fakes.outbox import RecordingOutbox
@@ -47,6 +53,39 @@ def client(recorded: tuple[MongoClient, QueryRecorder]) -> MongoClient:
 @pytest.fixture
 def recorder(recorded: tuple[MongoClient, QueryRecorder]) -> QueryRecorder:
     return recorded[1]
+
+
+class InFlight:
+    """The most reads in flight at once, by collection: a store's `find_one` and cursor
+    `to_list` calls (how it reads a pool), each counted from the call to its answer."""
+
+    def __init__(self) -> None:
+        self.now: Counter[str] = Counter()
+        self.most: Counter[str] = Counter()
+
+    def counting(
+        self, read: Callable[..., Awaitable[Any]], collection: Callable[[Any], str]
+    ) -> Callable[..., Awaitable[Any]]:
+        async def counted(reader: Any, *args: Any, **kwargs: Any) -> Any:
+            name = collection(reader)
+            self.now[name] += 1
+            self.most[name] = max(self.most[name], self.now[name])
+            try:
+                return await read(reader, *args, **kwargs)
+            finally:
+                self.now[name] -= 1
+
+        return counted
+
+
+@pytest.fixture
+def in_flight(monkeypatch: pytest.MonkeyPatch) -> InFlight:
+    found = InFlight()
+    find_one = found.counting(AsyncCollection.find_one, lambda c: c.name)
+    to_list = found.counting(AsyncCursor.to_list, lambda c: c.collection.name)
+    monkeypatch.setattr(AsyncCollection, "find_one", find_one)
+    monkeypatch.setattr(AsyncCursor, "to_list", to_list)
+    return found
 
 
 @pytest.fixture
@@ -109,23 +148,23 @@ async def fill_counting(db: Database, recorder: QueryRecorder) -> Counter[str]:
     return Counter(f"{q.command} {q.collection}" for q in queries)
 
 
-async def test_a_fill_sends_as_many_queries_for_twelve_candidates_as_for_two(
-    db: Database, client: MongoClient, run_id: str, recorder: QueryRecorder
+async def test_a_fill_reads_each_candidate_by_point_lookups_a_bounded_few_at_once(
+    db: Database, recorder: QueryRecorder, in_flight: InFlight
 ) -> None:
-    await pool_of(db, 2)
-    small = await fill_counting(db, recorder)
-    other = client[f"{db.name}_large"]
-    try:
-        await SessionRepository(other).ensure_indexes()
-        await pool_of(other, 12)
-        large = await fill_counting(other, recorder)
-    finally:
-        await client.drop_database(other.name)
+    await pool_of(db, 20)
 
-    assert small == large
-    assert small["find eligible"] == small["find availability"] == small["find histories"] == 1
-    # The session's slots before and after, the pool's bookings once, each claim's own.
-    assert small["find assignments"] == 2 + 1 + 2
+    queries = await fill_counting(db, recorder)
+
+    # One lookup per candidate and collection, by its key (a `$in` would be one query).
+    assert queries["find eligible"] == 1
+    assert queries["find availability"] == queries["find histories"] == 20
+    # The session's slots before and after, each candidate's bookings, each claim's own.
+    assert queries["find assignments"] == 2 + 20 + 2
+    # Side by side up to the bound, never past it (one by one would be 1; unbounded, 20).
+    pool_reads = ("availability", "histories", "assignments")
+    assert {name: in_flight.most[name] for name in pool_reads} == dict.fromkeys(
+        pool_reads, POOL_READS_AT_ONCE
+    )
 
 
 async def test_the_pool_is_read_whole_with_absent_records_as_nothing_recorded(

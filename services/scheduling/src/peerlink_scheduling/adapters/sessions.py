@@ -17,6 +17,7 @@ from peerlink_shared.lifecycle.erasure import keyed_by
 from peerlink_shared.observability.trace_spans import current_trace_id
 from peerlink_shared.storage.mongo import Database, Document, insert_once
 
+from peerlink_scheduling.adapters.pool_reads import read_each
 from peerlink_scheduling.domain.bookings import Assignment
 from peerlink_scheduling.domain.matching import Booking, SessionRequest
 from peerlink_scheduling.service_layer.ports import SlotClaim
@@ -80,13 +81,13 @@ class SessionRepository:
         return [_assignment(doc) async for doc in cursor]
 
     async def bookings_of(self, supporter_ids: list[str]) -> dict[str, list[Booking]]:
-        # A `supporter_id` `$in`: FerretDB v1 answers it by reading every assignment,
-        # MongoDB from the supporter index.
-        found: dict[str, list[Booking]] = {supporter_id: [] for supporter_id in supporter_ids}
-        cursor = self._assignments.find({"supporter_id": {"$in": supporter_ids}})
-        async for doc in cursor:
-            found[doc["supporter_id"]].append(_assignment(doc).booking)
-        return found
+        # One supporter index lookup each (pool_reads.py: not a `$in`).
+        found = await read_each(supporter_ids, self._bookings_of_one)
+        return dict(zip(supporter_ids, found, strict=True))
+
+    async def _bookings_of_one(self, supporter_id: str) -> list[Booking]:
+        docs = await self._assignments.find({"supporter_id": supporter_id}).to_list()
+        return [_assignment(doc).booking for doc in docs]
 
     async def claim_slot(self, request: SessionRequest, **claim: Unpack[SlotClaim]) -> bool:
         return await insert_once(

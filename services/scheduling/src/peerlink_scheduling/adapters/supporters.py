@@ -12,6 +12,7 @@ from typing import Unpack
 from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.storage.mongo import Database, Document
 
+from peerlink_scheduling.adapters.pool_reads import read_each
 from peerlink_scheduling.domain.availability import Availability, Window
 from peerlink_scheduling.domain.bookings import Candidate
 from peerlink_scheduling.domain.network import Network
@@ -58,8 +59,7 @@ class SupporterRepository:
         return found
 
     async def candidates_at(self, centre_id: str) -> list[Candidate]:
-        # Three queries: who, then their availability and their stays (each an `_id` `$in`:
-        # FerretDB v1 answers it by reading the collection, MongoDB from the `_id` index).
+        # Who, then each one's availability and stays by `_id` (pool_reads.py: not a `$in`).
         eligibility = await self.eligibility_at(centre_id)
         ids = sorted(eligibility)
         availability = await self.availability_of(ids)
@@ -126,17 +126,21 @@ class SupporterRepository:
         )
 
     async def availability_of(self, supporter_ids: list[str]) -> dict[str, Availability]:
-        """Recorded availability by supporter (absent: nothing recorded), in one query."""
-        cursor = self._availability.find({"_id": {"$in": supporter_ids}})
-        return {doc["_id"]: _availability(doc) async for doc in cursor}
+        """Recorded availability by supporter (absent: nothing recorded)."""
+        found = await read_each(
+            supporter_ids, lambda key: self._availability.find_one({"_id": key})
+        )
+        return {
+            supporter_id: _availability(doc)
+            for supporter_id, doc in zip(supporter_ids, found, strict=True)
+            if doc is not None
+        }
 
     async def histories_of(
         self, person_ids: list[str]
     ) -> dict[str, tuple[list[Admitted], list[Left]]]:
-        """Each person's stays (none recorded: empty), in one query."""
-        cursor = self._histories.find({"_id": {"$in": person_ids}})
-        found = {doc["_id"]: _history(doc) async for doc in cursor}
-        return {person_id: found.get(person_id, ([], [])) for person_id in person_ids}
+        """Each person's stays (none recorded: empty)."""
+        return dict(zip(person_ids, await read_each(person_ids, self.history_of), strict=True))
 
     async def forget_supporter(self, person_id: str) -> dict[str, int]:
         eligible = await self._eligible.delete_many({"person_id": person_id})

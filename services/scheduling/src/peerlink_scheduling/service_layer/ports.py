@@ -81,8 +81,9 @@ class Sessions(Protocol):
     async def assignments_of(self, session_id: str) -> list[Assignment]: ...
 
     async def bookings_of(self, supporter_ids: list[str]) -> dict[str, list[Booking]]:
-        """Every booking of each of these supporters (none: an empty list), read in one
-        query however many they are: a fill reads its whole pool's at once."""
+        """Every booking of each of these supporters (none: an empty list). A fill asks once
+        for its whole pool; the store reads each by its indexed supporter lookup, a bounded
+        few side by side, as `candidates_at` does."""
         ...
 
     async def bookings_for_supporter(self, supporter_id: str) -> list[Assignment]: ...
@@ -145,8 +146,11 @@ class Supporters(Protocol):
         ...
 
     async def candidates_at(self, centre_id: str) -> list[Candidate]:
-        """Everyone who may serve at the centre, in id order, read in a fixed number of
-        queries however many they are (never one per candidate)."""
+        """Everyone who may serve at the centre, in id order. A fill asks once; the store
+        reads each candidate by `_id` (indexed point lookups, at most 8 in flight: about
+        ceil(N/8) round trips), never one after another and never by a `$in`: FerretDB v1,
+        the dev/CI server, scans the collection for a `$in` (20 candidates among 5,000
+        supporters: a fill took 1.5-2.2 s instead of 84 ms)."""
         ...
 
     async def save_centre(self, centre: CentreRegistered) -> None: ...
