@@ -72,11 +72,13 @@ V = TypeVar("V")
 READS_AT_ONCE = 16
 
 
-async def each(keys: Sequence[K], read: Callable[[K], Awaitable[V]]) -> list[V]:
-    """One read per key, a few side by side, answers in the keys' order: how to read many
-    documents by an indexed key on both servers (FerretDB v1 answers a `$in` by reading the
-    whole collection)."""
-    limit = asyncio.Semaphore(READS_AT_ONCE)
+async def each(
+    keys: Sequence[K], read: Callable[[K], Awaitable[V]], *, at_once: int = READS_AT_ONCE
+) -> list[V]:
+    """One read per key, at most `at_once` side by side, answers in the keys' order: how to
+    read many documents by an indexed key on both servers (FerretDB v1 answers a `$in` by
+    reading the whole collection)."""
+    limit = asyncio.Semaphore(at_once)
 
     async def one(key: K) -> V:
         async with limit:
