@@ -1,6 +1,6 @@
 """How the stores read a fill's pool (`Supporters.candidates_at`, `Sessions.bookings_of`):
 one point lookup per candidate on an indexed key, at most `POOL_READS_AT_ONCE` in flight,
-so a fill waits about ceil(N / 8) round trips, not N. Not a `$in`: FerretDB v1 (dev, CI,
+so a fill waits about ceil(N / 16) round trips, not N. Not a `$in`: FerretDB v1 (dev, CI,
 benchmarks) never serves one from an index and reads the whole collection (20 candidates
 among 5,000 supporters: a fill took 1.5-2.2 s instead of 84 ms); MongoDB serves both."""
 
@@ -11,9 +11,9 @@ from typing import TypeVar
 
 from peerlink_shared.storage.mongo import each
 
-# Well under FerretDB's 50 pooled PostgreSQL connections (INFRA.md), with other fills and
+# Under FerretDB's 50 pooled PostgreSQL connections (INFRA.md) with other fills and
 # replicas reading at the same time.
-POOL_READS_AT_ONCE = 8
+POOL_READS_AT_ONCE = 16
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -148,7 +148,7 @@ class Supporters(Protocol):
     async def candidates_at(self, centre_id: str) -> list[Candidate]:
         """Everyone who may serve at the centre, in id order. A fill asks once; the store
         reads each candidate by `_id` (indexed point lookups, at most 8 in flight: about
-        ceil(N/8) round trips), never one after another and never by a `$in`: FerretDB v1,
+        ceil(N/16) round trips), never one after another and never by a `$in`: FerretDB v1,
         the dev/CI server, scans the collection for a `$in` (20 candidates among 5,000
         supporters: a fill took 1.5-2.2 s instead of 84 ms)."""
         ...
