@@ -35,6 +35,7 @@ from peerlink_shared.web.held_routes import held_router
 
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
+from peerlink_notifications.adapters.holdings import NotificationsHoldings
 from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.adapters.smtp import SmtpRelay, SmtpTransport
 from peerlink_notifications.adapters.webhook import SmsTransport, WebhookTransport
@@ -52,7 +53,6 @@ from peerlink_notifications.entrypoints.http import notifications_router
 from peerlink_notifications.service_layer.contacts import ContactKeeping
 from peerlink_notifications.service_layer.erasure import NotificationsErasure
 from peerlink_notifications.service_layer.handlers import NotificationsHandlers
-from peerlink_notifications.service_layer.holdings import NotificationsHoldings
 from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
 
