@@ -52,13 +52,21 @@ class StaffingSeen(Protocol):
 
 
 class NotificationsRecords(Centres, MessageLog, StaffingSeen, Protocol):
-    async def forget_person(self, person_id: str) -> dict[str, int]: ...
+    async def forget_person(self, person_id: str) -> dict[str, int]:
+        """Deletes the person's messages; a staffing state that named them names an erased
+        supporter instead (it only decides whether the centre is told again)."""
+        ...
 
 
 class ContactBook(Protocol):
-    async def find(self, kind: RecipientKind, recipient_id: str) -> Contact | None: ...
+    async def find(self, kind: RecipientKind, recipient_id: str) -> Contact | None:
+        """The contact, or None if there is none or its owner's key was destroyed."""
+        ...
 
-    async def replace(self, kind: RecipientKind, recipient_id: str, contact: Contact) -> None: ...
+    async def replace(self, kind: RecipientKind, recipient_id: str, contact: Contact) -> None:
+        """The whole contact is replaced: an address left out is an address removed.
+        Raises PersonKeyDestroyed for an erased person."""
+        ...
 
     async def forget_person(self, person_id: str) -> int: ...
 
