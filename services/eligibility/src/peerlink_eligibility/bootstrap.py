@@ -18,7 +18,7 @@ from peerlink_shared.contracts import (
     PolicyChanged,
     ReferralMade,
 )
-from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.lifecycle.erasure import erasure_in
 from peerlink_shared.messaging.asyncapi import Channel
 from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
@@ -123,15 +123,7 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         ),
         tracer=runtime.tracing.tracer if runtime.tracing else None,
     )
-    erasure = Erasure(
-        service="eligibility",
-        db=runtime.db,
-        erase_own_stores=cases.erasure.erase,
-        outbox=runtime.outbox,
-        topics=topics,
-        clock=runtime.clock,
-    )
-    runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
+    erasure = erasure_in(runtime, service="eligibility", erase_own_stores=cases.erasure.erase)
     consumers.subscribe(
         runtime.consumer,
         recording=cases.recording,

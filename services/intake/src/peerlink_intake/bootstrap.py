@@ -12,7 +12,7 @@ from peerlink_shared.contracts import (
     PersonErased,
     PersonErasureRequested,
 )
-from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.lifecycle.erasure import erasure_in
 from peerlink_shared.messaging.asyncapi import Channel
 from peerlink_shared.messaging.publishing import Publisher, source_of
 from peerlink_shared.messaging.topics import CLINIC_INBOUND
@@ -74,19 +74,11 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
         person_erasure=publisher(topics.person_erasure),
         clock=runtime.clock,
     )
-    erasure = Erasure(
-        service="intake",
-        db=runtime.db,
-        erase_own_stores=repository.erase_person,
-        outbox=runtime.outbox,
-        topics=runtime.topics,
-        clock=runtime.clock,
-    )
+    erasure = erasure_in(runtime, service="intake", erase_own_stores=repository.erase_person)
     runtime.startup_hooks += [
         repository.ensure_indexes,
         clinics.ensure_indexes,
         requests.ensure_indexes,
-        erasure.ledger.ensure_indexes,
     ]
     consumers.subscribe(
         runtime.consumer,

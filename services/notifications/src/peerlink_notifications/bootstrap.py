@@ -25,7 +25,7 @@ from peerlink_shared.contracts import (
     SupporterAssigned,
     SupporterUnassigned,
 )
-from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.lifecycle.erasure import erasure_in
 from peerlink_shared.messaging.asyncapi import Channel
 from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
@@ -81,15 +81,7 @@ def bootstrap(
     forget = NotificationsErasure(
         repository=repository, contacts=contacts, deliveries=deliveries
     ).erase_person
-    erasure = Erasure(
-        service="notifications",
-        db=runtime.db,
-        erase_own_stores=forget,
-        outbox=runtime.outbox,
-        topics=runtime.topics,
-        clock=runtime.clock,
-    )
-    runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
+    erasure = erasure_in(runtime, service="notifications", erase_own_stores=forget)
     notification_events = notification_events_publisher(
         sink=runtime.outbox, topics=runtime.topics, clock=runtime.clock
     )
