@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 from peerlink_intake.domain.checks import latest_local_date, milestone_problems, not_in_future
+from peerlink_notifications.domain.languages import Locale
 from peerlink_notifications.domain.templates import (
     CentreView,
-    Locale,
     Message,
     SessionBooked,
     SessionCancelled,
