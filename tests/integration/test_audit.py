@@ -330,8 +330,11 @@ async def test_clinic_facts_over_kafka_are_recorded_accepted_or_refused(
     )
     known = registered.json()["person_id"]
     stranger = unique("p-stranger")
+    # The source names another clinic: a claim the sender writes itself, not who it is.
     accepted = envelope_for(
-        RelapseRecorded(person_id=known, relapsed_on=TODAY - timedelta(days=2)), subject=known
+        RelapseRecorded(person_id=known, relapsed_on=TODAY - timedelta(days=2)),
+        subject=known,
+        source="/clinics/harbour-ehr/adt",
     )
     refused = envelope_for(
         RelapseRecorded(person_id=stranger, relapsed_on=TODAY - timedelta(days=2)),
@@ -351,9 +354,12 @@ async def test_clinic_facts_over_kafka_are_recorded_accepted_or_refused(
         None,
         accepted.id,
     )
-    assert took["actor"] == {"subject": "/tests", "role": "clinic_system", "centre": None}
+    assert took["actor"] == {"subject": "audit-ehr", "role": "clinic_system", "centre": None}
+    assert took["event_source"] == "/clinics/harbour-ehr/adt"
     assert took["action"] == RelapseRecorded.event_type()
     assert took["status"] is None
     turned_away = await eventually(lambda: recorded(stranger))
+    by_clinic = {e["request_id"] for e in await trail(intake, actor="audit-ehr")}
+    assert by_clinic == {accepted.id, refused.id}
     assert (turned_away["outcome"], turned_away["refusal"]) == ("refused", "unknown_person")
     assert str(TODAY - timedelta(days=2)) not in repr([took, turned_away])

@@ -93,6 +93,13 @@ async def test_a_clinic_event_is_recorded_once_and_published(
     assert event["id"] != check_in.id  # namespaced by the clinic and its source
 
 
+def _with_raw(payload: Any, subject: str, **raw: object) -> bytes:
+    """The event for `payload` with some data values replaced as a sender might write them."""
+    body = json.loads(envelope_for(payload, subject=subject).model_dump_json())
+    body["data"].update(raw)
+    return json.dumps(body).encode()
+
+
 async def test_refused_clinic_events_are_dead_lettered_with_reasons(
     intake: httpx.AsyncClient, servers: Servers, topics: Topics
 ) -> None:
@@ -202,6 +209,31 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
             ).encode(),
             "forbidden_key",
         ),
+        # Kafka's door holds values to the HTTP door's types: no coercion.
+        "date-as-number": (
+            _with_raw(
+                AdmissionRecorded(person_id=person_id, centre_id=CENTRE, admitted_on=TODAY),
+                person_id,
+                admitted_on=86400,
+            ),
+            "invalid_payload",
+        ),
+        "level-as-text": (
+            _with_raw(
+                CravingCheckInRecorded(person_id=person_id, level=1, checked_on=TODAY),
+                person_id,
+                level="7",
+            ),
+            "invalid_payload",
+        ),
+        "level-as-flag": (
+            _with_raw(
+                CravingCheckInRecorded(person_id=person_id, level=1, checked_on=TODAY),
+                person_id,
+                level=True,
+            ),
+            "invalid_payload",
+        ),
         "canary-in-level": (
             envelope_for(
                 CravingCheckInRecorded(person_id=person_id, level=1, checked_on=TODAY),
@@ -233,7 +265,10 @@ async def test_refused_clinic_events_are_dead_lettered_with_reasons(
         found["bad-milestone"]["x-dlq-reason"]
         == "data.days: must equal the days from sober_since to recorded_on"
     )
-    assert found["canary-in-level"]["x-dlq-reason"] == "level: int_parsing"
+    assert found["canary-in-level"]["x-dlq-reason"] == "level: int_type"
+    assert found["date-as-number"]["x-dlq-reason"] == "admitted_on: date_type"
+    assert found["level-as-text"]["x-dlq-reason"] == "level: int_type"
+    assert found["level-as-flag"]["x-dlq-reason"] == "level: int_type"
     assert all(CANARY not in json.dumps(headers) for headers in found.values())
     assert {found[name]["x-original-topic"] for name in cases} == {inbound}
 

@@ -26,7 +26,7 @@ from tests.fakes.intake import OPS, FakeIntake
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 YESTERDAY = date(2026, 11, 29)
 CLINIC = "harbour-ehr"
-SOURCE = "/clinics/harbour-ehr/adt"
+SOURCE = "/clinics/cove-ehr/adt"  # what the event claims; the sender is CLINIC
 
 
 @pytest.fixture
@@ -72,7 +72,8 @@ async def test_an_accepted_fact_is_published_under_the_senders_namespace_and_aud
     assert envelope.id in intake.store.facts
     (entry,) = intake.audit.entries
     assert (entry.outcome, entry.refusal, entry.request_id) == ("accepted", None, "clinic-1")
-    assert entry.actor.subject == SOURCE
+    # The actor is the clinic the topic belongs to; the source is only what it claims.
+    assert (entry.actor.subject, entry.event_source) == (CLINIC, SOURCE)
 
 
 async def test_the_same_event_again_records_nothing_more(intake: FakeIntake) -> None:

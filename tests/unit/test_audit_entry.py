@@ -65,7 +65,8 @@ def test_a_refused_clinic_event_keeps_the_reason_code_only() -> None:
         at=AT,
         event_type="peerlink.person.relapse-recorded.v1",
         event_id="evt-1",
-        source="/clinic/north-ehr",
+        source="/clinic/harbour-ehr/adt",
+        sender="north-ehr",
         person_id="p-1",
         centre_id=None,
         refusal="unknown_person",
@@ -76,7 +77,9 @@ def test_a_refused_clinic_event_keeps_the_reason_code_only() -> None:
         None,
         "event",
     )
-    assert (entry.actor.subject, entry.actor.role) == ("/clinic/north-ehr", Role.CLINIC_SYSTEM)
+    # The actor is the clinic the broker authenticated, not the source the event claims.
+    assert (entry.actor.subject, entry.actor.role) == ("north-ehr", Role.CLINIC_SYSTEM)
+    assert entry.event_source == "/clinic/harbour-ehr/adt"
 
 
 def test_an_entry_has_no_field_for_what_the_data_says() -> None:

@@ -157,3 +157,18 @@ def test_the_broker_has_no_plaintext_listener() -> None:
     assert listeners is not None and "PLAINTEXT" not in listeners.group(1)
     assert "allow.everyone.if.no.acl.found=false" in template
     assert "PLAINTEXT" not in str(COMPOSE["services"]["kafka"])
+
+
+def test_the_console_image_carries_every_workspace_package_it_depends_on() -> None:
+    """The ops pages import peerlink_ops (dead letters, replays): an image built without it
+    would start and fail on the first ops page."""
+    build = COMPOSE["services"]["console"]["build"]
+    dockerfile = (ROOT / build["context"] / build["dockerfile"]).read_text()
+    project = tomllib.loads((ROOT / "console" / "pyproject.toml").read_text())
+    workspace = project["tool"]["uv"]["sources"]
+    copied = set(re.findall(r"^COPY (?!--)(\S+) \1$", dockerfile, flags=re.MULTILINE))
+    assert "peerlink-ops" in workspace
+    for package in workspace:
+        folder = package.removeprefix("peerlink-")
+        assert folder in copied, f"{build['dockerfile']} does not copy {folder}/"
+        assert f"COPY {folder}/pyproject.toml {folder}/" in dockerfile

@@ -7,9 +7,7 @@ import json
 from dataclasses import asdict
 
 import pytest
-from peerlink_ops.dead_letter_text import line, summary_table
-from peerlink_shared.messaging.dead_letter_replay import (
-    REPLAYED_FROM_HEADER,
+from peerlink_ops.dead_letter_replay import (
     NotReplayable,
     Replay,
     chosen,
@@ -17,14 +15,18 @@ from peerlink_shared.messaging.dead_letter_replay import (
     plan_replay,
     resolve_dead_letter_topic,
 )
-from peerlink_shared.messaging.dead_letter_view import (
-    ORIGINAL_TOPIC_HEADER,
-    REASON_CODE_HEADER,
-    REASON_HEADER,
+from peerlink_ops.dead_letter_text import line, summary_table
+from peerlink_ops.dead_letter_view import (
     DeadLetter,
     EnvelopeMetadata,
     TopicSummary,
     view,
+)
+from peerlink_shared.messaging.dead_letter_headers import (
+    ORIGINAL_TOPIC_HEADER,
+    REASON_CODE_HEADER,
+    REASON_HEADER,
+    REPLAYED_FROM_HEADER,
 )
 from peerlink_shared.messaging.dead_letters import ReasonCode, Refusal
 from peerlink_shared.messaging.topics import Topics

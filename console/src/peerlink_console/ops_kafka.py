@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from peerlink_ops.dead_letter_kafka import partitions_of, publish_replays, read_dead_letters
-from peerlink_ops.kafka_acls import SUBSCRIPTIONS, consumer_group
-from peerlink_ops.topics_admin import clinic_dead_letter_topics
-from peerlink_shared.messaging.dead_letter_replay import (
+from peerlink_ops.dead_letter_replay import (
     NotReplayable,
     Replay,
     chosen,
     dead_letter_topics,
     plan_replay,
 )
-from peerlink_shared.messaging.dead_letter_view import DeadLetterView, TopicSummary, view
+from peerlink_ops.dead_letter_view import DeadLetterView, TopicSummary, view
+from peerlink_ops.kafka_acls import SUBSCRIPTIONS, consumer_group
+from peerlink_ops.topics_admin import clinic_dead_letter_topics
 from peerlink_shared.messaging.kafka_access import KafkaAccess
 from peerlink_shared.messaging.topics import Topics
 

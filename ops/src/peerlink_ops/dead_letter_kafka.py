@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from peerlink_shared.messaging.dead_letter_replay import Replay
-from peerlink_shared.messaging.dead_letter_view import DeadLetter
 from peerlink_shared.messaging.kafka_access import KafkaAccess
+
+from peerlink_ops.dead_letter_replay import Replay
+from peerlink_ops.dead_letter_view import DeadLetter
 
 REQUEST_TIMEOUT_MS = 15000
 

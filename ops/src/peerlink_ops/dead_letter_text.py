@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict
 
-from peerlink_shared.messaging.dead_letter_view import (
+from peerlink_ops.dead_letter_view import (
     DeadLetterView,
     TopicSummary,
     format_timestamp,

@@ -21,15 +21,6 @@ from dataclasses import asdict
 from typing import TextIO
 
 from aiokafka.errors import KafkaError
-from peerlink_shared.messaging.dead_letter_replay import (
-    NotReplayable,
-    Replay,
-    chosen,
-    dead_letter_topics,
-    plan_replay,
-    resolve_dead_letter_topic,
-)
-from peerlink_shared.messaging.dead_letter_view import TopicSummary, view
 from peerlink_shared.messaging.dead_letters import ReasonCode
 from peerlink_shared.messaging.kafka_access import KafkaAccess, KafkaAccessError, kafka_from_args
 from peerlink_shared.messaging.topics import Topics
@@ -40,7 +31,16 @@ from peerlink_ops.dead_letter_kafka import (
     publish_replays,
     read_dead_letters,
 )
+from peerlink_ops.dead_letter_replay import (
+    NotReplayable,
+    Replay,
+    chosen,
+    dead_letter_topics,
+    plan_replay,
+    resolve_dead_letter_topic,
+)
 from peerlink_ops.dead_letter_text import counts, line, summary_table
+from peerlink_ops.dead_letter_view import TopicSummary, view
 from peerlink_ops.topics_admin import clinic_dead_letter_topics
 
 REPLAY_HELP = """Re-publishes the selected dead letters' original bytes, unchanged, with their

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Protocol
 
 import structlog
@@ -23,6 +23,7 @@ from peerlink_shared.messaging.inbox import Inbox
 from peerlink_shared.messaging.kafka import make_broker
 from peerlink_shared.messaging.outbox import Outbox, OutboxRelay
 from peerlink_shared.messaging.sealed_events import EventSeal
+from peerlink_shared.messaging.subscriptions import Subscription, subscribe_all
 from peerlink_shared.observability.tracing import Tracing
 from peerlink_shared.settings import ServiceSettings
 from peerlink_shared.storage.mongo import make_mongo_client, mongo_ready
@@ -99,6 +100,13 @@ class ServiceRuntime:
             self.retention.ensure_indexes,
         ]
         self.background: list[BackgroundTask] = [self.relay, self.retention]
+        # What the consumer is subscribed to: the AsyncAPI document's receive channels.
+        self.subscriptions: list[Subscription] = []
+
+    def subscribe(self, subscriptions: Sequence[Subscription]) -> None:
+        """Subscribes the service's consumer group to its table, and keeps the table."""
+        subscribe_all(self.consumer, subscriptions, group_id=self.settings.consumer_group)
+        self.subscriptions.extend(subscriptions)
 
     async def kafka_ready(self) -> bool:
         try:

@@ -9,17 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from opentelemetry.trace import Tracer
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import (
-    LINK_FACTS,
-    PERSON_FACTS,
-    EligibilityChanged,
-    PersonErased,
-    PersonErasureRequested,
-    PolicyChanged,
-    ReferralMade,
-)
 from peerlink_shared.lifecycle.erasure import erasure_in
-from peerlink_shared.messaging.asyncapi import Channel
 from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.runtime import ServiceRuntime
@@ -124,13 +114,13 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         tracer=runtime.tracing.tracer if runtime.tracing else None,
     )
     erasure = erasure_in(runtime, service="eligibility", erase_own_stores=cases.erasure.erase)
-    consumers.subscribe(
-        runtime.consumer,
-        recording=cases.recording,
-        policy_changes=cases.policy_changes,
-        erasure=erasure,
-        topics=topics,
-        group_id=settings.consumer_group,
+    runtime.subscribe(
+        consumers.subscriptions(
+            recording=cases.recording,
+            policy_changes=cases.policy_changes,
+            erasure=erasure,
+            topics=topics,
+        )
     )
     runtime.background.append(
         ReviewClock(reviews=cases.reviews, interval_seconds=settings.review_interval_seconds)
@@ -149,19 +139,5 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         routers=[
             router,
             held_router(runtime=runtime, holdings=EligibilityHoldings(runtime.db)),
-        ],
-        receives=[
-            Channel(
-                topics.person_events,
-                (*PERSON_FACTS, *(f for f in LINK_FACTS if f is not ReferralMade)),
-                "person-events",
-            ),
-            Channel(topics.policy_events, (PolicyChanged,), "policy-events"),
-            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
-        ],
-        sends=[
-            Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes"),
-            Channel(topics.policy_events, (PolicyChanged,), "policy-events"),
-            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
     )

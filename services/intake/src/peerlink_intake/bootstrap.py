@@ -5,17 +5,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import (
-    LINK_FACTS,
-    PERSON_FACTS,
-    CentreRegistered,
-    PersonErased,
-    PersonErasureRequested,
-)
 from peerlink_shared.lifecycle.erasure import erasure_in
-from peerlink_shared.messaging.asyncapi import Channel
 from peerlink_shared.messaging.publishing import Publisher, source_of
-from peerlink_shared.messaging.topics import CLINIC_INBOUND
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.web.app import create_app
 from peerlink_shared.web.held_routes import WithTrail, held_router
@@ -80,13 +71,13 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
         clinics.ensure_indexes,
         requests.ensure_indexes,
     ]
-    consumers.subscribe(
-        runtime.consumer,
-        inbound=ClinicFacts(recording=recording, clock=runtime.clock, audit=runtime.audit),
-        erasure=erasure,
-        erasures=erasures,
-        topics=runtime.topics,
-        group_id=settings.consumer_group,
+    runtime.subscribe(
+        consumers.subscriptions(
+            inbound=ClinicFacts(recording=recording, clock=runtime.clock, audit=runtime.audit),
+            erasure=erasure,
+            erasures=erasures,
+            topics=runtime.topics,
+        )
     )
     grants = clinics_router(
         changes=ClinicGrantChanges(clinics=clinics, clock=runtime.clock),
@@ -112,26 +103,5 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
             erasure_router(erasures=erasures),
             held_router(runtime=runtime, holdings=holdings),
             report_router(subject_access=subject_access),
-        ],
-        receives=[
-            Channel(
-                topics.clinic_inbound_address,
-                PERSON_FACTS,
-                CLINIC_INBOUND,
-                parameters={
-                    "clinic": "The clinic system's id, given when it is added. Only that "
-                    "clinic's Kafka principal may write its topic: intake knows the sender "
-                    "from the topic, and records facts only about persons at the centres the "
-                    "clinic may act for (else `sender_not_allowed`)."
-                },
-            ),
-            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
-            Channel(topics.person_erased, (PersonErased,), "person-erased"),
-        ],
-        sends=[
-            Channel(topics.person_events, (*PERSON_FACTS, *LINK_FACTS), "person-events"),
-            Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
-            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
-            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
     )

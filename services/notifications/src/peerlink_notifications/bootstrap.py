@@ -12,21 +12,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import (
-    CentreRegistered,
-    MessageDelivered,
-    MessageDeliveryFailed,
-    MessageRecorded,
-    PersonErased,
-    PersonErasureRequested,
-    SessionCancelled,
-    SessionFilled,
-    SessionUnfilled,
-    SupporterAssigned,
-    SupporterUnassigned,
-)
 from peerlink_shared.lifecycle.erasure import erasure_in
-from peerlink_shared.messaging.asyncapi import Channel
 from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.runtime import ServiceRuntime
@@ -94,14 +80,8 @@ def bootstrap(
         wake=wake,
         erasures=erasure.ledger,
     )
-    consumers.subscribe(
-        runtime.consumer,
-        handlers=handlers,
-        erasure=erasure,
-        forget=forget,
-        clock=runtime.clock,
-        topics=runtime.topics,
-        group_id=settings.consumer_group,
+    runtime.subscribe(
+        consumers.subscriptions(handlers=handlers, erasure=erasure, topics=runtime.topics)
     )
     runtime.background.append(
         DeliveryLoop(
@@ -125,7 +105,6 @@ def bootstrap(
         message_days=settings.message_retention_days,
         delivery_days=settings.delivery_retention_days,
     )
-    topics = runtime.topics
     return create_app(
         runtime=runtime,
         title="PeerLink notifications",
@@ -137,29 +116,6 @@ def bootstrap(
                 )
             ),
             held_router(runtime=runtime, holdings=holdings),
-        ],
-        receives=[
-            Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
-            Channel(
-                topics.session_events,
-                (
-                    SupporterAssigned,
-                    SupporterUnassigned,
-                    SessionUnfilled,
-                    SessionFilled,
-                    SessionCancelled,
-                ),
-                "session-events",
-            ),
-            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
-        ],
-        sends=[
-            Channel(
-                topics.notification_events,
-                (MessageRecorded, MessageDelivered, MessageDeliveryFailed),
-                "notification-events",
-            ),
-            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
     )
 

@@ -7,24 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from peerlink_shared.clock import Clock
-from peerlink_shared.contracts import (
-    AdmissionRecorded,
-    CentreRegistered,
-    DischargeRecorded,
-    EligibilityChanged,
-    MeetingRequested,
-    PersonErased,
-    PersonErasureRequested,
-    ProgrammeEnded,
-    SessionCancelled,
-    SessionFilled,
-    SessionRequested,
-    SessionUnfilled,
-    SupporterAssigned,
-    SupporterUnassigned,
-)
 from peerlink_shared.lifecycle.erasure import Erasure
-from peerlink_shared.messaging.asyncapi import Channel
 from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.runtime import ServiceRuntime
@@ -101,15 +84,10 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
         clock=runtime.clock,
     )
     runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
-    consumers.subscribe(
-        runtime.consumer,
-        eligibility=cases.eligibility,
-        stays=cases.stays,
-        erasure=erasure,
-        forgetting=cases.forgetting,
-        clock=runtime.clock,
-        topics=topics,
-        group_id=settings.consumer_group,
+    runtime.subscribe(
+        consumers.subscriptions(
+            eligibility=cases.eligibility, stays=cases.stays, erasure=erasure, topics=topics
+        )
     )
     router = scheduling_router(
         requests=cases.requests, schedule=cases.schedule, clock=runtime.clock
@@ -120,31 +98,5 @@ def bootstrap(settings: SchedulingSettings) -> FastAPI:
         routers=[
             router,
             held_router(runtime=runtime, holdings=SchedulingHoldings(db)),
-        ],
-        receives=[
-            Channel(topics.eligibility_changes, (EligibilityChanged,), "eligibility-changes"),
-            Channel(topics.centre_events, (CentreRegistered,), "centre-events"),
-            Channel(
-                topics.person_events,
-                (AdmissionRecorded, ProgrammeEnded, DischargeRecorded),
-                "person-events",
-            ),
-            Channel(topics.person_erasure, (PersonErasureRequested,), "person-erasure"),
-        ],
-        sends=[
-            Channel(
-                topics.session_events,
-                (
-                    SessionRequested,
-                    MeetingRequested,
-                    SessionCancelled,
-                    SupporterAssigned,
-                    SupporterUnassigned,
-                    SessionFilled,
-                    SessionUnfilled,
-                ),
-                "session-events",
-            ),
-            Channel(topics.person_erased, (PersonErased,), "person-erased"),
         ],
     )

@@ -31,7 +31,10 @@ class Actor(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     subject: str = Field(
-        description="The token's subject, the event's source, or `anonymous` with no valid token.",
+        description=(
+            "The token's subject, the clinic whose Kafka login sent the event, or `anonymous`"
+            " with no valid token."
+        ),
         examples=["coordinator-7"],
     )
     role: Role | Literal["anonymous"]
@@ -71,6 +74,13 @@ class AuditEntry(BaseModel):
         default=None, description="The reason stated in X-Access-Reason (break-glass)."
     )
     request_id: str = Field(description="X-Request-Id of the HTTP request, or the event id.")
+    event_source: str | None = Field(
+        default=None,
+        description=(
+            "For an event: the `source` its sender wrote. A claim, not an identity: the actor"
+            " is the clinic the broker authenticated."
+        ),
+    )
 
 
 def new_entry_id(at: datetime) -> str:
@@ -132,12 +142,15 @@ def event_entry(
     event_type: str,
     event_id: str,
     source: str,
+    sender: str,
     person_id: str,
     centre_id: str | None,
     refusal: str | None,
 ) -> AuditEntry:
     """The entry for an event from another system that would change a person's data: the
-    actor is its source, the outcome accepted or the dead-letter reason code."""
+    actor is its sender, the clinic the broker authenticated (known from the topic only its
+    login may write), never the `source` the event names, which the sender writes itself; the
+    outcome accepted or the dead-letter reason code."""
     centre = opaque_ids([centre_id]) if centre_id is not None else []
     return AuditEntry(
         entry_id=new_entry_id(at),
@@ -147,11 +160,12 @@ def event_entry(
         action=event_type,
         person_ids=opaque_ids([person_id]),
         centre_id=centre[0] if centre else None,
-        actor=Actor(subject=source, role=Role.CLINIC_SYSTEM, centre=None),
+        actor=Actor(subject=sender, role=Role.CLINIC_SYSTEM, centre=None),
         status=None,
         outcome="accepted" if refusal is None else "refused",
         refusal=refusal,
         request_id=event_id,
+        event_source=source,
     )
 
 

@@ -19,9 +19,11 @@ import structlog
 from peerlink_shared.clock import Clock
 from peerlink_shared.contracts.base import Payload
 from peerlink_shared.contracts.erasure import ErasingService, PersonErased, PersonErasureRequested
+from peerlink_shared.messaging.consumer import route
 from peerlink_shared.messaging.envelope import Envelope, derived_event_id
 from peerlink_shared.messaging.outbox import Outbox
 from peerlink_shared.messaging.publishing import Cause, Publisher, source_of
+from peerlink_shared.messaging.subscriptions import Subscription
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.observability.metrics import ERASED_PERSON_EVENTS
 from peerlink_shared.runtime import ServiceRuntime
@@ -159,7 +161,25 @@ class Erasure:
         self._confirmations = Publisher(
             sink=outbox, source=source_of(service), topic=topics.person_erased, clock=clock
         )
+        self._requests = topics.person_erasure
         self._clock = clock
+
+    def subscription(self) -> Subscription:
+        """Every service's subscription to the erasure requests."""
+        return Subscription(
+            self._requests, [route(PersonErasureRequested, self.on_erasure_requested)]
+        )
+
+    def undoing(self, handler: Handler[P], persons: Callable[[P], Iterable[str]]) -> Handler[P]:
+        """`handler`, made to undo what it wrote about a person erased meanwhile, by erasing
+        them again from this service's stores (`undoing_for_erased_persons`)."""
+        return undoing_for_erased_persons(
+            handler,
+            ledger=self.ledger,
+            persons=persons,
+            erase_again=self._erase_own_stores,
+            clock=self._clock,
+        )
 
     async def on_erasure_requested(
         self, envelope: Envelope, request: PersonErasureRequested

@@ -8,15 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, assert_never
 
-from peerlink_shared.messaging.dead_letter_replay import REPLAYED_FROM_HEADER
-from peerlink_shared.messaging.dead_letter_view import (
-    ATTEMPTS_HEADER,
-    ORIGINAL_OFFSET_HEADER,
-    ORIGINAL_PARTITION_HEADER,
-    ORIGINAL_TOPIC_HEADER,
-    REASON_CODE_HEADER,
-    REASON_HEADER,
-)
+from peerlink_shared.messaging import dead_letter_headers as dlq
 from peerlink_shared.messaging.dead_letters import ReasonCode
 from peerlink_shared.messaging.kafka import (
     CONTENT_TYPE_HEADER,
@@ -108,7 +100,7 @@ def event_headers(event_type: str) -> JsonSchema:
                 "description": "The envelope's `correlationid`, shared by every event of one "
                 "flow (FastStream's correlation header).",
             },
-            REPLAYED_FROM_HEADER: {
+            dlq.REPLAYED_FROM_HEADER: {
                 "type": "string",
                 "description": "Only on a record replayed from a dead-letter topic by "
                 "`peerlink-dlq replay`, which carries no other header: the dead letter's "
@@ -136,34 +128,37 @@ def dead_letter_message() -> JsonSchema:
         "headers": {
             "type": "object",
             "required": [
-                REASON_CODE_HEADER,
-                REASON_HEADER,
-                ORIGINAL_TOPIC_HEADER,
-                ORIGINAL_PARTITION_HEADER,
-                ORIGINAL_OFFSET_HEADER,
+                dlq.REASON_CODE_HEADER,
+                dlq.REASON_HEADER,
+                dlq.ORIGINAL_TOPIC_HEADER,
+                dlq.ORIGINAL_PARTITION_HEADER,
+                dlq.ORIGINAL_OFFSET_HEADER,
             ],
             "properties": {
-                REASON_CODE_HEADER: {
+                dlq.REASON_CODE_HEADER: {
                     "type": "string",
                     "enum": [code.value for code in ReasonCode],
                     "description": "Which check refused the record.",
                 },
-                REASON_HEADER: {
+                dlq.REASON_HEADER: {
                     "type": "string",
                     "description": "What failed: field paths and error kinds, never the "
                     "values sent (they may be health data).",
                 },
-                ORIGINAL_TOPIC_HEADER: {
+                dlq.ORIGINAL_TOPIC_HEADER: {
                     "type": "string",
                     "description": "The topic the record was refused from: this channel's "
                     "address without `.dlq`.",
                 },
-                ORIGINAL_PARTITION_HEADER: {
+                dlq.ORIGINAL_PARTITION_HEADER: {
                     **digits,
                     "description": "Its partition there, in decimal.",
                 },
-                ORIGINAL_OFFSET_HEADER: {**digits, "description": "Its offset there, in decimal."},
-                ATTEMPTS_HEADER: {
+                dlq.ORIGINAL_OFFSET_HEADER: {
+                    **digits,
+                    "description": "Its offset there, in decimal.",
+                },
+                dlq.ATTEMPTS_HEADER: {
                     **digits,
                     "description": "Only with `handler_failed`: how many times the handler was "
                     "tried before the record was dead-lettered.",

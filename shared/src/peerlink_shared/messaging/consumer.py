@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -76,6 +77,8 @@ MAX_BACKOFF_SECONDS = 5.0
 # again after an empty poll, so the wait bounds the latency an idle consumer adds per hop.
 MAX_BATCH_RECORDS = 200
 BATCH_WAIT_MS = 5
+# How long a handler may keep a poll's batch before the group counts the replica gone.
+MAX_POLL_INTERVAL_MS = 5 * 60 * 1000
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -86,18 +89,30 @@ def backoff_seconds(attempt: int) -> float:
 @dataclass(frozen=True)
 class Route:
     """How one event type is handled: `bind` validates the payload of an envelope from a
-    sender, then returns the call."""
+    sender, then returns the call. `model` is the contract, which the AsyncAPI document
+    names for the topic."""
 
-    event_type: str
+    model: type[Payload]
     bind: Callable[[Envelope, str], Callable[[], Awaitable[None]]]
+
+    @property
+    def event_type(self) -> str:
+        return self.model.event_type()
+
+
+def payload_of(model: type[P], data: Mapping[str, object]) -> P:
+    """An event's payload, held to the rules of the HTTP door: pydantic's strict mode over the
+    JSON the event carried, so a date is an ISO date string (86400 is not 1970-01-02), a number
+    is a number ("7" is not 7) and a flag is a boolean (1 is not true)."""
+    return model.model_validate_json(json.dumps(data), strict=True)
 
 
 def route(model: type[P], handler: Callable[[Envelope, P], Awaitable[None]]) -> Route:
     def bind(envelope: Envelope, _sender: str) -> Callable[[], Awaitable[None]]:
-        payload = model.model_validate(envelope.data)
+        payload = payload_of(model, envelope.data)
         return lambda: handler(envelope, payload)
 
-    return Route(event_type=model.event_type(), bind=bind)
+    return Route(model=model, bind=bind)
 
 
 async def _left_undecoded(message: StreamMessage[object]) -> bytes:
@@ -113,10 +128,10 @@ def sender_route(model: type[P], handler: Callable[[Envelope, P, str], Awaitable
     """A route whose handler is also told the sender (for a pattern subscription)."""
 
     def bind(envelope: Envelope, sender: str) -> Callable[[], Awaitable[None]]:
-        payload = model.model_validate(envelope.data)
+        payload = payload_of(model, envelope.data)
         return lambda: handler(envelope, payload, sender)
 
-    return Route(event_type=model.event_type(), bind=bind)
+    return Route(model=model, bind=bind)
 
 
 @dataclass
@@ -164,7 +179,7 @@ class EventConsumer:
         group_id: str,
         routes: Sequence[Route],
         strict: bool = False,
-        max_poll_interval_ms: int = 5 * 60 * 1000,
+        max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
     ) -> None:
         """Registers a subscriber. `strict`: a type with no route here is refused (untrusted
         topics), instead of ignored as another service's concern (internal topics).

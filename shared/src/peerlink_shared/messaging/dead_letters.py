@@ -13,7 +13,7 @@ from enum import StrEnum
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
-from peerlink_shared.messaging.dead_letter_view import (
+from peerlink_shared.messaging.dead_letter_headers import (
     ATTEMPTS_HEADER,
     ORIGINAL_OFFSET_HEADER,
     ORIGINAL_PARTITION_HEADER,

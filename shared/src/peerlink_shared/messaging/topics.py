@@ -1,4 +1,5 @@
-"""The topic catalogue, in one place: names, partitions, keys and who publishes.
+"""The topic catalogue, in one place: names, partitions, keys, who publishes and which event
+types travel on each (the AsyncAPI documents' send channels are derived from it).
 
 Topics are created explicitly (`peerlink-topics create`), never by auto-creation, with
 several partitions so every service can scale out in its consumer group.
@@ -20,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from peerlink_shared import contracts as c
 
 DEFAULT_PARTITIONS = 6
 DAY_MS = 24 * 60 * 60 * 1000
@@ -47,6 +50,7 @@ class TopicSpec:
     partitions: int = DEFAULT_PARTITIONS
     retention_days: int = EVENT_RETENTION_DAYS
     dead_letter_retention_days: int = DEAD_LETTER_RETENTION_DAYS
+    payloads: tuple[type[c.Payload], ...] = ()  # the event types its publisher sends on it
 
     def __post_init__(self) -> None:
         if not 0 < self.dead_letter_retention_days < self.retention_days:
@@ -62,16 +66,55 @@ class PlannedTopic(NamedTuple):
 
 
 CATALOGUE: tuple[TopicSpec, ...] = (
-    TopicSpec("centre-events", "centre id", "intake", "Centres registered or changed."),
-    TopicSpec("person-events", "person id", "intake", "Facts about a person, in order."),
-    TopicSpec("policy-events", "centre id", "eligibility", "Centre policy versions."),
-    TopicSpec("eligibility-changes", "person id", "eligibility", "Decisions that changed."),
-    TopicSpec("session-events", "session id", "scheduling", "Sessions and assignments."),
+    TopicSpec(
+        "centre-events",
+        "centre id",
+        "intake",
+        "Centres registered or changed.",
+        payloads=(c.CentreRegistered,),
+    ),
+    TopicSpec(
+        "person-events",
+        "person id",
+        "intake",
+        "Facts about a person, in order.",
+        payloads=(*c.PERSON_FACTS, *c.LINK_FACTS),
+    ),
+    TopicSpec(
+        "policy-events",
+        "centre id",
+        "eligibility",
+        "Centre policy versions.",
+        payloads=(c.PolicyChanged,),
+    ),
+    TopicSpec(
+        "eligibility-changes",
+        "person id",
+        "eligibility",
+        "Decisions that changed.",
+        payloads=(c.EligibilityChanged,),
+    ),
+    TopicSpec(
+        "session-events",
+        "session id",
+        "scheduling",
+        "Sessions and assignments.",
+        payloads=(
+            c.SessionRequested,
+            c.MeetingRequested,
+            c.SessionCancelled,
+            c.SupporterAssigned,
+            c.SupporterUnassigned,
+            c.SessionFilled,
+            c.SessionUnfilled,
+        ),
+    ),
     TopicSpec(
         "notification-events",
         "recipient id",
         "notifications",
         "Messages recorded, delivered or failed.",
+        payloads=(c.MessageRecorded, c.MessageDelivered, c.MessageDeliveryFailed),
     ),
     # Apart from person-events: notifications must hear erasures but never a person's facts.
     TopicSpec(
@@ -79,6 +122,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "person id",
         "intake",
         "Requests to erase a person: every service deletes what it holds about them.",
+        payloads=(c.PersonErasureRequested,),
     ),
     # Each service confirms on this one; only intake reads it.
     TopicSpec(
@@ -86,6 +130,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "person id",
         EVERY_SERVICE,
         "Each service's confirmation that it erased a person, with what it deleted.",
+        payloads=(c.PersonErased,),
     ),
 )
 # Not in the catalogue: one per clinic, created when the clinic is added.
@@ -98,6 +143,7 @@ CLINIC_INBOUND_SPEC = TopicSpec(
     # Untrusted raw input that intake records within seconds: kept shorter than the rest.
     retention_days=14,
     dead_letter_retention_days=7,
+    payloads=c.PERSON_FACTS,
 )
 # Nothing may stay on a topic longer than this (the inbox must remember events longer).
 LONGEST_TOPIC_RETENTION_DAYS = max(
@@ -112,6 +158,19 @@ def is_clinic_id(clinic: str) -> bool:
     return re.fullmatch(CLINIC_ID_PATTERN, clinic) is not None and clinic not in RESERVED_CLINIC_IDS
 
 
+class _CatalogueTopic:
+    """`Topics.person_events` and the like: the concrete name of the catalogue topic the
+    attribute is named after (`_` for `-`), under the instance's prefix."""
+
+    def __set_name__(self, owner: type[object], name: str) -> None:
+        self.base = name.replace("_", "-")
+        if self.base not in {spec.name for spec in CATALOGUE}:
+            raise KeyError(f"{self.base!r} is not in the topic catalogue")
+
+    def __get__(self, topics: Topics, owner: type[Topics] | None = None) -> str:
+        return topics.name(self.base)
+
+
 @dataclass(frozen=True)
 class Topics:
     """Concrete topic names under a prefix (empty in production; unique per test run)."""
@@ -122,6 +181,14 @@ class Topics:
         if base not in {spec.name for spec in CATALOGUE}:
             raise KeyError(f"{base!r} is not in the topic catalogue")
         return f"{self.prefix}{base}"
+
+    def catalogue_name(self, topic: str) -> str:
+        """The catalogue entry of a concrete topic name under this prefix; KeyError else."""
+        base = topic.removeprefix(self.prefix)
+        if base == topic and self.prefix:
+            raise KeyError(f"{topic!r} is not under the prefix {self.prefix!r}")
+        self.name(base)
+        return base
 
     def clinic_inbound(self, clinic: str) -> str:
         """The inbound topic of one clinic system; ValueError for an id that cannot be one."""
@@ -175,37 +242,14 @@ class Topics:
         """Every catalogue topic and its dead-letter topic, as created."""
         return [topic for spec in CATALOGUE for topic in _planned(spec, self.name(spec.name))]
 
-    @property
-    def policy_events(self) -> str:
-        return self.name("policy-events")
-
-    @property
-    def centre_events(self) -> str:
-        return self.name("centre-events")
-
-    @property
-    def person_events(self) -> str:
-        return self.name("person-events")
-
-    @property
-    def eligibility_changes(self) -> str:
-        return self.name("eligibility-changes")
-
-    @property
-    def session_events(self) -> str:
-        return self.name("session-events")
-
-    @property
-    def notification_events(self) -> str:
-        return self.name("notification-events")
-
-    @property
-    def person_erasure(self) -> str:
-        return self.name("person-erasure")
-
-    @property
-    def person_erased(self) -> str:
-        return self.name("person-erased")
+    policy_events = _CatalogueTopic()
+    centre_events = _CatalogueTopic()
+    person_events = _CatalogueTopic()
+    eligibility_changes = _CatalogueTopic()
+    session_events = _CatalogueTopic()
+    notification_events = _CatalogueTopic()
+    person_erasure = _CatalogueTopic()
+    person_erased = _CatalogueTopic()
 
     def all_with_dead_letters(self) -> list[tuple[str, int]]:
         """Every topic and its dead-letter topic, with partition counts."""

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from peerlink_shared.auditing.audit_trail import AuditTrail
 from peerlink_shared.keys import PersonKeyDestroyed
-from peerlink_shared.messaging.asyncapi import Channel, asyncapi_document
+from peerlink_shared.messaging.asyncapi import asyncapi_document
+from peerlink_shared.messaging.asyncapi_channels import received_channels, sent_channels
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.web.audit_routes import audit_router
 from peerlink_shared.web.body_limit import BodyLimit
@@ -58,17 +59,17 @@ def create_app(
     runtime: ServiceRuntime,
     title: str,
     routers: Sequence[APIRouter],
-    sends: Sequence[Channel] = (),
-    receives: Sequence[Channel] = (),
 ) -> FastAPI:
+    """Call it once the runtime's subscriptions are made: the AsyncAPI document receives what
+    they read, and sends what the topic catalogue says this service publishes."""
     app = FastAPI(title=title, version=VERSION, lifespan=runtime.lifespan)
     document = asyncapi_document(
         title=title,
         version=VERSION,
         bootstrap=runtime.settings.kafka_bootstrap,
         security=runtime.settings.kafka_access().security_protocol,
-        sends=sends,
-        receives=receives,
+        sends=sent_channels(runtime.service, topics=runtime.topics),
+        receives=received_channels(runtime.subscriptions, topics=runtime.topics),
     )
 
     @app.get("/asyncapi.json", tags=["ops"], summary="The AsyncAPI 3.0 document of this service")

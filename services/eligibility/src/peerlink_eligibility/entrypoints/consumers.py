@@ -3,11 +3,12 @@ Each translates an event into a use case's call; what a fact type stores is fact
 
 from __future__ import annotations
 
-from peerlink_shared.contracts import PersonErasureRequested, PolicyChanged
+from peerlink_shared.contracts import PolicyChanged
 from peerlink_shared.contracts.base import Payload
 from peerlink_shared.lifecycle.erasure import Erasure, skipped_for_erased_person
-from peerlink_shared.messaging.consumer import EventConsumer, Route, route
+from peerlink_shared.messaging.consumer import Route, route
 from peerlink_shared.messaging.envelope import Envelope
+from peerlink_shared.messaging.subscriptions import Subscription
 from peerlink_shared.messaging.topics import Topics
 
 from peerlink_eligibility.domain.policy import Policy
@@ -26,35 +27,28 @@ def fact_route(fact_type: FactType, recording: FactRecording) -> Route:
     return route(fact_type.contract, on_fact)
 
 
-def subscribe(
-    consumer: EventConsumer,
+def subscriptions(
     *,
     recording: FactRecording,
     policy_changes: PolicyChanges,
     erasure: Erasure,
     topics: Topics,
-    group_id: str,
-) -> None:
-    consumer.subscribe(
-        topic=topics.person_events,
-        group_id=group_id,
-        routes=[fact_route(fact_type, recording) for fact_type in FACT_TYPES],
-    )
-
+) -> list[Subscription]:
     async def on_policy_changed(envelope: Envelope, change: PolicyChanged) -> None:
         await policy_changes.reevaluate(Policy(**change.model_dump()), trigger=Trigger.of(envelope))
 
-    # A bulk re-evaluation runs inside this handler: if the replica dies mid-job, Kafka
-    # redelivers the policy event and the job runs again (it only writes what changed).
-    consumer.subscribe(
-        topic=topics.policy_events,
-        group_id=group_id,
-        routes=[route(PolicyChanged, on_policy_changed)],
-        # Stays in the group while a long job runs (the default would be 5 minutes).
-        max_poll_interval_ms=60 * 60 * 1000,
-    )
-    consumer.subscribe(
-        topic=topics.person_erasure,
-        group_id=group_id,
-        routes=[route(PersonErasureRequested, erasure.on_erasure_requested)],
-    )
+    return [
+        Subscription(
+            topics.person_events,
+            [fact_route(fact_type, recording) for fact_type in FACT_TYPES],
+        ),
+        # A bulk re-evaluation runs inside this handler: if the replica dies mid-job, Kafka
+        # redelivers the policy event and the job runs again (it only writes what changed).
+        Subscription(
+            topics.policy_events,
+            [route(PolicyChanged, on_policy_changed)],
+            # Stays in the group while a long job runs (the default would be 5 minutes).
+            max_poll_interval_ms=60 * 60 * 1000,
+        ),
+        erasure.subscription(),
+    ]

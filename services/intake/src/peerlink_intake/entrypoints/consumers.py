@@ -4,37 +4,25 @@ erasures: its own requests (intake forgets too) and every service's confirmation
 
 from __future__ import annotations
 
-from peerlink_shared.contracts import PERSON_FACTS, PersonErased, PersonErasureRequested
+from peerlink_shared.contracts import PERSON_FACTS, PersonErased
 from peerlink_shared.lifecycle.erasure import Erasure
-from peerlink_shared.messaging.consumer import EventConsumer, route, sender_route
+from peerlink_shared.messaging.consumer import route, sender_route
+from peerlink_shared.messaging.subscriptions import Subscription
 from peerlink_shared.messaging.topics import Topics
 
 from peerlink_intake.service_layer.clinic_facts import ClinicFacts
 from peerlink_intake.service_layer.erasures import Erasures
 
 
-def subscribe(
-    consumer: EventConsumer,
-    *,
-    inbound: ClinicFacts,
-    erasure: Erasure,
-    erasures: Erasures,
-    topics: Topics,
-    group_id: str,
-) -> None:
-    consumer.subscribe(
-        topic=topics.clinic_inbound_pattern,
-        group_id=group_id,
-        routes=[sender_route(model, inbound.on_clinic_fact) for model in PERSON_FACTS],
-        strict=True,
-    )
-    consumer.subscribe(
-        topic=topics.person_erasure,
-        group_id=group_id,
-        routes=[route(PersonErasureRequested, erasure.on_erasure_requested)],
-    )
-    consumer.subscribe(
-        topic=topics.person_erased,
-        group_id=group_id,
-        routes=[route(PersonErased, erasures.on_person_erased)],
-    )
+def subscriptions(
+    *, inbound: ClinicFacts, erasure: Erasure, erasures: Erasures, topics: Topics
+) -> list[Subscription]:
+    return [
+        Subscription(
+            topics.clinic_inbound_pattern,
+            [sender_route(model, inbound.on_clinic_fact) for model in PERSON_FACTS],
+            strict=True,
+        ),
+        erasure.subscription(),
+        Subscription(topics.person_erased, [route(PersonErased, erasures.on_person_erased)]),
+    ]

@@ -41,15 +41,17 @@ class ClinicFacts:
         try:
             await self._accept(envelope, fact, clinic)
         except Refused as refused:
-            await self._audit.record(self._entry(envelope, fact, refused.refusal.code.value))
+            await self._audit.record(
+                self._entry(envelope, fact, clinic, refused.refusal.code.value)
+            )
             raise
         except Erased:
             # Skipped, not dead-lettered: a dead letter would keep a new health fact about a
             # person who asked to be forgotten on a topic for weeks. Audited and counted.
-            await self._audit.record(self._entry(envelope, fact, PERSON_ERASED))
+            await self._audit.record(self._entry(envelope, fact, clinic, PERSON_ERASED))
             skipped_for_erased_person(envelope, person_id=fact.person_id)
             return
-        await self._audit.record(self._entry(envelope, fact, None))
+        await self._audit.record(self._entry(envelope, fact, clinic, None))
 
     async def _accept(self, envelope: Envelope, fact: PersonFact, clinic: str) -> None:
         if envelope.subject != fact.person_id:
@@ -69,13 +71,16 @@ class ClinicFacts:
         except NotRecorded as error:
             raise Refused(*dead_letter_reason(error)) from error
 
-    def _entry(self, envelope: Envelope, fact: PersonFact, refusal: str | None) -> AuditEntry:
+    def _entry(
+        self, envelope: Envelope, fact: PersonFact, clinic: str, refusal: str | None
+    ) -> AuditEntry:
         return event_entry(
             service="intake",
             at=self._clock.now(),
             event_type=envelope.type,
             event_id=envelope.id,
             source=envelope.source,
+            sender=clinic,
             person_id=fact.person_id,
             centre_id=fact.centre_id if isinstance(fact, CentreFact) else None,
             refusal=refusal,

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from peerlink_shared.messaging.dead_letter_headers import (
+    ORIGINAL_OFFSET_HEADER,
+    ORIGINAL_PARTITION_HEADER,
+    ORIGINAL_TOPIC_HEADER,
+    REASON_CODE_HEADER,
+    REASON_HEADER,
+)
 from peerlink_shared.messaging.strict_json import JsonRefusal, loads
-
-REASON_CODE_HEADER = "x-dlq-reason-code"
-REASON_HEADER = "x-dlq-reason"
-ATTEMPTS_HEADER = "x-dlq-attempts"
-ORIGINAL_TOPIC_HEADER = "x-original-topic"
-ORIGINAL_PARTITION_HEADER = "x-original-partition"
-ORIGINAL_OFFSET_HEADER = "x-original-offset"
 
 # No spaces: names, diagnoses and free text are withheld even in an attribute meant for ids.
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._:/@+=-]{1,128}")

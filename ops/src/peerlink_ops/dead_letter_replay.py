@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from peerlink_shared.messaging.dead_letter_view import ORIGINAL_TOPIC_HEADER, DeadLetter, parse_body
+from peerlink_shared.messaging.dead_letter_headers import (
+    ORIGINAL_TOPIC_HEADER,
+    REPLAYED_FROM_HEADER,
+)
 from peerlink_shared.messaging.topics import (
     CATALOGUE,
     CLINIC_INBOUND,
@@ -16,7 +19,7 @@ from peerlink_shared.messaging.topics import (
     dead_letter_topic,
 )
 
-REPLAYED_FROM_HEADER = "x-dlq-replayed-from"
+from peerlink_ops.dead_letter_view import DeadLetter, parse_body
 
 
 def event_id_of(letter: DeadLetter) -> str | None:
