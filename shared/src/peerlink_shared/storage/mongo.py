@@ -13,6 +13,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import BulkWriteResult
 
+from peerlink_shared.lifecycle.subject_access import MAX_RECORDS
+
 # A document as PyMongo returns it; the one place we accept an open mapping, at the edge.
 Document = dict[str, Any]
 Database = AsyncDatabase[Document]
@@ -85,6 +87,14 @@ async def each(
             return await read(key)
 
     return list(await asyncio.gather(*(one(key) for key in keys)))
+
+
+async def for_report(
+    collection: AsyncCollection[Document], query: Document, *, by: str
+) -> list[Document]:
+    """What a subject access report shows of a collection, oldest `by` first: one more than
+    it shows, so the report can say it was cut."""
+    return await collection.find(query).sort(by, 1).limit(MAX_RECORDS + 1).to_list()
 
 
 async def mongo_ready(client: MongoClient) -> bool:

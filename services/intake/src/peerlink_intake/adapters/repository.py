@@ -69,7 +69,6 @@ class IntakeRepository:
         return True
 
     async def add_person(self, *, person_id: str, home: Link, at: datetime) -> bool:
-        """False when the id is taken (ids are random; a clash is retried by the caller)."""
         try:
             await self._persons.insert_one(
                 {
@@ -85,22 +84,16 @@ class IntakeRepository:
         return True
 
     async def centres_of(self, person_id: str) -> set[str] | None:
-        """Centres linked to the person; None for an unknown person; Erased for an erased
-        one."""
         found = await self._persons.find_one({"_id": person_id}, {"centres": 1, ERASED: 1})
         return None if found is None else set(_living(found).get("centres", []))
 
     async def links_of(self, person_id: str) -> PersonLinks | None:
-        """The person's links and referrals; None for an unknown person; Erased for an
-        erased one."""
         found = await self._persons.find_one(
             {"_id": person_id}, {"_id": 1, ERASED: 1, **LINK_FIELDS}
         )
         return None if found is None else _person_links(_living(found))
 
     async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int:
-        """Makes the person a tombstone: their id, when and by which request, nothing else
-        (no links, referrals or who recorded them). 1 if they held data until now."""
         before = await self._persons.find_one_and_replace(
             {"_id": person_id, ERASED: {"$exists": False}},
             {ERASED: at, "erasure_request_id": request_id},
@@ -124,7 +117,6 @@ class IntakeRepository:
     # rewriting the document, so two at once could lose one: a link lost that way is made
     # again by retrying the request with its Idempotency-Key.)
     async def add_link(self, person_id: str, link: Link, *, at: datetime) -> None:
-        """Links a centre once; the first link to a centre is the one that says how."""
         await self._persons.update_one(
             {"_id": person_id, "centres": {"$ne": link.centre_id}},
             {
@@ -135,7 +127,6 @@ class IntakeRepository:
         )
 
     async def add_referral(self, person_id: str, referral: Referral, *, at: datetime) -> None:
-        """A pending referral; referring again to the same centre replaces it."""
         key = f"{referral.referred_by}:{referral.centre_id}"
         await self._persons.update_one(
             {"_id": person_id},
@@ -146,7 +137,6 @@ class IntakeRepository:
         )
 
     async def referrals_to(self, centre_id: str, *, limit: int) -> list[tuple[str, Referral]]:
-        """Pending referrals to a centre, as (person id, referral)."""
         cursor = self._persons.find({"referred_to": centre_id}, LINK_FIELDS).limit(limit)
         pending = []
         async for found in cursor:
@@ -167,7 +157,6 @@ class IntakeRepository:
         )
 
     async def recorded_fact(self, event_id: str) -> tuple[str, dict[str, object]] | None:
-        """The type and data recorded under an event id, if any."""
         found = await self._facts.find_one({"_id": event_id}, {"type": 1, "data": 1})
         return None if found is None else (str(found["type"]), dict(found["data"]))
 
