@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Unpack
 
 from peerlink_notifications.domain.contacts import Contact, ExternalChannel, RecipientKind
 from peerlink_notifications.domain.delivery import (
@@ -16,15 +17,13 @@ from peerlink_notifications.domain.delivery import (
     Delivery,
     DeliveryProgress,
     Destination,
-    Planned,
     RetryPolicy,
     Sent,
-    Status,
 )
 from peerlink_notifications.domain.message_log import LoggedMessage
-from peerlink_notifications.domain.templates import CentreView, Rendered
+from peerlink_notifications.domain.templates import CentreView
 from peerlink_notifications.service_layer.handlers import NotificationsHandlers
-from peerlink_notifications.service_layer.ports import Transport
+from peerlink_notifications.service_layer.ports import Finish, NewDelivery, NextAttempt, Transport
 from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_shared.contracts import CentreRegistered, Payload
 from peerlink_shared.lifecycle.subject_access import Record
@@ -113,66 +112,53 @@ class StoredDelivery:
     cause_event_id: str
 
 
+def _stored(new: NewDelivery, *, now: datetime) -> StoredDelivery:
+    planned, rendered = new.planned, new.rendered
+    external = None
+    if planned.channel != "in_app" and planned.due_at is not None:
+        external = Delivery(
+            delivery_id=new.delivery_id,
+            message_id=new.message_id,
+            recipient_id=new.recipient_id,
+            recipient_kind=new.kind,
+            channel=planned.channel,
+            subject=rendered.subject,
+            text=rendered.text,
+            locale=rendered.locale,
+            status=planned.status,
+            attempts=0,
+            next_attempt_at=planned.due_at,
+            correlation_id=new.cause.correlationid,
+        )
+    progress = DeliveryProgress(
+        delivery_id=new.delivery_id,
+        message_id=new.message_id,
+        recipient_id=new.recipient_id,
+        channel=planned.channel,
+        status=planned.status,
+        attempts=0,
+        last_error=None,
+        reason=None,
+        next_attempt_at=planned.due_at,
+        sent_at=now if planned.status == "sent" else None,
+        created_at=now,
+    )
+    return StoredDelivery(external, progress, new.centre_id, new.kind, new.cause.id)
+
+
 class FakeDeliveries:
     def __init__(self) -> None:
         self.stored: dict[str, StoredDelivery] = {}
         self.pending: dict[str, datetime | None] = {}
         self.claims: dict[str, tuple[str, datetime]] = {}
 
-    async def open(
-        self,
-        *,
-        delivery_id: str,
-        message_id: str,
-        recipient_id: str,
-        kind: RecipientKind,
-        centre_id: str,
-        rendered: Rendered,
-        planned: Planned,
-        cause: Envelope,
-        now: datetime,
-    ) -> bool:
-        inserted = delivery_id not in self.stored
+    async def open(self, new: NewDelivery, *, now: datetime) -> bool:
+        inserted = new.delivery_id not in self.stored
         if inserted:
-            channel = planned.channel
-            external = None
-            if channel != "in_app" and planned.due_at is not None:
-                external = Delivery(
-                    delivery_id=delivery_id,
-                    message_id=message_id,
-                    recipient_id=recipient_id,
-                    recipient_kind=kind,
-                    channel=channel,
-                    subject=rendered.subject,
-                    text=rendered.text,
-                    locale=rendered.locale,
-                    status=planned.status,
-                    attempts=0,
-                    next_attempt_at=planned.due_at,
-                    correlation_id=cause.correlationid,
-                )
-            self.stored[delivery_id] = StoredDelivery(
-                delivery=external,
-                progress=DeliveryProgress(
-                    delivery_id=delivery_id,
-                    message_id=message_id,
-                    recipient_id=recipient_id,
-                    channel=channel,
-                    status=planned.status,
-                    attempts=0,
-                    last_error=None,
-                    reason=None,
-                    next_attempt_at=planned.due_at,
-                    sent_at=now if planned.status == "sent" else None,
-                    created_at=now,
-                ),
-                centre_id=centre_id,
-                recipient_kind=kind,
-                cause_event_id=cause.id,
-            )
-        current = self.stored[delivery_id].progress
-        if current.status in OPEN_STATUSES and delivery_id not in self.pending:
-            self.pending[delivery_id] = current.next_attempt_at
+            self.stored[new.delivery_id] = _stored(new, now=now)
+        current = self.stored[new.delivery_id].progress
+        if current.status in OPEN_STATUSES and new.delivery_id not in self.pending:
+            self.pending[new.delivery_id] = current.next_attempt_at
         return inserted
 
     async def due(self, *, now: datetime, limit: int) -> list[str]:
@@ -194,40 +180,26 @@ class FakeDeliveries:
         claim = self.claims.get(f"{delivery_id}#{attempt}")
         return None if claim is None else claim[1]
 
-    async def schedule(
-        self,
-        delivery_id: str,
-        *,
-        status: Status,
-        at: datetime,
-        now: datetime,
-        attempts: int | None = None,
-        last_error: str | None = None,
-    ) -> None:
-        stored = self.stored[delivery_id]
-        progress = replace(stored.progress, status=status, next_attempt_at=at)
-        if attempts is not None:
-            progress = replace(progress, attempts=attempts, last_error=last_error)
+    async def schedule(self, delivery_id: str, **change: Unpack[NextAttempt]) -> None:
+        stored, at = self.stored[delivery_id], change["at"]
+        progress = replace(stored.progress, status=change["status"], next_attempt_at=at)
+        if "attempts" in change:
+            progress = replace(
+                progress, attempts=change["attempts"], last_error=change.get("last_error")
+            )
         self._update(stored, progress)
         if delivery_id in self.pending:
             self.pending[delivery_id] = at
 
-    async def finish(
-        self,
-        delivery_id: str,
-        *,
-        status: Status,
-        attempts: int,
-        now: datetime,
-        last_error: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        stored = self.stored[delivery_id]
-        progress = replace(stored.progress, status=status, attempts=attempts, next_attempt_at=None)
+    async def finish(self, delivery_id: str, **end: Unpack[Finish]) -> None:
+        stored, status = self.stored[delivery_id], end["status"]
+        progress = replace(
+            stored.progress, status=status, attempts=end["attempts"], next_attempt_at=None
+        )
         if status == "sent":
-            progress = replace(progress, sent_at=now)
+            progress = replace(progress, sent_at=end["now"])
         else:
-            progress = replace(progress, last_error=last_error, reason=reason)
+            progress = replace(progress, last_error=end.get("last_error"), reason=end.get("reason"))
         self._update(stored, progress)
         await self.drop_pending(delivery_id)
 

@@ -1,13 +1,15 @@
-"""In-memory scheduling stores, keeping the contracts of `SessionRepository` and
-`SupporterRepository` (tested against FerretDB in tests/integration): a slot and a supporter's
-place in a session are taken once, time is held in 5-minute buckets all or nothing, reads
-return the typed records the real ones do, in the same order."""
+"""In-memory scheduling stores, keeping the contracts of `service_layer/ports.py` as
+`SessionRepository` and `SupporterRepository` do (tested against FerretDB in
+tests/integration): a slot and a supporter's place in a session are taken once, time is held
+in 5-minute buckets all or nothing, reads return the typed records the real ones do, in the
+same order."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Unpack
 
 from peerlink_scheduling.bootstrap import session_events, use_cases
 from peerlink_scheduling.domain.availability import Availability
@@ -15,6 +17,7 @@ from peerlink_scheduling.domain.bookings import Assignment, Candidate
 from peerlink_scheduling.domain.matching import Booking, SessionRequest
 from peerlink_scheduling.domain.network import Network
 from peerlink_scheduling.domain.stays import Admitted, Left
+from peerlink_scheduling.service_layer.ports import MayServe, SlotClaim, changes_view
 from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.messaging.envelope import Envelope
 from peerlink_shared.messaging.topics import Topics
@@ -40,6 +43,7 @@ class FakeSessions:
     sessions: dict[str, StoredSession] = field(default_factory=dict)
     assignments: dict[str, Assignment] = field(default_factory=dict)
     holds: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (session, token)
+    booking_reads: int = 0  # calls of bookings_of, each one query in the real store
 
     async def add_session(self, request: SessionRequest, *, at: datetime) -> None:
         self.sessions.setdefault(request.session_id, StoredSession(request, at))
@@ -86,6 +90,7 @@ class FakeSessions:
         return sorted(found, key=lambda a: a.starts_at)
 
     async def bookings_of(self, supporter_ids: list[str]) -> dict[str, list[Booking]]:
+        self.booking_reads += 1
         return {s: [a.booking for a in self._of(s)] for s in supporter_ids}
 
     async def bookings_for_supporter(self, supporter_id: str) -> list[Assignment]:
@@ -103,17 +108,9 @@ class FakeSessions:
     ) -> list[Assignment]:
         return [a for a in self._of(supporter_id) if a.starts_at > after]
 
-    async def claim_slot(
-        self,
-        request: SessionRequest,
-        *,
-        slot: int,
-        supporter_id: str,
-        starts_at: datetime,
-        why: str,
-        at: datetime,
-    ) -> bool:
-        slot_id = f"{request.session_id}-{slot}"
+    async def claim_slot(self, request: SessionRequest, **claim: Unpack[SlotClaim]) -> bool:
+        slot_id = f"{request.session_id}-{claim['slot']}"
+        supporter_id = claim["supporter_id"]
         taken = slot_id in self.assignments or any(
             a.session_id == request.session_id and a.supporter_id == supporter_id
             for a in self.assignments.values()
@@ -125,12 +122,12 @@ class FakeSessions:
             assignment_id=str(uuid.uuid4()),
             session_id=request.session_id,
             centre_id=request.centre_id,
-            slot=slot,
+            slot=claim["slot"],
             supporter_id=supporter_id,
             resident_id=request.resident_id,
-            starts_at=starts_at,
+            starts_at=claim["starts_at"],
             duration=request.duration,
-            why=why,
+            why=claim["why"],
             announced=False,
         )
         return True
@@ -215,21 +212,11 @@ class FakeSupporters:
     excluded: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     candidate_reads: int = 0
 
-    async def set_eligible(
-        self,
-        *,
-        person_id: str,
-        centre_id: str,
-        eligible: bool,
-        eligible_from: date | None,
-        changed_by: str | None = None,
-    ) -> bool:
-        before = self.eligible.get((person_id, centre_id))
-        self.eligible[(person_id, centre_id)] = (eligible, eligible_from, changed_by)
-        if before is None:
-            return eligible or eligible_from is not None
-        unchanged = before[:2] == (eligible, eligible_from)
-        return not unchanged or changed_by is None or before[2] == changed_by
+    async def set_eligible(self, **change: Unpack[MayServe]) -> bool:
+        key = (change["person_id"], change["centre_id"])
+        before = self.eligible.get(key)
+        self.eligible[key] = (change["eligible"], change["eligible_from"], change.get("changed_by"))
+        return changes_view(before, change)
 
     async def eligibility_at(self, centre_id: str) -> dict[str, date]:
         found = {}

@@ -232,6 +232,6 @@ async def test_junk_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
     assert found[b"junk-1"]["x-dlq-reason-code"] == "not_utf8"
     assert found[b"junk-2"]["x-dlq-reason-code"] == "invalid_envelope"
     assert found[b"junk-3"]["x-dlq-reason-code"] == "invalid_payload"
-    assert found[b"junk-3"]["x-dlq-reason"] == "volunteering: bool_parsing"
+    assert found[b"junk-3"]["x-dlq-reason"] == "volunteering: bool_type"
     assert found[b"junk-3"]["x-original-topic"] == topics.person_events
     assert all("CANARY" not in json.dumps(headers) for headers in found.values())

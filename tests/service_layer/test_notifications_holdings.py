@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from peerlink_notifications.adapters.holdings import NotificationsHoldings
 from peerlink_notifications.domain.contacts import Contact
-from peerlink_notifications.service_layer.holdings import NotificationsHoldings
 from peerlink_shared.contracts import SupporterAssigned
 from peerlink_shared.security.auth import Principal, Role
 

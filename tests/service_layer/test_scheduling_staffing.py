@@ -72,6 +72,18 @@ async def test_a_fill_reads_the_candidates_once_per_round() -> None:
     assert len(await world.sessions.assignments_of("s-1")) == 3
 
 
+async def test_a_fill_reads_a_pool_of_thirty_in_as_many_calls_as_a_pool_of_three() -> None:
+    async def reads(pool: int) -> tuple[int, int]:
+        world = SchedulingWorld(NOW)
+        await world.may_serve("north", *(f"p-{n:02d}" for n in range(pool)))
+        await world.cases.staffing.fill(await stored(world, group()), correlation_id="flow-1")
+        assert len(await world.sessions.assignments_of("s-1")) == 2
+        return world.supporters.candidate_reads, world.sessions.booking_reads
+
+    # One read of who may serve and one of their bookings: not one per candidate.
+    assert await reads(3) == await reads(30) == (1, 1)
+
+
 async def test_nobody_eligible_is_reported_once_as_unfilled() -> None:
     world = SchedulingWorld(NOW)
     request = await stored(world, group())

@@ -10,7 +10,14 @@ from peerlink_intake.adapters.holdings import fact_name
 from peerlink_intake.adapters.peer_holdings import answer_of
 from peerlink_intake.service_layer.ports import Relay, Unavailable
 from peerlink_intake.service_layer.subject_access import SubjectAccess, UnknownPerson
-from peerlink_shared.lifecycle.subject_access import Held, StoreHeld, record
+from peerlink_shared.lifecycle.subject_access import (
+    MAX_RECORDS,
+    UNTIL_ERASED,
+    Held,
+    Purpose,
+    StoreHeld,
+    record,
+)
 from peerlink_shared.security.auth import Principal, Role
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
@@ -181,3 +188,17 @@ def test_stored_values_become_plain_record_values() -> None:
 )
 def test_a_fact_is_named_as_a_person_reads_it(event_type: str, shown: str) -> None:
     assert fact_name(event_type) == shown
+
+
+def test_a_store_says_when_it_holds_more_than_a_report_shows() -> None:
+    facts = Purpose(store="facts", holds="every fact", why="the record")
+    cut = facts.held({"n": n} for n in range(MAX_RECORDS + 1))
+    assert (len(cut.records), cut.truncated) == (MAX_RECORDS, True)
+    whole = facts.held([{"n": n} for n in range(MAX_RECORDS)])
+    assert (len(whole.records), whole.truncated) == (MAX_RECORDS, False)
+    assert (cut.store, cut.holds, cut.why, cut.kept) == (
+        "facts",
+        "every fact",
+        "the record",
+        UNTIL_ERASED,
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import get_args
 
 import pytest
 from peerlink_intake.domain.checks import latest_local_date, milestone_problems, not_in_future
+from peerlink_notifications.domain.languages import WORDS, Locale
 from peerlink_notifications.domain.templates import (
     CentreView,
-    Locale,
     Message,
     SessionBooked,
     SessionCancelled,
@@ -165,3 +166,7 @@ def test_no_text_or_subject_says_anything_clinical(message: Message, locale: Loc
     for words in (rendered.subject.lower(), rendered.text.lower()):
         assert not any(word in words for word in FORBIDDEN), words
     assert "Harbour House" in rendered.text
+
+
+def test_every_language_has_its_table_of_texts() -> None:
+    assert set(WORDS) == set(get_args(Locale))

@@ -28,7 +28,12 @@ from peerlink_console.rendering import HERE, is_htmx, render, templates
 from peerlink_console.services import ServiceError, Services
 from peerlink_console.sessions import COOKIE_NAME, SessionStore
 from peerlink_console.settings import SERVICES, ConsoleSettings, OidcSettings, TopicSettings
-from peerlink_console.web_security import LoginRequired, SecurityHeaders, browser_session
+from peerlink_console.web_security import (
+    LoginRequired,
+    SecurityHeaders,
+    browser_session,
+    set_cookie,
+)
 
 log = structlog.get_logger("peerlink.console")
 
@@ -80,28 +85,16 @@ def _problem(request: Request, code: int, detail: str) -> HTMLResponse:
     return render(request, name, status_code=code, status=code, detail=detail)
 
 
-class SessionCookie:
+async def session_cookie(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
     """Sets the session cookie whenever the session the request ended with is not the one
     the browser sent: a first visit, a login (new id), a logout."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-
-    async def __call__(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        session = getattr(request.state, "session", None)
-        if session is not None and request.cookies.get(COOKIE_NAME) != session.session_id:
-            response.set_cookie(
-                COOKIE_NAME,
-                session.session_id,
-                httponly=True,
-                samesite="strict",
-                secure=self.app.state.settings.secure_cookie,
-                path="/",
-            )
-        return response
+    response = await call_next(request)
+    session = getattr(request.state, "session", None)
+    if session is not None and request.cookies.get(COOKIE_NAME) != session.session_id:
+        set_cookie(request, response, session)
+    return response
 
 
 def ops_parts(settings: ConsoleSettings) -> tuple[OpsGate | None, OpsKafka | None]:
@@ -155,7 +148,7 @@ def create_app(
     app.add_exception_handler(MissingTopics, _kafka_error)
     app.add_exception_handler(KafkaError, _kafka_error)
     app.add_exception_handler(RequestValidationError, _invalid_form)
-    app.middleware("http")(SessionCookie(app))
+    app.middleware("http")(session_cookie)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/health")

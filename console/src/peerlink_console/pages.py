@@ -22,6 +22,8 @@ from peerlink_console.web_security import LoggedIn, LoggedInPosting
 
 Show = Literal["all", "eligible", "not_yet"]
 OpaqueId = Annotated[str, Path(pattern=OPAQUE_ID_PATTERN)]
+PolicyPosted = Annotated[PolicyForm, Form()]
+SessionPosted = Annotated[SessionForm, Form()]
 
 
 def centre_of(user: User) -> str:
@@ -66,17 +68,13 @@ def pages_router(*, services: Services) -> APIRouter:
         )
 
     @router.post("/policy/preview", response_class=HTMLResponse)
-    async def preview(
-        request: Request, user: LoggedInPosting, form: Annotated[PolicyForm, Form()]
-    ) -> Response:
+    async def preview(request: Request, user: LoggedInPosting, form: PolicyPosted) -> Response:
         centre = centre_of(user)
         found = await services.preview_policy(centre, form.body(), token=user.token)
         return render(request, "_preview.html", preview=found)
 
     @router.post("/policy", response_class=HTMLResponse)
-    async def save_policy(
-        request: Request, user: LoggedInPosting, form: Annotated[PolicyForm, Form()]
-    ) -> Response:
+    async def save_policy(request: Request, user: LoggedInPosting, form: PolicyPosted) -> Response:
         centre = centre_of(user)
         change = await services.change_policy(centre, form.body(), token=user.token)
         return render(request, "_saved.html", change=change)
@@ -97,7 +95,7 @@ def pages_router(*, services: Services) -> APIRouter:
 
     @router.post("/sessions", response_class=HTMLResponse)
     async def request_session(
-        request: Request, user: LoggedInPosting, form: Annotated[SessionForm, Form()]
+        request: Request, user: LoggedInPosting, form: SessionPosted
     ) -> Response:
         centre = centre_of(user)
         found = await services.centre(centre, token=user.token)

@@ -4,7 +4,7 @@ rights of its own, so a coordinator sees through it exactly what their token all
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import NotRequired, TypedDict, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -24,6 +24,14 @@ from peerlink_console.answers import (
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 Body = Mapping[str, object]
+
+
+class Request(TypedDict):
+    """What goes with a call: the user's own token, and a body or query when there is one."""
+
+    token: str
+    json: NotRequired[Body | None]
+    params: NotRequired[Mapping[str, str] | None]
 
 
 class ServiceError(Exception):
@@ -58,22 +66,15 @@ class Services:
         self._urls = urls
 
     async def _call(
-        self,
-        method: str,
-        service: str,
-        path: str,
-        *,
-        token: str,
-        json: Body | None = None,
-        params: Mapping[str, str] | None = None,
+        self, method: str, service: str, path: str, **request: Unpack[Request]
     ) -> httpx.Response:
         try:
             response = await self._client.request(
                 method,
                 f"{self._urls[service]}{path}",
-                headers={"Authorization": f"Bearer {token}"},
-                json=json,
-                params=params,
+                headers={"Authorization": f"Bearer {request['token']}"},
+                json=request.get("json"),
+                params=request.get("params"),
             )
         except httpx.HTTPError as error:
             raise ServiceError(503, f"{service} cannot be reached") from error
@@ -82,17 +83,9 @@ class Services:
         return response
 
     async def _read(
-        self,
-        shape: type[T],
-        method: str,
-        service: str,
-        path: str,
-        *,
-        token: str,
-        json: Body | None = None,
-        params: Mapping[str, str] | None = None,
+        self, shape: type[T], method: str, service: str, path: str, **request: Unpack[Request]
     ) -> T:
-        response = await self._call(method, service, path, token=token, json=json, params=params)
+        response = await self._call(method, service, path, **request)
         try:
             return TypeAdapter(shape).validate_json(response.content)
         except ValidationError as error:

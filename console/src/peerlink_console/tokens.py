@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Unpack
 
 import jwt
-from peerlink_shared.security.auth import ALL_AUDIENCES, InvalidToken, Role, principal_of
-from peerlink_shared.security.auth_local import issue_token
+from peerlink_shared.security.auth import ALL_AUDIENCES, InvalidToken, principal_of
+from peerlink_shared.security.auth_local import Grant, issue_token
 from peerlink_shared.security.auth_oidc import claim_at, one_role
 from peerlink_shared.security.auth_settings import TokenSettings
 
@@ -46,15 +47,7 @@ def user_of(
     )
 
 
-def mint(
-    settings: TokenSettings,
-    *,
-    subject: str,
-    centre: str,
-    role: Role,
-    now: datetime,
-    ttl: timedelta,
-) -> str:
+def mint(settings: TokenSettings, **grant: Unpack[Grant]) -> str:
     """A token every service accepts, signed with the local secret (local mode only)."""
     if settings.token_mode != "local":
         raise InvalidToken("tokens can be minted in local mode only")
@@ -62,9 +55,5 @@ def mint(
         key=settings.signing_keys().signing,
         issuer=settings.token_issuer,
         audiences=ALL_AUDIENCES,
-        subject=subject,
-        centre=centre,
-        role=role,
-        now=now,
-        ttl=ttl,
+        **grant,
     )

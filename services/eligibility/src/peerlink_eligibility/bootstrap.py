@@ -9,7 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from opentelemetry.trace import Tracer
 from peerlink_shared.clock import Clock
-from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.lifecycle.erasure import erasure_in
 from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.runtime import ServiceRuntime
@@ -113,15 +113,7 @@ def bootstrap(settings: EligibilitySettings, *, clock: Clock | None = None) -> F
         ),
         tracer=runtime.tracing.tracer if runtime.tracing else None,
     )
-    erasure = Erasure(
-        service="eligibility",
-        db=runtime.db,
-        erase_own_stores=cases.erasure.erase,
-        outbox=runtime.outbox,
-        topics=topics,
-        clock=runtime.clock,
-    )
-    runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
+    erasure = erasure_in(runtime, service="eligibility", erase_own_stores=cases.erasure.erase)
     runtime.subscribe(
         consumers.subscriptions(
             recording=cases.recording,

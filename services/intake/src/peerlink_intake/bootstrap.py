@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from peerlink_shared.clock import Clock
-from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.lifecycle.erasure import erasure_in
 from peerlink_shared.messaging.publishing import Publisher, source_of
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.web.app import create_app
@@ -65,19 +65,11 @@ def bootstrap(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAP
         person_erasure=publisher(topics.person_erasure),
         clock=runtime.clock,
     )
-    erasure = Erasure(
-        service="intake",
-        db=runtime.db,
-        erase_own_stores=repository.erase_person,
-        outbox=runtime.outbox,
-        topics=runtime.topics,
-        clock=runtime.clock,
-    )
+    erasure = erasure_in(runtime, service="intake", erase_own_stores=repository.erase_person)
     runtime.startup_hooks += [
         repository.ensure_indexes,
         clinics.ensure_indexes,
         requests.ensure_indexes,
-        erasure.ledger.ensure_indexes,
     ]
     runtime.subscribe(
         consumers.subscriptions(

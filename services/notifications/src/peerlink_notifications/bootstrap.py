@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from peerlink_shared.clock import Clock
-from peerlink_shared.lifecycle.erasure import Erasure
+from peerlink_shared.lifecycle.erasure import erasure_in
 from peerlink_shared.messaging.publishing import EventSink, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.runtime import ServiceRuntime
@@ -21,6 +21,7 @@ from peerlink_shared.web.held_routes import held_router
 
 from peerlink_notifications.adapters.contacts import ContactStore
 from peerlink_notifications.adapters.deliveries import DeliveryStore
+from peerlink_notifications.adapters.holdings import NotificationsHoldings
 from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_notifications.adapters.smtp import SmtpRelay, SmtpTransport
 from peerlink_notifications.adapters.webhook import SmsTransport, WebhookTransport
@@ -38,7 +39,6 @@ from peerlink_notifications.entrypoints.http import notifications_router
 from peerlink_notifications.service_layer.contacts import ContactKeeping
 from peerlink_notifications.service_layer.erasure import NotificationsErasure
 from peerlink_notifications.service_layer.handlers import NotificationsHandlers
-from peerlink_notifications.service_layer.holdings import NotificationsHoldings
 from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
 
@@ -67,15 +67,7 @@ def bootstrap(
     forget = NotificationsErasure(
         repository=repository, contacts=contacts, deliveries=deliveries
     ).erase_person
-    erasure = Erasure(
-        service="notifications",
-        db=runtime.db,
-        erase_own_stores=forget,
-        outbox=runtime.outbox,
-        topics=runtime.topics,
-        clock=runtime.clock,
-    )
-    runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
+    erasure = erasure_in(runtime, service="notifications", erase_own_stores=forget)
     notification_events = notification_events_publisher(
         sink=runtime.outbox, topics=runtime.topics, clock=runtime.clock
     )

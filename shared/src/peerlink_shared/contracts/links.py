@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from peerlink_shared.contracts.base import OPAQUE_ID_PATTERN
+from peerlink_shared.contracts.fields import OpaqueId
 from peerlink_shared.contracts.person import PersonFact
 
 
@@ -26,9 +26,7 @@ class PersonRegistered(PersonFact):
 
     TYPE: ClassVar[str] = "peerlink.person.registered"
 
-    centre_id: str = Field(
-        pattern=OPAQUE_ID_PATTERN, description="The home centre.", examples=["north-house"]
-    )
+    centre_id: OpaqueId = Field(description="The home centre.", examples=["north-house"])
     registered_on: dt.date
 
 
@@ -37,13 +35,9 @@ class ReferralMade(PersonFact):
 
     TYPE: ClassVar[str] = "peerlink.person.referral-made"
 
-    centre_id: str = Field(
-        pattern=OPAQUE_ID_PATTERN, description="The centre referred to.", examples=["bay-house"]
-    )
-    referred_by_centre_id: str = Field(
-        pattern=OPAQUE_ID_PATTERN,
-        description="The referring centre, linked to the person.",
-        examples=["north-house"],
+    centre_id: OpaqueId = Field(description="The centre referred to.", examples=["bay-house"])
+    referred_by_centre_id: OpaqueId = Field(
+        description="The referring centre, linked to the person.", examples=["north-house"]
     )
     referred_on: dt.date
 
@@ -53,12 +47,10 @@ class ReferralAccepted(PersonFact):
 
     TYPE: ClassVar[str] = "peerlink.person.referral-accepted"
 
-    centre_id: str = Field(
-        pattern=OPAQUE_ID_PATTERN,
-        description="The accepting centre, now linked.",
-        examples=["bay-house"],
+    centre_id: OpaqueId = Field(
+        description="The accepting centre, now linked.", examples=["bay-house"]
     )
-    referred_by_centre_id: str = Field(pattern=OPAQUE_ID_PATTERN, examples=["north-house"])
+    referred_by_centre_id: OpaqueId = Field(examples=["north-house"])
     accepted_on: dt.date
 
 
@@ -68,11 +60,8 @@ class LinkConsentRecorded(PersonFact):
 
     TYPE: ClassVar[str] = "peerlink.person.link-consent-recorded"
 
-    centre_id: str = Field(
-        pattern=OPAQUE_ID_PATTERN, description="The centre now linked.", examples=["bay-house"]
-    )
-    recorded_at_centre_id: str = Field(
-        pattern=OPAQUE_ID_PATTERN,
+    centre_id: OpaqueId = Field(description="The centre now linked.", examples=["bay-house"])
+    recorded_at_centre_id: OpaqueId = Field(
         description="The linked centre through which the consent was recorded.",
         examples=["north-house"],
     )
@@ -87,13 +76,11 @@ class LinkConsentWithdrawn(PersonFact):
 
     TYPE: ClassVar[str] = "peerlink.person.link-consent-withdrawn"
 
-    centre_id: str = Field(
-        pattern=OPAQUE_ID_PATTERN,
+    centre_id: OpaqueId = Field(
         description="The centre the consent was to; no longer linked by consent.",
         examples=["bay-house"],
     )
-    recorded_at_centre_id: str = Field(
-        pattern=OPAQUE_ID_PATTERN,
+    recorded_at_centre_id: OpaqueId = Field(
         description="The linked centre through which the withdrawal was recorded.",
         examples=["north-house"],
     )

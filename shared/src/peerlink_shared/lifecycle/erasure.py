@@ -26,6 +26,7 @@ from peerlink_shared.messaging.publishing import Cause, Publisher, source_of
 from peerlink_shared.messaging.subscriptions import Subscription
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.observability.metrics import ERASED_PERSON_EVENTS
+from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.storage.mongo import Database, insert_once
 
 log = structlog.get_logger("peerlink.erasure")
@@ -208,3 +209,20 @@ class Erasure:
             event_id=derived_event_id("erased", self._service, request.request_id),
         )
         log.info("person_erased", person=person_id, request=request.request_id, deleted=deleted)
+
+
+def erasure_in(
+    runtime: ServiceRuntime, *, service: ErasingService, erase_own_stores: EraseOwnStores
+) -> Erasure:
+    """The service's erasure over its runtime's database, outbox and clock; the ledger's
+    indexes are made when the service starts."""
+    erasure = Erasure(
+        service=service,
+        db=runtime.db,
+        erase_own_stores=erase_own_stores,
+        outbox=runtime.outbox,
+        topics=runtime.topics,
+        clock=runtime.clock,
+    )
+    runtime.startup_hooks.append(erasure.ledger.ensure_indexes)
+    return erasure

@@ -30,7 +30,19 @@ class Purpose:
     store: str
     holds: str
     why: str
-    kept: str
+    kept: str = UNTIL_ERASED
+
+    def held(self, records: Iterable[Record]) -> StoreHeld:
+        """The store's part of a report: what it holds, why, and the person's records."""
+        found = list(records)
+        return StoreHeld(
+            store=self.store,
+            holds=self.holds,
+            why=self.why,
+            kept=self.kept,
+            records=found[:MAX_RECORDS],
+            truncated=len(found) > MAX_RECORDS,
+        )
 
 
 class StoreHeld(BaseModel):
@@ -54,18 +66,6 @@ class Held(BaseModel):
     service: str = Field(examples=["eligibility"])
     person_id: str
     stores: list[StoreHeld]
-
-
-def store_held(purpose: Purpose, records: Iterable[Record]) -> StoreHeld:
-    found = list(records)
-    return StoreHeld(
-        store=purpose.store,
-        holds=purpose.holds,
-        why=purpose.why,
-        kept=purpose.kept,
-        records=found[:MAX_RECORDS],
-        truncated=len(found) > MAX_RECORDS,
-    )
 
 
 def plain(value: object) -> Value:

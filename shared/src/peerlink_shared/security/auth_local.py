@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 import jwt
 from pydantic import SecretStr
@@ -58,18 +59,21 @@ def local_key(secret: str, *, kid: str = DEFAULT_KID) -> SigningKey:
     return SigningKey(kid, SecretStr(secret))
 
 
+class Grant(TypedDict):
+    """Whom a token speaks for (a subject, their centre and role), from `now` for `ttl`."""
+
+    subject: str
+    centre: str
+    role: Role
+    now: datetime
+    ttl: timedelta
+
+
 def issue_token(
-    *,
-    key: SigningKey,
-    issuer: str,
-    audiences: Sequence[str],
-    subject: str,
-    centre: str,
-    role: Role,
-    now: datetime,
-    ttl: timedelta,
+    *, key: SigningKey, issuer: str, audiences: Sequence[str], **grant: Unpack[Grant]
 ) -> str:
     """A signed token; refuses (InvalidToken) a `*` token for any role but ops."""
+    subject, centre, role, now = grant["subject"], grant["centre"], grant["role"], grant["now"]
     Principal(subject=subject, centre=centre, role=role)
     if not audiences:
         raise ValueError("a token names at least one audience")
@@ -80,7 +84,7 @@ def issue_token(
         "centre": centre,
         "role": role.value,
         "iat": int(now.timestamp()),
-        "exp": int((now + ttl).timestamp()),
+        "exp": int((now + grant["ttl"]).timestamp()),
     }
     return jwt.encode(
         claims, key.secret.get_secret_value(), algorithm=HS256, headers={"kid": key.kid}

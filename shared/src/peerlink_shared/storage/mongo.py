@@ -13,6 +13,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import BulkWriteResult
 
+from peerlink_shared.lifecycle.subject_access import MAX_RECORDS
+
 # A document as PyMongo returns it; the one place we accept an open mapping, at the edge.
 Document = dict[str, Any]
 Database = AsyncDatabase[Document]
@@ -72,17 +74,27 @@ V = TypeVar("V")
 READS_AT_ONCE = 16
 
 
-async def each(keys: Sequence[K], read: Callable[[K], Awaitable[V]]) -> list[V]:
-    """One read per key, a few side by side, answers in the keys' order: how to read many
-    documents by an indexed key on both servers (FerretDB v1 answers a `$in` by reading the
-    whole collection)."""
-    limit = asyncio.Semaphore(READS_AT_ONCE)
+async def each(
+    keys: Sequence[K], read: Callable[[K], Awaitable[V]], *, at_once: int = READS_AT_ONCE
+) -> list[V]:
+    """One read per key, at most `at_once` side by side, answers in the keys' order: how to
+    read many documents by an indexed key on both servers (FerretDB v1 answers a `$in` by
+    reading the whole collection)."""
+    limit = asyncio.Semaphore(at_once)
 
     async def one(key: K) -> V:
         async with limit:
             return await read(key)
 
     return list(await asyncio.gather(*(one(key) for key in keys)))
+
+
+async def for_report(
+    collection: AsyncCollection[Document], query: Document, *, by: str
+) -> list[Document]:
+    """What a subject access report shows of a collection, oldest `by` first: one more than
+    it shows, so the report can say it was cut."""
+    return await collection.find(query).sort(by, 1).limit(MAX_RECORDS + 1).to_list()
 
 
 async def mongo_ready(client: MongoClient) -> bool:

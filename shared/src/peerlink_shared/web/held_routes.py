@@ -9,14 +9,7 @@ from typing import Protocol
 from fastapi import APIRouter
 
 from peerlink_shared.auditing.audit_log import AuditLog, AuditQuery
-from peerlink_shared.lifecycle.subject_access import (
-    Held,
-    Purpose,
-    Record,
-    StoreHeld,
-    kept_for,
-    store_held,
-)
+from peerlink_shared.lifecycle.subject_access import Held, Purpose, Record, StoreHeld, kept_for
 from peerlink_shared.runtime import ServiceRuntime
 from peerlink_shared.security.auth import Principal
 from peerlink_shared.web.http import PersonId, authorize_self
@@ -58,7 +51,7 @@ async def audit_held(log: AuditLog, person_id: str, *, purpose: Purpose) -> Stor
         }
         for entry in page.entries
     ]
-    return store_held(purpose, records)
+    return purpose.held(records)
 
 
 class WithTrail:

@@ -3,15 +3,7 @@ rule reads, and each centre's decision with its reasons."""
 
 from __future__ import annotations
 
-from peerlink_shared.lifecycle.subject_access import (
-    UNTIL_ERASED,
-    Purpose,
-    Record,
-    StoreHeld,
-    plain,
-    record,
-    store_held,
-)
+from peerlink_shared.lifecycle.subject_access import Purpose, Record, StoreHeld, plain, record
 from peerlink_shared.security.auth import Principal
 from peerlink_shared.storage.mongo import Database, Document
 
@@ -21,14 +13,12 @@ PERSON_FACTS = Purpose(
     holds="the facts about you the eligibility rule reads: stays and completions, sobriety "
     "date, relapses, craving check-ins, consent, training and checks, links and sharing",
     why="to decide, under each centre's policy, whether you qualify as a peer supporter",
-    kept=UNTIL_ERASED,
 )
 DECISIONS = Purpose(
     store="decisions",
     holds="one decision per centre: eligible or not, the criteria that failed, and the date "
     "it will hold when only time is missing",
     why="the answer, and why, which scheduling staffs sessions from",
-    kept=UNTIL_ERASED,
 )
 
 
@@ -41,10 +31,8 @@ class EligibilityHoldings:
         facts = await self._facts.find_one({"_id": person_id}) or {}
         decisions = await self._decisions.find({"person_id": person_id}).to_list()
         return [
-            store_held(PERSON_FACTS, [record(fact) for fact in facts.get("facts", [])]),
-            store_held(
-                DECISIONS, [_decision_record(doc) for doc in sorted(decisions, key=_centre)]
-            ),
+            PERSON_FACTS.held(record(fact) for fact in facts.get("facts", [])),
+            DECISIONS.held(_decision_record(doc) for doc in sorted(decisions, key=_centre)),
         ]
 
 

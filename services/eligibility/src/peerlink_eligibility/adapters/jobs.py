@@ -16,7 +16,6 @@ class JobRepository:
     async def start(
         self, *, job_id: str, kind: str, centre_id: str, total: int, at: datetime
     ) -> None:
-        """Creates the job, or restarts its counters if a redelivery runs it again."""
         created = await insert_once(
             self._jobs,
             {

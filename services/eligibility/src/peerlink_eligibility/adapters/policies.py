@@ -26,7 +26,6 @@ class PolicyRepository:
         return default_policy(centre_id) if doc is None else _policy(doc)
 
     async def add_version(self, policy: Policy, *, at: datetime) -> bool:
-        """False when that version number was taken by a concurrent change."""
         return await insert_once(
             self._versions,
             {"_id": f"{policy.centre_id}:v{policy.version}", **asdict(policy), "changed_at": at},
@@ -50,9 +49,8 @@ class PolicyRepository:
         return [_policy(doc) async for doc in cursor]
 
     async def concerning(self, centres: Collection[str], *, graduate: bool) -> dict[str, Policy]:
-        """The current policies of these centres and, for a graduate, of every centre open to
-        network graduates, by centre. Lookups by `_id` and by the open flag, side by side:
-        FerretDB v1 would answer one `$in` or `$or` query by reading every policy."""
+        # Lookups by `_id` and by the open flag, side by side: FerretDB v1 would answer one
+        # `$in` or `$or` query by reading every policy.
         async with asyncio.TaskGroup() as group:
             lookups = [group.create_task(self.current(centre)) for centre in sorted(centres)]
             opened = group.create_task(self.open_to_network()) if graduate else None

@@ -58,8 +58,6 @@ class EligibilityRepository:
         await self._decisions.create_index([("review_on", 1)])
 
     async def add_fact(self, *, event_id: str, fact: RecordedFact) -> Snapshot | None:
-        """Adds a fact once per event id; returns the person's facts, with it. None when the
-        person was erased: the fact is not stored."""
         person_id = fact.person_id
         stored_fact = {"kind": fact.kind, **fact.fields}
         try:
@@ -92,12 +90,10 @@ class EligibilityRepository:
         return _snapshot(person_id, doc)
 
     async def facts_of_many(self, person_ids: Sequence[str]) -> dict[str, Snapshot]:
-        """Several persons' facts in one query, by person (absent: no fact yet)."""
         cursor = self._facts.find({"_id": {"$in": list(person_ids)}}, {"event_ids": 0})
         return {doc["_id"]: _snapshot(doc["_id"], doc) async for doc in cursor}
 
     async def all_facts(self, *, batch: int) -> AsyncIterator[list[Snapshot]]:
-        """Every person's facts, streamed in batches (one pass for a bulk job)."""
         found: list[Snapshot] = []
         living = {ERASED: {"$exists": False}}
         async for doc in self._facts.find(living, {"event_ids": 0}).batch_size(batch):
@@ -109,9 +105,9 @@ class EligibilityRepository:
             yield found
 
     async def count_persons(self) -> int:
-        """An estimate, from the collection's metadata, for progress reports. (FerretDB v1
-        gives PostgreSQL's planner estimate, which lags a bulk load, and would read every
-        document to answer `count`, which estimated_document_count sends.)"""
+        # From the collection's metadata: FerretDB v1 gives PostgreSQL's planner estimate,
+        # which lags a bulk load, and would read every document to answer `count`, which
+        # estimated_document_count sends.
         try:
             cursor = await self._facts.aggregate([{"$collStats": {"count": {}}}])
             counts = [int(shard["count"]) async for shard in cursor]  # one per shard
@@ -130,19 +126,14 @@ class EligibilityRepository:
         return None if doc is None else _stored(doc)
 
     async def decisions_of(self, person_id: str) -> dict[str, Stored]:
-        """A person's decisions, by centre."""
         cursor = self._decisions.find({"person_id": person_id})
         return {doc["centre_id"]: _stored(doc) async for doc in cursor}
 
     async def decisions_at(self, centre_id: str) -> dict[str, Stored]:
-        """A centre's decisions, by person (read in big batches: it can be everyone)."""
         cursor = self._decisions.find({"centre_id": centre_id}).batch_size(1000)
         return {doc["person_id"]: _stored(doc) async for doc in cursor}
 
     async def save_decisions(self, writes: Sequence[DecisionWrite], *, at: datetime) -> set[str]:
-        """Stores each decision unless the one it replaces was replaced meanwhile (by someone
-        who read newer facts or a newer policy); returns the persons whose writes may have
-        lost, for their decider to decide again from what is stored now."""
         lost = await self._insert([w for w in writes if w.replaces is None], at=at)
         updates = [
             UpdateOne(_still(w.decision, replaces), {"$set": _fields(w, at)})
@@ -179,26 +170,21 @@ class EligibilityRepository:
         return sorted([doc["person_id"] async for doc in cursor])
 
     async def due_for_review(self, today: date, *, limit: int) -> list[Decision]:
-        """Decisions the clock may have changed: their review day has come."""
         cursor = self._decisions.find({"review_on": {"$lte": today.isoformat()}})
         return [_decision(doc) async for doc in cursor.sort("review_on", 1).limit(limit)]
 
     async def due_on(self, day: date, *, limit: int) -> list[Decision]:
-        """Decisions whose review day is exactly `day`: an equality the review_on index serves
-        on both servers (FerretDB v1 answers the range above by reading every decision)."""
+        # An equality the review_on index serves on both servers (FerretDB v1 answers
+        # the range of due_for_review by reading every decision).
         cursor = self._decisions.find({"review_on": day.isoformat()})
         return [_decision(doc) async for doc in cursor.limit(limit)]
 
     async def claim_review(self, claim: str, *, at: datetime) -> bool:
-        """One replica wins each review claim (unique insert)."""
         return await insert_once(self._reviews, {"_id": claim, "claimed_at": at})
 
     async def erase_person(
         self, person_id: str, *, now: datetime, correlation_id: str
     ) -> dict[str, int]:
-        """Deletes the person's facts, decisions and review claims. Their facts document
-        becomes a tombstone (id and when, nothing else), so a fact still on its way is not
-        stored again; counts what held data."""
         before = await self._facts.find_one_and_replace(
             {"_id": person_id},
             {ERASED: now, "facts": [], "event_ids": [], "version": 0},

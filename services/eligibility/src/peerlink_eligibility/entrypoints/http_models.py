@@ -120,15 +120,17 @@ class PolicyChangeOut(BaseModel):
 
 
 class JobOut(BaseModel):
+    """A bulk re-evaluation's progress, readable while it runs."""
+
     job_id: str
-    kind: str
+    kind: str = Field(examples=["policy_reevaluation"])
     centre_id: str
-    state: str
-    total: int
-    done: int
-    changed: int
+    state: str = Field(description="`running`, then `done`.", examples=["running"])
+    total: int = Field(description="Persons to decide again (known once the job has counted).")
+    done: int = Field(description="Persons decided again so far.")
+    changed: int = Field(description="Decisions that changed so far.")
     started_at: dt.datetime
-    finished_at: dt.datetime | None
+    finished_at: dt.datetime | None = Field(description="None while the job runs.")
 
 
 def decision_out(decision: Decision, *, trace_id: str | None = None) -> DecisionOut:

@@ -23,7 +23,6 @@ class ClinicRepository:
         return None if found is None else _grants(found)
 
     async def add_version(self, grants: ClinicGrants) -> bool:
-        """False when that version number was taken by a concurrent change."""
         return await insert_once(
             self._versions, {"_id": f"{grants.clinic}:v{grants.version}", **_document(grants)}
         )

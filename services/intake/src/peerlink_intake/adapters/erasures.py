@@ -24,7 +24,6 @@ class ErasureRequests:
         await self._requests.create_index([("person_id", 1)])
 
     async def add(self, request: ErasureRequest) -> bool:
-        """False if a request with this id exists."""
         by = request.requested_by
         return await insert_once(
             self._requests,
@@ -39,8 +38,6 @@ class ErasureRequests:
         )
 
     async def latest_for(self, person_id: str) -> ErasureRequest | None:
-        """The person's most recent request (a person has one in practice: a second request
-        returns the first)."""
         cursor = self._requests.find({"person_id": person_id}).sort("requested_at", -1).limit(1)
         found = await cursor.to_list()
         return _request(found[0]) if found else None
@@ -52,8 +49,8 @@ class ErasureRequests:
     async def confirm(
         self, request_id: str, service: Service, *, at: datetime, deleted: dict[str, int]
     ) -> None:
-        """Records a service's first confirmation. (Confirmations of one person arrive in
-        order on one partition, so one writer updates a request at a time.)"""
+        # Confirmations of one person arrive in order on one partition, so one writer
+        # updates a request at a time.
         await self._requests.update_one(
             {"_id": request_id, f"confirmations.{service}": {"$exists": False}},
             {"$set": {f"confirmations.{service}": {"at": at, "deleted": deleted}}},

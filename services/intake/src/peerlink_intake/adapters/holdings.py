@@ -3,18 +3,9 @@ links and pending referrals, and every fact recorded about them."""
 
 from __future__ import annotations
 
-from peerlink_shared.lifecycle.subject_access import (
-    MAX_RECORDS,
-    UNTIL_ERASED,
-    Purpose,
-    Record,
-    StoreHeld,
-    plain,
-    record,
-    store_held,
-)
+from peerlink_shared.lifecycle.subject_access import Purpose, Record, StoreHeld, plain, record
 from peerlink_shared.security.auth import Principal
-from peerlink_shared.storage.mongo import Database, Document
+from peerlink_shared.storage.mongo import Database, Document, for_report
 
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.erasure import Erased
@@ -26,7 +17,6 @@ PERSONS = Purpose(
     holds="the centres linked to you and how (home, referral, consent), referrals "
     "still waiting to be accepted, and the consents to a link you withdrew",
     why="who belongs where: only a centre linked to you may record facts about you",
-    kept=UNTIL_ERASED,
 )
 FACTS = Purpose(
     store="facts",
@@ -34,7 +24,6 @@ FACTS = Purpose(
     "milestones, relapses, craving check-ins, volunteering, training, background checks, "
     "referrals, consents and network sharing",
     why="the record of what happened, from which eligibility is decided",
-    kept=UNTIL_ERASED,
 )
 
 
@@ -48,11 +37,10 @@ class IntakeHoldings:
             links = await self._repository.links_of(person_id)
         except Erased:
             links = None  # their tombstone: an id, no link
-        cursor = self._facts.find({"person_id": person_id}).sort("recorded_at", 1)
-        facts = await cursor.limit(MAX_RECORDS + 1).to_list()
+        facts = await for_report(self._facts, {"person_id": person_id}, by="recorded_at")
         return [
-            store_held(PERSONS, [] if links is None else _link_records(links)),
-            store_held(FACTS, [_fact_record(doc) for doc in facts]),
+            PERSONS.held([] if links is None else _link_records(links)),
+            FACTS.held(_fact_record(doc) for doc in facts),
         ]
 
 

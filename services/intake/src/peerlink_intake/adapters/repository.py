@@ -80,7 +80,6 @@ class IntakeRepository:
         return True
 
     async def add_person(self, *, person_id: str, home: Link, at: datetime) -> bool:
-        """False when the id is taken (ids are random; a clash is retried by the caller)."""
         try:
             await self._persons.insert_one(
                 {
@@ -96,14 +95,10 @@ class IntakeRepository:
         return True
 
     async def centres_of(self, person_id: str) -> set[str] | None:
-        """Centres linked to the person; None for an unknown person; Erased for an erased
-        one."""
         links = await self.links_of(person_id)
         return None if links is None else set(links.centres)
 
     async def links_of(self, person_id: str) -> PersonLinks | None:
-        """The person's links and referrals; None for an unknown person; Erased for an
-        erased one."""
         found = await self._persons.find_one(
             {"_id": person_id}, {"_id": 1, ERASED: 1, **LINK_FIELDS}
         )
@@ -124,8 +119,6 @@ class IntakeRepository:
         )
 
     async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int:
-        """Makes the person a tombstone: their id, when and by which request, nothing else
-        (no links, referrals or who recorded them). 1 if they held data until now."""
         before = await self._persons.find_one_and_replace(
             {"_id": person_id, ERASED: {"$exists": False}},
             {ERASED: at, "erasure_request_id": request_id},
@@ -160,7 +153,6 @@ class IntakeRepository:
         await self._link_facts.add_withdrawal(person_id, withdrawal, at=at)
 
     async def referrals_to(self, centre_id: str, *, limit: int) -> list[tuple[str, Referral]]:
-        """Pending referrals to a centre, as (person id, referral), at most `limit`."""
         pending: list[tuple[str, Referral]] = []
         async for person_id in self._referred_to(centre_id):
             try:
@@ -197,7 +189,6 @@ class IntakeRepository:
         )
 
     async def recorded_fact(self, event_id: str) -> tuple[str, dict[str, object]] | None:
-        """The type and data recorded under an event id, if any."""
         found = await self._facts.find_one({"_id": event_id}, {"type": 1, "data": 1})
         return None if found is None else (str(found["type"]), dict(found["data"]))
 

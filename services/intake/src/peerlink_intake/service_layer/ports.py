@@ -33,21 +33,38 @@ class KnownPersons(Protocol):
 class Persons(KnownPersons, Protocol):
     """Persons by id, with their links; an erased person's reads raise `Erased`."""
 
-    async def add_person(self, *, person_id: str, home: Link, at: datetime) -> bool: ...
+    async def add_person(self, *, person_id: str, home: Link, at: datetime) -> bool:
+        """False when the id is taken (ids are random; a clash is retried by the caller)."""
+        ...
 
-    async def centres_of(self, person_id: str) -> set[str] | None: ...
+    async def centres_of(self, person_id: str) -> set[str] | None:
+        """Centres linked to the person; None for an unknown person; Erased for an erased
+        one."""
+        ...
 
-    async def links_of(self, person_id: str) -> PersonLinks | None: ...
+    async def links_of(self, person_id: str) -> PersonLinks | None:
+        """The person's links and referrals; None for an unknown person; Erased for an
+        erased one."""
+        ...
 
-    async def add_link(self, person_id: str, link: Link, *, at: datetime) -> None: ...
+    async def add_link(self, person_id: str, link: Link, *, at: datetime) -> None:
+        """Links a centre once per basis and day; a consent dated on or before a withdrawal
+        of consent to that centre stays ended."""
+        ...
 
-    async def add_referral(self, person_id: str, referral: Referral, *, at: datetime) -> None: ...
+    async def add_referral(self, person_id: str, referral: Referral, *, at: datetime) -> None:
+        """A pending referral; referring again to the same centre replaces it."""
+        ...
 
     async def end_consent(
         self, person_id: str, withdrawal: ConsentWithdrawal, *, at: datetime
-    ) -> None: ...
+    ) -> None:
+        """Ends the consents to the withdrawal's centre dated on or before it."""
+        ...
 
-    async def referrals_to(self, centre_id: str, *, limit: int) -> list[tuple[str, Referral]]: ...
+    async def referrals_to(self, centre_id: str, *, limit: int) -> list[tuple[str, Referral]]:
+        """Pending referrals to a centre, as (person id, referral), at most `limit`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -66,7 +83,9 @@ class Facts(Protocol):
 
     async def record_fact(self, fact: FactRecord) -> None: ...
 
-    async def recorded_fact(self, event_id: str) -> tuple[str, dict[str, object]] | None: ...
+    async def recorded_fact(self, event_id: str) -> tuple[str, dict[str, object]] | None:
+        """The type and data recorded under an event id, if any."""
+        ...
 
 
 class ClinicGrantStore(Protocol):
@@ -74,7 +93,9 @@ class ClinicGrantStore(Protocol):
 
     async def current(self, clinic: str) -> ClinicGrants | None: ...
 
-    async def add_version(self, grants: ClinicGrants) -> bool: ...
+    async def add_version(self, grants: ClinicGrants) -> bool:
+        """False when that version number was taken by a concurrent change."""
+        ...
 
     async def version(self, clinic: str, version: int) -> ClinicGrants | None: ...
 
@@ -91,19 +112,29 @@ class KeyShredder(Protocol):
 
 
 class RequestStore(Protocol):
-    async def latest_for(self, person_id: str) -> ErasureRequest | None: ...
+    async def latest_for(self, person_id: str) -> ErasureRequest | None:
+        """The person's most recent request (a person has one in practice: a second request
+        returns the first)."""
+        ...
 
-    async def add(self, request: ErasureRequest) -> bool: ...
+    async def add(self, request: ErasureRequest) -> bool:
+        """False if a request with this id exists."""
+        ...
 
     async def get(self, request_id: str) -> ErasureRequest | None: ...
 
     async def confirm(
         self, request_id: str, service: Service, *, at: datetime, deleted: dict[str, int]
-    ) -> None: ...
+    ) -> None:
+        """Records a service's first confirmation."""
+        ...
 
 
 class Tombstones(Protocol):
-    async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int: ...
+    async def mark_erased(self, person_id: str, *, at: datetime, request_id: str) -> int:
+        """Makes the person a tombstone: their id, when and by which request, nothing else
+        (no links, referrals or who recorded them). 1 if they held data until now."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,6 @@ class ContactStore:
         self._keys = keys
 
     async def replace(self, kind: RecipientKind, recipient_id: str, contact: Contact) -> None:
-        """The whole contact is replaced: an address left out is an address removed.
-        Raises PersonKeyDestroyed for an erased person."""
         key = contact_key(kind, recipient_id)
         document = _document(contact, key=await self._keys.key_for(key), owner=key)
         try:
@@ -48,7 +46,6 @@ class ContactStore:
             await self._contacts.replace_one({"_id": key}, document)
 
     async def find(self, kind: RecipientKind, recipient_id: str) -> Contact | None:
-        """The contact, or None if there is none or its owner's key was destroyed."""
         key = contact_key(kind, recipient_id)
         doc = await self._contacts.find_one({"_id": key})
         if doc is None:

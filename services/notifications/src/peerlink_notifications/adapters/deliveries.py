@@ -10,23 +10,17 @@ duplicate key and leaves the attempt alone.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Unpack
 
 from peerlink_shared.lifecycle.erasure import keyed_by
 from peerlink_shared.lifecycle.subject_access import Record
-from peerlink_shared.messaging.envelope import Envelope
 from peerlink_shared.observability.trace_spans import current_trace_context
 from peerlink_shared.storage.mongo import Database, Document, insert_once
 
 from peerlink_notifications.adapters.held_records import held_record
 from peerlink_notifications.domain.contacts import EXTERNAL_CHANNELS, RecipientKind
-from peerlink_notifications.domain.delivery import (
-    OPEN_STATUSES,
-    Delivery,
-    DeliveryProgress,
-    Planned,
-    Status,
-)
-from peerlink_notifications.domain.templates import Rendered
+from peerlink_notifications.domain.delivery import OPEN_STATUSES, Delivery, DeliveryProgress
+from peerlink_notifications.service_layer.ports import Finish, NewDelivery, NextAttempt
 
 
 class DeliveryStore:
@@ -40,28 +34,14 @@ class DeliveryStore:
         await self._deliveries.create_index([("centre_id", 1), ("created_at", 1)])
         await self._pending.create_index([("due_at", 1)])
 
-    async def open(
-        self,
-        *,
-        delivery_id: str,
-        message_id: str,
-        recipient_id: str,
-        kind: RecipientKind,
-        centre_id: str,
-        rendered: Rendered,
-        planned: Planned,
-        cause: Envelope,
-        now: datetime,
-    ) -> bool:
-        """Records a delivery unless one has this id (the event came again: nothing new);
-        an open one is listed as pending either way, which also repairs a crash between
-        the two writes. True if this call recorded it."""
+    async def open(self, new: NewDelivery, *, now: datetime) -> bool:
+        planned, rendered, cause = new.planned, new.rendered, new.cause
         delivery: Document = {
-            "_id": delivery_id,
-            "message_id": message_id,
-            "recipient_id": recipient_id,
-            "recipient_kind": kind,
-            "centre_id": centre_id,
+            "_id": new.delivery_id,
+            "message_id": new.message_id,
+            "recipient_id": new.recipient_id,
+            "recipient_kind": new.kind,
+            "centre_id": new.centre_id,
             "channel": planned.channel,
             "subject": rendered.subject,
             "text": rendered.text,
@@ -121,45 +101,28 @@ class DeliveryStore:
         doc = await self._claims.find_one({"_id": f"{delivery_id}#{attempt}"})
         return None if doc is None else doc["claimed_at"]
 
-    async def schedule(
-        self,
-        delivery_id: str,
-        *,
-        status: Status,
-        at: datetime,
-        now: datetime,
-        attempts: int | None = None,
-        last_error: str | None = None,
-    ) -> None:
-        """Moves an open delivery's next attempt; the delivery first, so a replica that
-        read the pending list just before sees the new time and waits."""
-        changes: Document = {"status": status, "next_attempt_at": at, "updated_at": now}
-        if attempts is not None:
-            changes |= {"attempts": attempts, "last_error": last_error}
-        await self._deliveries.update_one({"_id": delivery_id}, {"$set": changes})
-        await self._pending.update_one({"_id": delivery_id}, {"$set": {"due_at": at}})
-
-    async def finish(
-        self,
-        delivery_id: str,
-        *,
-        status: Status,
-        attempts: int,
-        now: datetime,
-        last_error: str | None = None,
-        reason: str | None = None,
-    ) -> None:
+    async def schedule(self, delivery_id: str, **change: Unpack[NextAttempt]) -> None:
         changes: Document = {
-            "status": status,
-            "attempts": attempts,
-            "next_attempt_at": None,
-            "updated_at": now,
+            "status": change["status"],
+            "next_attempt_at": change["at"],
+            "updated_at": change["now"],
         }
-        if status == "sent":
-            # A sent delivery keeps the last error it met on the way, as its history.
-            changes["sent_at"] = now
+        if "attempts" in change:
+            changes |= {"attempts": change["attempts"], "last_error": change.get("last_error")}
+        await self._deliveries.update_one({"_id": delivery_id}, {"$set": changes})
+        await self._pending.update_one({"_id": delivery_id}, {"$set": {"due_at": change["at"]}})
+
+    async def finish(self, delivery_id: str, **end: Unpack[Finish]) -> None:
+        changes: Document = {
+            "status": end["status"],
+            "attempts": end["attempts"],
+            "next_attempt_at": None,
+            "updated_at": end["now"],
+        }
+        if end["status"] == "sent":
+            changes["sent_at"] = end["now"]
         else:
-            changes |= {"last_error": last_error, "reason": reason}
+            changes |= {"last_error": end.get("last_error"), "reason": end.get("reason")}
         await self._deliveries.update_one({"_id": delivery_id}, {"$set": changes})
         await self.drop_pending(delivery_id)
 
@@ -175,7 +138,6 @@ class DeliveryStore:
     async def held_for(
         self, kind: RecipientKind, recipient_id: str, *, since: datetime
     ) -> list[Record]:
-        """The recipient's deliveries as their subject access report shows them."""
         found = await self._stored_for(kind, recipient_id, since=since)
         return [held_record(doc, "delivery_id") for doc in found]
 
@@ -192,7 +154,7 @@ class DeliveryStore:
         return [_progress(doc) for doc in await cursor.sort("created_at", 1).to_list()]
 
     async def forget_person(self, person_id: str) -> dict[str, int]:
-        """Deletes every delivery to the person, with its pending entry and its claims."""
+        # Every delivery to the person, with its pending entry and its claims.
         mine = {"recipient_id": person_id, "recipient_kind": "person"}
         ids = [str(doc["_id"]) async for doc in self._deliveries.find(mine, {"_id": 1})]
         claims = pending = 0

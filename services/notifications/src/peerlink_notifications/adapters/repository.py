@@ -42,7 +42,6 @@ class NotificationsRepository:
         )
 
     async def add_message(self, message: LoggedMessage) -> bool:
-        """False when this message was recorded before (same id): nothing is sent twice."""
         try:
             await self._messages.insert_one(_message_document(message))
         except DuplicateKeyError:
@@ -53,7 +52,6 @@ class NotificationsRepository:
         return [_logged_message(doc) for doc in await self._stored_for(recipient_id)]
 
     async def held_for(self, recipient_id: str) -> list[Record]:
-        """The recipient's messages as their subject access report shows them."""
         return [held_record(doc, "message_id") for doc in await self._stored_for(recipient_id)]
 
     async def _stored_for(self, recipient_id: str) -> list[Document]:
@@ -65,7 +63,6 @@ class NotificationsRepository:
         return [_logged_message(doc) for doc in await cursor.sort("created_at", 1).to_list()]
 
     async def staffing_seen(self, session_id: str) -> str | None:
-        """The last staffing state told for the session: 'unfilled' or 'filled:<ids>'."""
         doc = await self._staffing.find_one({"_id": session_id})
         return None if doc is None else str(doc["state"])
 
@@ -73,8 +70,6 @@ class NotificationsRepository:
         await self._staffing.replace_one({"_id": session_id}, {"state": state}, upsert=True)
 
     async def forget_person(self, person_id: str) -> dict[str, int]:
-        """Deletes the person's messages; a staffing state that named them names an erased
-        supporter instead (it only decides whether the centre is told again)."""
         messages = await self._messages.delete_many({"recipient_id": person_id})
         escaped = re.escape(person_id)
         named = {"state": {"$regex": f"[:,]{escaped}(,|$)"}}

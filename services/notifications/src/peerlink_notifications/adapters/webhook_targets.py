@@ -63,8 +63,6 @@ class WebhookTargets:
         self._resolve = resolver
 
     async def refusal(self, url: str) -> str | None:
-        """Why a webhook may not lead to `url`: a refused address's kind, or `unresolvable`;
-        None when it may."""
         checked = await self.check(url)
         if isinstance(checked, Target):
             return None

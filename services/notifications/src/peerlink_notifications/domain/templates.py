@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, assert_never
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
-Locale = Literal["en", "es"]
-DEFAULT_LOCALE: Locale = "en"
+from peerlink_notifications.domain.languages import DEFAULT_LOCALE, WORDS, Locale, Topic, Words
 
 
 @dataclass(frozen=True)
@@ -77,143 +76,47 @@ def resolve_locale(requested: str | None) -> Locale:
 
 
 def render(message: Message, locale: Locale = DEFAULT_LOCALE) -> Rendered:
-    match locale:
-        case "en":
-            return Rendered(_subject_en(message), _text_en(message), locale)
-        case "es":
-            return Rendered(_subject_es(message), _text_es(message), locale)
-        case _:
-            assert_never(locale)
+    words = WORDS[locale]
+    return Rendered(words.subjects[_topic(message)], _text(message, words), locale)
 
 
-def _local(message: Message) -> datetime:
-    return message.starts_at.astimezone(ZoneInfo(message.centre.timezone))
-
-
-def _when_en(message: Message) -> str:
-    """'at <centre> on <weekday date> at <hh:mm>', in the centre's own time."""
-    local = _local(message)
-    day = f"{WEEKDAYS_EN[local.weekday()]} {local:%d} {MONTHS_EN[local.month - 1]} {local:%Y}"
-    return f"at {message.centre.display_name} on {day} at {local:%H:%M}"
-
-
-def _when_es(message: Message) -> str:
-    local = _local(message)
-    day = (
-        f"{WEEKDAYS_ES[local.weekday()]} {local.day} de {MONTHS_ES[local.month - 1]} de {local:%Y}"
-    )
-    return f"en {message.centre.display_name} el {day} a las {local:%H:%M}"
-
-
-def _subject_en(message: Message) -> str:
+def _topic(message: Message) -> Topic:
     match message:
         case SessionBooked():
-            return "PeerLink: you're booked for a session"
+            return "booked"
         case SessionReleased() | SessionCancelled():
-            return "PeerLink: a change to your session"
+            return "changed"
         case SessionUnfilled():
-            return "PeerLink: a session still needs supporters"
+            return "unfilled"
         case SessionStaffed():
-            return "PeerLink: a session is fully staffed"
+            return "staffed"
         case _:
             assert_never(message)
 
 
-def _text_en(message: Message) -> str:
-    when = _when_en(message)
+def _text(message: Message, words: Words) -> str:
+    when = _when(message, words)
     match message:
         case SessionBooked():
-            return f"You're booked for a session {when}."
+            return words.booked.format(when=when)
         case SessionReleased():
-            return f"Your session {when} has been given to someone else. You don't need to attend."
+            return words.released.format(when=when)
         case SessionCancelled():
-            return f"Your session {when} has been cancelled. You don't need to attend."
+            return words.cancelled.format(when=when)
         case SessionUnfilled(open_slots=slots, reason=reason):
-            places = "1 supporter" if slots == 1 else f"{slots} supporters"
-            because = UNFILLED_BECAUSE_EN.get(reason, "no supporter could be found")
-            return f"The session {when} still needs {places}: {because}."
+            places = words.one_place if slots == 1 else words.places.format(slots=slots)
+            because = words.unfilled_because.get(reason, words.unfilled_otherwise)
+            return words.unfilled.format(when=when, places=places, because=because)
         case SessionStaffed(new_supporter=True):
-            return f"The session {when} has a new supporter and is fully staffed."
+            return words.staffed_new_supporter.format(when=when)
         case SessionStaffed():
-            return f"The session {when} is now fully staffed."
+            return words.staffed.format(when=when)
         case _:
             assert_never(message)
 
 
-def _subject_es(message: Message) -> str:
-    match message:
-        case SessionBooked():
-            return "PeerLink: tienes una sesión reservada"
-        case SessionReleased() | SessionCancelled():
-            return "PeerLink: un cambio en tu sesión"
-        case SessionUnfilled():
-            return "PeerLink: una sesión aún necesita personas de apoyo"
-        case SessionStaffed():
-            return "PeerLink: una sesión ya tiene todo su personal de apoyo"
-        case _:
-            assert_never(message)
-
-
-def _text_es(message: Message) -> str:
-    when = _when_es(message)
-    match message:
-        case SessionBooked():
-            return f"Tienes una sesión reservada {when}."
-        case SessionReleased():
-            return f"Tu sesión {when} se ha asignado a otra persona. No necesitas asistir."
-        case SessionCancelled():
-            return f"Tu sesión {when} se ha cancelado. No necesitas asistir."
-        case SessionUnfilled(open_slots=slots, reason=reason):
-            places = "1 persona de apoyo" if slots == 1 else f"{slots} personas de apoyo"
-            because = UNFILLED_BECAUSE_ES.get(reason, "no se encontró ninguna persona de apoyo")
-            return f"La sesión {when} aún necesita {places}: {because}."
-        case SessionStaffed(new_supporter=True):
-            return f"La sesión {when} tiene una nueva persona de apoyo y está completa."
-        case SessionStaffed():
-            return f"La sesión {when} ya está completa."
-        case _:
-            assert_never(message)
-
-
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-WEEKDAYS_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-MONTHS_ES = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
-# Scheduling's reason codes, told as staffing facts: who is free, never why anyone is not.
-UNFILLED_BECAUSE_EN = {
-    "no_eligible_supporters": "no peer supporter can serve at this centre yet",
-    "no_free_supporters": "every supporter who can serve is booked, away or at their weekly limit",
-}
-UNFILLED_BECAUSE_ES = {
-    "no_eligible_supporters": "todavía ninguna persona de apoyo puede atender en este centro",
-    "no_free_supporters": (
-        "todas las personas de apoyo que pueden atender están reservadas, ausentes "
-        "o en su límite semanal"
-    ),
-}
+def _when(message: Message, words: Words) -> str:
+    local = message.starts_at.astimezone(ZoneInfo(message.centre.timezone))
+    weekday, month = words.weekdays[local.weekday()], words.months[local.month - 1]
+    day = words.day.format(weekday=weekday, month=month, at=local)
+    return words.when.format(centre=message.centre.display_name, day=day, at=local)

@@ -26,6 +26,7 @@ from peerlink_notifications.service_layer.ports import (
     ContactBook,
     DeliveryBook,
     ErasedPersons,
+    NewDelivery,
     NotificationsRecords,
     Wake,
 )
@@ -128,7 +129,7 @@ class NotificationsHandlers:
         message_id = delivery_id(envelope.id, recipient, IN_APP)
         await self._record_message(envelope, message_id=message_id, recipient=recipient)
         for planned in plan_deliveries(contact, now=now):
-            await self._deliveries.open(
+            new = NewDelivery(
                 delivery_id=delivery_id(envelope.id, recipient, planned.channel),
                 message_id=message_id,
                 recipient_id=recipient,
@@ -137,8 +138,8 @@ class NotificationsHandlers:
                 rendered=rendered,
                 planned=planned,
                 cause=envelope,
-                now=now,
             )
+            await self._deliveries.open(new, now=now)
         self._wake.set()
         logged = LoggedMessage(
             message_id=message_id,

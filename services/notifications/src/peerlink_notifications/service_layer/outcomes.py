@@ -3,12 +3,13 @@ it twice publishes it once. Ids and codes only: no address, no text."""
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import TypedDict, assert_never
 
 from peerlink_shared.contracts import MessageDelivered, MessageDeliveryFailed
 from peerlink_shared.messaging.envelope import derived_event_id
 from peerlink_shared.messaging.publishing import Cause, Publisher
 
+from peerlink_notifications.domain.contacts import ExternalChannel
 from peerlink_notifications.domain.delivery import Delivered, Delivery, GaveUp
 
 
@@ -30,23 +31,29 @@ async def publish_outcome(events: Publisher, delivery: Delivery, step: Delivered
     )
 
 
-def _delivered(delivery: Delivery, step: Delivered) -> MessageDelivered:
-    return MessageDelivered(
+class _Told(TypedDict):
+    """What both outcome events say of the delivery: its ids and channel."""
+
+    message_id: str
+    delivery_id: str
+    recipient_id: str
+    channel: ExternalChannel
+
+
+def _told(delivery: Delivery) -> _Told:
+    return _Told(
         message_id=delivery.message_id,
         delivery_id=delivery.delivery_id,
         recipient_id=delivery.recipient_id,
         channel=delivery.channel,
-        attempts=step.attempts,
     )
+
+
+def _delivered(delivery: Delivery, step: Delivered) -> MessageDelivered:
+    return MessageDelivered(**_told(delivery), attempts=step.attempts)
 
 
 def _failed(delivery: Delivery, step: GaveUp) -> MessageDeliveryFailed:
     return MessageDeliveryFailed(
-        message_id=delivery.message_id,
-        delivery_id=delivery.delivery_id,
-        recipient_id=delivery.recipient_id,
-        channel=delivery.channel,
-        attempts=step.attempts,
-        reason=step.reason,
-        last_error=step.last_error,
+        **_told(delivery), attempts=step.attempts, reason=step.reason, last_error=step.last_error
     )

@@ -4,8 +4,9 @@ satisfy these."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NotRequired, Protocol, TypedDict, Unpack
 
 from peerlink_shared.contracts import CentreRegistered
 from peerlink_shared.lifecycle.subject_access import Record
@@ -51,13 +52,21 @@ class StaffingSeen(Protocol):
 
 
 class NotificationsRecords(Centres, MessageLog, StaffingSeen, Protocol):
-    async def forget_person(self, person_id: str) -> dict[str, int]: ...
+    async def forget_person(self, person_id: str) -> dict[str, int]:
+        """Deletes the person's messages; a staffing state that named them names an erased
+        supporter instead (it only decides whether the centre is told again)."""
+        ...
 
 
 class ContactBook(Protocol):
-    async def find(self, kind: RecipientKind, recipient_id: str) -> Contact | None: ...
+    async def find(self, kind: RecipientKind, recipient_id: str) -> Contact | None:
+        """The contact, or None if there is none or its owner's key was destroyed."""
+        ...
 
-    async def replace(self, kind: RecipientKind, recipient_id: str, contact: Contact) -> None: ...
+    async def replace(self, kind: RecipientKind, recipient_id: str, contact: Contact) -> None:
+        """The whole contact is replaced: an address left out is an address removed.
+        Raises PersonKeyDestroyed for an erased person."""
+        ...
 
     async def forget_person(self, person_id: str) -> int: ...
 
@@ -72,22 +81,45 @@ class DeliveryProgressLog(Protocol):
     async def at_centre(self, centre_id: str, *, since: datetime) -> list[DeliveryProgress]: ...
 
 
+@dataclass(frozen=True)
+class NewDelivery:
+    """A message's delivery over one channel to one recipient, opened for an event (`cause`)."""
+
+    delivery_id: str
+    message_id: str
+    recipient_id: str
+    kind: RecipientKind
+    centre_id: str
+    rendered: Rendered
+    planned: Planned
+    cause: Envelope
+
+
+class NextAttempt(TypedDict):
+    status: Status
+    at: datetime
+    now: datetime
+    # Set when an attempt was made (a retry), left out when only the time moves.
+    attempts: NotRequired[int]
+    last_error: NotRequired[str | None]
+
+
+class Finish(TypedDict):
+    status: Status
+    attempts: int
+    now: datetime
+    last_error: NotRequired[str | None]
+    reason: NotRequired[str | None]
+
+
 class DeliveryBook(DeliveryProgressLog, Protocol):
     """Deliveries, the list of those due, and the claims that make each attempt once."""
 
-    async def open(
-        self,
-        *,
-        delivery_id: str,
-        message_id: str,
-        recipient_id: str,
-        kind: RecipientKind,
-        centre_id: str,
-        rendered: Rendered,
-        planned: Planned,
-        cause: Envelope,
-        now: datetime,
-    ) -> bool: ...
+    async def open(self, new: NewDelivery, *, now: datetime) -> bool:
+        """Records a delivery unless one has this id (the event came again: nothing new);
+        an open one is listed as pending either way, which also repairs a crash between
+        the two writes. True if this call recorded it."""
+        ...
 
     async def due(self, *, now: datetime, limit: int) -> list[str]: ...
 
@@ -97,27 +129,15 @@ class DeliveryBook(DeliveryProgressLog, Protocol):
 
     async def claimed_at(self, delivery_id: str, attempt: int) -> datetime | None: ...
 
-    async def schedule(
-        self,
-        delivery_id: str,
-        *,
-        status: Status,
-        at: datetime,
-        now: datetime,
-        attempts: int | None = None,
-        last_error: str | None = None,
-    ) -> None: ...
+    async def schedule(self, delivery_id: str, **change: Unpack[NextAttempt]) -> None:
+        """Moves an open delivery's next attempt; the delivery first, so a replica that
+        read the pending list just before sees the new time and waits."""
+        ...
 
-    async def finish(
-        self,
-        delivery_id: str,
-        *,
-        status: Status,
-        attempts: int,
-        now: datetime,
-        last_error: str | None = None,
-        reason: str | None = None,
-    ) -> None: ...
+    async def finish(self, delivery_id: str, **end: Unpack[Finish]) -> None:
+        """Closes a delivery and drops its pending entry. A sent one keeps the last error it
+        met on the way, as its history; a failed one records its error and reason."""
+        ...
 
     async def drop_pending(self, delivery_id: str) -> None: ...
 

@@ -12,19 +12,9 @@ from __future__ import annotations
 
 import calendar
 
-from peerlink_shared.lifecycle.subject_access import (
-    MAX_RECORDS,
-    UNTIL_ERASED,
-    Purpose,
-    Record,
-    StoreHeld,
-    plain,
-    record,
-    store_held,
-)
+from peerlink_shared.lifecycle.subject_access import Purpose, Record, StoreHeld, plain, record
 from peerlink_shared.security.auth import Principal
-from peerlink_shared.storage.mongo import Database, Document, each
-from pymongo.asynchronous.collection import AsyncCollection
+from peerlink_shared.storage.mongo import Database, Document, each, for_report
 
 from peerlink_scheduling.domain.matching import session_kind
 
@@ -33,39 +23,33 @@ ELIGIBLE = Purpose(
     store="eligible",
     holds="at which centres you may serve as a peer supporter, and from when",
     why="matching supporters to sessions",
-    kept=UNTIL_ERASED,
 )
 AVAILABILITY = Purpose(
     store="availability",
     holds="the times, centres and regions you said you are available for",
     why="matching supporters to sessions",
-    kept=UNTIL_ERASED,
 )
 HISTORIES = Purpose(
     store="histories",
     holds="your stays at centres: admissions and leavings, and whether completed",
     why="matching rules (a supporter does not meet residents they were in treatment with)",
-    kept=UNTIL_ERASED,
 )
 EXCLUSIONS = Purpose(
     store="exclusions",
     holds="how many supporters you must never be paired with, per centre (their ids are "
     "theirs, not listed)",
     why="matching rules (conflicts of interest)",
-    kept=UNTIL_ERASED,
 )
 ASSIGNMENTS = Purpose(
     store="assignments",
     holds="the sessions you are booked into as a supporter, and the one-on-one meetings "
     "booked for you as a resident",
     why="staffing sessions, and telling the people involved",
-    kept=UNTIL_ERASED,
 )
 SESSIONS = Purpose(
     store="sessions",
     holds="one-on-one meetings requested for you as a resident",
     why="staffing sessions",
-    kept=UNTIL_ERASED,
 )
 
 
@@ -84,32 +68,27 @@ class SchedulingHoldings:
         )
         availability = await db["availability"].find_one({"_id": person_id})
         history = await db["histories"].find_one({"_id": person_id})
-        as_supporter = await _found(db["assignments"], {"supporter_id": person_id})
-        as_resident = await _found(db["assignments"], {"resident_id": person_id})
-        meetings = await _found(db["sessions"], {"resident_id": person_id})
+        assignments, sessions = db["assignments"], db["sessions"]
+        as_supporter = await for_report(assignments, {"supporter_id": person_id}, by="starts_at")
+        as_resident = await for_report(assignments, {"resident_id": person_id}, by="starts_at")
+        meetings = await for_report(sessions, {"resident_id": person_id}, by="starts_at")
         return [
-            store_held(ELIGIBLE, [_eligible(doc) for doc in eligible if doc is not None]),
-            store_held(AVAILABILITY, [] if availability is None else [_availability(availability)]),
-            store_held(HISTORIES, [] if history is None else _stays(history)),
-            store_held(
-                EXCLUSIONS,
+            ELIGIBLE.held([_eligible(doc) for doc in eligible if doc is not None]),
+            AVAILABILITY.held([] if availability is None else [_availability(availability)]),
+            HISTORIES.held([] if history is None else _stays(history)),
+            EXCLUSIONS.held(
                 [
                     {"centre_id": centre, "supporters_excluded": len(doc.get("supporter_ids", []))}
                     for centre, doc in zip(centres, excluded, strict=True)
                     if doc is not None
                 ],
             ),
-            store_held(
-                ASSIGNMENTS,
+            ASSIGNMENTS.held(
                 [_booking(doc, as_role="supporter") for doc in as_supporter]
                 + [_booking(doc, as_role="resident") for doc in as_resident],
             ),
-            store_held(SESSIONS, [_meeting(doc) for doc in meetings]),
+            SESSIONS.held([_meeting(doc) for doc in meetings]),
         ]
-
-
-async def _found(collection: AsyncCollection[Document], query: Document) -> list[Document]:
-    return await collection.find(query).sort("starts_at", 1).limit(MAX_RECORDS + 1).to_list()
 
 
 def _eligible(doc: Document) -> Record:

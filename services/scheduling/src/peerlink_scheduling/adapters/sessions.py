@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Unpack
 
 from peerlink_shared.lifecycle.erasure import keyed_by
 from peerlink_shared.observability.trace_spans import current_trace_id
-from peerlink_shared.storage.mongo import Database, Document, each, insert_once
+from peerlink_shared.storage.mongo import Database, Document, insert_once
 
+from peerlink_scheduling.adapters.pool_reads import read_each
 from peerlink_scheduling.domain.bookings import Assignment
 from peerlink_scheduling.domain.matching import Booking, SessionRequest
+from peerlink_scheduling.service_layer.ports import SlotClaim
 
 
 class SessionRepository:
@@ -70,7 +73,6 @@ class SessionRepository:
         return [_session(doc) async for doc in cursor if doc.get("cancelled_at") is None]
 
     async def met_before(self, resident_id: str) -> frozenset[str]:
-        """Supporters who were assigned to this resident's meetings (continuity)."""
         cursor = self._assignments.find({"resident_id": resident_id}, {"supporter_id": 1})
         return frozenset([doc["supporter_id"] async for doc in cursor])
 
@@ -79,43 +81,32 @@ class SessionRepository:
         return [_assignment(doc) async for doc in cursor]
 
     async def bookings_of(self, supporter_ids: list[str]) -> dict[str, list[Booking]]:
-        """Each supporter's bookings, one indexed lookup each, side by side (a `$in` would make
-        FerretDB read every assignment)."""
-        found = await each(supporter_ids, self._bookings_of_one)
+        # One supporter index lookup each (pool_reads.py: not a `$in`).
+        found = await read_each(supporter_ids, self._bookings_of_one)
         return dict(zip(supporter_ids, found, strict=True))
 
     async def _bookings_of_one(self, supporter_id: str) -> list[Booking]:
-        cursor = self._assignments.find({"supporter_id": supporter_id})
-        return [_assignment(doc).booking async for doc in cursor]
+        docs = await self._assignments.find({"supporter_id": supporter_id}).to_list()
+        return [_assignment(doc).booking for doc in docs]
 
-    async def claim_slot(
-        self,
-        request: SessionRequest,
-        *,
-        slot: int,
-        supporter_id: str,
-        starts_at: datetime,
-        why: str,
-        at: datetime,
-    ) -> bool:
-        """True if this writer got the slot; False if another writer got it or the supporter."""
+    async def claim_slot(self, request: SessionRequest, **claim: Unpack[SlotClaim]) -> bool:
         return await insert_once(
             self._assignments,
             {
-                "_id": f"{request.session_id}-{slot}",
+                "_id": f"{request.session_id}-{claim['slot']}",
                 # Fixes the ids of this assignment's events, across retries; a later
                 # assignment of the same slot gets a new one.
                 "assignment_id": str(uuid.uuid4()),
                 "session_id": request.session_id,
                 "centre_id": request.centre_id,
-                "slot": slot,
-                "supporter_id": supporter_id,
+                "slot": claim["slot"],
+                "supporter_id": claim["supporter_id"],
                 "resident_id": request.resident_id,
-                "starts_at": starts_at,
+                "starts_at": claim["starts_at"],
                 "duration_minutes": request.duration_minutes,
-                "why": why,
+                "why": claim["why"],
                 "announced": False,
-                "assigned_at": at,
+                "assigned_at": claim["at"],
                 # The trace that assigned them, when traced: for a link to the trace viewer.
                 "trace_id": current_trace_id(),
             },
@@ -130,15 +121,11 @@ class SessionRepository:
         return [_assignment(doc) async for doc in cursor.sort("starts_at", 1)]
 
     async def release(self, slot_id: str) -> None:
-        """Frees the slot for someone else."""
         await self._assignments.delete_one({"_id": slot_id})
 
     async def hold_time(
         self, supporter_id: str, starts_at: datetime, ends_at: datetime, *, session_id: str
     ) -> str | None:
-        """Claims every 5-minute bucket of the supporter's time, all or nothing; returns the
-        attempt's token, or None if any bucket is held by someone else (even this session,
-        from a racing replica: only one attempt may win)."""
         token = str(uuid.uuid4())
         held: list[str] = []
         for bucket in _buckets(starts_at, ends_at):
@@ -158,7 +145,6 @@ class SessionRepository:
     async def free_time(
         self, supporter_id: str, starts_at: datetime, ends_at: datetime, *, token: str | None
     ) -> None:
-        """Frees the supporter's time held by one attempt (token), or by any (None)."""
         for bucket in _buckets(starts_at, ends_at):
             query: Document = {"_id": f"{supporter_id}@{bucket}"}
             if token is not None:
@@ -188,14 +174,10 @@ class SessionRepository:
     async def upcoming_meetings_of(
         self, resident_id: str, *, after: datetime
     ) -> list[SessionRequest]:
-        """Meetings requested for this resident that are still to come and not cancelled."""
         cursor = self._sessions.find({"resident_id": resident_id, "starts_at": {"$gt": after}})
         return [_session(doc) async for doc in cursor if doc.get("cancelled_at") is None]
 
     async def forget_bookings(self, person_id: str) -> dict[str, int]:
-        """Deletes what is left of the person's bookings (the past ones) and their held time;
-        a session or booking that named them as its resident keeps only
-        that it had one; a staffing state naming them names an erased supporter instead."""
         assignments = await self._assignments.delete_many({"supporter_id": person_id})
         holds = await self._holds.delete_many({"_id": keyed_by(person_id, separators="@")})
         as_resident = await self._sessions.update_many(

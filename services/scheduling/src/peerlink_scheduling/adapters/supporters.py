@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from typing import Unpack
 
 from peerlink_shared.contracts import CentreRegistered
-from peerlink_shared.storage.mongo import Database, Document, each
+from peerlink_shared.storage.mongo import Database, Document
 
+from peerlink_scheduling.adapters.pool_reads import read_each
 from peerlink_scheduling.domain.availability import Availability, Window
 from peerlink_scheduling.domain.bookings import Candidate
 from peerlink_scheduling.domain.network import Network
 from peerlink_scheduling.domain.stays import Admitted, Left
+from peerlink_scheduling.service_layer.ports import MayServe, Recorded, changes_view
 
 
 class SupporterRepository:
@@ -28,40 +31,25 @@ class SupporterRepository:
     async def ensure_indexes(self) -> None:
         await self._eligible.create_index([("centre_id", 1), ("eligible", 1)])
 
-    async def set_eligible(
-        self,
-        *,
-        person_id: str,
-        centre_id: str,
-        eligible: bool,
-        eligible_from: date | None,
-        changed_by: str | None = None,
-    ) -> bool:
-        """Records who may serve where; True unless scheduling's view was already this, set
-        by an earlier event (no record reads as not eligible). The same event again counts
-        as a change: its work may have been cut short by a crash."""
-        since = None if eligible_from is None else eligible_from.isoformat()
+    async def set_eligible(self, **change: Unpack[MayServe]) -> bool:
+        eligible_from = change["eligible_from"]
         before = await self._eligible.find_one_and_update(
-            {"_id": f"{person_id}:{centre_id}"},
+            {"_id": f"{change['person_id']}:{change['centre_id']}"},
             {
                 "$set": {
-                    "person_id": person_id,
-                    "centre_id": centre_id,
-                    "eligible": eligible,
+                    "person_id": change["person_id"],
+                    "centre_id": change["centre_id"],
+                    "eligible": change["eligible"],
                     # A date is not a BSON type: kept as its ISO string.
-                    "eligible_from": since,
-                    "changed_by": changed_by,
+                    "eligible_from": None if eligible_from is None else eligible_from.isoformat(),
+                    "changed_by": change.get("changed_by"),
                 }
             },
             upsert=True,
         )
-        if before is None:
-            return eligible or since is not None
-        unchanged = (bool(before["eligible"]), before.get("eligible_from")) == (eligible, since)
-        return not unchanged or changed_by is None or before.get("changed_by") == changed_by
+        return changes_view(None if before is None else _recorded(before), change)
 
     async def eligibility_at(self, centre_id: str) -> dict[str, date]:
-        """Who may serve at the centre, and from which day (date.min: already)."""
         found = {}
         async for doc in self._eligible.find({"centre_id": centre_id}):
             if doc["eligible"]:
@@ -71,9 +59,7 @@ class SupporterRepository:
         return found
 
     async def candidates_at(self, centre_id: str) -> list[Candidate]:
-        """Everyone who may serve at the centre, with their availability and stays, in id order:
-        one query for who, then one `_id` read per candidate side by side (FerretDB serves an
-        `_id` `$in` by reading the whole collection)."""
+        # Who, then each one's availability and stays by `_id` (pool_reads.py: not a `$in`).
         eligibility = await self.eligibility_at(centre_id)
         ids = sorted(eligibility)
         availability = await self.availability_of(ids)
@@ -121,17 +107,7 @@ class SupporterRepository:
         )
 
     async def history_of(self, person_id: str) -> tuple[list[Admitted], list[Left]]:
-        doc = await self._histories.find_one({"_id": person_id}) or {}
-        return (
-            [
-                Admitted(item["centre_id"], date.fromisoformat(item["on"]))
-                for item in doc.get("admissions", [])
-            ],
-            [
-                Left(item["centre_id"], date.fromisoformat(item["on"]), item["completed"])
-                for item in doc.get("leavings", [])
-            ],
-        )
+        return _history(await self._histories.find_one({"_id": person_id}) or {})
 
     async def set_exclusions(self, centre_id: str, resident_id: str, supporters: list[str]) -> None:
         await self._exclusions.replace_one(
@@ -150,8 +126,10 @@ class SupporterRepository:
         )
 
     async def availability_of(self, supporter_ids: list[str]) -> dict[str, Availability]:
-        """Recorded availability by supporter (one `_id` read each, side by side)."""
-        found = await each(supporter_ids, lambda key: self._availability.find_one({"_id": key}))
+        """Recorded availability by supporter (absent: nothing recorded)."""
+        found = await read_each(
+            supporter_ids, lambda key: self._availability.find_one({"_id": key})
+        )
         return {
             supporter_id: _availability(doc)
             for supporter_id, doc in zip(supporter_ids, found, strict=True)
@@ -161,11 +139,10 @@ class SupporterRepository:
     async def histories_of(
         self, person_ids: list[str]
     ) -> dict[str, tuple[list[Admitted], list[Left]]]:
-        return dict(zip(person_ids, await each(person_ids, self.history_of), strict=True))
+        """Each person's stays (none recorded: empty)."""
+        return dict(zip(person_ids, await read_each(person_ids, self.history_of), strict=True))
 
     async def forget_supporter(self, person_id: str) -> dict[str, int]:
-        """Who may serve where, their availability and their stays: gone, so matching no
-        longer sees them."""
         eligible = await self._eligible.delete_many({"person_id": person_id})
         availability = await self._availability.delete_one({"_id": person_id})
         histories = await self._histories.delete_one({"_id": person_id})
@@ -176,13 +153,34 @@ class SupporterRepository:
         }
 
     async def forget_exclusions(self, person_id: str) -> dict[str, int]:
-        """The person's own exclusion lists go; they leave everyone else's."""
         escaped = re.escape(person_id)
         exclusions = await self._exclusions.delete_many({"_id": {"$regex": f":{escaped}$"}})
         await self._exclusions.update_many(
             {"supporter_ids": person_id}, {"$pull": {"supporter_ids": person_id}}
         )
         return {"exclusions": exclusions.deleted_count}
+
+
+def _recorded(doc: Document) -> Recorded:
+    since = doc.get("eligible_from")
+    return (
+        bool(doc["eligible"]),
+        None if since is None else date.fromisoformat(since),
+        doc.get("changed_by"),
+    )
+
+
+def _history(doc: Document) -> tuple[list[Admitted], list[Left]]:
+    return (
+        [
+            Admitted(item["centre_id"], date.fromisoformat(item["on"]))
+            for item in doc.get("admissions", [])
+        ],
+        [
+            Left(item["centre_id"], date.fromisoformat(item["on"]), item["completed"])
+            for item in doc.get("leavings", [])
+        ],
+    )
 
 
 def _windows(items: list[Document]) -> tuple[Window, ...]:

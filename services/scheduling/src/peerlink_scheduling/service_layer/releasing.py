@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import structlog
 from peerlink_shared.contracts import SupporterUnassigned
-from peerlink_shared.messaging.envelope import derived_event_id
 from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_scheduling.domain.bookings import Assignment
 from peerlink_scheduling.service_layer.ports import EventPublisher, Sessions
+from peerlink_scheduling.service_layer.slot_events import publish_about, slot_fields
 
 log = structlog.get_logger("peerlink.scheduling")
 
@@ -17,23 +17,17 @@ log = structlog.get_logger("peerlink.scheduling")
 async def unassign(
     assignment: Assignment, *, sessions: Sessions, events: EventPublisher, cause: Cause
 ) -> None:
-    payload = SupporterUnassigned(
-        session_id=assignment.session_id,
-        centre_id=assignment.centre_id,
-        supporter_id=assignment.supporter_id,
-        slot=assignment.slot,
-        starts_at=assignment.starts_at,
+    payload = SupporterUnassigned(**slot_fields(assignment))
+    await publish_about(assignment, payload, kind="unassigned", events=events, cause=cause)
+    await free_slot(assignment, sessions=sessions)
+    log.info(
+        "supporter_unassigned", session=assignment.session_id, supporter=assignment.supporter_id
     )
-    await events.publish(
-        payload,
-        subject=assignment.session_id,
-        cause=cause,
-        event_id=derived_event_id("unassigned", assignment.assignment_id),
-    )
+
+
+async def free_slot(assignment: Assignment, *, sessions: Sessions) -> None:
+    """The slot for someone else, and the supporter's time back (whichever attempt held it)."""
     await sessions.release(assignment.slot_id)
     await sessions.free_time(
         assignment.supporter_id, assignment.starts_at, assignment.ends_at, token=None
-    )
-    log.info(
-        "supporter_unassigned", session=assignment.session_id, supporter=assignment.supporter_id
     )

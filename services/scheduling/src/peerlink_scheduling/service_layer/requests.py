@@ -14,6 +14,7 @@ from peerlink_shared.messaging.publishing import Cause
 from peerlink_scheduling.domain.bookings import booked_start
 from peerlink_scheduling.domain.matching import SessionRequest
 from peerlink_scheduling.service_layer.ports import Ports
+from peerlink_scheduling.service_layer.releasing import free_slot
 from peerlink_scheduling.service_layer.staffing import Staffing
 
 log = structlog.get_logger("peerlink.scheduling")
@@ -26,6 +27,16 @@ class RequestSession:
     duration: timedelta
     supporters_needed: int
 
+    def as_request(self, *, timezone: str) -> SessionRequest:
+        return SessionRequest(
+            f"s-{secrets.token_hex(8)}",
+            self.centre_id,
+            self.starts_at,
+            self.duration,
+            self.supporters_needed,
+            timezone=timezone,
+        )
+
 
 @dataclass(frozen=True)
 class RequestMeeting:
@@ -35,6 +46,19 @@ class RequestMeeting:
     window_ends_at: datetime
     duration: timedelta
 
+    def as_request(self, *, timezone: str) -> SessionRequest:
+        """A one-on-one: one supporter, at a start matching chooses in the window."""
+        return SessionRequest(
+            f"m-{secrets.token_hex(8)}",
+            self.centre_id,
+            self.window_starts_at,
+            self.duration,
+            supporters_needed=1,
+            resident_id=self.resident_id,
+            window_ends_at=self.window_ends_at,
+            timezone=timezone,
+        )
+
 
 class SessionRequests:
     def __init__(self, ports: Ports, *, staffing: Staffing) -> None:
@@ -42,28 +66,17 @@ class SessionRequests:
         self._staffing = staffing
 
     async def request_session(self, command: RequestSession, *, cause: Cause) -> SessionRequest:
-        request = SessionRequest(
-            session_id=f"s-{secrets.token_hex(8)}",
-            centre_id=command.centre_id,
-            starts_at=command.starts_at,
-            duration=command.duration,
-            supporters_needed=command.supporters_needed,
-            timezone=await self._ports.supporters.timezone_of(command.centre_id),
-        )
-        await self.request(request, cause=cause)
-        return request
+        return await self._open(command, cause=cause)
 
     async def request_meeting(self, command: RequestMeeting, *, cause: Cause) -> SessionRequest:
-        request = SessionRequest(
-            session_id=f"m-{secrets.token_hex(8)}",
-            centre_id=command.centre_id,
-            starts_at=command.window_starts_at,
-            duration=command.duration,
-            supporters_needed=1,
-            resident_id=command.resident_id,
-            window_ends_at=command.window_ends_at,
-            timezone=await self._ports.supporters.timezone_of(command.centre_id),
-        )
+        return await self._open(command, cause=cause)
+
+    async def _open(
+        self, command: RequestSession | RequestMeeting, *, cause: Cause
+    ) -> SessionRequest:
+        """A new session at the centre, on its timezone's days, requested and filled."""
+        timezone = await self._ports.supporters.timezone_of(command.centre_id)
+        request = command.as_request(timezone=timezone)
         await self.request(request, cause=cause)
         return request
 
@@ -97,11 +110,7 @@ class SessionRequests:
         )
         await self._ports.sessions.cancel_session(request.session_id, at=self._ports.clock.now())
         for assignment in held:
-            booking = request.at(assignment.starts_at)
-            await self._ports.sessions.release(assignment.slot_id)
-            await self._ports.sessions.free_time(
-                assignment.supporter_id, booking.starts_at, booking.ends_at, token=None
-            )
+            await free_slot(assignment, sessions=self._ports.sessions)
         log.info("session_cancelled", session=request.session_id, released=len(supporters))
         return list(supporters)
 

@@ -24,6 +24,7 @@ from peerlink_scheduling.domain.matching import (
 )
 from peerlink_scheduling.domain.stays import stays_from
 from peerlink_scheduling.service_layer.ports import Ports
+from peerlink_scheduling.service_layer.slot_events import publish_about, slot_fields
 
 MAX_FILL_ROUNDS = 5
 log = structlog.get_logger("peerlink.scheduling")
@@ -136,8 +137,8 @@ class Staffing:
         or past the weekly cap: whoever sees such a conflict after claiming gives way (both
         may, then both choose again), so the rules hold without transactions."""
         (supporter,) = (s for s in pool.supporters if s.supporter_id == choice.supporter_id)
-        fresh = await self._ports.sessions.bookings_of([choice.supporter_id])
-        now = replace(supporter, bookings=tuple(fresh[choice.supporter_id]))
+        fresh = await self._ports.sessions.bookings_for_supporter(choice.supporter_id)
+        now = replace(supporter, bookings=tuple(a.booking for a in fresh))
         return broken_rule(request, choice.starts_at, now, pool) is None
 
     async def _pool(self, request: SessionRequest) -> Pool:
@@ -172,20 +173,12 @@ class Staffing:
             if assignment.announced:
                 continue
             payload = SupporterAssigned(
-                session_id=request.session_id,
-                centre_id=request.centre_id,
-                supporter_id=assignment.supporter_id,
-                slot=assignment.slot,
-                starts_at=assignment.starts_at,
+                **slot_fields(assignment),
                 duration_minutes=request.duration_minutes,
                 assigned_on=self._ports.clock.today(),
             )
-            await self._ports.events.publish(
-                payload,
-                subject=request.session_id,
-                cause=cause,
-                event_id=derived_event_id("assigned", assignment.assignment_id),
-            )
+            events = self._ports.events
+            await publish_about(assignment, payload, kind="assigned", events=events, cause=cause)
             await self._ports.sessions.mark_announced(assignment.slot_id)
             log.info(
                 "supporter_assigned",

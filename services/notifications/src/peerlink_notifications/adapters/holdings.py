@@ -17,7 +17,6 @@ from peerlink_shared.lifecycle.subject_access import (
     StoreHeld,
     kept_for,
     plain,
-    store_held,
 )
 from peerlink_shared.security.auth import Principal, Role
 
@@ -79,9 +78,9 @@ class NotificationsHoldings:
         since = self._clock.now() - timedelta(days=self._delivery_days + 1)
         deliveries = await self._deliveries.held_for("person", person_id, since=since)
         return [
-            store_held(CONTACTS, [] if contact is None else [_contact(contact, owner=owner)]),
-            store_held(message_purpose(self._message_days), messages),
-            store_held(delivery_purpose(self._delivery_days), deliveries),
+            CONTACTS.held([] if contact is None else [_contact(contact, owner=owner)]),
+            message_purpose(self._message_days).held(messages),
+            delivery_purpose(self._delivery_days).held(deliveries),
         ]
 
 
