@@ -13,7 +13,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from ipaddress import IPv4Address
@@ -53,6 +53,7 @@ from peerlink_shared.security.auth import Role
 from peerlink_shared.storage.mongo import make_mongo_client
 from standardwebhooks import Webhook
 
+from tests.fakes.clock import MovableClock
 from tests.integration.helpers import (
     as_event,
     envelope_for,
@@ -80,17 +81,6 @@ async def receiver_dns(host: str, port: int) -> list[IPAddress]:
     if host == RECEIVER_NAME:
         return [IPv4Address("127.0.0.1")]
     return await system_resolver(host, port)
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def today(self) -> date:
-        return self.now().date()
 
 
 class Mailbox:
@@ -583,7 +573,7 @@ async def test_quiet_hours_defer_a_delivery_to_their_end(
     await asyncio.sleep(0.5)
     assert mailbox.to(address) == []
 
-    clock.offset += timedelta(hours=1, minutes=1)
+    clock.advance(timedelta(hours=1, minutes=1))
 
     async def sent() -> dict[str, Any] | None:
         email = (await settled(service, "p-d7", channels=2))["email"]

@@ -26,6 +26,7 @@ from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role
 from peerlink_shared.storage.mongo import MAX_UPDATES_PER_COMMAND, make_mongo_client
 
+from tests.fakes.clock import MovableClock
 from tests.integration.helpers import (
     as_event,
     envelope_for,
@@ -38,17 +39,6 @@ from tests.integration.helpers import (
 from tests.servers import Servers
 
 GRADUATES = 300
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def today(self) -> date:
-        return self.now().date()
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +196,7 @@ async def test_the_clock_grants_eligibility_with_no_new_event(
     assert waiting["eligible"] is False
     assert waiting["eligible_from"] == str(today + timedelta(days=1))
 
-    clock.offset = timedelta(days=1)
+    clock.advance(timedelta(days=1))
     granted = await eventually(lambda: decision([]))
     assert granted["eligible"] is True
 

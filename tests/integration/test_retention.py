@@ -22,6 +22,7 @@ from peerlink_shared.storage.mongo import Database, make_mongo_client
 from peerlink_shared.storage.retention import Expiry, RetentionSweeper, delete_expired
 from prometheus_client import REGISTRY
 
+from tests.fakes.clock import MovableClock
 from tests.hot_lookups.notifications import delivery_document, message
 from tests.integration.helpers import envelope_for
 from tests.servers import Servers
@@ -31,17 +32,6 @@ SETTINGS = NotificationsSettings.model_validate({"token_secret": "x" * 40})
 EXPIRIES = SETTINGS.expiries() + SETTINGS.notification_expiries()
 KEEP = {expiry.collection: expiry.keep for expiry in EXPIRIES}
 LATE = timedelta(minutes=1)  # past the period by this much: expired; short of it: kept
-
-
-class At:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def today(self) -> date:
-        return self._now.date()
 
 
 @pytest.fixture
@@ -69,7 +59,7 @@ async def write_one_of_each(db: Database, *, expired: bool) -> dict[str, str]:
     event = envelope_for(
         RelapseRecorded(person_id=f"p-{tag}", relapsed_on=date(2026, 1, 1)), subject=f"p-{tag}"
     )
-    outbox = Outbox(db, clock=At(aged("outbox_parked", expired=expired)))
+    outbox = Outbox(db, clock=MovableClock(aged("outbox_parked", expired=expired)))
     await outbox.add(envelope=event, topic="person-events")
     await outbox.park(
         Entry(event_id=event.id, topic="person-events", body=event.model_dump_json()),
@@ -114,7 +104,7 @@ async def ids_in(db: Database, collection: str) -> set[str]:
 async def test_expired_documents_of_every_store_are_deleted_and_fresh_ones_kept(
     db: Database,
 ) -> None:
-    sweeper = RetentionSweeper(db=db, clock=At(NOW), expiries=EXPIRIES)
+    sweeper = RetentionSweeper(db=db, clock=MovableClock(NOW), expiries=EXPIRIES)
     await sweeper.ensure_indexes()
     old = await write_one_of_each(db, expired=True)
     new = await write_one_of_each(db, expired=False)
@@ -143,7 +133,7 @@ def metric(collection: str) -> tuple[str, dict[str, str]]:
 async def test_the_local_server_has_no_ttl_so_the_sweeper_covers_every_store(
     db: Database, servers: Servers
 ) -> None:
-    sweeper = RetentionSweeper(db=db, clock=At(NOW), expiries=EXPIRIES)
+    sweeper = RetentionSweeper(db=db, clock=MovableClock(NOW), expiries=EXPIRIES)
     await sweeper.ensure_indexes()
     info = await db.client.server_info()
     if "ferretdbVersion" in info:  # FerretDB v1: no TTL indexes
@@ -179,7 +169,9 @@ async def test_a_sweep_deletes_in_bounded_batches_and_the_next_run_goes_on(
 async def test_the_running_sweeper_deletes_without_being_asked(db: Database) -> None:
     expiry = Expiry("inbox", "handled_at", timedelta(days=60))
     await Inbox(db).remember_all(["old"], at=NOW - timedelta(days=61))
-    sweeper = RetentionSweeper(db=db, clock=At(NOW), expiries=[expiry], every_seconds=0.05)
+    sweeper = RetentionSweeper(
+        db=db, clock=MovableClock(NOW), expiries=[expiry], every_seconds=0.05
+    )
     await sweeper.ensure_indexes()
     sweeper.start()
     try:

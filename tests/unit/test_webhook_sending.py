@@ -29,6 +29,8 @@ from peerlink_notifications.domain.webhook_addresses import IPAddress
 from prometheus_client import REGISTRY
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from tests.fakes.clock import MovableClock
+
 NOW = datetime(2031, 5, 6, 16, 0, tzinfo=UTC)
 PUBLIC = "93.184.216.34"
 HOOK = "https://hooks.example.org:8443/peerlink/in?team=7"
@@ -46,14 +48,6 @@ DELIVERY = Delivery(
     next_attempt_at=NOW,
     correlation_id="c-1",
 )
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
-
-    def today(self) -> date:
-        return NOW.date()
 
 
 class NowClock:
@@ -100,7 +94,7 @@ def sender(
     )
     transport = WebhookTransport(
         targets=targets,
-        clock=FixedClock(),
+        clock=MovableClock(NOW),
         timeout=1.0,
         http=httpx.MockTransport(endpoint.handle),
     )
