@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from peerlink_ops.topics_admin import provision_clinic
@@ -135,6 +136,30 @@ async def in_process(
         ) as client,
     ):
         yield client
+
+
+def served(
+    bootstrap: Callable[[S], FastAPI], settings_type: type[S], *, name: str, **overrides: object
+) -> Callable[..., object]:
+    """A module-scoped fixture serving one service in this process (`in_process`), named by
+    what it is assigned to: `intake = served(bootstrap, IntakeSettings, name="intake")`."""
+
+    @pytest.fixture(scope="module")
+    async def serve(
+        servers: Servers, topics: Topics, run_id: str
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        async with in_process(
+            bootstrap,
+            settings_type,
+            servers=servers,
+            topics=topics,
+            run_id=run_id,
+            name=name,
+            **overrides,
+        ) as client:
+            yield client
+
+    return serve
 
 
 async def clinic_topic(

@@ -32,6 +32,7 @@ from tests.integration.helpers import (
     headers,
     in_process,
     publish,
+    served,
 )
 from tests.servers import Servers
 
@@ -49,19 +50,7 @@ def ops(subject: str = "ops-auditor") -> dict[str, str]:
     return headers(Role.OPS, "*", subject)
 
 
-@pytest.fixture(scope="module")
-async def eligibility(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        eligibility_app,
-        EligibilitySettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="audit-eligibility",
-    ) as client:
-        yield client
+eligibility = served(eligibility_app, EligibilitySettings, name="audit-eligibility")
 
 
 @pytest.fixture(scope="module")

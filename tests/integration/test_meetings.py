@@ -4,12 +4,10 @@ exclusions and availability over HTTP, and racing replicas that never break the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from peerlink_devtools.kafka_watch import wait_for_zero_lag
 from peerlink_scheduling.bootstrap import bootstrap
 from peerlink_scheduling.domain.matching import SessionRequest
@@ -26,7 +24,7 @@ from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role
 from peerlink_shared.storage.mongo import make_mongo_client
 
-from tests.integration.helpers import envelope_for, headers, in_process, publish
+from tests.integration.helpers import envelope_for, headers, publish, served
 from tests.integration.scheduler_replicas import scheduler_replicas
 from tests.servers import Servers
 
@@ -35,19 +33,7 @@ NEXT_WEEK = (datetime.now(UTC) + timedelta(days=7)).date()
 CENTRE = "lough-house"
 
 
-@pytest.fixture(scope="module")
-async def scheduling(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        bootstrap,
-        SchedulingSettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="meetings",
-    ) as client:
-        yield client
+scheduling = served(bootstrap, SchedulingSettings, name="meetings")
 
 
 def eligible(person_id: str, centre_id: str = CENTRE) -> Envelope:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_scheduling.bootstrap import bootstrap
 from peerlink_scheduling.domain.matching import SessionRequest
@@ -23,8 +22,8 @@ from tests.integration.helpers import (
     envelope_for,
     eventually,
     headers,
-    in_process,
     publish,
+    served,
 )
 from tests.integration.scheduler_replicas import scheduler_replicas
 from tests.servers import Servers
@@ -32,19 +31,7 @@ from tests.servers import Servers
 TOMORROW = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 
 
-@pytest.fixture(scope="module")
-async def scheduling(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        bootstrap,
-        SchedulingSettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="scheduling",
-    ) as client:
-        yield client
+scheduling = served(bootstrap, SchedulingSettings, name="scheduling")
 
 
 def became_eligible(person_id: str, centre_id: str, eligible: bool = True) -> EligibilityChanged:
