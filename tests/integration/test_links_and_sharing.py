@@ -99,6 +99,22 @@ async def post(
     )
 
 
+async def consent_to(services: Services, person: str, centre: str) -> dict[str, str]:
+    """The person of HOME themself, through HOME, consents today to a link with `centre`;
+    returns their own headers."""
+    own = headers(Role.SUPPORTER, HOME, subject=person)
+    consented = await post(
+        services,
+        HOME,
+        person,
+        "link-consents",
+        {"to_centre_id": centre, "consented_on": str(TODAY)},
+        caller=own,
+    )
+    assert consented.status_code == 202, consented.text
+    return own
+
+
 async def graduate(services: Services, *, craving: int = 2) -> str:
     """A person of HOME who qualifies there: admitted, completed, 500 days sober,
     volunteering, calm. Returns once HOME's decision says eligible."""
@@ -345,16 +361,7 @@ async def test_the_persons_consent_links_a_centre(services: Services) -> None:
     )
     assert unknown.status_code == 404
     # The person themself, through their home centre.
-    own = headers(Role.SUPPORTER, HOME, subject=person)
-    consented = await post(
-        services,
-        HOME,
-        person,
-        "link-consents",
-        {"to_centre_id": OTHER, "consented_on": str(TODAY)},
-        caller=own,
-    )
-    assert consented.status_code == 202, consented.text
+    own = await consent_to(services, person, OTHER)
     check_in = await post(
         services,
         OTHER,
@@ -655,16 +662,7 @@ async def test_a_graduate_of_another_centre_linked_here_is_told_why_not_here(
     services: Services,
 ) -> None:
     person = await graduate(services)
-    own = headers(Role.SUPPORTER, HOME, subject=person)
-    consented = await post(
-        services,
-        HOME,
-        person,
-        "link-consents",
-        {"to_centre_id": OTHER, "consented_on": str(TODAY)},
-        caller=own,
-    )
-    assert consented.status_code == 202, consented.text
+    await consent_to(services, person, OTHER)
     admitted = await post(
         services,
         OTHER,
