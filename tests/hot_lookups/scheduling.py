@@ -9,13 +9,9 @@ from peerlink_scheduling.adapters.sessions import SessionRepository
 from peerlink_scheduling.adapters.supporters import SupporterRepository
 from peerlink_shared.storage.mongo import Database, Document
 
-from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin, person
 
 CANDIDATES = 20  # a centre's pool, as bookings are read for it
-
-
-def person(i: int) -> str:
-    return f"p{i:07d}"
 
 
 def centre(i: int) -> str:
