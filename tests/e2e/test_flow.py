@@ -8,12 +8,16 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from peerlink_devtools.clinics import CLINIC, STRANGER, add_clinic, two_clinics_report
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_devtools.processes import Network, consumer_groups
 from peerlink_devtools.replay import find_event, republish
 from peerlink_devtools.scenario import (
+    Api,
+    Headers,
+    Say,
     enrol_graduate,
     play,
     record_year_sober,
@@ -52,6 +56,20 @@ def network(network: Network) -> Iterator[Network]:
 
 def run_suffix() -> str:
     return secrets.token_hex(3)
+
+
+async def year_sober_graduate(
+    api: Api, centre_id: str, coordinator: Headers, today: date, say: Say
+) -> str:
+    """A graduate enrolled at the centre, then 365 days sober (a milestone keyed by them)."""
+    person = await enrol_graduate(
+        api, centre_id=centre_id, coordinator=coordinator, today=today, say=say
+    )
+    await record_year_sober(
+        api, centre_id=centre_id, person_id=person, coordinator=coordinator, today=today,
+        key=f"m-{person}",
+    )  # fmt: skip
+    return person
 
 
 async def caught_up(network: Network, servers: Servers, topics: Topics) -> None:
@@ -308,13 +326,7 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
     steps: list[str] = []
     try:
         await register_centre(api, centre_id=centre_id, name="Quay House", coordinator=coordinator)
-        first = await enrol_graduate(
-            api, centre_id=centre_id, coordinator=coordinator, today=today, say=steps.append
-        )
-        await record_year_sober(
-            api, centre_id=centre_id, person_id=first, coordinator=coordinator, today=today,
-            key=f"m-{first}",
-        )  # fmt: skip
+        first = await year_sober_graduate(api, centre_id, coordinator, today, steps.append)
 
         async def eligible(person_id: str) -> bool:
             response = await api.call(
@@ -343,13 +355,7 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
             return [a["supporter_id"] for a in session["assignments"]] or None
 
         assert await eventually(staffed_by, timeout=90) == [first]
-        second = await enrol_graduate(
-            api, centre_id=centre_id, coordinator=coordinator, today=today, say=steps.append
-        )
-        await record_year_sober(
-            api, centre_id=centre_id, person_id=second, coordinator=coordinator, today=today,
-            key=f"m-{second}",
-        )  # fmt: skip
+        second = await year_sober_graduate(api, centre_id, coordinator, today, steps.append)
         await caught_up(network, servers, topics)
         assert await staffed_by() == [first], "a full session must not change hands"
 
@@ -434,13 +440,7 @@ async def test_a_graduate_serves_another_centre_only_while_they_share_with_the_n
             json={"accept_network_graduates": True},
         )
         assert opened.status_code == 202, opened.text
-        person = await enrol_graduate(
-            api, centre_id=home, coordinator=home_staff, today=today, say=steps.append
-        )
-        await record_year_sober(
-            api, centre_id=home, person_id=person, coordinator=home_staff, today=today,
-            key=f"m-{person}",
-        )  # fmt: skip
+        person = await year_sober_graduate(api, home, home_staff, today, steps.append)
         starts_at = datetime.combine(today + timedelta(days=5), time(15, 0), tzinfo=UTC)
         await open_session(api, centre_id=host, headers=host_staff, starts_at=starts_at)
 
@@ -479,20 +479,16 @@ async def test_a_graduate_serves_another_centre_only_while_they_share_with_the_n
         async def booked() -> list[str] | None:
             return who if (who := await staffed_by()) == [person] else None
 
+        async def as_host_sees(what: str) -> httpx.Response:
+            """The person's `decision` or `standing` at eligibility, asked by the host."""
+            return await api.call(
+                "GET", "eligibility", f"/centres/{host}/persons/{person}/{what}", headers=host_staff
+            )
+
         await eventually(booked, timeout=90)
-        reasons = await api.call(
-            "GET",
-            "eligibility",
-            f"/centres/{host}/persons/{person}/decision",
-            headers=host_staff,
-        )
+        reasons = await as_host_sees("decision")
         assert reasons.status_code == 403
-        standing = await api.call(
-            "GET",
-            "eligibility",
-            f"/centres/{host}/persons/{person}/standing",
-            headers=host_staff,
-        )
+        standing = await as_host_sees("standing")
         assert standing.json() == {
             "person_id": person,
             "centre_id": host,
@@ -506,12 +502,7 @@ async def test_a_graduate_serves_another_centre_only_while_they_share_with_the_n
             return await staffed_by() == []
 
         await eventually(released, timeout=90)
-        gone = await api.call(
-            "GET",
-            "eligibility",
-            f"/centres/{host}/persons/{person}/standing",
-            headers=host_staff,
-        )
+        gone = await as_host_sees("standing")
         assert gone.status_code == 404
     finally:
         await api.close()
