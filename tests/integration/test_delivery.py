@@ -37,7 +37,6 @@ from peerlink_notifications.entrypoints.contact_bodies import ContactIn
 from peerlink_notifications.service_layer.handlers import NotificationsHandlers
 from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
-from peerlink_ops.topics_admin import ensure_topics
 from peerlink_shared.contracts import (
     CentreRegistered,
     MessageDelivered,
@@ -60,6 +59,7 @@ from tests.integration.helpers import (
     eventually,
     headers,
     in_process,
+    own_topics,
     person_keys,
     publish,
 )
@@ -191,9 +191,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 @pytest.fixture(scope="module")
 async def topics(servers: Servers, run_id: str) -> Topics:
     """This module's own topics: it reads back every record to look for addresses."""
-    own = Topics(prefix=f"{run_id}-delivery-")
-    await ensure_topics(kafka=servers.kafka, topics=own)
-    return own
+    return await own_topics(servers, run_id, "delivery")
 
 
 @pytest.fixture(scope="module")

@@ -55,11 +55,11 @@ from peerlink_shared.messaging.envelope import Envelope
 from peerlink_shared.messaging.outbox import Outbox
 from peerlink_shared.messaging.publishing import Cause, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
-from peerlink_shared.storage.mongo import Database, MongoClient, make_mongo_client
+from peerlink_shared.storage.mongo import Database
 
 from tests.erasure_traces import leftovers, traces
 from tests.fakes.clock import MovableClock
-from tests.integration.helpers import envelope_for, person_keys
+from tests.integration.helpers import envelope_for, person_keys, scratch_database
 from tests.servers import Servers
 
 CENTRE = "harbour"
@@ -68,13 +68,8 @@ TOPICS = Topics(prefix="stores-")
 
 @pytest.fixture
 async def db(servers: Servers, run_id: str) -> AsyncIterator[Database]:
-    client: MongoClient = make_mongo_client(servers.mongo_url)
-    name = f"{run_id}_erasure_{secrets.token_hex(3)}"
-    try:
-        yield client[name]
-    finally:
-        await client.drop_database(name)
-        await client.close()
+    async with scratch_database(servers, f"{run_id}_erasure_{secrets.token_hex(3)}") as db:
+        yield db
 
 
 def person() -> str:

@@ -15,7 +15,6 @@ from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.bootstrap import bootstrap
 from peerlink_eligibility.service_layer.ports import RecordedFact, StoredFields
 from peerlink_eligibility.settings import EligibilitySettings
-from peerlink_ops.topics_admin import ensure_topics
 from peerlink_shared.contracts import (
     CravingCheckInRecorded,
     ProgrammeEnded,
@@ -34,6 +33,7 @@ from tests.integration.helpers import (
     headers,
     in_process,
     opened,
+    own_topics,
     publish,
 )
 from tests.servers import Servers
@@ -49,9 +49,7 @@ def clock() -> MovableClock:
 @pytest.fixture(scope="module")
 async def topics(servers: Servers, run_id: str) -> Topics:
     """This module's own topics: counts of persons and changes are exact only in isolation."""
-    own = Topics(prefix=f"{run_id}-policies-")
-    await ensure_topics(kafka=servers.kafka, topics=own)
-    return own
+    return await own_topics(servers, run_id, "policies")
 
 
 @pytest.fixture(scope="module")

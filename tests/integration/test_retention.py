@@ -18,13 +18,13 @@ from peerlink_shared.messaging.inbox import Inbox
 from peerlink_shared.messaging.outbox import Entry, Outbox
 from peerlink_shared.security.auth import Principal, Role
 from peerlink_shared.storage import retention
-from peerlink_shared.storage.mongo import Database, make_mongo_client
+from peerlink_shared.storage.mongo import Database
 from peerlink_shared.storage.retention import Expiry, RetentionSweeper, delete_expired
 from prometheus_client import REGISTRY
 
 from tests.fakes.clock import MovableClock
 from tests.hot_lookups.notifications import delivery_document, message
-from tests.integration.helpers import envelope_for
+from tests.integration.helpers import envelope_for, scratch_database
 from tests.servers import Servers
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -38,13 +38,8 @@ LATE = timedelta(minutes=1)  # past the period by this much: expired; short of i
 async def db(
     servers: Servers, run_id: str, request: pytest.FixtureRequest
 ) -> AsyncIterator[Database]:
-    client = make_mongo_client(servers.mongo_url)
-    name = f"{run_id}_retention_{request.node.name[:20]}"
-    try:
-        yield client[name]
-    finally:
-        await client.drop_database(name)
-        await client.close()
+    async with scratch_database(servers, f"{run_id}_retention_{request.node.name[:20]}") as db:
+        yield db
 
 
 def aged(collection: str, *, expired: bool) -> datetime:

@@ -12,7 +12,11 @@ from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.security.auth import Role
 from peerlink_shared.web.http_errors import FieldProblems
 
-from tests.integration.helpers import headers, served
+from tests.integration.helpers import (
+    headers,
+    register_centres,
+    served,
+)
 
 CENTRE = "strict-house"
 COORDINATOR = headers(Role.COORDINATOR, CENTRE)
@@ -24,14 +28,14 @@ eligibility = served(eligibility_app, EligibilitySettings, name="strict-el")
 
 @pytest.fixture(scope="module")
 async def person(intake: httpx.AsyncClient) -> str:
-    centre = {
-        "centre_id": CENTRE,
-        "display_name": "Strict House",
-        "region": "north",
-        "timezone": "Europe/Dublin",
-    }
-    registered = await intake.put(f"/centres/{CENTRE}", json=centre, headers=COORDINATOR)
-    assert registered.status_code == 200, registered.text
+    await register_centres(
+        intake,
+        CENTRE,
+        caller=COORDINATOR,
+        name="Strict House",
+        region="north",
+        timezone="Europe/Dublin",
+    )
     created = await intake.post(f"/centres/{CENTRE}/persons", headers=COORDINATOR)
     assert created.status_code == 201, created.text
     person_id: str = created.json()["person_id"]
