@@ -9,15 +9,11 @@ from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_intake.domain.links import Link
 from peerlink_shared.storage.mongo import Database, Document
 
-from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin, person
 
 
 def centre(i: int) -> str:
     return f"c{i:07d}"
-
-
-def person(i: int) -> str:
-    return f"p{i:07d}"
 
 
 def fact(i: int) -> str:
