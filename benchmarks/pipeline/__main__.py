@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TypedDict
 
 from peerlink_devtools.cleanup import forget
 from peerlink_shared.messaging.kafka_access import KafkaAccess
@@ -23,6 +24,7 @@ from peerlink_shared.messaging.kafka_access import KafkaAccess
 from benchmarks.pipeline.baseline import BaselineSide
 from benchmarks.pipeline.figures import plot, write_json
 from benchmarks.pipeline.options import Options, parse
+from benchmarks.pipeline.population import Layout
 from benchmarks.pipeline.report import HEADER, hop_table, row, stages_table, steps_table, verdict
 from benchmarks.pipeline.results import StepResult
 from benchmarks.pipeline.services import PipelineSide
@@ -38,46 +40,31 @@ def report(step: StepResult) -> None:
     print(f"  {HEADER}\n  {row(step)}", flush=True)
 
 
+class OnServers(TypedDict):
+    """What every side of one run shares: the database, the run's names, its logs, the layout."""
+
+    mongo: str
+    run_id: str
+    log_dir: Path
+    layout: Layout
+
+
 def make_side(
     name: str, *, kafka: KafkaAccess, mongo: str, run_id: str, options: Options, log_dir: Path
 ) -> Side:
+    where = OnServers(mongo=mongo, run_id=run_id, log_dir=log_dir, layout=options.layout)
     if name == "pipeline":
-        return PipelineSide(
-            kafka=kafka, mongo=mongo, run_id=run_id, log_dir=log_dir, layout=options.layout
-        )
+        return PipelineSide(kafka=kafka, **where)
     if name == "pipeline-plaintext":
         plaintext = KafkaAccess(
             bootstrap=os.environ["PEERLINK_BENCH_PLAINTEXT_BOOTSTRAP"],
             security_protocol="PLAINTEXT",
         )
-        return PipelineSide(
-            kafka=plaintext,
-            mongo=mongo,
-            run_id=run_id,
-            log_dir=log_dir,
-            layout=options.layout,
-            name=name,
-            letter="q",
-        )
+        return PipelineSide(kafka=plaintext, name=name, letter="q", **where)
     if name == "pipeline-unsealed":
-        return PipelineSide(
-            kafka=kafka,
-            mongo=mongo,
-            run_id=run_id,
-            log_dir=log_dir,
-            layout=options.layout,
-            name=name,
-            letter="u",
-            env={"PEERLINK_SEAL_PAYLOADS": "false"},
-        )
-    return BaselineSide(
-        kafka=kafka,
-        mongo=mongo,
-        run_id=run_id,
-        log_dir=log_dir,
-        layout=options.layout,
-        hops=options.hops,
-    )
+        unsealed = {"PEERLINK_SEAL_PAYLOADS": "false"}
+        return PipelineSide(kafka=kafka, name=name, letter="u", env=unsealed, **where)
+    return BaselineSide(kafka=kafka, hops=options.hops, **where)
 
 
 async def run(options: Options) -> int:

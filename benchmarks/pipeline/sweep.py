@@ -16,7 +16,7 @@ from benchmarks.pipeline.hops import CLINIC
 from benchmarks.pipeline.load import Sender
 from benchmarks.pipeline.observe import Observer
 from benchmarks.pipeline.options import Options
-from benchmarks.pipeline.results import StepResult
+from benchmarks.pipeline.results import Phase, StepResult
 from benchmarks.pipeline.side import Side
 from benchmarks.pipeline.step import Tools, caught_up, run_step
 
@@ -86,6 +86,24 @@ async def measure(
 ) -> list[SideOutcome]:
     outcomes = [SideOutcome(side.name) for side in sides]
     limits = options.limits
+
+    async def step(
+        side_tools: Tools,
+        outcome: SideOutcome,
+        number: int,
+        phase: Phase,
+        *,
+        rate: float,
+        seconds: float,
+    ) -> StepResult:
+        """One step of this side, kept in its outcome and reported."""
+        result = await run_step(
+            side_tools, step=number, phase=phase, rate=rate, seconds=seconds, limits=limits
+        )
+        outcome.steps.append(result)
+        report(result)
+        return result
+
     async with contextlib.AsyncExitStack() as stack:
         tools = [await stack.enter_async_context(running(s, say=say)) for s in sides]
         climbs = [Climb(options.rates, options.lower_rates) for _ in sides]
@@ -99,16 +117,14 @@ async def measure(
                 if rate is None:
                     continue
                 say(f"{outcome.side}: {rate:g} graduates/s for {options.step_seconds:g} s")
-                result = await run_step(
+                result = await step(
                     side_tools,
-                    step=round_number,
-                    phase="sweep",
+                    outcome,
+                    round_number,
+                    "sweep",
                     rate=rate,
                     seconds=options.step_seconds,
-                    limits=limits,
                 )
-                outcome.steps.append(result)
-                report(result)
                 climb.record(rate, passed=result.passed)
                 outcome.sustainable = climb.sustainable
                 if not result.passed:
@@ -121,14 +137,8 @@ async def measure(
                 continue
             rate = outcome.sustainable / 2
             say(f"{outcome.side}: half the sustainable rate, {rate:g} graduates/s")
-            half = await run_step(
-                side_tools,
-                step=steps_so_far,  # fresh centres and graduates for it
-                phase="half",
-                rate=rate,
-                seconds=options.half_seconds,
-                limits=limits,
+            # A step number of its own: fresh centres and graduates for it.
+            await step(
+                side_tools, outcome, steps_so_far, "half", rate=rate, seconds=options.half_seconds
             )
-            outcome.steps.append(half)
-            report(half)
     return outcomes

@@ -13,7 +13,8 @@ from peerlink_devtools.processes import Network
 from peerlink_shared.messaging.topics import Topics
 from playwright.async_api import Browser, async_playwright
 
-from tests.servers import Servers, provisioned
+from tests.e2e.network import started_network, suite_topics
+from tests.servers import Servers
 
 CHROMIUM = os.environ.get("PEERLINK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,29 +34,19 @@ SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 async def topics(servers: Servers, run_id: str) -> AsyncIterator[Topics]:
     """Topics of their own, as the end-to-end suite's: the services here read from the
     beginning, and another suite's network graduates must not staff these sessions."""
-    async with provisioned(
-        servers, topic_prefix=f"{run_id}-ui-", database_prefix=f"{run_id}_ui_"
-    ) as names:
+    async with suite_topics(servers, run_id, "ui") as names:
         yield names
 
 
 @pytest.fixture(scope="module")
 def network(
-    servers: Servers, topics: Topics, run_id: str, tmp_path_factory: pytest.TempPathFactory
+    servers: Servers, topics: Topics, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Network]:
-    running = Network(
-        kafka=servers.kafka,
-        mongo_url=servers.mongo_url,
-        log_dir=tmp_path_factory.mktemp("console-logs"),
-        topic_prefix=topics.prefix,
-        database_prefix=f"{run_id}_ui_",
-    )
-    running.start_all()
-    try:
+    with started_network(
+        servers, topics, log_dir=tmp_path_factory.mktemp("console-logs")
+    ) as running:
         start_console(running)
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="session")

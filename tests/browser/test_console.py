@@ -18,6 +18,7 @@ from peerlink_shared.security.auth import Role
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.e2e.network import open_session
 from tests.integration.helpers import eventually, publish_raw
 from tests.servers import Servers
 
@@ -320,14 +321,7 @@ async def test_a_script_in_a_centre_name_is_shown_as_text(
         centre, _, _ = await a_centre(api, name=hostile)
         coordinator = api.token(role=Role.COORDINATOR, centre=centre, subject="coordinator-1")
         starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
-        answer = await api.call(
-            "POST",
-            "scheduling",
-            f"/centres/{centre}/sessions",
-            headers=coordinator,
-            json={"starts_at": starts.isoformat(), "duration_minutes": 60},
-        )
-        assert answer.status_code == 201, answer.text
+        await open_session(api, centre_id=centre, headers=coordinator, starts_at=starts)
     finally:
         await api.close()
     await log_in(page, World(world.console, centre, "", ""))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -29,43 +29,21 @@ from peerlink_shared.messaging.topics import Topics, dead_letter_topic
 from peerlink_shared.security.auth import Role
 from peerlink_shared.storage.mongo import Database, make_mongo_client
 
+from tests.e2e.network import api_for, open_session, suite_topics
 from tests.erasure_traces import leftovers, traces
 from tests.integration.helpers import eventually
-from tests.servers import Servers, provisioned
+from tests.servers import Servers
 
 pytestmark = pytest.mark.e2e
 TODAY = datetime.now(UTC).date()
 
 
 @pytest.fixture(scope="module")
-async def erasure_topics(servers: Servers, run_id: str) -> AsyncIterator[Topics]:
-    """Topics and databases of this module's own: the search below reads whole databases,
-    which must hold nothing of another test's people."""
-    async with provisioned(
-        servers,
-        topic_prefix=f"{run_id}-erasure-e2e-",
-        database_prefix=f"{run_id}_erasure_e2e_",
-    ) as names:
+async def topics(servers: Servers, run_id: str) -> AsyncIterator[Topics]:
+    """Topics and databases of this module's own (the suite's network runs on them): the
+    search below reads whole databases, which must hold nothing of another test's people."""
+    async with suite_topics(servers, run_id, "erasure-e2e") as names:
         yield names
-
-
-@pytest.fixture(scope="module")
-def network(
-    servers: Servers,
-    erasure_topics: Topics,
-    run_id: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Network]:
-    running = Network(
-        kafka=servers.kafka,
-        mongo_url=servers.mongo_url,
-        log_dir=tmp_path_factory.mktemp("erasure-logs"),
-        topic_prefix=erasure_topics.prefix,
-        database_prefix=f"{run_id}_erasure_e2e_",
-    )
-    running.start_all()
-    yield running
-    running.stop_all()
 
 
 def ok(response_status: int, expected: int, text: str) -> None:
@@ -104,9 +82,9 @@ async def second_graduate(api: Api, *, centre_id: str, coordinator: Headers) -> 
 
 
 async def test_an_erased_person_leaves_nothing_but_tombstone_ids(
-    network: Network, servers: Servers, erasure_topics: Topics, run_id: str
+    network: Network, servers: Servers, topics: Topics, run_id: str
 ) -> None:
-    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    api = api_for(network)
     try:
         centre_id = f"centre-{secrets.token_hex(3)}"
         coordinator = api.token(role=Role.COORDINATOR, centre=centre_id, subject="coordinator-1")
@@ -127,15 +105,10 @@ async def test_an_erased_person_leaves_nothing_but_tombstone_ids(
         )
         ok(saved.status_code, 200, saved.text)
         starts_at = datetime.combine(TODAY + timedelta(days=3), time(10), tzinfo=UTC)
-        session = await api.call(
-            "POST",
-            "scheduling",
-            f"/centres/{centre_id}/sessions",
-            headers=coordinator,
-            json={"starts_at": starts_at.isoformat(), "duration_minutes": 90},
+        session = await open_session(
+            api, centre_id=centre_id, headers=coordinator, starts_at=starts_at, minutes=90
         )
-        ok(session.status_code, 201, session.text)
-        session_id = session.json()["session_id"]
+        session_id = session["session_id"]
         await record_year_sober(
             api,
             centre_id=centre_id,
@@ -188,7 +161,7 @@ async def test_an_erased_person_leaves_nothing_but_tombstone_ids(
             return await supporters_of(api, centre_id, session_id, coordinator) == [kept]
 
         await eventually(restaffed, timeout=60)
-        groups = consumer_groups(network.topic_prefix, erasure_topics)
+        groups = consumer_groups(network.topic_prefix, topics)
         await wait_for_zero_lag(servers.kafka, groups, timeout=90)
 
         # Every collection of every service's database: their id, their address and their
@@ -227,7 +200,7 @@ async def test_an_erased_person_leaves_nothing_but_tombstone_ids(
 
         # Every topic from the beginning: nothing of theirs in clear, and what was theirs
         # (facts, decisions) is sealed under their key, which no longer opens anything.
-        await nothing_readable_on_the_topics(network, servers, erasure_topics, gone, needles[1:])
+        await nothing_readable_on_the_topics(network, servers, topics, gone, needles[1:])
 
         # And nothing of theirs but their id ever reached a log line.
         for path in sorted(network.log_dir.glob("*.log")):

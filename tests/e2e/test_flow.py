@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from peerlink_devtools.clinics import CLINIC, STRANGER, add_clinic, two_clinics_report
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
@@ -15,6 +16,8 @@ from peerlink_devtools.processes import Network, consumer_groups
 from peerlink_devtools.replay import find_event, republish
 from peerlink_devtools.scenario import (
     Api,
+    Headers,
+    Say,
     enrol_graduate,
     play,
     record_year_sober,
@@ -32,6 +35,7 @@ from peerlink_shared.messaging.envelope import make_envelope
 from peerlink_shared.messaging.topics import Topics, dead_letter_topic
 from peerlink_shared.security.auth import Role
 
+from tests.e2e.network import api_for, open_session
 from tests.integration.helpers import eventually, publish_raw
 from tests.servers import Servers
 
@@ -39,28 +43,33 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def network(
-    servers: Servers, topics: Topics, run_id: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Network]:
-    running = Network(
-        kafka=servers.kafka,
-        mongo_url=servers.mongo_url,
-        log_dir=tmp_path_factory.mktemp("service-logs"),
-        topic_prefix=topics.prefix,
-        database_prefix=f"{run_id}_e2e_",
-    )
-    running.start_all()
-    yield running
-    codes = running.stop_all()
+def network(network: Network) -> Iterator[Network]:
+    """The suite's network (tests/e2e/conftest.py), which must stop cleanly at the end."""
+    yield network
+    codes = network.stop_all()
     # uvicorn drains, then re-raises SIGTERM so the exit status says why it stopped.
     assert set(codes.values()) <= {0, -15}, f"services did not stop cleanly on SIGTERM: {codes}"
     for name in codes:
-        log = (running.log_dir / f"{name}.log").read_text()
+        log = (network.log_dir / f"{name}.log").read_text()
         assert '"event": "service_stopped"' in log, f"{name} did not drain on SIGTERM"
 
 
 def run_suffix() -> str:
     return secrets.token_hex(3)
+
+
+async def year_sober_graduate(
+    api: Api, centre_id: str, coordinator: Headers, today: date, say: Say
+) -> str:
+    """A graduate enrolled at the centre, then 365 days sober (a milestone keyed by them)."""
+    person = await enrol_graduate(
+        api, centre_id=centre_id, coordinator=coordinator, today=today, say=say
+    )
+    await record_year_sober(
+        api, centre_id=centre_id, person_id=person, coordinator=coordinator, today=today,
+        key=f"m-{person}",
+    )  # fmt: skip
+    return person
 
 
 async def caught_up(network: Network, servers: Servers, topics: Topics) -> None:
@@ -71,7 +80,7 @@ async def caught_up(network: Network, servers: Servers, topics: Topics) -> None:
 async def test_a_milestone_fills_a_session_and_tells_the_supporter_once(
     network: Network, servers: Servers, topics: Topics
 ) -> None:
-    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    api = api_for(network)
     steps: list[str] = []
     try:
         result = await play(api, say=steps.append, today=datetime.now(UTC).date(), wait_seconds=90)
@@ -144,7 +153,7 @@ def test_services_log_json_lines_with_event_and_correlation_ids(network: Network
 async def test_a_clinic_system_makes_a_person_eligible_over_kafka(
     network: Network, servers: Servers, topics: Topics
 ) -> None:
-    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    api = api_for(network)
     centre_id = f"clinic-{run_suffix()}"
     ops = api.token(role=Role.OPS, centre="*", subject="ops-1")
     clinic = api.token(role=Role.CLINIC_SYSTEM, centre=centre_id, subject="ehr-1")
@@ -246,7 +255,7 @@ async def test_contact_details_and_refused_input_never_travel(
     """A marker planted in a contact address, a refused HTTP field and a refused Kafka event
     shows up in no topic (except the dead-letter copy of the refused event itself, kept for
     replay) and in no service's log."""
-    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    api = api_for(network)
     try:
         person = f"p-canary-{run_suffix()}"
         own = api.token(role=Role.SUPPORTER, centre="harbour", subject=person)
@@ -310,20 +319,14 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
     """The first supporter relapses: their session goes to the second, who is told they are
     booked; the first is told they need not come (not why); the coordinator is told the
     session was re-staffed. Exactly once each, though Kafka delivers it all twice."""
-    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    api = api_for(network)
     today = datetime.now(UTC).date()
     centre_id = f"relapse-{run_suffix()}"
     coordinator = api.token(role=Role.COORDINATOR, centre=centre_id, subject="coordinator-1")
     steps: list[str] = []
     try:
         await register_centre(api, centre_id=centre_id, name="Quay House", coordinator=coordinator)
-        first = await enrol_graduate(
-            api, centre_id=centre_id, coordinator=coordinator, today=today, say=steps.append
-        )
-        await record_year_sober(
-            api, centre_id=centre_id, person_id=first, coordinator=coordinator, today=today,
-            key=f"m-{first}",
-        )  # fmt: skip
+        first = await year_sober_graduate(api, centre_id, coordinator, today, steps.append)
 
         async def eligible(person_id: str) -> bool:
             response = await api.call(
@@ -339,15 +342,10 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
         await eventually(lambda: eligible(first), timeout=90)
         await caught_up(network, servers, topics)
         starts_at = datetime.combine(today + timedelta(days=4), time(11, 0), tzinfo=UTC)
-        created = await api.call(
-            "POST",
-            "scheduling",
-            f"/centres/{centre_id}/sessions",
-            headers=coordinator,
-            json={"starts_at": starts_at.isoformat(), "duration_minutes": 60},
+        created = await open_session(
+            api, centre_id=centre_id, headers=coordinator, starts_at=starts_at
         )
-        assert created.status_code == 201, created.text
-        session_id = created.json()["session_id"]
+        session_id = created["session_id"]
 
         async def staffed_by() -> list[str] | None:
             response = await api.call(
@@ -357,13 +355,7 @@ async def test_a_relapse_hands_the_session_to_another_supporter_and_tells_each_o
             return [a["supporter_id"] for a in session["assignments"]] or None
 
         assert await eventually(staffed_by, timeout=90) == [first]
-        second = await enrol_graduate(
-            api, centre_id=centre_id, coordinator=coordinator, today=today, say=steps.append
-        )
-        await record_year_sober(
-            api, centre_id=centre_id, person_id=second, coordinator=coordinator, today=today,
-            key=f"m-{second}",
-        )  # fmt: skip
+        second = await year_sober_graduate(api, centre_id, coordinator, today, steps.append)
         await caught_up(network, servers, topics)
         assert await staffed_by() == [first], "a full session must not change hands"
 
@@ -431,7 +423,7 @@ async def test_a_graduate_serves_another_centre_only_while_they_share_with_the_n
     """A graduate of one centre chooses to be offered across the network: a centre open to
     network graduates gets them for its session, and sees their standing but never their
     reasons. They withdraw the choice: the place is released."""
-    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    api = api_for(network)
     today = datetime.now(UTC).date()
     home, host = f"home-{run_suffix()}", f"host-{run_suffix()}"
     home_staff = api.token(role=Role.COORDINATOR, centre=home, subject="coordinator-1")
@@ -448,22 +440,9 @@ async def test_a_graduate_serves_another_centre_only_while_they_share_with_the_n
             json={"accept_network_graduates": True},
         )
         assert opened.status_code == 202, opened.text
-        person = await enrol_graduate(
-            api, centre_id=home, coordinator=home_staff, today=today, say=steps.append
-        )
-        await record_year_sober(
-            api, centre_id=home, person_id=person, coordinator=home_staff, today=today,
-            key=f"m-{person}",
-        )  # fmt: skip
+        person = await year_sober_graduate(api, home, home_staff, today, steps.append)
         starts_at = datetime.combine(today + timedelta(days=5), time(15, 0), tzinfo=UTC)
-        created = await api.call(
-            "POST",
-            "scheduling",
-            f"/centres/{host}/sessions",
-            headers=host_staff,
-            json={"starts_at": starts_at.isoformat(), "duration_minutes": 60},
-        )
-        assert created.status_code == 201, created.text
+        await open_session(api, centre_id=host, headers=host_staff, starts_at=starts_at)
 
         async def staffed_by() -> list[str]:
             response = await api.call(
@@ -500,20 +479,16 @@ async def test_a_graduate_serves_another_centre_only_while_they_share_with_the_n
         async def booked() -> list[str] | None:
             return who if (who := await staffed_by()) == [person] else None
 
+        async def as_host_sees(what: str) -> httpx.Response:
+            """The person's `decision` or `standing` at eligibility, asked by the host."""
+            return await api.call(
+                "GET", "eligibility", f"/centres/{host}/persons/{person}/{what}", headers=host_staff
+            )
+
         await eventually(booked, timeout=90)
-        reasons = await api.call(
-            "GET",
-            "eligibility",
-            f"/centres/{host}/persons/{person}/decision",
-            headers=host_staff,
-        )
+        reasons = await as_host_sees("decision")
         assert reasons.status_code == 403
-        standing = await api.call(
-            "GET",
-            "eligibility",
-            f"/centres/{host}/persons/{person}/standing",
-            headers=host_staff,
-        )
+        standing = await as_host_sees("standing")
         assert standing.json() == {
             "person_id": person,
             "centre_id": host,
@@ -527,12 +502,7 @@ async def test_a_graduate_serves_another_centre_only_while_they_share_with_the_n
             return await staffed_by() == []
 
         await eventually(released, timeout=90)
-        gone = await api.call(
-            "GET",
-            "eligibility",
-            f"/centres/{host}/persons/{person}/standing",
-            headers=host_staff,
-        )
+        gone = await as_host_sees("standing")
         assert gone.status_code == 404
     finally:
         await api.close()

@@ -6,7 +6,6 @@ with one service down, the report says so instead of failing."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -19,11 +18,10 @@ from peerlink_devtools.scenario import (
     register_centre,
     wait_for_messages,
 )
-from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role, audience_of
 from peerlink_shared.security.auth_local import LOCAL_ISSUER, issue_token, local_key
 
-from tests.servers import Servers
+from tests.e2e.network import api_for, open_session
 
 pytestmark = pytest.mark.e2e
 
@@ -33,26 +31,10 @@ Report = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def network(
-    servers: Servers, topics: Topics, run_id: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Network]:
-    running = Network(
-        kafka=servers.kafka,
-        mongo_url=servers.mongo_url,
-        log_dir=tmp_path_factory.mktemp("subject-access-logs"),
-        topic_prefix=topics.prefix,
-        database_prefix=f"{run_id}_e2e_",
-    )
-    running.start_all()
-    yield running
-    running.stop_all()  # one of them is stopped by the last test already
-
-
-@pytest.fixture(scope="module")
 async def person(network: Network) -> tuple[str, str, str, str]:
     """(centre, person, session, message text): a graduate with facts, an eligible decision,
     a booking in a group session, and the message that told them."""
-    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    api = api_for(network)
     today = datetime.now(UTC).date()
     centre = f"sar-{secrets.token_hex(3)}"
     coordinator = api.token(role=Role.COORDINATOR, centre=centre, subject="coordinator-1")
@@ -62,14 +44,9 @@ async def person(network: Network) -> tuple[str, str, str, str]:
             api, centre_id=centre, coordinator=coordinator, today=today, say=lambda _: None
         )
         starts_at = datetime.combine(today + timedelta(days=3), time(10, 0), tzinfo=UTC)
-        session = await api.call(
-            "POST",
-            "scheduling",
-            f"/centres/{centre}/sessions",
-            headers=coordinator,
-            json={"starts_at": starts_at.isoformat(), "duration_minutes": 90},
+        session = await open_session(
+            api, centre_id=centre, headers=coordinator, starts_at=starts_at, minutes=90
         )
-        assert session.status_code == 201, session.text
         await record_year_sober(
             api,
             centre_id=centre,
@@ -92,7 +69,7 @@ async def person(network: Network) -> tuple[str, str, str, str]:
         assert contact.status_code == 200, contact.text
     finally:
         await api.close()
-    return centre, person_id, str(session.json()["session_id"]), str(message["text"])
+    return centre, person_id, str(session["session_id"]), str(message["text"])
 
 
 def token(network: Network, *, centre: str, person_id: str, services: tuple[str, ...]) -> str:
@@ -216,7 +193,7 @@ async def test_each_service_audits_the_read_as_the_persons_own_under_one_request
 
     assert (await fetch(network, person, request_id=request_id))["complete"] is True
 
-    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    api = api_for(network)
     ops = api.token(role=Role.OPS, centre="*", subject="ops-1")
     try:
         for service in ("intake", "eligibility", "scheduling", "notifications"):

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from peerlink_devtools.processes import Network
-from peerlink_devtools.scenario import Api, enrol_graduate, register_centre, wait_for_messages
+from peerlink_devtools.scenario import enrol_graduate, register_centre, wait_for_messages
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role
 
+from tests.e2e.network import api_for, open_session, started_network
 from tests.e2e.otlp_receiver import ReceivedSpan, Receiver, otlp_receiver
 from tests.servers import Servers
 
@@ -33,33 +34,28 @@ def receiver() -> Iterator[tuple[str, Receiver]]:
 def network(
     servers: Servers,
     topics: Topics,
-    run_id: str,
     receiver: tuple[str, Receiver],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Network]:
     endpoint, _ = receiver
-    running = Network(
-        kafka=servers.kafka,
-        mongo_url=servers.mongo_url,
+    with started_network(
+        servers,
+        topics,
         log_dir=tmp_path_factory.mktemp("traced-service-logs"),
-        topic_prefix=topics.prefix,
-        database_prefix=f"{run_id}_e2e_",
         extra_env={
             "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
             # Spans reach the receiver within a fraction of a second, not five.
             "OTEL_BSP_SCHEDULE_DELAY": "200",
         },
-    )
-    running.start_all()
-    yield running
-    running.stop_all()
+    ) as running:
+        yield running
 
 
 async def test_a_fact_at_intake_and_the_supporters_message_share_one_trace(
     network: Network, topics: Topics, receiver: tuple[str, Receiver]
 ) -> None:
     _, received = receiver
-    api = Api({name: network.url(name) for name in network.processes}, network.token_secret)
+    api = api_for(network)
     today = datetime.now(UTC).date()
     centre_id = f"traced-{secrets.token_hex(3)}"
     coordinator = api.token(role=Role.COORDINATOR, centre=centre_id, subject="coordinator-1")
@@ -81,14 +77,7 @@ async def test_a_fact_at_intake_and_the_supporters_message_share_one_trace(
         )
         assert contact.status_code == 200, contact.text
         starts_at = datetime.combine(today + timedelta(days=3), time(10, 0), tzinfo=UTC)
-        session = await api.call(
-            "POST",
-            "scheduling",
-            f"/centres/{centre_id}/sessions",
-            headers=coordinator,
-            json={"starts_at": starts_at.isoformat(), "duration_minutes": 60},
-        )
-        assert session.status_code == 201, session.text
+        await open_session(api, centre_id=centre_id, headers=coordinator, starts_at=starts_at)
         # The fact that makes them eligible: the trace starts at this request.
         milestone = await api.call(
             "POST",

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 
 class MovableClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
+    """Stands at `now`; without it, runs with the wall clock. `advance` moves it on either way."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self._start = now
+        self._moved = timedelta()
 
     def now(self) -> datetime:
-        return self._now
+        start = datetime.now(UTC) if self._start is None else self._start
+        return start + self._moved
 
     def today(self) -> date:
-        return self._now.date()
+        return self.now().date()
 
     def advance(self, by: timedelta) -> None:
-        self._now += by
+        self._moved += by

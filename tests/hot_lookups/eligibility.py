@@ -14,15 +14,11 @@ from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.service_layer.ports import DecisionWrite, RecordedFact, Stored
 from peerlink_shared.storage.mongo import Database, Document
 
-from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin, person
 
 # Decisions due for review: the first few only, at every size.
 DUE = 20
 TODAY = date(2029, 12, 1)
-
-
-def person(i: int) -> str:
-    return f"p{i:07d}"
 
 
 def centre(i: int) -> str:

@@ -6,7 +6,7 @@ from peerlink_intake.adapters.clinics import ClinicRepository
 from peerlink_intake.adapters.repository import IntakeRepository
 from peerlink_shared.storage.mongo import Database, Document
 
-from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin, person
 
 
 def centre(i: int) -> str:
@@ -14,10 +14,6 @@ def centre(i: int) -> str:
 
 
 LINK_FACTS_BY_PERSON = Twin("person_id_1")
-
-
-def person(i: int) -> str:
-    return f"p{i:07d}"
 
 
 def fact(i: int) -> str:

@@ -25,6 +25,11 @@ class Twin:
 BY_ID = Twin("_id_")
 
 
+def person(i: int) -> str:
+    """The i-th seeded person's id, the same in every service's store."""
+    return f"p{i:07d}"
+
+
 @dataclass(frozen=True)
 class Lookup:
     """`run(db, k)` makes the call through the service's adapter for a key of the k-th

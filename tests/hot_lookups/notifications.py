@@ -11,7 +11,7 @@ from peerlink_notifications.adapters.repository import NotificationsRepository
 from peerlink_shared.keys import KeyRing, PersonKeys, new_kek_setting
 from peerlink_shared.storage.mongo import Database, Document
 
-from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin, person
 
 RING = KeyRing.parse(new_kek_setting())
 
@@ -23,10 +23,6 @@ def vault(db: Database) -> PersonKeys:
 
 DUE = 20  # deliveries due now, at every size
 SINCE = BASE - timedelta(days=30)
-
-
-def person(i: int) -> str:
-    return f"p{i:07d}"
 
 
 def recipient(i: int) -> str:

@@ -9,15 +9,11 @@ from peerlink_scheduling.adapters.sessions import SessionRepository
 from peerlink_scheduling.adapters.supporters import SupporterRepository
 from peerlink_shared.storage.mongo import Database, Document
 
-from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin
+from tests.hot_lookups.model import BASE, BY_ID, Lookup, Seed, Store, Twin, person
 
 # A centre's pool, as a fill reads it: one point lookup per candidate, each explained
 # (a `$in` would be a scan on FerretDB v1: adapters/pool_reads.py).
 CANDIDATES = 20
-
-
-def person(i: int) -> str:
-    return f"p{i:07d}"
 
 
 def centre(i: int) -> str:

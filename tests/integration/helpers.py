@@ -6,14 +6,21 @@ import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from peerlink_ops.topics_admin import provision_clinic
+from peerlink_devtools.scenario import bearer_headers
+from peerlink_eligibility.bootstrap import bootstrap as eligibility_bootstrap
+from peerlink_eligibility.settings import EligibilitySettings
+from peerlink_intake.bootstrap import bootstrap as intake_bootstrap
+from peerlink_intake.settings import IntakeSettings
+from peerlink_ops.topics_admin import ensure_topics, provision_clinic
 from peerlink_shared.contracts import Payload
 from peerlink_shared.keys import KeyRing, PersonKeys, new_kek_setting
 from peerlink_shared.messaging.envelope import Envelope, make_envelope, new_event_id
@@ -21,9 +28,9 @@ from peerlink_shared.messaging.kafka_access import KafkaAccess
 from peerlink_shared.messaging.sealed_events import EventSeal
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import ALL_AUDIENCES, Role
-from peerlink_shared.security.auth_local import LOCAL_ISSUER, issue_token, local_key
+from peerlink_shared.security.auth_local import local_key
 from peerlink_shared.settings import ServiceSettings
-from peerlink_shared.storage.mongo import Document, make_mongo_client
+from peerlink_shared.storage.mongo import Database, Document, make_mongo_client
 from pymongo import AsyncMongoClient
 
 from tests.servers import RUN_ID, Servers
@@ -48,20 +55,14 @@ def headers(
     """A bearer header signed as the in-process services expect, for every service unless
     `audiences` narrows it; `reason` goes in X-Access-Reason (ops needs one on a person's
     data)."""
-    token = issue_token(
-        key=local_key(SECRET),
-        issuer=LOCAL_ISSUER,
-        audiences=audiences,
-        subject=subject,
-        centre=centre,
+    return bearer_headers(
+        local_key(SECRET),
         role=role,
-        now=datetime.now(UTC),
-        ttl=timedelta(hours=1),
+        centre=centre,
+        subject=subject,
+        reason=reason,
+        audiences=audiences,
     )
-    found = {"Authorization": f"Bearer {token}"}
-    if reason is not None:
-        found["X-Access-Reason"] = reason
-    return found
 
 
 def settings_for(kafka: KafkaAccess) -> dict[str, object]:
@@ -135,6 +136,134 @@ async def in_process(
         ) as client,
     ):
         yield client
+
+
+def served(
+    bootstrap: Callable[[S], FastAPI],
+    settings_type: type[S],
+    *,
+    name: str,
+    then: Callable[[httpx.AsyncClient], Awaitable[None]] | None = None,
+    **overrides: object,
+) -> Callable[..., object]:
+    """A module-scoped fixture serving one service in this process (`in_process`), named by
+    what it is assigned to: `intake = served(bootstrap, IntakeSettings, name="intake")`;
+    `then` prepares it (registers centres, say) before the module's tests use it."""
+
+    @pytest.fixture(scope="module")
+    async def serve(
+        servers: Servers, topics: Topics, run_id: str
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        async with in_process(
+            bootstrap,
+            settings_type,
+            servers=servers,
+            topics=topics,
+            run_id=run_id,
+            name=name,
+            **overrides,
+        ) as client:
+            if then is not None:
+                await then(client)
+            yield client
+
+    return serve
+
+
+@dataclass(frozen=True)
+class Starter:
+    """Starts services in this process (`in_process`) into `stack`, each named
+    `<prefix>-<name>`; they stop with the stack."""
+
+    stack: AsyncExitStack
+    servers: Servers
+    topics: Topics
+    run_id: str
+    prefix: str
+
+    async def start(
+        self,
+        name: str,
+        bootstrap: Callable[[S], FastAPI],
+        settings_type: type[S],
+        **overrides: object,
+    ) -> httpx.AsyncClient:
+        started = in_process(
+            bootstrap,
+            settings_type,
+            servers=self.servers,
+            topics=self.topics,
+            run_id=self.run_id,
+            name=f"{self.prefix}-{name}",
+            **overrides,
+        )
+        return await self.stack.enter_async_context(started)
+
+
+@asynccontextmanager
+async def intake_and_eligibility(
+    servers: Servers, topics: Topics, run_id: str, *, names: tuple[str, str]
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Intake and eligibility in this process (`in_process`), under these two names."""
+    intake_name, eligibility_name = names
+    async with (
+        in_process(
+            intake_bootstrap,
+            IntakeSettings,
+            servers=servers,
+            topics=topics,
+            run_id=run_id,
+            name=intake_name,
+        ) as intake,
+        in_process(
+            eligibility_bootstrap,
+            EligibilitySettings,
+            servers=servers,
+            topics=topics,
+            run_id=run_id,
+            name=eligibility_name,
+        ) as eligibility,
+    ):
+        yield intake, eligibility
+
+
+async def register_centres(
+    intake: httpx.AsyncClient,
+    *centres: str,
+    caller: dict[str, str],
+    name: str | None = None,
+    region: str = "n",
+    timezone: str = "UTC",
+) -> None:
+    """Registers each centre at intake as `caller`, named `name` or after its id, and checks
+    that intake took it."""
+    for centre in centres:
+        body = {
+            "centre_id": centre,
+            "display_name": name or centre,
+            "region": region,
+            "timezone": timezone,
+        }
+        registered = await intake.put(f"/centres/{centre}", json=body, headers=caller)
+        assert registered.status_code == 200, registered.text
+
+
+async def own_topics(servers: Servers, run_id: str, name: str) -> Topics:
+    """Topics of one module's own (`<run>-<name>-`), created for it."""
+    own = Topics(prefix=f"{run_id}-{name}-")
+    await ensure_topics(kafka=servers.kafka, topics=own)
+    return own
+
+
+@asynccontextmanager
+async def scratch_database(servers: Servers, name: str) -> AsyncIterator[Database]:
+    """The database `name`, dropped afterwards."""
+    client = make_mongo_client(servers.mongo_url)
+    try:
+        yield client[name]
+    finally:
+        await client.drop_database(name)
+        await client.close()
 
 
 async def clinic_topic(

@@ -4,12 +4,10 @@ on an event it publishes, and on the copy it dead-letters."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from peerlink_devtools.kafka_watch import Record, read_all
 from peerlink_intake.bootstrap import bootstrap
 from peerlink_intake.settings import IntakeSettings
@@ -24,23 +22,23 @@ from tests.integration.helpers import (
     envelope_for,
     eventually,
     headers,
-    in_process,
     publish,
     publish_raw,
+    register_centres,
+    served,
 )
 from tests.servers import Servers
 
 CENTRE = "wire"
 
 
-@pytest.fixture(scope="module")
-async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="wire"
-    ) as client:
-        centre = {"centre_id": CENTRE, "display_name": "Wire", "region": "east", "timezone": "UTC"}
-        await client.put(f"/centres/{CENTRE}", json=centre, headers=headers(Role.OPS, "*"))
-        yield client
+async def with_centre(intake: httpx.AsyncClient) -> None:
+    await register_centres(
+        intake, CENTRE, caller=headers(Role.OPS, "*"), name="Wire", region="east"
+    )
+
+
+intake = served(bootstrap, IntakeSettings, name="wire", then=with_centre)
 
 
 async def one_record(

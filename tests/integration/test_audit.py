@@ -4,7 +4,6 @@ what outcome, as ops finds it through `GET /audit` — and never the data itself
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -30,8 +29,9 @@ from tests.integration.helpers import (
     envelope_for,
     eventually,
     headers,
-    in_process,
     publish,
+    register_centres,
+    served,
 )
 from tests.servers import Servers
 
@@ -49,37 +49,15 @@ def ops(subject: str = "ops-auditor") -> dict[str, str]:
     return headers(Role.OPS, "*", subject)
 
 
-@pytest.fixture(scope="module")
-async def eligibility(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        eligibility_app,
-        EligibilitySettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="audit-eligibility",
-    ) as client:
-        yield client
+eligibility = served(eligibility_app, EligibilitySettings, name="audit-eligibility")
 
 
-@pytest.fixture(scope="module")
-async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        intake_app,
-        IntakeSettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="audit-intake",
-    ) as client:
-        centre = {"centre_id": CENTRE, "display_name": "L", "region": "west", "timezone": "UTC"}
-        registered = await client.put(
-            f"/centres/{CENTRE}", json=centre, headers=headers(Role.COORDINATOR, CENTRE)
-        )
-        assert registered.status_code == 200, registered.text
-        yield client
+async def with_centre(intake: httpx.AsyncClient) -> None:
+    coordinator = headers(Role.COORDINATOR, CENTRE)
+    await register_centres(intake, CENTRE, caller=coordinator, name="L", region="west")
+
+
+intake = served(intake_app, IntakeSettings, name="audit-intake", then=with_centre)
 
 
 async def decided_person(eligibility: httpx.AsyncClient, servers: Servers, topics: Topics) -> str:

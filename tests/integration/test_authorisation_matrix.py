@@ -20,7 +20,6 @@ from typing import TypeVar
 import httpx
 import jwt
 import pytest
-from fastapi import FastAPI
 from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.bootstrap import bootstrap as intake_app
@@ -46,7 +45,7 @@ from tests.authorisation_matrix import (
     served_routes,
 )
 from tests.authorisation_table import CENTRE, PERSON, Row
-from tests.integration.helpers import SECRET, eventually, headers, in_process
+from tests.integration.helpers import SECRET, Starter, eventually, headers
 from tests.servers import Servers
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -222,20 +221,7 @@ async def apps(
     """One in-process app per service, all on this run's topics, so events flow between
     them as in production."""
     async with AsyncExitStack() as stack:
-
-        async def start(
-            name: str, bootstrap: Callable[[S], FastAPI], settings: type[S]
-        ) -> httpx.AsyncClient:
-            started = in_process(
-                bootstrap,
-                settings,
-                servers=servers,
-                topics=topics,
-                run_id=run_id,
-                name=f"matrix-{name}",
-            )
-            return await stack.enter_async_context(started)
-
+        start = Starter(stack, servers, topics, run_id, prefix="matrix").start
         yield {
             "intake": await start("intake", intake_app, IntakeSettings),
             "eligibility": await start("eligibility", eligibility_app, EligibilitySettings),

@@ -18,7 +18,7 @@ from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role, audience_of
 from peerlink_shared.security.auth_local import DEFAULT_KID, LOCAL_ISSUER
 
-from tests.integration.helpers import SECRET, headers, in_process
+from tests.integration.helpers import SECRET, headers, served
 from tests.servers import Servers
 
 CENTRE = "bad-input-house"
@@ -60,27 +60,8 @@ def bearer(claims: dict[str, object], *, kid: str = DEFAULT_KID) -> dict[str, st
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture(scope="module")
-async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        intake_app, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="bad-in"
-    ) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-async def scheduling(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        scheduling_app,
-        SchedulingSettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="bad-sched",
-    ) as client:
-        yield client
+intake = served(intake_app, IntakeSettings, name="bad-in")
+scheduling = served(scheduling_app, SchedulingSettings, name="bad-sched")
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ from tests.integration.helpers import (
     opened,
     publish,
     publish_raw,
+    register_centres,
 )
 from tests.servers import Servers
 
@@ -51,9 +52,7 @@ async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator
         bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="inbound"
     ) as client:
         ops = headers(Role.OPS, "*")
-        for centre_id in (CENTRE, ANOTHER):
-            centre = {"centre_id": centre_id, "display_name": "C", "region": "e", "timezone": "UTC"}
-            await client.put(f"/centres/{centre_id}", json=centre, headers=ops)
+        await register_centres(client, CENTRE, ANOTHER, caller=ops, name="C", region="e")
         await provision_clinic(servers.kafka, topics, CLINIC)
         # It may act for ANOTHER too: what refuses its admission there is the link rule.
         grants = {"centres": [CENTRE, ANOTHER]}

@@ -37,6 +37,7 @@ from tests.integration.helpers import (
     headers,
     in_process,
     publish,
+    register_centres,
 )
 from tests.servers import Servers
 
@@ -109,9 +110,7 @@ async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator
     async with in_process(
         bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="senders"
     ) as client:
-        for centre in (BAY, COVE):
-            body = {"centre_id": centre, "display_name": centre, "region": "r", "timezone": "UTC"}
-            assert (await client.put(f"/centres/{centre}", json=body, headers=OPS)).is_success
+        await register_centres(client, BAY, COVE, caller=OPS, region="r")
         for clinic, centres in ((BAY_EHR, [BAY]), (TIDE_EHR, [BAY]), (COVE_EHR, [COVE])):
             response = await client.put(
                 f"/clinics/{clinic}", json={"centres": centres}, headers=OPS

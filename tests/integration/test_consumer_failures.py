@@ -17,7 +17,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from peerlink_devtools.kafka_watch import read_all
-from peerlink_ops.topics_admin import ensure_topics
 from peerlink_shared.contracts import CravingCheckInRecorded
 from peerlink_shared.messaging.consumer import route
 from peerlink_shared.messaging.envelope import Envelope
@@ -27,7 +26,7 @@ from peerlink_shared.settings import ServiceSettings
 from peerlink_shared.web.app import create_app
 from pymongo.errors import AutoReconnect
 
-from tests.integration.helpers import envelope_for, eventually, in_process, publish
+from tests.integration.helpers import envelope_for, eventually, in_process, own_topics, publish
 from tests.servers import Servers
 
 MAX_ATTEMPTS = 3
@@ -55,10 +54,8 @@ class Script:
 
 
 @pytest.fixture(scope="module")
-async def own_topics(servers: Servers, run_id: str) -> Topics:
-    names = Topics(prefix=f"{run_id}-failing-")
-    await ensure_topics(kafka=servers.kafka, topics=names)
-    return names
+async def failing_topics(servers: Servers, run_id: str) -> Topics:
+    return await own_topics(servers, run_id, "failing")
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +65,7 @@ def script() -> Script:
 
 @pytest.fixture(scope="module")
 async def service(
-    servers: Servers, own_topics: Topics, run_id: str, script: Script
+    servers: Servers, failing_topics: Topics, run_id: str, script: Script
 ) -> AsyncIterator[httpx.AsyncClient]:
     def bootstrap(settings: ServiceSettings) -> FastAPI:
         runtime = ServiceRuntime(service="failing", settings=settings)
@@ -83,7 +80,7 @@ async def service(
         bootstrap,
         ServiceSettings,
         servers=servers,
-        topics=own_topics,
+        topics=failing_topics,
         run_id=run_id,
         name="failing",
         consumer_max_attempts=MAX_ATTEMPTS,
@@ -107,11 +104,11 @@ def check_in(person_id: str) -> Envelope:
 
 
 async def test_an_event_its_handler_keeps_failing_is_dead_lettered_and_the_next_is_handled(
-    service: httpx.AsyncClient, servers: Servers, own_topics: Topics, script: Script
+    service: httpx.AsyncClient, servers: Servers, failing_topics: Topics, script: Script
 ) -> None:
     poison, behind = check_in("p-poison"), check_in("p-poison")
     script.defective.add(poison.id)
-    await publish(servers.kafka, own_topics.person_events, poison, behind)
+    await publish(servers.kafka, failing_topics.person_events, poison, behind)
 
     await until(lambda: behind.id in script.handled)
     assert script.calls.count(poison.id) == MAX_ATTEMPTS
@@ -121,23 +118,23 @@ async def test_an_event_its_handler_keeps_failing_is_dead_lettered_and_the_next_
         n for n, event_id in enumerate(script.calls) if event_id == poison.id
     )
     records = await read_all(
-        servers.kafka, [dead_letter_topic(own_topics.person_events)], idle_seconds=0.5
+        servers.kafka, [dead_letter_topic(failing_topics.person_events)], idle_seconds=0.5
     )
     (letter,) = [r for r in records if r.key == b"p-poison"]
     assert letter.value == poison.model_dump_json().encode()
     assert letter.headers["x-dlq-reason-code"] == "handler_failed"
     assert letter.headers["x-dlq-reason"] == f"ValueError after {MAX_ATTEMPTS} attempts"
     assert letter.headers["x-dlq-attempts"] == str(MAX_ATTEMPTS)
-    assert letter.headers["x-original-topic"] == own_topics.person_events
+    assert letter.headers["x-original-topic"] == failing_topics.person_events
 
 
 async def test_an_outage_is_waited_out_past_the_attempts_and_ready_says_where(
-    service: httpx.AsyncClient, servers: Servers, own_topics: Topics, script: Script
+    service: httpx.AsyncClient, servers: Servers, failing_topics: Topics, script: Script
 ) -> None:
     waiting, behind = check_in("p-outage"), check_in("p-outage")
     script.unreachable.add(waiting.id)
     script.away = True
-    await publish(servers.kafka, own_topics.person_events, waiting, behind)
+    await publish(servers.kafka, failing_topics.person_events, waiting, behind)
 
     async def stuck_partitions() -> dict[str, Any] | None:
         response = await service.get("/ready")
@@ -147,7 +144,7 @@ async def test_an_outage_is_waited_out_past_the_attempts_and_ready_says_where(
     stuck = await eventually(stuck_partitions)
     assert (stuck["status"], stuck["consumers"]) == ("not_ready", False)
     (partition,) = stuck["stuck"]
-    assert partition["topic"] == own_topics.person_events
+    assert partition["topic"] == failing_topics.person_events
     assert partition["why"] == "waiting for infrastructure: AutoReconnect"
     assert partition["failing_seconds"] >= STUCK_SECONDS  # rounded to 0.1 s
     # Still held past the attempts a defective event gets: an outage is not the event's fault.
@@ -164,6 +161,6 @@ async def test_an_outage_is_waited_out_past_the_attempts_and_ready_says_where(
     await until(lambda: behind.id in script.handled)
     assert script.handled.index(waiting.id) < script.handled.index(behind.id)
     records = await read_all(
-        servers.kafka, [dead_letter_topic(own_topics.person_events)], idle_seconds=0.5
+        servers.kafka, [dead_letter_topic(failing_topics.person_events)], idle_seconds=0.5
     )
     assert [r for r in records if r.key == b"p-outage"] == []

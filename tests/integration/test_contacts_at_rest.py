@@ -4,11 +4,10 @@ are gone for good."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from ipaddress import ip_address
 
 import httpx
-import pytest
+from fastapi import FastAPI
 from peerlink_notifications.bootstrap import bootstrap
 from peerlink_notifications.domain.webhook_addresses import IPAddress
 from peerlink_notifications.settings import NotificationsSettings
@@ -16,7 +15,7 @@ from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role
 from peerlink_shared.storage.mongo import make_mongo_client
 
-from tests.integration.helpers import headers, in_process, vault
+from tests.integration.helpers import headers, in_process, served, vault
 from tests.servers import Servers
 
 CENTRE = "rest-centre"
@@ -28,19 +27,11 @@ async def dns(host: str, port: int) -> list[IPAddress]:
     return [ip_address("93.184.216.34")]
 
 
-@pytest.fixture(scope="module")
-async def service(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        lambda settings: bootstrap(settings, resolver=dns),
-        NotificationsSettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name=NAME,
-    ) as client:
-        yield client
+def resolving_by_dns(settings: NotificationsSettings) -> FastAPI:
+    return bootstrap(settings, resolver=dns)
+
+
+service = served(resolving_by_dns, NotificationsSettings, name=NAME)
 
 
 async def stored(servers: Servers, run_id: str, key: str) -> str:
@@ -102,7 +93,7 @@ async def test_once_the_key_is_destroyed_the_contact_is_gone(
         await client.close()
     # A fresh process holds no cached key (a running one may for key_cache_seconds).
     async with in_process(
-        lambda settings: bootstrap(settings, resolver=dns),
+        resolving_by_dns,
         NotificationsSettings,
         servers=servers,
         topics=topics,

@@ -13,7 +13,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from ipaddress import IPv4Address
@@ -37,7 +37,6 @@ from peerlink_notifications.entrypoints.contact_bodies import ContactIn
 from peerlink_notifications.service_layer.handlers import NotificationsHandlers
 from peerlink_notifications.service_layer.sending import DeliverySender
 from peerlink_notifications.settings import NotificationsSettings
-from peerlink_ops.topics_admin import ensure_topics
 from peerlink_shared.contracts import (
     CentreRegistered,
     MessageDelivered,
@@ -53,12 +52,14 @@ from peerlink_shared.security.auth import Role
 from peerlink_shared.storage.mongo import make_mongo_client
 from standardwebhooks import Webhook
 
+from tests.fakes.clock import MovableClock
 from tests.integration.helpers import (
     as_event,
     envelope_for,
     eventually,
     headers,
     in_process,
+    own_topics,
     person_keys,
     publish,
 )
@@ -80,17 +81,6 @@ async def receiver_dns(host: str, port: int) -> list[IPAddress]:
     if host == RECEIVER_NAME:
         return [IPv4Address("127.0.0.1")]
     return await system_resolver(host, port)
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def today(self) -> date:
-        return self.now().date()
 
 
 class Mailbox:
@@ -201,9 +191,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 @pytest.fixture(scope="module")
 async def topics(servers: Servers, run_id: str) -> Topics:
     """This module's own topics: it reads back every record to look for addresses."""
-    own = Topics(prefix=f"{run_id}-delivery-")
-    await ensure_topics(kafka=servers.kafka, topics=own)
-    return own
+    return await own_topics(servers, run_id, "delivery")
 
 
 @pytest.fixture(scope="module")
@@ -583,7 +571,7 @@ async def test_quiet_hours_defer_a_delivery_to_their_end(
     await asyncio.sleep(0.5)
     assert mailbox.to(address) == []
 
-    clock.offset += timedelta(hours=1, minutes=1)
+    clock.advance(timedelta(hours=1, minutes=1))
 
     async def sent() -> dict[str, Any] | None:
         email = (await settled(service, "p-d7", channels=2))["email"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -26,10 +25,10 @@ from tests.integration.helpers import (
     envelope_for,
     eventually,
     headers,
-    in_process,
     opened,
     publish,
     publish_raw,
+    served,
 )
 from tests.servers import Servers
 
@@ -42,19 +41,7 @@ def group(run_id: str) -> str:
     return f"{run_id}-eligibility"
 
 
-@pytest.fixture(scope="module")
-async def eligibility(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        bootstrap,
-        EligibilitySettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="eligibility",
-    ) as client:
-        yield client
+eligibility = served(bootstrap, EligibilitySettings, name="eligibility")
 
 
 def qualifying_events(person_id: str, *, sober_days: int = 365) -> list[Envelope]:

@@ -6,7 +6,6 @@ services' confirmations on person-erased."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -25,8 +24,9 @@ from tests.integration.helpers import (
     envelope_for,
     eventually,
     headers,
-    in_process,
     publish,
+    register_centres,
+    served,
 )
 from tests.servers import Servers
 
@@ -37,15 +37,11 @@ COORDINATOR = headers(Role.COORDINATOR, CENTRE, "coordinator-1")
 OPS = headers(Role.OPS, "*", "ops-1", reason="DPO-311 erasure")
 
 
-@pytest.fixture(scope="module")
-async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="erasure"
-    ) as client:
-        for centre in (CENTRE, OTHER):
-            body = {"centre_id": centre, "display_name": centre, "region": "n", "timezone": "UTC"}
-            assert (await client.put(f"/centres/{centre}", json=body, headers=OPS)).is_success
-        yield client
+async def with_centres(intake: httpx.AsyncClient) -> None:
+    await register_centres(intake, CENTRE, OTHER, caller=OPS)
+
+
+intake = served(bootstrap, IntakeSettings, name="erasure", then=with_centres)
 
 
 async def new_person(intake: httpx.AsyncClient) -> str:

@@ -55,36 +55,21 @@ from peerlink_shared.messaging.envelope import Envelope
 from peerlink_shared.messaging.outbox import Outbox
 from peerlink_shared.messaging.publishing import Cause, Publisher, source_of
 from peerlink_shared.messaging.topics import Topics
-from peerlink_shared.storage.mongo import Database, MongoClient, make_mongo_client
+from peerlink_shared.storage.mongo import Database
 
 from tests.erasure_traces import leftovers, traces
-from tests.integration.helpers import envelope_for, person_keys
+from tests.fakes.clock import MovableClock
+from tests.integration.helpers import envelope_for, person_keys, scratch_database
 from tests.servers import Servers
 
 CENTRE = "harbour"
 TOPICS = Topics(prefix="stores-")
 
 
-class MovableClock:
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def today(self) -> date:
-        return self.now().date()
-
-
 @pytest.fixture
 async def db(servers: Servers, run_id: str) -> AsyncIterator[Database]:
-    client: MongoClient = make_mongo_client(servers.mongo_url)
-    name = f"{run_id}_erasure_{secrets.token_hex(3)}"
-    try:
-        yield client[name]
-    finally:
-        await client.drop_database(name)
-        await client.close()
+    async with scratch_database(servers, f"{run_id}_erasure_{secrets.token_hex(3)}") as db:
+        yield db
 
 
 def person() -> str:
@@ -272,7 +257,7 @@ async def test_scheduling_releases_future_sessions_restaffs_them_and_forgets_the
     )
     await sessions.add_session(meeting, at=clock.now())
     await parked_entry_about(db, gone)
-    clock.offset = timedelta(days=2)  # the first session is past now
+    clock.advance(timedelta(days=2))  # the first session is past now
     await db["outbox"].delete_many({})  # published meanwhile
 
     deleted = await confirmed_twice(

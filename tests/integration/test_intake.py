@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -13,29 +12,32 @@ from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role
 
-from tests.integration.helpers import as_event, eventually, headers, in_process, opened
+from tests.integration.helpers import (
+    as_event,
+    eventually,
+    headers,
+    opened,
+    register_centres,
+    served,
+)
 from tests.servers import Servers
 
 CENTRE = "harbour"
 CANARY = "CANARY-Jane-Doe"
 
 
-@pytest.fixture(scope="module")
-async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        bootstrap, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="intake"
-    ) as client:
-        coordinator = headers(Role.COORDINATOR, CENTRE)
-        centre = {
-            "centre_id": CENTRE,
-            "display_name": "Harbour House",
-            "region": "north",
-            "timezone": "Europe/Dublin",
-        }
-        assert (
-            await client.put(f"/centres/{CENTRE}", json=centre, headers=coordinator)
-        ).status_code == 200
-        yield client
+async def with_centre(intake: httpx.AsyncClient) -> None:
+    await register_centres(
+        intake,
+        CENTRE,
+        caller=headers(Role.COORDINATOR, CENTRE),
+        name="Harbour House",
+        region="north",
+        timezone="Europe/Dublin",
+    )
+
+
+intake = served(bootstrap, IntakeSettings, name="intake", then=with_centre)
 
 
 async def new_person(client: httpx.AsyncClient) -> str:

@@ -15,10 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
-from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
-from peerlink_eligibility.settings import EligibilitySettings
-from peerlink_intake.bootstrap import bootstrap as intake_app
-from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.contracts import (
     LINK_FACTS,
     AdmissionRecorded,
@@ -34,13 +30,15 @@ from tests.integration.helpers import (
     envelope_for,
     eventually,
     headers,
-    in_process,
+    intake_and_eligibility,
     publish,
+    register_centres,
 )
 from tests.servers import Servers
 
 HOME, OTHER, OPEN = "north", "bay", "quay"  # OPEN takes network graduates
 TODAY = datetime.now(UTC).date()
+Fact = tuple[str, dict[str, Any]]  # a route under the person at intake, and its body
 
 
 @dataclass
@@ -52,23 +50,10 @@ class Services:
 
 @pytest.fixture(scope="module")
 async def services(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[Services]:
-    async with (
-        in_process(
-            intake_app, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="links"
-        ) as intake,
-        in_process(
-            eligibility_app,
-            EligibilitySettings,
-            servers=servers,
-            topics=topics,
-            run_id=run_id,
-            name="links-eligibility",
-        ) as eligibility,
-    ):
-        for centre in (HOME, OTHER, OPEN):
-            body = {"centre_id": centre, "display_name": centre, "region": "n", "timezone": "UTC"}
-            response = await intake.put(f"/centres/{centre}", json=body, headers=ops())
-            assert response.status_code == 200, response.text
+    async with intake_and_eligibility(
+        servers, topics, run_id, names=("links", "links-eligibility")
+    ) as (intake, eligibility):
+        await register_centres(intake, HOME, OTHER, OPEN, caller=ops())
         opened = await eligibility.put(
             f"/centres/{OPEN}/policy",
             json={"accept_network_graduates": True},
@@ -100,29 +85,39 @@ async def post(
     )
 
 
+async def consent_to(services: Services, person: str, centre: str) -> dict[str, str]:
+    """The person of HOME themself, through HOME, consents today to a link with `centre`;
+    returns their own headers."""
+    own = headers(Role.SUPPORTER, HOME, subject=person)
+    consent = {"to_centre_id": centre, "consented_on": str(TODAY)}
+    await recorded_at_home(services, person, ("link-consents", consent), caller=own)
+    return own
+
+
+async def share_with_network(
+    services: Services, person: str, sharing: bool, *, caller: dict[str, str]
+) -> None:
+    """The person of HOME chooses today (through `caller`) to share with the network, or not."""
+    choice = {"sharing": sharing, "changed_on": str(TODAY)}
+    await recorded_at_home(services, person, ("network-sharing", choice), caller=caller)
+
+
+async def recorded_at_home(
+    services: Services, person: str, fact: Fact, *, caller: dict[str, str]
+) -> None:
+    """A fact about the person recorded at HOME by `caller`, which intake accepts (202)."""
+    path, body = fact
+    recorded = await post(services, HOME, person, path, body, caller=caller)
+    assert recorded.status_code == 202, (path, recorded.text)
+
+
 async def graduate(services: Services, *, craving: int = 2) -> str:
     """A person of HOME who qualifies there: admitted, completed, 500 days sober,
     volunteering, calm. Returns once HOME's decision says eligible."""
-    response = await services.intake.post(f"/centres/{HOME}/persons", headers=coordinator(HOME))
-    assert response.status_code == 201, response.text
-    person: str = response.json()["person_id"]
-    facts: list[tuple[str, dict[str, Any]]] = [
-        ("admissions", {"admitted_on": str(TODAY - timedelta(days=700))}),
-        ("programme-ends", {"ended_on": str(TODAY - timedelta(days=600)), "outcome": "completed"}),
-        (
-            "sobriety-milestones",
-            {
-                "sober_since": str(TODAY - timedelta(days=500)),
-                "days": 500,
-                "recorded_on": str(TODAY),
-            },
-        ),
-        ("volunteering", {"volunteering": True, "changed_on": str(TODAY)}),
-        ("craving-check-ins", {"level": craving, "checked_on": str(TODAY)}),
-    ]
-    for path, body in facts:
-        recorded = await post(services, HOME, person, path, body, caller=coordinator(HOME))
-        assert recorded.status_code == 202, (path, recorded.text)
+    person = await registered(
+        services,
+        [admitted(700), ended(600, "completed"), sober_for(500), volunteering(), calm(craving)],
+    )
     await eventually(lambda: decision(services, HOME, person, eligible=True))
     return person
 
@@ -346,16 +341,7 @@ async def test_the_persons_consent_links_a_centre(services: Services) -> None:
     )
     assert unknown.status_code == 404
     # The person themself, through their home centre.
-    own = headers(Role.SUPPORTER, HOME, subject=person)
-    consented = await post(
-        services,
-        HOME,
-        person,
-        "link-consents",
-        {"to_centre_id": OTHER, "consented_on": str(TODAY)},
-        caller=own,
-    )
-    assert consented.status_code == 202, consented.text
+    own = await consent_to(services, person, OTHER)
     check_in = await post(
         services,
         OTHER,
@@ -534,15 +520,9 @@ async def test_a_network_centre_sees_only_the_standing_of_those_who_share(
     shared = await graduate(services)
     withdrawn = await graduate(services)
     for person in (shared, withdrawn):
-        chose = await post(
-            services,
-            HOME,
-            person,
-            "network-sharing",
-            {"sharing": True, "changed_on": str(TODAY)},
-            caller=headers(Role.SUPPORTER, HOME, subject=person),
+        await share_with_network(
+            services, person, True, caller=headers(Role.SUPPORTER, HOME, subject=person)
         )
-        assert chose.status_code == 202, chose.text
 
     async def offered(person: str) -> dict[str, Any] | None:
         response = await standing(services, person)
@@ -587,15 +567,7 @@ async def test_a_network_centre_sees_only_the_standing_of_those_who_share(
     assert {shared, withdrawn, private} <= {d["person_id"] for d in home_pool.json()}
 
     # Revoking the choice removes them from the network.
-    revoked = await post(
-        services,
-        HOME,
-        withdrawn,
-        "network-sharing",
-        {"sharing": False, "changed_on": str(TODAY)},
-        caller=coordinator(HOME),
-    )
-    assert revoked.status_code == 202
+    await share_with_network(services, withdrawn, False, caller=coordinator(HOME))
 
     async def gone() -> bool:
         return (await standing(services, withdrawn)).status_code == 404
@@ -638,15 +610,7 @@ async def test_stepping_the_craving_threshold_reveals_nothing(
     sets, their standing there is the network standard's (eligible), and the job that
     re-decides everyone on each step changes no decision."""
     person = await graduate(services, craving=3)
-    chose = await post(
-        services,
-        HOME,
-        person,
-        "network-sharing",
-        {"sharing": True, "changed_on": str(TODAY)},
-        caller=coordinator(HOME),
-    )
-    assert chose.status_code == 202
+    await share_with_network(services, person, True, caller=coordinator(HOME))
 
     async def eligible_there() -> bool:
         response = await standing(services, person)
@@ -761,18 +725,17 @@ async def test_the_contracts_say_how_links_come_to_be(services: Services) -> Non
     }
 
 
-async def registered(services: Services, facts: list[tuple[str, dict[str, Any]]]) -> str:
+async def registered(services: Services, facts: list[Fact]) -> str:
     """A person of HOME with these facts recorded there."""
     response = await services.intake.post(f"/centres/{HOME}/persons", headers=coordinator(HOME))
     assert response.status_code == 201, response.text
     person: str = response.json()["person_id"]
-    for path, body in facts:
-        recorded = await post(services, HOME, person, path, body, caller=coordinator(HOME))
-        assert recorded.status_code == 202, (path, recorded.text)
+    for fact in facts:
+        await recorded_at_home(services, person, fact, caller=coordinator(HOME))
     return person
 
 
-def sober_for(days: int) -> tuple[str, dict[str, Any]]:
+def sober_for(days: int) -> Fact:
     since = TODAY - timedelta(days=days)
     return (
         "sobriety-milestones",
@@ -780,20 +743,30 @@ def sober_for(days: int) -> tuple[str, dict[str, Any]]:
     )
 
 
+def admitted(days_ago: int) -> Fact:
+    return ("admissions", {"admitted_on": str(TODAY - timedelta(days=days_ago))})
+
+
+def ended(days_ago: int, outcome: str) -> Fact:
+    return (
+        "programme-ends",
+        {"ended_on": str(TODAY - timedelta(days=days_ago)), "outcome": outcome},
+    )
+
+
+def volunteering() -> Fact:
+    return ("volunteering", {"volunteering": True, "changed_on": str(TODAY)})
+
+
+def calm(level: int) -> Fact:
+    """A craving check-in today at this level."""
+    return ("craving-check-ins", {"level": level, "checked_on": str(TODAY)})
+
+
 async def test_a_person_who_left_early_has_a_decision_with_its_reason(
     services: Services,
 ) -> None:
-    person = await registered(
-        services,
-        [
-            ("admissions", {"admitted_on": str(TODAY - timedelta(days=200))}),
-            (
-                "programme-ends",
-                {"ended_on": str(TODAY - timedelta(days=100)), "outcome": "left_early"},
-            ),
-            sober_for(400),
-        ],
-    )
+    person = await registered(services, [admitted(200), ended(100, "left_early"), sober_for(400)])
 
     async def told() -> dict[str, Any] | None:
         found = await decision(services, HOME, person, eligible=False)
@@ -810,16 +783,7 @@ async def test_a_graduate_of_another_centre_linked_here_is_told_why_not_here(
     services: Services,
 ) -> None:
     person = await graduate(services)
-    own = headers(Role.SUPPORTER, HOME, subject=person)
-    consented = await post(
-        services,
-        HOME,
-        person,
-        "link-consents",
-        {"to_centre_id": OTHER, "consented_on": str(TODAY)},
-        caller=own,
-    )
-    assert consented.status_code == 202, consented.text
+    await consent_to(services, person, OTHER)
     admitted = await post(
         services,
         OTHER,
@@ -842,17 +806,7 @@ async def test_each_time_based_reason_says_when_it_holds(services: Services) -> 
     """Sober 300 days with a check-in today: day 365 comes after the check-in goes stale, so
     no day is promised, but the reason still says when it stops applying."""
     person = await registered(
-        services,
-        [
-            ("admissions", {"admitted_on": str(TODAY - timedelta(days=700))}),
-            (
-                "programme-ends",
-                {"ended_on": str(TODAY - timedelta(days=600)), "outcome": "completed"},
-            ),
-            sober_for(300),
-            ("volunteering", {"volunteering": True, "changed_on": str(TODAY)}),
-            ("craving-check-ins", {"level": 1, "checked_on": str(TODAY)}),
-        ],
+        services, [admitted(700), ended(600, "completed"), sober_for(300), volunteering(), calm(1)]
     )
 
     async def told() -> dict[str, Any] | None:
@@ -901,15 +855,7 @@ async def test_the_what_if_names_own_people_counts_the_network_and_writes_nothin
     assert person not in loose.json()["gaining"] + loose.json()["losing"]
 
     # A network graduate who shares: OPEN closing to the network would lose them, counted.
-    shared = await post(
-        services,
-        HOME,
-        person,
-        "network-sharing",
-        {"sharing": True, "changed_on": str(TODAY)},
-        caller=coordinator(HOME),
-    )
-    assert shared.status_code == 202
+    await share_with_network(services, person, True, caller=coordinator(HOME))
     await eventually(lambda: standing_is(services, person, "eligible"))
     closing = await preview(services, OPEN, {"accept_network_graduates": False})
     assert closing.status_code == 200, closing.text

@@ -4,12 +4,10 @@ exclusions and availability over HTTP, and racing replicas that never break the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from peerlink_devtools.kafka_watch import wait_for_zero_lag
 from peerlink_scheduling.bootstrap import bootstrap
 from peerlink_scheduling.domain.matching import SessionRequest
@@ -26,7 +24,7 @@ from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role
 from peerlink_shared.storage.mongo import make_mongo_client
 
-from tests.integration.helpers import envelope_for, headers, in_process, publish
+from tests.integration.helpers import envelope_for, headers, publish, served
 from tests.integration.scheduler_replicas import scheduler_replicas
 from tests.servers import Servers
 
@@ -35,19 +33,23 @@ NEXT_WEEK = (datetime.now(UTC) + timedelta(days=7)).date()
 CENTRE = "lough-house"
 
 
-@pytest.fixture(scope="module")
-async def scheduling(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        bootstrap,
-        SchedulingSettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="meetings",
-    ) as client:
-        yield client
+scheduling = served(bootstrap, SchedulingSettings, name="meetings")
+
+
+async def ask_for_meeting(
+    scheduling: httpx.AsyncClient, starts: datetime, window: timedelta, caller: dict[str, str]
+) -> httpx.Response:
+    """An hour's meeting with the resident p-res, somewhere in the window from `starts`."""
+    return await scheduling.post(
+        f"/centres/{CENTRE}/meetings",
+        json={
+            "resident_id": "p-res",
+            "window_starts_at": starts.isoformat(),
+            "window_ends_at": (starts + window).isoformat(),
+            "duration_minutes": 60,
+        },
+        headers=caller,
+    )
 
 
 def eligible(person_id: str, centre_id: str = CENTRE) -> Envelope:
@@ -136,16 +138,7 @@ async def test_a_meeting_skips_conflicts_and_exclusions_and_finds_a_free_time(
     window_start = datetime.fromisoformat(f"{NEXT_WEEK}T17:00").replace(
         tzinfo=ZoneInfo("Europe/Dublin")
     )
-    response = await scheduling.post(
-        f"/centres/{CENTRE}/meetings",
-        json={
-            "resident_id": "p-res",
-            "window_starts_at": window_start.isoformat(),
-            "window_ends_at": (window_start + timedelta(hours=4)).isoformat(),
-            "duration_minutes": 60,
-        },
-        headers=coordinator,
-    )
+    response = await ask_for_meeting(scheduling, window_start, timedelta(hours=4), coordinator)
     assert response.status_code == 201, response.text
     meeting = response.json()
     assert meeting["kind"] == "one_on_one"
@@ -159,15 +152,8 @@ async def test_a_meeting_window_that_ends_before_it_starts_is_refused(
     scheduling: httpx.AsyncClient,
 ) -> None:
     start = datetime.now(UTC) + timedelta(days=3)
-    response = await scheduling.post(
-        f"/centres/{CENTRE}/meetings",
-        json={
-            "resident_id": "p-res",
-            "window_starts_at": start.isoformat(),
-            "window_ends_at": (start + timedelta(minutes=30)).isoformat(),
-            "duration_minutes": 60,
-        },
-        headers=headers(Role.COORDINATOR, CENTRE),
+    response = await ask_for_meeting(
+        scheduling, start, timedelta(minutes=30), headers(Role.COORDINATOR, CENTRE)
     )
     assert response.status_code == 422
     assert "shorter than the meeting" in response.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -27,27 +26,15 @@ from tests.integration.helpers import (
     envelope_for,
     eventually,
     headers,
-    in_process,
     publish,
+    served,
 )
 from tests.servers import Servers
 
 STARTS = datetime(2031, 3, 4, 18, 30, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-async def notifications(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        bootstrap,
-        NotificationsSettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="notifications",
-    ) as client:
-        yield client
+notifications = served(bootstrap, NotificationsSettings, name="notifications")
 
 
 async def test_one_message_however_often_the_assignment_arrives(

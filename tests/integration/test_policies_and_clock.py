@@ -15,7 +15,6 @@ from peerlink_eligibility.adapters.repository import EligibilityRepository
 from peerlink_eligibility.bootstrap import bootstrap
 from peerlink_eligibility.service_layer.ports import RecordedFact, StoredFields
 from peerlink_eligibility.settings import EligibilitySettings
-from peerlink_ops.topics_admin import ensure_topics
 from peerlink_shared.contracts import (
     CravingCheckInRecorded,
     ProgrammeEnded,
@@ -26,6 +25,7 @@ from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role
 from peerlink_shared.storage.mongo import MAX_UPDATES_PER_COMMAND, make_mongo_client
 
+from tests.fakes.clock import MovableClock
 from tests.integration.helpers import (
     as_event,
     envelope_for,
@@ -33,22 +33,12 @@ from tests.integration.helpers import (
     headers,
     in_process,
     opened,
+    own_topics,
     publish,
 )
 from tests.servers import Servers
 
 GRADUATES = 300
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def today(self) -> date:
-        return self.now().date()
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +49,7 @@ def clock() -> MovableClock:
 @pytest.fixture(scope="module")
 async def topics(servers: Servers, run_id: str) -> Topics:
     """This module's own topics: counts of persons and changes are exact only in isolation."""
-    own = Topics(prefix=f"{run_id}-policies-")
-    await ensure_topics(kafka=servers.kafka, topics=own)
-    return own
+    return await own_topics(servers, run_id, "policies")
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +194,7 @@ async def test_the_clock_grants_eligibility_with_no_new_event(
     assert waiting["eligible"] is False
     assert waiting["eligible_from"] == str(today + timedelta(days=1))
 
-    clock.offset = timedelta(days=1)
+    clock.advance(timedelta(days=1))
     granted = await eventually(lambda: decision([]))
     assert granted["eligible"] is True
 

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
-from peerlink_eligibility.settings import EligibilitySettings
-from peerlink_intake.bootstrap import bootstrap as intake_app
-from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.messaging.topics import Topics
 
-from tests.integration.helpers import eventually, in_process
+from tests.integration.helpers import (
+    eventually,
+    intake_and_eligibility,
+    register_centres,
+)
 from tests.integration.test_links_and_sharing import (
     HOME,
     TODAY,
@@ -33,22 +33,10 @@ HELD_FOR = timedelta(seconds=30)  # the default max age, which this app runs wit
 
 @pytest.fixture(scope="module")
 async def services(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[Services]:
-    async with (
-        in_process(
-            intake_app, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="whatif"
-        ) as intake,
-        in_process(
-            eligibility_app,
-            EligibilitySettings,
-            servers=servers,
-            topics=topics,
-            run_id=run_id,
-            name="whatif-eligibility",
-        ) as eligibility,
-    ):
-        body = {"centre_id": HOME, "display_name": HOME, "region": "n", "timezone": "UTC"}
-        response = await intake.put(f"/centres/{HOME}", json=body, headers=ops())
-        assert response.status_code == 200, response.text
+    async with intake_and_eligibility(
+        servers, topics, run_id, names=("whatif", "whatif-eligibility")
+    ) as (intake, eligibility):
+        await register_centres(intake, HOME, caller=ops())
         yield Services(intake, eligibility, f"{run_id}-whatif-eligibility")
 
 

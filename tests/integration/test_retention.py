@@ -18,12 +18,13 @@ from peerlink_shared.messaging.inbox import Inbox
 from peerlink_shared.messaging.outbox import Entry, Outbox
 from peerlink_shared.security.auth import Principal, Role
 from peerlink_shared.storage import retention
-from peerlink_shared.storage.mongo import Database, make_mongo_client
+from peerlink_shared.storage.mongo import Database
 from peerlink_shared.storage.retention import Expiry, RetentionSweeper, delete_expired
 from prometheus_client import REGISTRY
 
+from tests.fakes.clock import MovableClock
 from tests.hot_lookups.notifications import delivery_document, message
-from tests.integration.helpers import envelope_for
+from tests.integration.helpers import envelope_for, scratch_database
 from tests.servers import Servers
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -33,28 +34,12 @@ KEEP = {expiry.collection: expiry.keep for expiry in EXPIRIES}
 LATE = timedelta(minutes=1)  # past the period by this much: expired; short of it: kept
 
 
-class At:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def today(self) -> date:
-        return self._now.date()
-
-
 @pytest.fixture
 async def db(
     servers: Servers, run_id: str, request: pytest.FixtureRequest
 ) -> AsyncIterator[Database]:
-    client = make_mongo_client(servers.mongo_url)
-    name = f"{run_id}_retention_{request.node.name[:20]}"
-    try:
-        yield client[name]
-    finally:
-        await client.drop_database(name)
-        await client.close()
+    async with scratch_database(servers, f"{run_id}_retention_{request.node.name[:20]}") as db:
+        yield db
 
 
 def aged(collection: str, *, expired: bool) -> datetime:
@@ -69,7 +54,7 @@ async def write_one_of_each(db: Database, *, expired: bool) -> dict[str, str]:
     event = envelope_for(
         RelapseRecorded(person_id=f"p-{tag}", relapsed_on=date(2026, 1, 1)), subject=f"p-{tag}"
     )
-    outbox = Outbox(db, clock=At(aged("outbox_parked", expired=expired)))
+    outbox = Outbox(db, clock=MovableClock(aged("outbox_parked", expired=expired)))
     await outbox.add(envelope=event, topic="person-events")
     await outbox.park(
         Entry(event_id=event.id, topic="person-events", body=event.model_dump_json()),
@@ -114,7 +99,7 @@ async def ids_in(db: Database, collection: str) -> set[str]:
 async def test_expired_documents_of_every_store_are_deleted_and_fresh_ones_kept(
     db: Database,
 ) -> None:
-    sweeper = RetentionSweeper(db=db, clock=At(NOW), expiries=EXPIRIES)
+    sweeper = RetentionSweeper(db=db, clock=MovableClock(NOW), expiries=EXPIRIES)
     await sweeper.ensure_indexes()
     old = await write_one_of_each(db, expired=True)
     new = await write_one_of_each(db, expired=False)
@@ -143,7 +128,7 @@ def metric(collection: str) -> tuple[str, dict[str, str]]:
 async def test_the_local_server_has_no_ttl_so_the_sweeper_covers_every_store(
     db: Database, servers: Servers
 ) -> None:
-    sweeper = RetentionSweeper(db=db, clock=At(NOW), expiries=EXPIRIES)
+    sweeper = RetentionSweeper(db=db, clock=MovableClock(NOW), expiries=EXPIRIES)
     await sweeper.ensure_indexes()
     info = await db.client.server_info()
     if "ferretdbVersion" in info:  # FerretDB v1: no TTL indexes
@@ -179,7 +164,9 @@ async def test_a_sweep_deletes_in_bounded_batches_and_the_next_run_goes_on(
 async def test_the_running_sweeper_deletes_without_being_asked(db: Database) -> None:
     expiry = Expiry("inbox", "handled_at", timedelta(days=60))
     await Inbox(db).remember_all(["old"], at=NOW - timedelta(days=61))
-    sweeper = RetentionSweeper(db=db, clock=At(NOW), expiries=[expiry], every_seconds=0.05)
+    sweeper = RetentionSweeper(
+        db=db, clock=MovableClock(NOW), expiries=[expiry], every_seconds=0.05
+    )
     await sweeper.ensure_indexes()
     sweeper.start()
     try:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
 from peerlink_scheduling.bootstrap import bootstrap
 from peerlink_scheduling.domain.matching import SessionRequest
@@ -23,28 +22,16 @@ from tests.integration.helpers import (
     envelope_for,
     eventually,
     headers,
-    in_process,
     publish,
+    served,
 )
-from tests.integration.scheduler_replicas import scheduler_replicas
+from tests.integration.scheduler_replicas import raced
 from tests.servers import Servers
 
 TOMORROW = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 
 
-@pytest.fixture(scope="module")
-async def scheduling(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        bootstrap,
-        SchedulingSettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="scheduling",
-    ) as client:
-        yield client
+scheduling = served(bootstrap, SchedulingSettings, name="scheduling")
 
 
 def became_eligible(person_id: str, centre_id: str, eligible: bool = True) -> EligibilityChanged:
@@ -161,21 +148,14 @@ async def test_two_replicas_racing_never_double_book(
     # Many fills side by side: a bounded pool keeps their updates under FerretDB's limit.
     client = make_mongo_client(servers.mongo_url, max_pool_size=MAX_UPDATES_PER_COMMAND)
     db = client[f"{run_id}_race"]
-    replicas, stores = await scheduler_replicas(db, topics)
-    for supporter in ("p-r1", "p-r2", "p-r3"):
-        await stores.supporters.set_eligible(
-            person_id=supporter, centre_id="race", eligible=True, eligible_from=None
-        )
     sessions = [
         SessionRequest(
             f"s-race-{n}", "race", TOMORROW + timedelta(hours=2 * n), timedelta(hours=1), 2
         )
         for n in range(10)
     ]
-    for session in sessions:
-        await stores.sessions.add_session(session, at=datetime.now(UTC))
-    await asyncio.gather(
-        *(replica.fill(s, correlation_id="race") for s in sessions for replica in replicas * 3)
+    _, stores = await raced(
+        db, topics, centre="race", supporters=("p-r1", "p-r2", "p-r3"), sessions=sessions, rounds=3
     )
 
     for session in sessions:
@@ -289,21 +269,19 @@ async def test_racing_replicas_never_book_one_supporter_at_overlapping_times(
     # Many fills side by side: a bounded pool keeps their updates under FerretDB's limit.
     client = make_mongo_client(servers.mongo_url, max_pool_size=MAX_UPDATES_PER_COMMAND)
     db = client[f"{run_id}_overlap"]
-    replicas, stores = await scheduler_replicas(db, topics)
-    for supporter in ("p-o1", "p-o2", "p-o3"):
-        await stores.supporters.set_eligible(
-            person_id=supporter, centre_id="overlap", eligible=True, eligible_from=None
-        )
     sessions = [
         SessionRequest(
             f"s-ov-{n}", "overlap", TOMORROW + timedelta(minutes=10 * n), timedelta(hours=1), 1
         )
         for n in range(4)
     ]
-    for session in sessions:
-        await stores.sessions.add_session(session, at=datetime.now(UTC))
-    await asyncio.gather(
-        *(replica.fill(s, correlation_id="race") for s in sessions for replica in replicas * 2)
+    replicas, stores = await raced(
+        db,
+        topics,
+        centre="overlap",
+        supporters=("p-o1", "p-o2", "p-o3"),
+        sessions=sessions,
+        rounds=2,
     )
 
     async def booked() -> list[str]:

@@ -12,10 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 from peerlink_devtools.kafka_watch import read_all, wait_for_zero_lag
-from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
-from peerlink_eligibility.settings import EligibilitySettings
-from peerlink_intake.bootstrap import bootstrap as intake_app
-from peerlink_intake.settings import IntakeSettings
 from peerlink_shared.clock import SystemClock
 from peerlink_shared.contracts import CravingCheckInRecorded, ProgrammeEnded, RelapseRecorded
 from peerlink_shared.keys import PersonKeyDestroyed
@@ -33,8 +29,9 @@ from tests.integration.helpers import (
     envelope_for,
     eventually,
     headers,
-    in_process,
+    intake_and_eligibility,
     publish,
+    register_centres,
     vault,
 )
 from tests.servers import Servers
@@ -50,30 +47,28 @@ ENDED_ON = date(2024, 2, 29)
 async def services(
     servers: Servers, topics: Topics, run_id: str
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    async with (
-        in_process(
-            intake_app, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="intake"
-        ) as intake,
-        in_process(
-            eligibility_app,
-            EligibilitySettings,
-            servers=servers,
-            topics=topics,
-            run_id=run_id,
-            name="eligibility",
-        ) as elig,
+    async with intake_and_eligibility(servers, topics, run_id, names=("intake", "eligibility")) as (
+        intake,
+        elig,
     ):
-        centre = {
-            "centre_id": CENTRE,
-            "display_name": "Sealed House",
-            "region": "north",
-            "timezone": "Europe/Dublin",
-        }
-        put = await intake.put(
-            f"/centres/{CENTRE}", json=centre, headers=headers(Role.COORDINATOR, CENTRE)
+        await register_centres(
+            intake,
+            CENTRE,
+            caller=headers(Role.COORDINATOR, CENTRE),
+            name="Sealed House",
+            region="north",
+            timezone="Europe/Dublin",
         )
-        assert put.status_code == 200, put.text
         yield intake, elig
+
+
+async def dead_lettered(servers: Servers, topics: Topics, event_id: str) -> dict[str, str] | None:
+    """The headers of the event's dead-lettered copy from person-events, once it is there."""
+    records = await read_all(
+        servers.kafka, [dead_letter_topic(topics.person_events)], idle_seconds=0.5
+    )
+    found = [r.headers for r in records if (as_event(r.value or b"") or {}).get("id") == event_id]
+    return dict(found[0]) if found else None
 
 
 async def record(intake: httpx.AsyncClient, person_id: str, route: str, body: object) -> None:
@@ -222,16 +217,7 @@ async def test_an_altered_seal_is_dead_lettered_with_its_reason_and_the_rest_goe
     )
     await publish(servers.kafka, topics.person_events, altered, good)
 
-    async def letter() -> dict[str, str] | None:
-        records = await read_all(
-            servers.kafka, [dead_letter_topic(topics.person_events)], idle_seconds=0.5
-        )
-        found = [
-            r.headers for r in records if (as_event(r.value or b"") or {}).get("id") == altered.id
-        ]
-        return dict(found[0]) if found else None
-
-    headers_found = await eventually(letter)
+    headers_found = await eventually(lambda: dead_lettered(servers, topics, altered.id))
     assert headers_found["x-dlq-reason-code"] == "seal_broken"
     assert headers_found["x-dlq-reason"] == "sealed payload failed authentication"
 
@@ -252,16 +238,7 @@ async def test_a_forged_seal_for_a_person_without_a_key_is_dead_lettered(
     forged = seal(check_in, new_data_key())
     await publish(servers.kafka, topics.person_events, forged)
 
-    async def letter() -> dict[str, str] | None:
-        records = await read_all(
-            servers.kafka, [dead_letter_topic(topics.person_events)], idle_seconds=0.5
-        )
-        found = [
-            r.headers for r in records if (as_event(r.value or b"") or {}).get("id") == forged.id
-        ]
-        return dict(found[0]) if found else None
-
-    found = await eventually(letter)
+    found = await eventually(lambda: dead_lettered(servers, topics, forged.id))
     assert found["x-dlq-reason-code"] == "seal_broken"
     assert found["x-dlq-reason"] == "the person has no data key"
     keys, client = vault(servers)

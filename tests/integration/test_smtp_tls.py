@@ -16,29 +16,17 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from peerlink_notifications.adapters.smtp import SmtpRelay, SmtpTls, SmtpTransport
 from peerlink_notifications.bootstrap import smtp_relay
-from peerlink_notifications.domain.delivery import Delivery, Destination, Failure, Sent
+from peerlink_notifications.domain.delivery import Destination, Failure, Sent
 from peerlink_notifications.settings import NotificationsSettings
 
 from tests.integration.test_delivery import free_port
+from tests.notification_deliveries import booked_delivery
 
 # The plaintext relay below is hostile on purpose; aiosmtpd warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 USER, PASSWORD = "relay-user", "relay-pass-5c1e"
 RECIPIENT = Destination("someone@example.org")
-DELIVERY = Delivery(
-    delivery_id="dl-smtp-1",
-    message_id="m-smtp-1",
-    recipient_id="p-smtp",
-    recipient_kind="person",
-    channel="email",
-    subject="PeerLink: you are booked",
-    text="You have a session at Lake House on Tuesday at 18:00.",
-    locale="en",
-    status="pending",
-    attempts=0,
-    next_attempt_at=datetime(2031, 5, 6, tzinfo=UTC),
-    correlation_id="c-smtp",
-)
+DELIVERY = booked_delivery("smtp", channel="email", due=datetime(2031, 5, 6, tzinfo=UTC))
 
 
 @dataclass

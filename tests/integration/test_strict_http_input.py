@@ -3,58 +3,39 @@ the body every 422 has, and nothing is recorded from it (real services, real ser
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.bootstrap import bootstrap as intake_app
 from peerlink_intake.settings import IntakeSettings
-from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role
 from peerlink_shared.web.http_errors import FieldProblems
 
-from tests.integration.helpers import headers, in_process
-from tests.servers import Servers
+from tests.integration.helpers import (
+    headers,
+    register_centres,
+    served,
+)
 
 CENTRE = "strict-house"
 COORDINATOR = headers(Role.COORDINATOR, CENTRE)
 
 
-@pytest.fixture(scope="module")
-async def intake(servers: Servers, topics: Topics, run_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        intake_app, IntakeSettings, servers=servers, topics=topics, run_id=run_id, name="strict-in"
-    ) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-async def eligibility(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        eligibility_app,
-        EligibilitySettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="strict-el",
-    ) as client:
-        yield client
+intake = served(intake_app, IntakeSettings, name="strict-in")
+eligibility = served(eligibility_app, EligibilitySettings, name="strict-el")
 
 
 @pytest.fixture(scope="module")
 async def person(intake: httpx.AsyncClient) -> str:
-    centre = {
-        "centre_id": CENTRE,
-        "display_name": "Strict House",
-        "region": "north",
-        "timezone": "Europe/Dublin",
-    }
-    registered = await intake.put(f"/centres/{CENTRE}", json=centre, headers=COORDINATOR)
-    assert registered.status_code == 200, registered.text
+    await register_centres(
+        intake,
+        CENTRE,
+        caller=COORDINATOR,
+        name="Strict House",
+        region="north",
+        timezone="Europe/Dublin",
+    )
     created = await intake.post(f"/centres/{CENTRE}/persons", headers=COORDINATOR)
     assert created.status_code == 201, created.text
     person_id: str = created.json()["person_id"]

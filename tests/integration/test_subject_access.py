@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from peerlink_eligibility.bootstrap import bootstrap as eligibility_app
 from peerlink_eligibility.settings import EligibilitySettings
 from peerlink_intake.bootstrap import bootstrap as intake_app
@@ -34,7 +33,7 @@ from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import ALL_CENTRES, Role
 from peerlink_shared.settings import ServiceSettings
 
-from tests.integration.helpers import eventually, headers, in_process
+from tests.integration.helpers import Starter, eventually, headers
 from tests.servers import Servers
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -99,20 +98,7 @@ async def network(servers: Servers, topics: Topics, run_id: str) -> AsyncIterato
             stack.push_async_callback(server.wait_closed)
             stack.callback(server.close)
 
-        async def start(
-            name: str, bootstrap: Callable[[S], FastAPI], settings: type[S], **extra: object
-        ) -> httpx.AsyncClient:
-            started = in_process(
-                bootstrap,
-                settings,
-                servers=servers,
-                topics=topics,
-                run_id=run_id,
-                name=f"sar-{name}",
-                **extra,
-            )
-            return await stack.enter_async_context(started)
-
+        start = Starter(stack, servers, topics, run_id, prefix="sar").start
         found = Network(
             intake=await start(
                 "intake",

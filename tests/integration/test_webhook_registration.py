@@ -8,20 +8,18 @@ IP literals, `localhost` and numeric hosts go through the machine's own resolver
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from ipaddress import ip_address
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from peerlink_notifications.adapters.webhook_targets import system_resolver
 from peerlink_notifications.bootstrap import bootstrap
 from peerlink_notifications.domain.webhook_addresses import IPAddress
 from peerlink_notifications.settings import NotificationsSettings
-from peerlink_shared.messaging.topics import Topics
 from peerlink_shared.security.auth import Role
 
-from tests.integration.helpers import headers, in_process
-from tests.servers import Servers
+from tests.integration.helpers import headers, served
 
 CENTRE = "wh-centre"
 NAMES = {
@@ -41,19 +39,11 @@ async def dns(host: str, port: int) -> list[IPAddress]:
     return await system_resolver(host, port)
 
 
-@pytest.fixture(scope="module")
-async def service(
-    servers: Servers, topics: Topics, run_id: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process(
-        lambda settings: bootstrap(settings, resolver=dns),
-        NotificationsSettings,
-        servers=servers,
-        topics=topics,
-        run_id=run_id,
-        name="webhook-registration",
-    ) as client:
-        yield client
+def resolving_by_dns(settings: NotificationsSettings) -> FastAPI:
+    return bootstrap(settings, resolver=dns)
+
+
+service = served(resolving_by_dns, NotificationsSettings, name="webhook-registration")
 
 
 def own(person: str) -> dict[str, str]:

@@ -18,7 +18,6 @@ from peerlink_notifications.adapters.webhook_signing import new_webhook_secret
 from peerlink_notifications.adapters.webhook_targets import WebhookTargets
 from peerlink_notifications.domain.delivery import (
     WEBHOOK_FAILED,
-    Delivery,
     Destination,
     Failure,
     Sent,
@@ -26,21 +25,10 @@ from peerlink_notifications.domain.delivery import (
 from peerlink_notifications.domain.webhook_addresses import IPAddress
 from peerlink_shared.clock import SystemClock
 
+from tests.notification_deliveries import booked_delivery
+
 NAMES = ("hooks.test", "impostor.test")
-DELIVERY = Delivery(
-    delivery_id="dl-tls-1",
-    message_id="m-tls-1",
-    recipient_id="p-tls",
-    recipient_kind="person",
-    channel="webhook",
-    subject="PeerLink: you are booked",
-    text="You have a session at Lake House on Tuesday at 18:00.",
-    locale="en",
-    status="pending",
-    attempts=0,
-    next_attempt_at=datetime(2031, 5, 6, tzinfo=UTC),
-    correlation_id="c-tls",
-)
+DELIVERY = booked_delivery("tls", channel="webhook", due=datetime(2031, 5, 6, tzinfo=UTC))
 
 
 async def dns(host: str, port: int) -> list[IPAddress]:

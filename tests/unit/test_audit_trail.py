@@ -24,17 +24,11 @@ from peerlink_shared.web.person_access import Audited, PersonCaller
 from prometheus_client import REGISTRY
 from pydantic import BaseModel, ConfigDict, Field
 
+from tests.fakes.clock import MovableClock
+
 CANARY = "Zebulon-Quixote"
 RELAPSED_ON = date(2031, 2, 3)
 NOW = datetime(2030, 6, 1, 9, 30, tzinfo=UTC)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
-
-    def today(self) -> date:
-        return NOW.date()
 
 
 class FakeRecorder:
@@ -105,7 +99,11 @@ def build(recorder: FakeRecorder) -> FastAPI:
 
     app.add_middleware(BodyLimit, max_bytes=1024)
     app.add_middleware(
-        AuditTrail, recorder=recorder, clock=FixedClock(), service="test", routes=app.router.routes
+        AuditTrail,
+        recorder=recorder,
+        clock=MovableClock(NOW),
+        service="test",
+        routes=app.router.routes,
     )
     return app
 

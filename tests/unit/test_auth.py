@@ -3,7 +3,7 @@ a known issuer, short-lived, and signed by an active key chosen by its id."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -17,6 +17,8 @@ from peerlink_shared.security.auth_local import (
 )
 from pydantic import SecretStr
 
+from tests.fakes.clock import MovableClock
+
 OLD = SigningKey("2026-01", SecretStr("o" * 40))
 NEW = SigningKey("2026-07", SecretStr("n" * 40))
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
@@ -29,22 +31,11 @@ RULES = TokenRules(
 )
 
 
-class FixedClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def today(self) -> date:
-        return self.at.date()
-
-
 def verifier(
     *keys: SigningKey, rules: TokenRules = RULES, at: datetime = NOW
 ) -> LocalTokenVerifier:
     active = SigningKeys(by_kid={key.kid: key.secret for key in keys}, signing_kid=keys[-1].kid)
-    return LocalTokenVerifier(keys=active, rules=rules, clock=FixedClock(at))
+    return LocalTokenVerifier(keys=active, rules=rules, clock=MovableClock(at))
 
 
 def token(

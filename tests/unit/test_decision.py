@@ -8,7 +8,6 @@ import pytest
 from peerlink_eligibility.domain.decision import Reason, centres_to_decide, decide
 from peerlink_eligibility.domain.facts import (
     BackgroundCheck,
-    Completion,
     ConsentChange,
     CravingCheckIn,
     Discharge,
@@ -21,6 +20,8 @@ from peerlink_eligibility.domain.facts import (
     fold_facts,
 )
 from peerlink_eligibility.domain.policy import Policy
+
+from tests.eligibility_facts import graduate_facts
 
 TODAY = date(2026, 11, 27)
 HERE = "north-house"
@@ -37,12 +38,14 @@ def in_days(days: int) -> date:
 
 
 def qualified(*, sober_days: int = 365, centre: str = HERE, check_in_days: int = 3) -> list[Fact]:
-    return [
-        Completion(centre, days_ago(600)),
-        SobrietyDate(days_ago(sober_days)),
-        CravingCheckIn(days_ago(check_in_days), level=2),
-        ConsentChange(days_ago(10), volunteering=True),
-    ]
+    return graduate_facts(
+        TODAY,
+        centre,
+        sober_days=sober_days,
+        checked_days_ago=check_in_days,
+        level=2,
+        volunteering_days_ago=10,
+    )
 
 
 STRICT = Policy(

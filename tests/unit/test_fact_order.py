@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from hypothesis import given
 from hypothesis import strategies as st
 from peerlink_eligibility.domain.decision import decide
 from peerlink_eligibility.domain.facts import (
-    BackgroundCheck,
-    Completion,
-    ConsentChange,
-    CravingCheckIn,
-    Discharge,
     Fact,
-    Link,
-    Relapse,
-    SharingChange,
-    SobrietyDate,
-    Training,
     fold_facts,
 )
 from peerlink_eligibility.domain.policy import Policy
 
+from tests.eligibility_facts import any_fact, days_before
+
 TODAY = date(2026, 11, 27)
-days = st.integers(min_value=0, max_value=1500).map(lambda n: TODAY - timedelta(days=n))
+days = days_before(TODAY)
 centres = st.sampled_from(["north", "south"])
-facts = st.one_of(
-    st.builds(Completion, centres, days),
-    st.builds(Discharge, centres, days),
-    st.builds(SobrietyDate, days),
-    st.builds(Relapse, days),
-    st.builds(CravingCheckIn, days, st.integers(0, 10)),
-    st.builds(ConsentChange, days, st.booleans()),
-    st.builds(Training, days, days),
-    st.builds(BackgroundCheck, days, days),
-    st.builds(Link, centres),
-    st.builds(SharingChange, days, st.booleans()),
-)
+facts = any_fact(days, centres)
 POLICIES = [
     Policy(centre_id="north"),
     Policy(

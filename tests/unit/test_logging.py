@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import structlog
@@ -35,17 +35,27 @@ def logged_line(capsys: pytest.CaptureFixture[str], event: str) -> dict[str, obj
     return found
 
 
+def logged_failure(
+    capsys: pytest.CaptureFixture[str], log_exception: Callable[[str], object], event: str
+) -> dict[str, object]:
+    """With logging configured (capsys' stderr is not a terminal: JSON lines), `event` logged
+    by `log_exception` while a ZeroDivisionError is handled: the line it wrote."""
+    configure_logging(service="test")
+    try:
+        failing_deep_inside()
+    except ZeroDivisionError:
+        log_exception(event)
+    return logged_line(capsys, event)
+
+
 @pytest.mark.usefixtures("restore_logging")
 def test_a_standard_library_exception_log_carries_its_frames(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # uvicorn logs an unhandled route error this way ("Exception in ASGI application").
-    configure_logging(service="test")  # capsys' stderr is not a terminal: JSON lines
-    try:
-        failing_deep_inside()
-    except ZeroDivisionError:
-        logging.getLogger("uvicorn.error").exception("stdlib_failure")
-    line = logged_line(capsys, "stdlib_failure")
+    line = logged_failure(
+        capsys, lambda event: logging.getLogger("uvicorn.error").exception(event), "stdlib_failure"
+    )
     trace = line.get("exception")
     assert isinstance(trace, str), line
     assert trace.startswith("Traceback (most recent call last):")
@@ -59,11 +69,11 @@ def test_a_standard_library_exception_log_carries_its_frames(
 def test_a_structlog_exception_log_carries_its_frames(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    configure_logging(service="test")  # capsys' stderr is not a terminal: JSON lines
-    try:
-        failing_deep_inside()
-    except ZeroDivisionError:
-        structlog.get_logger("peerlink.test").exception("structlog_failure")
-    trace = logged_line(capsys, "structlog_failure").get("exception")
+    line = logged_failure(
+        capsys,
+        lambda event: structlog.get_logger("peerlink.test").exception(event),
+        "structlog_failure",
+    )
+    trace = line.get("exception")
     assert isinstance(trace, str)
     assert "in failing_deep_inside" in trace

@@ -11,22 +11,21 @@ from peerlink_eligibility.domain.decision import Reason, decide
 from peerlink_eligibility.domain.disclosure import View, view_of
 from peerlink_eligibility.domain.facts import (
     Completion,
-    ConsentChange,
     ConsentLink,
     ConsentWithdrawal,
-    CravingCheckIn,
     Discharge,
     Fact,
     Link,
     Relapse,
     SharingChange,
-    SobrietyDate,
     Stay,
     fold_facts,
 )
 from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.service_layer.centre_reevaluation import plan
 from peerlink_eligibility.service_layer.ports import Snapshot
+
+from tests.eligibility_facts import graduate_facts
 
 TODAY = date(2026, 11, 27)
 HERE, HOME = "bay-house", "north-house"
@@ -40,10 +39,14 @@ def days_ago(days: int) -> date:
 def graduate_of_home(*, sober_days: int = 500, level: int = 2, checked: int = 3) -> list[Fact]:
     return [
         Link(HOME),
-        Completion(HOME, days_ago(600)),
-        SobrietyDate(days_ago(sober_days)),
-        CravingCheckIn(days_ago(checked), level=level),
-        ConsentChange(days_ago(10), volunteering=True),
+        *graduate_facts(
+            TODAY,
+            HOME,
+            sober_days=sober_days,
+            checked_days_ago=checked,
+            level=level,
+            volunteering_days_ago=10,
+        ),
     ]
 
 

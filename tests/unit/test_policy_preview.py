@@ -6,9 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from peerlink_eligibility.domain.facts import (
-    Completion,
-    ConsentChange,
-    CravingCheckIn,
     Fact,
     Link,
     PersonFacts,
@@ -19,6 +16,8 @@ from peerlink_eligibility.domain.facts import (
 from peerlink_eligibility.domain.policy import Policy
 from peerlink_eligibility.domain.preview import PolicyPreview
 
+from tests.eligibility_facts import graduate_facts
+
 TODAY = date(2026, 11, 27)
 AS_OF = datetime(2026, 11, 27, 9, tzinfo=UTC)
 HERE, ELSEWHERE = "north-house", "south-house"
@@ -27,14 +26,7 @@ HERE, ELSEWHERE = "north-house", "south-house"
 def person(
     person_id: str, *, sober_days: int, centre: str = HERE, extra: tuple[Fact, ...] = ()
 ) -> PersonFacts:
-    facts: list[Fact] = [
-        Completion(centre, TODAY - timedelta(days=600)),
-        SobrietyDate(TODAY - timedelta(days=sober_days)),
-        CravingCheckIn(TODAY, level=1),
-        ConsentChange(TODAY, volunteering=True),
-        *extra,
-    ]
-    return fold_facts(person_id, facts)
+    return fold_facts(person_id, [*graduate_facts(TODAY, centre, sober_days=sober_days), *extra])
 
 
 def preview(proposed: Policy, *people: PersonFacts, current: Policy | None = None) -> PolicyPreview:

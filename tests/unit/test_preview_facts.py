@@ -14,11 +14,8 @@ from peerlink_eligibility.domain.facts import (
     Completion,
     ConsentChange,
     CravingCheckIn,
-    Discharge,
     Fact,
-    Link,
     PersonFacts,
-    Relapse,
     SharingChange,
     SobrietyDate,
     Training,
@@ -31,6 +28,8 @@ from peerlink_eligibility.service_layer.preview_facts import HeldFacts, PreviewF
 from peerlink_eligibility.settings import EligibilitySettings
 from pydantic import ValidationError
 
+from tests.eligibility_facts import any_fact, days_before, graduate_facts
+
 TODAY = date(2026, 11, 27)
 READ_AT = datetime(2026, 11, 27, 9, tzinfo=UTC)
 MAX_AGE = timedelta(seconds=30)
@@ -38,12 +37,7 @@ HERE = "north"
 
 
 def graduate(person_id: str, *, sober_days: int, version: int = 4) -> Snapshot:
-    facts: list[Fact] = [
-        Completion(HERE, TODAY - timedelta(days=900)),
-        SobrietyDate(TODAY - timedelta(days=sober_days)),
-        CravingCheckIn(TODAY, 1),
-        ConsentChange(TODAY, volunteering=True),
-    ]
+    facts = graduate_facts(TODAY, HERE, sober_days=sober_days, completed_days_ago=900)
     return Snapshot(fold_facts(person_id, facts), version)
 
 
@@ -137,20 +131,9 @@ def test_a_forgotten_person_is_in_no_later_preview() -> None:
     assert sober_days(held.at(READ_AT)) == {"p-2": TODAY - timedelta(days=400)}
 
 
-days = st.integers(min_value=0, max_value=1500).map(lambda n: TODAY - timedelta(days=n))
+days = days_before(TODAY)
 centres = st.sampled_from([HERE, "south", "east"])
-facts = st.one_of(
-    st.builds(Completion, centres, days),
-    st.builds(Discharge, centres, days),
-    st.builds(SobrietyDate, days),
-    st.builds(Relapse, days),
-    st.builds(CravingCheckIn, days, st.integers(0, 10)),
-    st.builds(ConsentChange, days, st.booleans()),
-    st.builds(Training, days, days),
-    st.builds(BackgroundCheck, days, days),
-    st.builds(Link, centres),
-    st.builds(SharingChange, days, st.booleans()),
-)
+facts = any_fact(days, centres)
 policies = st.builds(
     Policy,
     centre_id=st.just(HERE),

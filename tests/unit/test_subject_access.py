@@ -20,6 +20,8 @@ from peerlink_shared.lifecycle.subject_access import (
 )
 from peerlink_shared.security.auth import Principal, Role
 
+from tests.fakes.clock import MovableClock
+
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 PERSON = "p-1"
 RELAY = Relay(authorization="Bearer t", access_reason=None, request_id="r-1")
@@ -28,14 +30,6 @@ CALLER = Principal(subject=PERSON, centre="north", role=Role.SUPPORTER)
 
 def stores(name: str) -> list[StoreHeld]:
     return [StoreHeld(store=name, holds="h", why="w", kept="k", records=[{"n": 1}])]
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
-
-    def today(self) -> date:
-        return NOW.date()
 
 
 class FakePersons:
@@ -67,7 +61,7 @@ class FakePeers:
 
 def subject_access(peers: FakePeers, *known: str) -> SubjectAccess:
     return SubjectAccess(
-        persons=FakePersons(*known), holdings=FakeHoldings(), peers=peers, clock=FixedClock()
+        persons=FakePersons(*known), holdings=FakeHoldings(), peers=peers, clock=MovableClock(NOW)
     )
 
 

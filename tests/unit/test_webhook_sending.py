@@ -8,7 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from ipaddress import ip_address
 
 import httpx
@@ -20,48 +20,22 @@ from peerlink_notifications.domain.delivery import (
     NO_WEBHOOK_SECRET,
     WEBHOOK_FAILED,
     WEBHOOK_REFUSED,
-    Delivery,
     Destination,
     Failure,
     Sent,
 )
 from peerlink_notifications.domain.webhook_addresses import IPAddress
+from peerlink_shared.clock import SystemClock
 from prometheus_client import REGISTRY
 from standardwebhooks import Webhook, WebhookVerificationError
+
+from tests.fakes.clock import MovableClock
+from tests.notification_deliveries import booked_delivery
 
 NOW = datetime(2031, 5, 6, 16, 0, tzinfo=UTC)
 PUBLIC = "93.184.216.34"
 HOOK = "https://hooks.example.org:8443/peerlink/in?team=7"
-DELIVERY = Delivery(
-    delivery_id="dl-7f3a",
-    message_id="m-51c2",
-    recipient_id="p-1",
-    recipient_kind="person",
-    channel="webhook",
-    subject="PeerLink: you are booked",
-    text="You have a session at Lake House on Tuesday at 18:00.",
-    locale="en",
-    status="pending",
-    attempts=0,
-    next_attempt_at=NOW,
-    correlation_id="c-1",
-)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
-
-    def today(self) -> date:
-        return NOW.date()
-
-
-class NowClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def today(self) -> date:
-        return self.now().date()
+DELIVERY = booked_delivery("7f3a", channel="webhook", due=NOW)
 
 
 class Dns:
@@ -100,7 +74,7 @@ def sender(
     )
     transport = WebhookTransport(
         targets=targets,
-        clock=FixedClock(),
+        clock=MovableClock(NOW),
         timeout=1.0,
         http=httpx.MockTransport(endpoint.handle),
     )
@@ -153,7 +127,7 @@ async def test_a_receiver_verifies_the_signature_with_the_secret_it_was_given() 
         targets=WebhookTargets(
             allow_insecure_local=False, timeout=1.0, resolver=Dns(hooks_example_org=PUBLIC).resolve
         ),
-        clock=NowClock(),
+        clock=SystemClock(),
         timeout=1.0,
         http=httpx.MockTransport(endpoint.handle),
     )

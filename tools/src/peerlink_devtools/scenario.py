@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
 from peerlink_shared.security.auth import ALL_AUDIENCES, Role
-from peerlink_shared.security.auth_local import LOCAL_ISSUER, issue_token, local_key
+from peerlink_shared.security.auth_local import LOCAL_ISSUER, SigningKey, issue_token, local_key
 
 Say = Callable[[str], None]
 Headers = dict[str, str]
@@ -32,6 +32,33 @@ class ScenarioResult:
     messages: list[dict[str, object]]
 
 
+def bearer_headers(
+    key: SigningKey,
+    *,
+    role: Role,
+    centre: str,
+    subject: str,
+    reason: str | None = None,
+    audiences: Sequence[str] = ALL_AUDIENCES,
+) -> Headers:
+    """Headers with an hour's bearer token signed with `key` by the local issuer, for every
+    service unless `audiences` narrows it; `reason` goes in X-Access-Reason."""
+    token = issue_token(
+        key=key,
+        issuer=LOCAL_ISSUER,
+        audiences=audiences,
+        subject=subject,
+        centre=centre,
+        role=role,
+        now=datetime.now(UTC),
+        ttl=timedelta(hours=1),
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    if reason is not None:
+        headers["X-Access-Reason"] = reason
+    return headers
+
+
 class Api:
     """Calls the services as a network started with PEERLINK_TOKEN_SECRET=`token_secret`
     (the default key id and issuer) would accept: every token is for all four services."""
@@ -46,20 +73,7 @@ class Api:
     ) -> dict[str, str]:
         """Headers with a bearer token; `reason` is the X-Access-Reason an ops token must
         state to reach a person's data (break-glass), kept in the audit trail."""
-        token = issue_token(
-            key=self._key,
-            issuer=LOCAL_ISSUER,
-            audiences=ALL_AUDIENCES,
-            subject=subject,
-            centre=centre,
-            role=role,
-            now=datetime.now(UTC),
-            ttl=timedelta(hours=1),
-        )
-        headers = {"Authorization": f"Bearer {token}"}
-        if reason is not None:
-            headers["X-Access-Reason"] = reason
-        return headers
+        return bearer_headers(self._key, role=role, centre=centre, subject=subject, reason=reason)
 
     async def call(
         self, method: str, service: str, path: str, *, headers: dict[str, str], json: object = None
