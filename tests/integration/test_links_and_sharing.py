@@ -377,8 +377,7 @@ async def test_a_withdrawn_consent_ends_the_link_everywhere(
     person = await graduate(services)
     own = headers(Role.SUPPORTER, HOME, subject=person)
     consent = {"to_centre_id": OPEN, "consented_on": str(TODAY)}
-    consented = await post(services, HOME, person, "link-consents", consent, caller=own)
-    assert consented.status_code == 202, consented.text
+    await recorded_at_home(services, person, ("link-consents", consent), caller=own)
     # OPEN's own person now: its coordinators see the decision, and they qualify there.
     await eventually(lambda: decision(services, OPEN, person, eligible=True))
     check_in = {"level": 1, "checked_on": str(TODAY)}
@@ -450,12 +449,8 @@ async def test_concurrent_link_changes_for_one_person_are_all_kept(
     """Twenty link changes for one person at once (consents and referrals to twenty
     centres): each is its own inserted document, so none is lost on FerretDB."""
     centres = [f"conc-{n:02d}" for n in range(20)]
-    for centre in centres:
-        body = {"centre_id": centre, "display_name": centre, "region": "n", "timezone": "UTC"}
-        response = await services.intake.put(f"/centres/{centre}", json=body, headers=ops())
-        assert response.status_code == 200, response.text
-    response = await services.intake.post(f"/centres/{HOME}/persons", headers=coordinator(HOME))
-    person: str = response.json()["person_id"]
+    await register_centres(services.intake, *centres, caller=ops())
+    person = await registered(services, [])
 
     def change(n: int, centre: str) -> tuple[str, dict[str, Any]]:
         if n % 2:
