@@ -53,7 +53,9 @@ class LinkOut(BaseModel):
     centre_id: str
     basis: Basis = Field(
         description="home: registered the person; referral: accepted a referral; consent: "
-        "the person consented; admission: linked by an admission before referrals existed."
+        "the person consented (until they withdraw it); admission: linked by an admission "
+        "before referrals existed. A centre linked on two bases has an entry for each; "
+        "withdrawing the consent leaves the other."
     )
     linked_on: dt.date | None
     referred_by_centre_id: str | None = Field(description="The referring centre (referral).")
