@@ -5,8 +5,6 @@ tests/integration/test_clinic_senders.py."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from datetime import datetime
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -16,23 +14,11 @@ from peerlink_shared.contracts import CravingCheckInRecorded
 from peerlink_shared.messaging.consumer import EventConsumer, sender_route
 from peerlink_shared.messaging.consumer_health import ConsumerHealth
 from peerlink_shared.messaging.envelope import Envelope
-from peerlink_shared.messaging.inbox import Inbox
 from peerlink_shared.messaging.topics import Topics
 
+from tests.fakes.messaging import MemoryInbox
+
 TOPICS = Topics(prefix="u1-")
-
-
-class MemoryInbox(Inbox):
-    """The inbox's interface over a set."""
-
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-
-    async def seen(self, key: str) -> bool:
-        return key in self.keys
-
-    async def remember_all(self, keys: Sequence[str], *, at: datetime) -> None:
-        self.keys.update(keys)
 
 
 def test_the_pattern_reaches_kafka_as_written() -> None:

@@ -26,7 +26,7 @@ from peerlink_shared.observability.trace_spans import (
 )
 from peerlink_shared.observability.tracing import Tracing, exporting
 
-from tests.unit.test_consumer_senders import MemoryInbox
+from tests.fakes.messaging import MemoryInbox
 from tests.unit.test_trace_context import TRACE_ID, VALID, envelope_body
 
 PARENT_SPAN_ID = 0xB7AD6B7169203331
@@ -96,7 +96,7 @@ async def consume(body: bytes, *, tracer_provider: TracerProvider | None) -> Rec
         "person-events", 0, 7, 0, 0, b"p-1", body, None, 3, len(body), ()
     )  # fmt: skip
     table = {CravingCheckInRecorded.event_type(): route(CravingCheckInRecorded, recorder)}
-    await consumer._consume_batch([record], sender_of=lambda _topic: "", table=table, strict=True)
+    await consumer.consume_batch([record], sender_of=lambda _topic: "", table=table, strict=True)
     return recorder
 
 

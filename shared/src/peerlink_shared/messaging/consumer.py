@@ -32,7 +32,8 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from datetime import datetime
+from typing import Protocol, TypeVar
 
 import structlog
 from aiokafka import ConsumerRecord
@@ -54,7 +55,7 @@ from peerlink_shared.messaging.dead_letters import (
     send_to_dead_letters,
 )
 from peerlink_shared.messaging.envelope import Envelope
-from peerlink_shared.messaging.inbox import Inbox, inbox_key
+from peerlink_shared.messaging.inbox import inbox_key
 from peerlink_shared.messaging.kafka import SUBSCRIBER_ACK_POLICY
 from peerlink_shared.messaging.parsing import parse_envelope
 from peerlink_shared.messaging.sealed_events import EventSeal, KeyDestroyed
@@ -84,6 +85,30 @@ MAX_POLL_INTERVAL_MS = 5 * 60 * 1000
 def backoff_seconds(attempt: int) -> float:
     """0.4 s, 0.8 s, 1.6 s, ... up to 5 s between tries of one record."""
     return min(MAX_BACKOFF_SECONDS, 0.2 * 2.0 ** min(attempt, 5))
+
+
+class HandledEvents(Protocol):
+    """The inbox, as the consumer uses it (`messaging.inbox.Inbox` on the database)."""
+
+    async def seen(self, key: str) -> bool: ...
+
+    async def remember_all(self, keys: Sequence[str], *, at: datetime) -> None: ...
+
+
+class DeadLetterSink(Protocol):
+    """Where a refused record goes: its topic's dead-letter topic, with the reason in its
+    headers (`dead_letters.send_to_dead_letters` over the broker)."""
+
+    async def __call__(
+        self,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        body: bytes,
+        refusal: Refusal,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -152,7 +177,7 @@ class EventConsumer:
         self,
         *,
         broker: KafkaBroker,
-        inbox: Inbox,
+        inbox: HandledEvents,
         clock: Clock,
         publish_timeout: float,
         max_attempts: int,
@@ -160,10 +185,16 @@ class EventConsumer:
         max_batch: int = MAX_BATCH_RECORDS,
         tracer: Tracer | None = None,
         seal: EventSeal | None = None,
+        dead_letters: DeadLetterSink | None = None,
     ) -> None:
-        """`tracer`: a span per record, continuing its event's trace (None: tracing off)."""
+        """`tracer`: a span per record, continuing its event's trace (None: tracing off).
+        `dead_letters`: where refused records go; by default the broker's dead-letter
+        topics."""
         self._broker = broker
         self._inbox = inbox
+        self._dead_letters: DeadLetterSink = dead_letters or functools.partial(
+            send_to_dead_letters, broker, timeout=publish_timeout
+        )
         self._clock = clock
         self._publish_timeout = publish_timeout
         self._max_attempts = max_attempts
@@ -219,9 +250,9 @@ class EventConsumer:
                 raw if isinstance(raw, tuple) else (raw,)
             )
             if records:
-                await self._consume_batch(records, sender_of=sender_of, table=table, strict=strict)
+                await self.consume_batch(records, sender_of=sender_of, table=table, strict=strict)
 
-    async def _consume_batch(
+    async def consume_batch(
         self,
         records: Sequence[ConsumerRecord[bytes, bytes]],
         *,
@@ -229,6 +260,10 @@ class EventConsumer:
         table: dict[str, Route],
         strict: bool,
     ) -> None:
+        """The consumer step for one poll's records, as the subscriber hands them over:
+        parse, open, validate, skip what the inbox knows, handle, dead-letter what is refused,
+        retry or wait out failures, then remember the batch. Returns when every record is
+        handled, ignored, skipped or dead-lettered (then the batch may be committed)."""
         # By topic too: a pattern subscription's batch holds several topics' partitions.
         by_partition: dict[tuple[str, int], list[ConsumerRecord[bytes, bytes]]] = {}
         for record in records:
@@ -379,15 +414,8 @@ class EventConsumer:
         body: bytes,
         refusal: Refusal,
     ) -> None:
-        await send_to_dead_letters(
-            self._broker,
-            topic=topic,
-            partition=partition,
-            offset=offset,
-            key=key,
-            body=body,
-            refusal=refusal,
-            timeout=self._publish_timeout,
+        await self._dead_letters(
+            topic=topic, partition=partition, offset=offset, key=key, body=body, refusal=refusal
         )
         DEAD_LETTERS.labels(topic=topic, reason=refusal.code.value).inc()
         EVENTS_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
