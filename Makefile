@@ -17,7 +17,7 @@ export PEERLINK_KAFKA_CREDENTIALS_DIR ?= $(LOCAL)/kafka-secrets/credentials
 export PEERLINK_KAFKA_USERNAME ?= admin
 export PEERLINK_KAFKA_PASSWORD_FILE ?= $(LOCAL)/kafka-secrets/credentials/admin
 
-.PHONY: install up down status topics demo test lint unit integration e2e browser clean bench-reevaluation bench-matching bench-storage bench-pipeline bench-tls bench-seal bench-drain bench-preview fault fault-short
+.PHONY: install up down status topics demo test lint unit integration e2e browser clean bench-reevaluation bench-matching bench-storage bench-fill bench-pipeline bench-tls bench-seal bench-drain bench-preview fault fault-short
 
 $(UV):
 	@echo "[make] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -114,6 +114,10 @@ MAX_RATE ?=
 STEP_SECONDS ?=
 HALF_SECONDS ?=
 SLO ?=
+SIZES ?=
+bench-fill: install up  ## one session's fill as its pool and the network grow: bounded point lookups vs one by one
+	$(RUN) python -m benchmarks.fill_reads $(if $(SIZES),--sizes "$(SIZES)") --runs $(or $(FILL_RUNS),5)
+
 bench-pipeline: install up  ## the services against a hand-written relay: sustainable rate, latency
 	$(RUN) python -m benchmarks.pipeline $(if $(QUICK),--quick) \
 		$(if $(START_RATE),--start-rate $(START_RATE)) $(if $(MAX_RATE),--max-rate $(MAX_RATE)) \
