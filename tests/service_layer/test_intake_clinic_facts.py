@@ -10,9 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from peerlink_intake.domain.clinics import replaced
+from peerlink_intake.domain.links import PersonLinks
 from peerlink_intake.service_layer.clinic_facts import PERSON_ERASED
 from peerlink_shared.contracts import (
     AdmissionRecorded,
+    DischargeRecorded,
     PersonFact,
     RelapseRecorded,
     VolunteeringChanged,
@@ -185,3 +187,61 @@ async def test_a_fact_about_an_erased_person_is_skipped_and_audited(intake: Fake
     assert intake.store.facts == {}
     (entry,) = intake.audit.entries
     assert (entry.outcome, entry.refusal) == ("refused", PERSON_ERASED)
+
+
+def counting_link_reads(intake: FakeIntake, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    reads: list[str] = []
+    links_of = intake.store.links_of
+
+    async def counted(person_id: str) -> PersonLinks | None:
+        reads.append(person_id)
+        return await links_of(person_id)
+
+    monkeypatch.setattr(intake.store, "links_of", counted)
+    return reads
+
+
+async def test_a_fact_at_a_centre_reads_the_persons_links_once_for_both_checks(
+    intake: FakeIntake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = counting_link_reads(intake, monkeypatch)
+    fact = DischargeRecorded(person_id="p-1", centre_id="north", discharged_on=YESTERDAY)
+    await intake.clinic_facts.on_clinic_fact(sent(fact), fact, CLINIC)
+    assert reads == ["p-1"]  # the sender check's read serves the link check
+    (envelope,) = intake.outbox.on(intake.topics.person_events)
+    assert envelope.subject == "p-1"
+
+
+async def test_an_admission_at_a_centre_the_person_is_not_linked_to_is_still_refused(
+    intake: FakeIntake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    granted = replaced(None, clinic=CLINIC, centres=frozenset({"north", "south"}), by=OPS, at=NOW)
+    assert granted is not None
+    intake.grants.currents[CLINIC] = granted
+    reads = counting_link_reads(intake, monkeypatch)
+    fact = AdmissionRecorded(person_id="p-1", centre_id="south", admitted_on=YESTERDAY)
+    code, _ = await refused(intake, fact)
+    assert code == ReasonCode.NOT_LINKED
+    assert reads == ["p-1"]
+
+
+async def test_a_discharge_at_a_centre_the_person_is_not_at_is_still_refused_to_the_sender(
+    intake: FakeIntake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    granted = replaced(None, clinic=CLINIC, centres=frozenset({"north", "south"}), by=OPS, at=NOW)
+    assert granted is not None
+    intake.grants.currents[CLINIC] = granted
+    reads = counting_link_reads(intake, monkeypatch)
+    fact = DischargeRecorded(person_id="p-1", centre_id="south", discharged_on=YESTERDAY)
+    code, _ = await refused(intake, fact)
+    assert code == ReasonCode.SENDER_NOT_ALLOWED
+    assert reads == ["p-1"]
+
+
+async def test_an_erased_persons_fact_at_a_centre_is_still_skipped(intake: FakeIntake) -> None:
+    await intake.store.mark_erased("p-1", at=NOW, request_id="er-1")
+    fact = DischargeRecorded(person_id="p-1", centre_id="north", discharged_on=YESTERDAY)
+    await intake.clinic_facts.on_clinic_fact(sent(fact), fact, CLINIC)
+    assert intake.outbox.added == []
+    (entry,) = intake.audit.entries
+    assert entry.refusal == PERSON_ERASED

@@ -11,7 +11,7 @@ from peerlink_shared.messaging.publishing import Cause
 
 from peerlink_intake.domain.checks import latest_local_date
 from peerlink_intake.domain.clinics import sender_refusal
-from peerlink_intake.domain.links import ConsentWithdrawal, Link, Referral
+from peerlink_intake.domain.links import ConsentWithdrawal, Link, PersonLinks, Referral
 from peerlink_intake.service_layer.errors import (
     FactIncoherent,
     LinkRefused,
@@ -68,22 +68,26 @@ class FactRecording:
             named
         ):
             raise UnknownCentre(named)
+        # The sender check and the link check both ask for the person's links: one read.
+        links = LinksOnce(self._persons, fact.person_id)
         if command.sender is not None:
-            await self._require_sender_may_act(command.sender, fact)
+            await self._require_sender_may_act(command.sender, fact, links)
         recorded = await self._log.earlier(fact, event_id=command.event_id)
         if recorded is None:
-            await self._require_link(fact, at_centre=command.at_centre)
+            await self._require_link(fact, at_centre=command.at_centre, links=links)
             recorded = await self._log.append(fact, event_id=command.event_id, cause=command.cause)
         await self._link(fact, recorded_by=command.recorded_by)
         return recorded
 
-    async def _require_link(self, fact: PersonFact, *, at_centre: str | None) -> None:
+    async def _require_link(
+        self, fact: PersonFact, *, at_centre: str | None, links: LinksOnce
+    ) -> None:
         if at_centre is None and named_centre(fact) is None:
             return  # nothing to hold the fact to: the person need only exist
-        links = await self._persons.links_of(fact.person_id)
-        if links is None:
+        found = await links.read()
+        if found is None:
             raise UnknownPerson(fact.person_id)
-        if (refusal := link_refusal(fact, at_centre=at_centre, links=links)) is not None:
+        if (refusal := link_refusal(fact, at_centre=at_centre, links=found)) is not None:
             raise LinkRefused(refusal)
 
     async def _link(self, fact: PersonFact, *, recorded_by: str | None) -> None:
@@ -96,14 +100,16 @@ class FactRecording:
             case ConsentWithdrawal() as withdrawal:
                 await self._persons.end_consent(fact.person_id, withdrawal, at=now)
 
-    async def _require_sender_may_act(self, clinic: str, fact: PersonFact) -> None:
+    async def _require_sender_may_act(
+        self, clinic: str, fact: PersonFact, links: LinksOnce
+    ) -> None:
         """Checked against the grants current now, so a revocation holds from the next event."""
         grants = await self._clinics.current(clinic)
         if grants is None:
             raise SenderNotAllowed("the clinic is not registered with intake")
         admits = isinstance(fact, AdmissionRecorded)
         # An admission needs no more than its centre; every other fact, where the person is.
-        person_centres = None if admits else await self._persons.centres_of(fact.person_id)
+        person_centres = None if admits else centres_of(await links.read())
         refusal = sender_refusal(
             grants.centres,
             fact_centre=fact.centre_id if isinstance(fact, CentreFact) else None,
@@ -112,3 +118,24 @@ class FactRecording:
         )
         if refusal is not None:
             raise SenderNotAllowed(refusal)
+
+
+class LinksOnce:
+    """One person's links, read from the store at most once: for the checks of one fact."""
+
+    def __init__(self, persons: Persons, person_id: str) -> None:
+        self._persons = persons
+        self._person_id = person_id
+        self._read: tuple[PersonLinks | None] | None = None
+
+    async def read(self) -> PersonLinks | None:
+        """As `Persons.links_of`: None for an unknown person; raises Erased for an erased
+        one (again on each call, as a second read would)."""
+        if self._read is None:
+            self._read = (await self._persons.links_of(self._person_id),)
+        return self._read[0]
+
+
+def centres_of(links: PersonLinks | None) -> set[str] | None:
+    """As `Persons.centres_of`, from links already read."""
+    return None if links is None else set(links.centres)
