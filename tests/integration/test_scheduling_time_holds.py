@@ -38,11 +38,9 @@ class Inserts(monitoring.CommandListener):
 @pytest.fixture(scope="module")
 async def counted(servers: Servers) -> AsyncIterator[tuple[MongoClient, Inserts]]:
     inserts = Inserts()
-    client: MongoClient = AsyncMongoClient(
-        servers.mongo_url, tz_aware=True, appname="peerlink", event_listeners=[inserts]
-    )
-    yield client, inserts
-    await client.close()
+    client: MongoClient = AsyncMongoClient(servers.mongo_url, event_listeners=[inserts])
+    async with client:
+        yield client, inserts
 
 
 @pytest.fixture

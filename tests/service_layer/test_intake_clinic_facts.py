@@ -201,6 +201,12 @@ def counting_link_reads(intake: FakeIntake, monkeypatch: pytest.MonkeyPatch) -> 
     return reads
 
 
+def granting_north_and_south(intake: FakeIntake) -> None:
+    granted = replaced(None, clinic=CLINIC, centres=frozenset({"north", "south"}), by=OPS, at=NOW)
+    assert granted is not None
+    intake.grants.currents[CLINIC] = granted
+
+
 async def test_a_fact_at_a_centre_reads_the_persons_links_once_for_both_checks(
     intake: FakeIntake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,29 +218,27 @@ async def test_a_fact_at_a_centre_reads_the_persons_links_once_for_both_checks(
     assert envelope.subject == "p-1"
 
 
-async def test_an_admission_at_a_centre_the_person_is_not_linked_to_is_still_refused(
-    intake: FakeIntake, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("fact", "code"),
+    [
+        # The sender may admit at south; the person is not linked there.
+        (
+            AdmissionRecorded(person_id="p-1", centre_id="south", admitted_on=YESTERDAY),
+            ReasonCode.NOT_LINKED,
+        ),
+        # Any other fact: the person must be at a centre the sender may act for.
+        (
+            DischargeRecorded(person_id="p-1", centre_id="south", discharged_on=YESTERDAY),
+            ReasonCode.SENDER_NOT_ALLOWED,
+        ),
+    ],
+)
+async def test_a_fact_at_a_centre_the_person_is_not_linked_to_is_refused_as_before(
+    intake: FakeIntake, monkeypatch: pytest.MonkeyPatch, fact: PersonFact, code: ReasonCode
 ) -> None:
-    granted = replaced(None, clinic=CLINIC, centres=frozenset({"north", "south"}), by=OPS, at=NOW)
-    assert granted is not None
-    intake.grants.currents[CLINIC] = granted
+    granting_north_and_south(intake)
     reads = counting_link_reads(intake, monkeypatch)
-    fact = AdmissionRecorded(person_id="p-1", centre_id="south", admitted_on=YESTERDAY)
-    code, _ = await refused(intake, fact)
-    assert code == ReasonCode.NOT_LINKED
-    assert reads == ["p-1"]
-
-
-async def test_a_discharge_at_a_centre_the_person_is_not_at_is_still_refused_to_the_sender(
-    intake: FakeIntake, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    granted = replaced(None, clinic=CLINIC, centres=frozenset({"north", "south"}), by=OPS, at=NOW)
-    assert granted is not None
-    intake.grants.currents[CLINIC] = granted
-    reads = counting_link_reads(intake, monkeypatch)
-    fact = DischargeRecorded(person_id="p-1", centre_id="south", discharged_on=YESTERDAY)
-    code, _ = await refused(intake, fact)
-    assert code == ReasonCode.SENDER_NOT_ALLOWED
+    assert (await refused(intake, fact))[0] == code
     assert reads == ["p-1"]
 
 
