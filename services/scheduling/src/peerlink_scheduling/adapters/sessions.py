@@ -16,6 +16,7 @@ from typing import Unpack
 from peerlink_shared.lifecycle.erasure import keyed_by
 from peerlink_shared.observability.trace_spans import current_trace_id
 from peerlink_shared.storage.mongo import DUPLICATE_KEY, Database, Document, insert_once
+from pymongo import DeleteOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
@@ -143,17 +144,25 @@ class SessionRepository:
         return token
 
     async def drop_hold(self, keys: list[str], *, token: str) -> None:
-        for key in keys:
-            await self._holds.delete_one({"_id": key, "token": token})
+        await self._delete_holds([{"_id": key, "token": token} for key in keys])
 
     async def free_time(
         self, supporter_id: str, starts_at: datetime, ends_at: datetime, *, token: str | None
     ) -> None:
+        queries: list[Document] = []
         for bucket in _buckets(starts_at, ends_at):
             query: Document = {"_id": f"{supporter_id}@{bucket}"}
             if token is not None:
                 query["token"] = token
-            await self._holds.delete_one(query)
+            queries.append(query)
+        await self._delete_holds(queries)
+
+    async def _delete_holds(self, queries: list[Document]) -> None:
+        """One `delete_one` each, in order, sent HOLDS_PER_WRITE to a command: each still an
+        `_id` lookup (a `$in` would make FerretDB read the whole collection)."""
+        for first in range(0, len(queries), HOLDS_PER_WRITE):
+            chunk = queries[first : first + HOLDS_PER_WRITE]
+            await self._holds.bulk_write([DeleteOne(query) for query in chunk])
 
     async def staffing_reported(self, session_id: str) -> str | None:
         doc = await self._sessions.find_one({"_id": session_id}, {"staffing_reported": 1})
