@@ -196,7 +196,6 @@ class EventConsumer:
             send_to_dead_letters, broker, timeout=publish_timeout
         )
         self._clock = clock
-        self._publish_timeout = publish_timeout
         self._max_attempts = max_attempts
         self._max_batch = max_batch
         self._tracer = tracer
